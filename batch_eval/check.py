@@ -1,0 +1,207 @@
+"""`check`: judge every record of one solutions file and write its results and metrics."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batch_eval.checker import CheckerRunner
+from batch_eval.config import CheckConfig
+from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.executors import Executor
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.files import AtomicFile, stamped, write_json_atomic
+from batch_eval.judge import JudgeOptions, judge
+from batch_eval.metrics import Metrics
+from batch_eval.problems import GeneratedTests, Problem, TestCase, load_problems
+from batch_eval.solutions import Record, extract_program, read_records
+from batch_eval.verdict import SolutionResult, Verdict
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class CheckOutcome:
+    """What a check produced; decides the exit code."""
+
+    results_path: Path
+    metrics_path: Path
+    metrics: dict[str, Any]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.metrics["skipped_records"] or self.metrics["ie"]:
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK
+
+
+def output_stem(solutions: Path) -> str:
+    name = solutions.name
+    for suffix in (".jsonl", ".json", ".jsonl.gz"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return solutions.stem
+
+
+def make_executor(config: CheckConfig) -> Executor:
+    if config.executor == "local":
+        return LocalExecutor(python=config.python)
+    if config.executor == "piston":
+        from batch_eval.executors.piston import PistonExecutor
+
+        return PistonExecutor(
+            list(config.endpoints), retries=config.piston_retries, timeout=config.piston_timeout
+        )
+    raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
+
+
+def select(records: Iterable[Record], limit: int | None, sample: int | None, seed: int) -> Iterator[Record]:
+    """The records to judge: a reproducible random sample, then the first `limit`."""
+    if sample is not None:
+        pool = list(records)
+        keep = set(random.Random(seed).sample(range(len(pool)), min(sample, len(pool))))
+        records = (r for i, r in enumerate(pool) if i in keep)
+    for n, record in enumerate(records):
+        if limit is not None and n >= limit:
+            return
+        yield record
+
+
+class Checker:
+    """Judges records against loaded problems; one per check (it owns checker processes)."""
+
+    def __init__(self, config: CheckConfig, problems: dict[str, Problem], executor: Executor) -> None:
+        self.config = config
+        self.problems = problems
+        self.executor = executor
+        self.options = JudgeOptions(config.comparison(), early_stop=not config.all_tests)
+        self.generated = (
+            GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
+            if config.generated_tests_dir is not None
+            else None
+        )
+        self._checkers: dict[str, CheckerRunner] = {}
+
+    def tests_for(self, problem: Problem) -> list[TestCase]:
+        extra = self.generated.for_problem(problem) if self.generated else []
+        return problem.tests + extra
+
+    def judge_record(self, record: Record) -> tuple[dict[str, Any], SolutionResult | None, str]:
+        """The results line of a record, its result (None when skipped) and the skip reason."""
+        line: dict[str, Any] = {**record.kept_fields(), "line": record.line}
+        skip = record.error or self._unjudgeable(record)
+        if skip:
+            line.update(verdict=Verdict.SKIP.value, passed=False, error=skip)
+            return line, None, skip
+        problem = self.problems[record.problem_id]
+        limits = self.config.limits_for(problem.time_limit, problem.memory_limit)
+        program = extract_program(record.fields)
+        line["limits"] = {"time_s": limits.time_s, "memory_mb": limits.memory_mb}
+        if isinstance(program, str):
+            result = SolutionResult(Verdict.CE, reason=program)
+        else:
+            line["language"] = program.language
+            line["program_sha256"] = program.digest()
+            checker = self._checker_for(problem)
+            tests = self.tests_for(problem)
+            result = judge(problem, tests, program, self.executor, limits, self.options, checker)
+        line.update(
+            verdict=result.verdict.value,
+            passed=result.passed,
+            reason=result.reason,
+            tests=[t.to_dict() for t in result.tests],
+        )
+        if result.compile_output:
+            line["compile_output"] = result.compile_output
+        return line, result, ""
+
+    def _unjudgeable(self, record: Record) -> str:
+        problem = self.problems.get(record.problem_id)
+        if problem is None:
+            return f"unknown problem id {record.problem_id!r}"
+        if problem.interactive:
+            return f"problem {problem.id} is interactive: not supported"
+        if problem.kind == "stdio" and not self.tests_for(problem):
+            return f"problem {problem.id} has no tests"
+        return ""
+
+    def _checker_for(self, problem: Problem) -> CheckerRunner | None:
+        if problem.checker is None:
+            return None
+        if problem.id not in self._checkers:
+            python = getattr(self.executor, "python", None) or "python3"
+            self._checkers[problem.id] = CheckerRunner(problem.checker, python)
+        return self._checkers[problem.id]
+
+    def close(self) -> None:
+        for runner in self._checkers.values():
+            runner.close()
+
+
+def check_file(
+    config: CheckConfig,
+    solutions: Path,
+    out_dir: Path,
+    executor: Executor | None = None,
+    warn: Warn = lambda message: None,
+    on_record: Callable[[dict[str, Any]], None] = lambda line: None,
+) -> CheckOutcome:
+    """Judge every selected record of `solutions`; write `<stem>.results.jsonl` and
+    `<stem>.metrics.json` atomically in `out_dir`. Bad records are reported through
+    `warn` with file and line, written as SKIP lines, counted, and the rest is judged."""
+    problems = load_problems(config.problems, config.checker_convention)
+    own_executor = executor is None
+    executor = executor or make_executor(config)
+    started = time.monotonic()
+    metrics = Metrics()
+    stem = output_stem(solutions)
+    results_path = out_dir / f"{stem}.results.jsonl"
+    metrics_path = out_dir / f"{stem}.metrics.json"
+    checker = Checker(config, problems, executor)
+    try:
+        executor.preflight(config.limits_for(None, None))
+        records = select(read_records(solutions), config.limit, config.sample, config.seed)
+        with AtomicFile(results_path) as out:
+            for record in records:
+                line, result, skip = checker.judge_record(record)
+                if result is None:
+                    warn(f"{solutions}:{record.line}: skipped: {skip}")
+                    metrics.skip(_reason_kind(skip))
+                else:
+                    metrics.add(record.problem_id, result.verdict, _tests_run(result))
+                    if result.verdict is Verdict.IE:
+                        warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                on_record(line)
+        metrics.seconds = time.monotonic() - started
+        body = {
+            "solutions_file": str(solutions),
+            "problems_file": str(config.problems),
+            "config_fingerprint": config.fingerprint(),
+            "environment": executor.describe(),
+            "limits_default": config.limits_for(None, None).to_dict(),
+            **metrics.to_dict(),
+        }
+        write_json_atomic(metrics_path, body)
+    finally:
+        checker.close()
+        if own_executor:
+            executor.close()
+    return CheckOutcome(results_path, metrics_path, stamped(body))
+
+
+def _tests_run(result: SolutionResult) -> int:
+    return sum(1 for t in result.tests if t.verdict is not Verdict.SKIP)
+
+
+def _reason_kind(reason: str) -> str:
+    """Group skip reasons for the metrics ("unknown problem id '1/A'" -> "unknown problem id")."""
+    for marker in (" '", " (", ":"):
+        if marker in reason:
+            reason = reason.split(marker)[0]
+    return reason

@@ -1,0 +1,7 @@
+"""Executors: run one program against many test inputs, locally or on Piston."""
+
+from __future__ import annotations
+
+from batch_eval.executors.base import Execution, Executor, Limits, Program, ProgramRun
+
+__all__ = ["Execution", "Executor", "Limits", "Program", "ProgramRun"]

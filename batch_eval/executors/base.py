@@ -1,0 +1,139 @@
+"""The executor interface: one program, many inputs, one call; raw outcomes, not judgements."""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from batch_eval.verdict import Verdict
+
+LANGUAGES = ("python", "cpp")
+LANGUAGE_ALIASES = {
+    "python": "python",
+    "python3": "python",
+    "py": "python",
+    "py3": "python",
+    "cpp": "cpp",
+    "c++": "cpp",
+    "cpp17": "cpp",
+    "c++17": "cpp",
+    "cxx": "cpp",
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """Source code in one language. Its digest keys caches and resumes by content."""
+
+    language: str
+    source: str
+
+    def digest(self) -> str:
+        h = hashlib.sha256(self.language.encode())
+        h.update(b"\0")
+        h.update(self.source.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-test limits; `time_s` is CPU seconds, `wall_s` the hard wall-clock kill."""
+
+    time_s: float
+    memory_mb: int
+    output_bytes: int = 64 * 1024 * 1024
+    processes: int = 64
+    wall_s: float = 0.0  # 0: derived from time_s
+
+    @property
+    def wall(self) -> float:
+        return self.wall_s if self.wall_s > 0 else 2 * self.time_s + 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time_s": self.time_s,
+            "wall_s": self.wall,
+            "memory_mb": self.memory_mb,
+            "output_bytes": self.output_bytes,
+            "processes": self.processes,
+        }
+
+
+@dataclass
+class Execution:
+    """What one run of a program did.
+
+    `verdict` is AC when the program exited 0 within its limits (its output still has to
+    be judged), otherwise the limit or failure that ended it: TLE, MLE, OLE, RE, CE (for
+    a compile stage) or IE when the infrastructure, not the program, failed.
+    """
+
+    verdict: Verdict
+    stdout: bytes = b""
+    stderr: str = ""  # the tail only
+    reason: str = ""
+    exit_code: int | None = None
+    signal: str | None = None
+    wall_time: float | None = None
+    cpu_time: float | None = None
+    memory_kb: int | None = None
+    output_files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramRun:
+    """All executions of one program: its compile stage (if any) and one per test run."""
+
+    compile: Execution | None
+    runs: list[Execution]
+
+    @property
+    def compile_failed(self) -> bool:
+        return self.compile is not None and self.compile.verdict is not Verdict.AC
+
+
+#: called after each test with its index and execution; returns False to stop early
+OnResult = Callable[[int, Execution], bool]
+
+
+class Executor(ABC):
+    """Runs programs. Implementations must report infrastructure failures as IE."""
+
+    name: str = "?"
+
+    @abstractmethod
+    def run(
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        input_mode: str = "stdio",
+    ) -> ProgramRun:
+        """Compile `program` once if its language needs it, then run it on each input in
+        order, calling `on_result` after each; stop when it returns False."""
+
+    def preflight(self, limits: Limits) -> None:  # noqa: B027 - optional hook
+        """Raise BatchEvalError when this executor cannot give correct verdicts."""
+
+    def describe(self) -> dict[str, Any]:
+        """Versions and settings that go into the results' environment record."""
+        return {"executor": self.name}
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release sessions and temporary files."""
+
+
+def tail(text: bytes | str, limit: int = 2000) -> str:
+    """The last `limit` characters of a program's stderr, decoded leniently."""
+    if isinstance(text, bytes):
+        text = text[-4 * limit :].decode("utf-8", "replace")
+    return text[-limit:]
+
+
+def last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else ""

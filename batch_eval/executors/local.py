@@ -1,0 +1,211 @@
+"""The embedded executor: runs programs on this machine, each test in a fresh process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from batch_eval.errors import BatchEvalError
+from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.process import SANDBOX_UID, Command, run_command, user_tasks
+from batch_eval.verdict import Verdict
+
+CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
+COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
+PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
+
+
+def solution_env(home: Path) -> dict[str, str]:
+    """The scrubbed environment every solution sees (no API keys from ours)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        # Codeforces' Python prints integers of any length (Python >= 3.11 refuses > 4300 digits)
+        "PYTHONINTMAXSTRDIGITS": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def python_argv(python: str, script: Path) -> list[str]:
+    # a normal interpreter start: `site` stays on so exit()/quit() exist, real descriptors
+    return [python, str(script)]
+
+
+@cache
+def _version_of(argv: tuple[str, ...]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "unavailable"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else ""
+
+
+class LocalExecutor(Executor):
+    """Fresh process per test: own session, own temp folder, stdin a regular file, rlimits."""
+
+    name = "local"
+
+    def __init__(self, python: str | None = None, cxx: str = "g++") -> None:
+        # the real binary, not a PATH shim: shims cost a shell start per test
+        self.python = os.path.realpath(python or sys.executable)
+        self.cxx = cxx
+        self.uid = self._sandbox_uid()
+        self.group = PidsGroup.create(64)
+        self._nproc_base: int | None = None
+        if self.group is None and os.geteuid() != 0:
+            self._nproc_base = user_tasks(os.geteuid())
+
+    def _sandbox_uid(self) -> int | None:
+        """`nobody` when we are root and that user can start the interpreter, else None."""
+        if os.geteuid() != 0:
+            return None
+        with tempfile.TemporaryDirectory(prefix="batch-eval-probe-") as tmp:
+            box = Path(tmp)
+            os.chown(box, SANDBOX_UID, SANDBOX_UID)
+            (box / "in").write_bytes(b"")
+            cmd = Command([self.python, "-c", "import site"], box, solution_env(box), SANDBOX_UID)
+            probe = run_command(cmd, box / "in", PROBE_LIMITS, box)
+        return SANDBOX_UID if probe.verdict is Verdict.AC else None
+
+    def _own(self, path: Path) -> None:
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "executor": self.name,
+            "python": self.python,
+            "python_version": _version_of((self.python, "--version")),
+            "python_argv": python_argv(self.python, Path("main.py")),
+            "cxx": self.cxx,
+            "cxx_version": _version_of((self.cxx, "--version")),
+            "cxx_flags": list(CXX_FLAGS),
+            "isolation": self.isolation,
+        }
+
+    @property
+    def isolation(self) -> str:
+        """What contains a solution here; recorded with every result."""
+        parts = ["rlimits", "session"]
+        if self.group is not None:
+            parts.append("pids-cgroup")
+        elif self._nproc_base is not None:
+            parts.append("nproc")
+        if self.uid is not None:
+            parts.append("user-nobody")
+        return "+".join(parts)
+
+    def close(self) -> None:
+        if self.group is not None:
+            self.group.close()
+            self.group = None
+
+    def _command(self, argv: list[str], cwd: Path, limits: Limits) -> Command:
+        nproc = None
+        if self._nproc_base is not None:
+            nproc = self._nproc_base + limits.processes
+        elif self.uid is not None and self.group is None:
+            nproc = limits.processes
+        return Command(argv, cwd, solution_env(cwd), self.uid, nproc)
+
+    def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
+        if self.group is not None:
+            self.group.set_limit(limits.processes)
+        return run_command(cmd, stdin, limits, box, out_name=name, group=self.group)
+
+    def preflight(self, limits: Limits) -> None:
+        if not os.access(self.python, os.X_OK):
+            raise BatchEvalError(f"Python interpreter {self.python} is not executable")
+
+    def run(
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        input_mode: str = "stdio",
+    ) -> ProgramRun:
+        with tempfile.TemporaryDirectory(prefix="batch-eval-") as tmp:
+            box = Path(tmp)
+            self._own(box)
+            compiled = self._prepare(program, box)
+            if isinstance(compiled, Execution):
+                return ProgramRun(compile=compiled, runs=[])
+            argv, compile_ex = compiled
+            runs: list[Execution] = []
+            for i, data in enumerate(inputs):
+                ex = self._run_test(argv, box, i, data, limits, input_mode)
+                runs.append(ex)
+                if not on_result(i, ex):
+                    break
+            return ProgramRun(compile=compile_ex, runs=runs)
+
+    def _prepare(self, program: Program, box: Path) -> tuple[list[str], Execution | None] | Execution:
+        if program.language == "python":
+            path = box / "main.py"
+            path.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+            path.chmod(0o644)
+            return python_argv(self.python, path), None
+        if program.language == "cpp":
+            return self._compile_cpp(program, box)
+        return Execution(Verdict.IE, reason=f"language {program.language!r} is not supported")
+
+    def _compile_cpp(self, program: Program, box: Path) -> tuple[list[str], Execution] | Execution:
+        cxx = shutil.which(self.cxx)
+        if cxx is None:
+            return Execution(Verdict.IE, reason=f"C++ compiler {self.cxx!r} not found")
+        build = box / "build"
+        build.mkdir()
+        self._own(build)
+        src = build / "main.cpp"
+        src.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+        src.chmod(0o644)
+        empty = box / "empty.in"
+        empty.write_bytes(b"")
+        cmd = self._command([cxx, *CXX_FLAGS, "-o", "main", "main.cpp"], build, COMPILE_LIMITS)
+        ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
+        if ex.verdict is not Verdict.AC:
+            reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
+            return Execution(Verdict.CE, stderr=ex.stderr, reason=reason or "compilation failed",
+                             wall_time=ex.wall_time, exit_code=ex.exit_code)
+        return [str(build / "main")], ex
+
+    def _run_test(
+        self, argv: list[str], box: Path, i: int, data: bytes, limits: Limits, input_mode: str
+    ) -> Execution:
+        run_dir = box / f"run{i}"
+        run_dir.mkdir()
+        stdin_path = box / f"input{i}.txt"
+        stdin_path.write_bytes(data)
+        stdin_path.chmod(0o644)
+        if input_mode == "file":
+            (run_dir / "input.txt").write_bytes(data)
+        self._own(run_dir)
+        ex = self._exec(self._command(argv, run_dir, limits), stdin_path, limits, box, f"test{i}")
+        if input_mode == "file":
+            out_file = run_dir / "output.txt"
+            if out_file.is_file():
+                ex.stdout = out_file.read_bytes()[: limits.output_bytes]
+        shutil.rmtree(run_dir, ignore_errors=True)
+        for leftover in (stdin_path, box / f"test{i}.out", box / f"test{i}.err"):
+            leftover.unlink(missing_ok=True)
+        return ex
+
+
+def _first_error(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "error" in line:
+            return line.strip()[:300]
+    return stderr.strip().splitlines()[0][:300] if stderr.strip() else ""

@@ -1,0 +1,263 @@
+"""Run one untrusted command under resource limits in its own session, and reap it whole."""
+
+from __future__ import annotations
+
+import errno
+import math
+import os
+import resource
+import select
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from batch_eval.executors.base import Execution, Limits, tail
+from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.verdict import Verdict
+
+SANDBOX_UID = 65534  # nobody: when we run as root, solutions run as this user
+_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+
+
+@dataclass(frozen=True)
+class Command:
+    """What to run, where, with which environment, and as whom (None: as ourselves).
+
+    As root, RLIMIT_NPROC is not enforced and a program could write anywhere, so
+    solutions run as `nobody` when the interpreter is reachable for that user.
+    """
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    uid: int | None = None
+    nproc: int | None = None  # RLIMIT_NPROC; counts all our user's tasks, so set with care
+
+
+def _set_limits(limits: Limits, nproc: int | None) -> None:  # pragma: no cover - in the child
+    cpu = max(1, math.ceil(limits.time_s)) + 1
+    mem = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    # as on Codeforces the stack may use the whole memory limit (deep recursion)
+    resource.setrlimit(resource.RLIMIT_STACK, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes + 1, limits.output_bytes + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def _child(
+    cmd: Command, fds: tuple[int, int, int], limits: Limits, err_w: int, group: PidsGroup | None
+) -> None:  # pragma: no cover - runs in the forked child
+    """In the forked child: never returns."""
+    try:
+        os.setsid()
+        if group is not None:
+            group.join()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.chdir(cmd.cwd)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        if cmd.uid is not None:
+            os.setgroups([])
+            os.setgid(cmd.uid)
+            os.setuid(cmd.uid)
+        _set_limits(limits, cmd.nproc)
+        os.closerange(3, err_w)
+        os.closerange(err_w + 1, 65536)
+        os.execve(cmd.argv[0], cmd.argv, cmd.env)
+    except BaseException as exc:
+        try:
+            os.write(err_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
+        finally:
+            os._exit(127)
+
+
+def user_tasks(uid: int) -> int:
+    """How many tasks (threads) `uid` has now: RLIMIT_NPROC counts them all."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        uid_line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
+        if uid_line.split()[1:2] == [str(uid)]:
+            threads = next((ln for ln in status.splitlines() if ln.startswith("Threads:")), "")
+            count += int(threads.split()[1]) if threads else 1
+    return count
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process of the group until none is left alive."""
+    for attempt in range(200):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            return
+        if attempt > 3 and not _group_alive(pgid):
+            return  # only zombies waiting for their new parent to reap them
+        time.sleep(0.001 * min(attempt + 1, 20))
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
+
+
+def _wait(pid: int, deadline: float) -> tuple[int, resource.struct_rusage] | None:
+    """Wait for `pid` until `deadline` (monotonic); None when it is still running."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = -1
+    try:
+        while True:
+            done_pid, status, usage = os.wait4(pid, os.WNOHANG)
+            if done_pid == pid:
+                return status, usage
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd >= 0:
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(left, 0.002))
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+
+
+def run_command(
+    cmd: Command,
+    stdin_path: Path,
+    limits: Limits,
+    box: Path,
+    out_name: str = "stdout",
+    group: PidsGroup | None = None,
+) -> Execution:
+    """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
+
+    The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
+    IE when the process could not be started at all.
+    """
+    out_path = box / f"{out_name}.out"
+    err_path = box / f"{out_name}.err"
+    fin = os.open(stdin_path, os.O_RDONLY)
+    fout = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    start = time.monotonic()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        for fd in (fin, fout, ferr, err_r, err_w):
+            os.close(fd)
+        return Execution(Verdict.IE, reason=f"cannot fork: {exc}")
+    if pid == 0:  # pragma: no cover - the child execs or exits
+        os.close(err_r)
+        _child(cmd, (fin, fout, ferr), limits, err_w, group)
+    for fd in (fin, fout, ferr, err_w):
+        os.close(fd)
+    try:
+        waited = _wait(pid, start + limits.wall)
+        wall_killed = waited is None
+        if waited is None:
+            kill_group(pid)
+            _, status, usage = os.wait4(pid, 0)
+        else:
+            status, usage = waited
+        wall = time.monotonic() - start
+        # daemons and grandchildren die with the program, even those that left the session
+        kill_group(pid)
+        if group is not None:
+            group.kill_all()
+        exec_error = _read_all(err_r)
+    finally:
+        os.close(err_r)
+    cpu = usage.ru_utime + usage.ru_stime
+    memory_kb = int(usage.ru_maxrss)
+    if exec_error:
+        return Execution(Verdict.IE, reason=f"cannot start {cmd.argv[0]}: {exec_error}")
+    stdout, over = _read_capped(out_path, limits.output_bytes)
+    stderr = tail(_read_capped(err_path, limits.output_bytes)[0])
+    ex = Execution(
+        Verdict.AC,
+        stdout=stdout,
+        stderr=stderr,
+        wall_time=round(wall, 4),
+        cpu_time=round(cpu, 4),
+        memory_kb=memory_kb,
+    )
+    if os.WIFEXITED(status):
+        ex.exit_code = os.WEXITSTATUS(status)
+    elif os.WIFSIGNALED(status):
+        ex.signal = signal.Signals(os.WTERMSIG(status)).name
+    _classify(ex, limits, wall_killed, over)
+    return ex
+
+
+def _classify(ex: Execution, limits: Limits, wall_killed: bool, output_over: bool) -> None:
+    cpu = ex.cpu_time or 0.0
+    if wall_killed:
+        ex.verdict, ex.reason = Verdict.TLE, f"killed after {limits.wall:g} s wall clock"
+    elif cpu > limits.time_s or ex.signal == "SIGXCPU":
+        ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
+    elif output_over or ex.signal == "SIGXFSZ":
+        ex.verdict, ex.reason = Verdict.OLE, f"output over {limits.output_bytes} bytes"
+    elif (ex.memory_kb or 0) > limits.memory_mb * 1024 or (
+        ex.exit_code != 0 and any(m in ex.stderr for m in _MEMORY_MARKERS)
+    ):
+        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB"
+    elif ex.signal is not None:
+        ex.verdict, ex.reason = Verdict.RE, f"killed by {ex.signal}"
+    elif ex.exit_code != 0:
+        ex.verdict = Verdict.RE
+        ex.reason = f"exit code {ex.exit_code}" + (
+            f": {_last_error(ex.stderr)}" if ex.stderr.strip() else ""
+        )
+
+
+def _last_error(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError:
+        return b"", False
+    return data[:limit], len(data) > limit
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                continue
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")

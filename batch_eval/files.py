@@ -1,0 +1,52 @@
+"""Atomic writes: a temporary file in the same folder, fsynced, then renamed into place."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+from batch_eval import SCHEMA_VERSION, __version__
+
+
+def stamped(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with the schema and tool versions every JSON file of ours carries first."""
+    return {"schema_version": SCHEMA_VERSION, "tool_version": __version__, **body}
+
+
+def write_json_atomic(path: Path, body: dict[str, Any]) -> None:
+    with AtomicFile(path) as f:
+        json.dump(stamped(body), f, indent=2, sort_keys=False)
+        f.write("\n")
+
+
+class AtomicFile:
+    """A text file that appears at `path` only when closed without error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.tmp = Path(tmp)
+        self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+
+    def __enter__(self) -> IO[str]:
+        return self.file
+
+    def commit(self) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()

@@ -1,0 +1,108 @@
+"""Judge one program on one problem: run its tests through an executor, compare, decide."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from batch_eval.checker import CheckerRunner
+from batch_eval.compare import Comparison
+from batch_eval.executors.base import Execution, Executor, Limits, Program
+from batch_eval.problems import Problem, TestCase
+from batch_eval.verdict import SolutionResult, TestResult, Verdict, solution_verdict
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    comparison: Comparison
+    early_stop: bool = True
+
+
+def syntax_error(program: Program) -> str | None:
+    """Python's own verdict on the source, without running it: CE, as a compiler would."""
+    if program.language != "python":
+        return None
+    try:
+        compile(program.source, "main.py", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    except (ValueError, MemoryError, RecursionError, OverflowError):
+        return None  # let the real interpreter decide
+    return None
+
+
+def function_program(problem: Problem, program: Program) -> Program:
+    """prompt + completion + test + check(entry_point), as HumanEval's harness builds it.
+
+    When the code already defines the entry point (a model asked for the whole
+    function), the prompt still comes first: its imports and helpers are what the
+    code may rely on, and the code's definition replaces the prompt's stub.
+    """
+    code = program.source
+    defines = re.search(rf"^\s*(async\s+)?def\s+{re.escape(problem.entry_point)}\s*\(", code, re.M)
+    body = problem.prompt + ("\n" + code if defines else code)
+    source = f"{body}\n\n{problem.test_code}\n\ncheck({problem.entry_point})\n"
+    return Program(program.language, source)
+
+
+def judge(
+    problem: Problem,
+    tests: list[TestCase],
+    program: Program,
+    executor: Executor,
+    limits: Limits,
+    options: JudgeOptions,
+    checker: CheckerRunner | None = None,
+) -> SolutionResult:
+    """The verdict of `program` on `problem`, one TestResult per test."""
+    if problem.kind == "function":
+        program = function_program(problem, program)
+        tests = [TestCase(b"", b"", "check")]
+    error = syntax_error(program)
+    if error is not None:
+        return SolutionResult(Verdict.CE, reason=error)
+    comparison = options.comparison
+    if problem.float_tolerance is not None and comparison.mode == "default":
+        comparison = Comparison("float", problem.float_tolerance)
+    results: list[TestResult] = []
+
+    def on_result(i: int, ex: Execution) -> bool:
+        result = _test_result(ex)
+        if result.verdict is Verdict.AC and problem.kind == "stdio":
+            expected = tests[i].output
+            if checker is not None:
+                result.verdict, result.reason = checker.judge(tests[i].input, expected, ex.stdout)
+            else:
+                ok, why = comparison.compare(expected, ex.stdout)
+                if not ok:
+                    result.verdict, result.reason = Verdict.WA, why
+        elif result.verdict is Verdict.RE and problem.kind == "function":
+            if "AssertionError" in ex.stderr:
+                result.verdict = Verdict.WA
+        results.append(result)
+        return not (options.early_stop and result.verdict is not Verdict.AC)
+
+    run = executor.run(program, [t.input for t in tests], limits, on_result, problem.input_mode)
+    if run.compile_failed:
+        assert run.compile is not None
+        verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
+        return SolutionResult(verdict, reason=run.compile.reason,
+                              compile_output=run.compile.stderr[-2000:])
+    results.extend(TestResult(Verdict.SKIP, reason="early stop") for _ in tests[len(results):])
+    verdict = solution_verdict(results)
+    first_bad = next((r for r in results if r.verdict is verdict), None)
+    reason = ""
+    if verdict is not Verdict.AC and first_bad is not None:
+        reason = f"test {results.index(first_bad) + 1}: {first_bad.reason}".rstrip(": ")
+    return SolutionResult(verdict, results, reason)
+
+
+def _test_result(ex: Execution) -> TestResult:
+    return TestResult(
+        verdict=ex.verdict,
+        time=ex.cpu_time if ex.cpu_time is not None else ex.wall_time,
+        wall_time=ex.wall_time,
+        memory_kb=ex.memory_kb,
+        reason=ex.reason,
+        exit_code=ex.exit_code,
+    )
