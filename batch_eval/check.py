@@ -164,7 +164,8 @@ def check_file(
     metrics_path = out_dir / f"{stem}.metrics.json"
     checker = Checker(config, problems, executor)
     try:
-        executor.preflight(config.limits_for(None, None))
+        for message in executor.preflight(config.limits_for(None, None)):
+            warn(message)
         records = select(read_records(solutions), config.limit, config.sample, config.seed)
         with AtomicFile(results_path) as out:
             for record in records:

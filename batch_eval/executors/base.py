@@ -116,8 +116,10 @@ class Executor(ABC):
         """Compile `program` once if its language needs it, then run it on each input in
         order, calling `on_result` after each; stop when it returns False."""
 
-    def preflight(self, limits: Limits) -> None:  # noqa: B027 - optional hook
-        """Raise BatchEvalError when this executor cannot give correct verdicts."""
+    def preflight(self, limits: Limits) -> list[str]:
+        """Raise BatchEvalError when this executor cannot give correct verdicts; return
+        warnings about what it can only do in part."""
+        return []
 
     def describe(self) -> dict[str, Any]:
         """Versions and settings that go into the results' environment record."""

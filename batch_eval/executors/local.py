@@ -125,9 +125,13 @@ class LocalExecutor(Executor):
             self.group.set_limit(limits.processes)
         return run_command(cmd, stdin, limits, box, out_name=name, group=self.group)
 
-    def preflight(self, limits: Limits) -> None:
+    def preflight(self, limits: Limits) -> list[str]:
         if not os.access(self.python, os.X_OK):
             raise BatchEvalError(f"Python interpreter {self.python} is not executable")
+        if self.group is None and self.uid is None and self._nproc_base is None:
+            return ["no process limit is possible here (root without a pids cgroup): "
+                    "a fork loop is contained only by the time limit"]
+        return []
 
     def run(
         self,

@@ -1,0 +1,351 @@
+"""The Piston executor: `POST /api/v2/execute` on one or more servers, as piston-api.md says.
+
+Python programs reach their input as a file (`input.txt`) that a small entry program puts
+on file descriptor 0 before it execs a normal interpreter on the solution: Piston cuts
+large stdin silently and feeds it through a pipe, which breaks `os.fstat(0)` sizing.
+Piston's C++ compile stage compiles every file it is sent, so C++ gets its input on
+stdin, and only inputs small enough to arrive intact.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from batch_eval.errors import BatchEvalError
+from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun, tail
+from batch_eval.verdict import Verdict
+
+#: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
+SAFE_STDIN_BYTES = 64 * 1024
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+PROBE_OUTPUT_BYTES = 8192
+PROBE_PADDING_BYTES = 150_000
+PISTON_LANGUAGES = {"python": ("python", "python3", "py"), "cpp": ("c++", "cpp", "g++")}
+
+ENTRY_SOURCE = """\
+import os, sys
+fd = os.open("input.txt", os.O_RDONLY)
+os.dup2(fd, 0)
+os.close(fd)
+os.environ["PYTHONINTMAXSTRDIGITS"] = "0"
+os.execv(sys.executable, [sys.executable, "main.py"])
+"""
+
+
+class PistonUnavailable(Exception):
+    """A request that failed for reasons outside the program: becomes IE."""
+
+
+class PistonExecutor(Executor):
+    """One request per test, spread round-robin over the endpoints, retried with backoff."""
+
+    name = "piston"
+
+    def __init__(
+        self,
+        endpoints: Sequence[str],
+        retries: int = 4,
+        timeout: float = 60.0,
+        backoff: float = 0.5,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not endpoints:
+            raise BatchEvalError("the piston executor needs at least one --endpoint URL")
+        self.endpoints = [e.rstrip("/") for e in endpoints]
+        self.retries = retries
+        self.timeout = timeout
+        self.backoff = backoff
+        self.session = session or requests.Session()
+        self.session.headers["Content-Type"] = "application/json"
+        self.runtimes: dict[str, tuple[str, str]] = {}  # our language -> (piston language, version)
+        self.body_limit: int | None = None
+        self.warnings: list[str] = []
+        self.requests_sent = 0
+        self._next = itertools.cycle(range(len(self.endpoints)))
+
+    # -- preflight -------------------------------------------------------------------------
+
+    def preflight(self, limits: Limits) -> list[str]:
+        for url in self.endpoints:
+            self._resolve_runtimes(url)
+        probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
+        body = self._body(probe, b"", limits)
+        body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
+        for url in self.endpoints:
+            answer = self._probe(url, body, limits)
+            if answer is None:  # body limit: learned, probe again without the padding
+                self.body_limit = PROBE_PADDING_BYTES
+                self.warnings.append(
+                    f"Piston at {url} rejects request bodies over ~100 kB (the stock JSON limit): "
+                    "tests with larger inputs will be IE; raise the server's JSON body limit"
+                )
+                answer = self._probe(url, self._body(probe, b"", limits), limits)
+            run = (answer or {}).get("run") or {}
+            if run.get("status") == "OL" or len(run.get("stdout") or "") < PROBE_OUTPUT_BYTES:
+                raise BatchEvalError(
+                    f"Piston at {url} cuts program output below {PROBE_OUTPUT_BYTES} bytes "
+                    "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
+                    "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
+                )
+        return self.warnings
+
+    def _resolve_runtimes(self, url: str) -> None:
+        try:
+            reply = self.session.get(f"{url}/api/v2/runtimes", timeout=min(self.timeout, 15))
+        except requests.RequestException as exc:
+            raise BatchEvalError(
+                f"cannot reach Piston at {url}: {_why(exc)} — start it or pass --endpoint"
+            ) from None
+        if reply.status_code != 200:
+            raise BatchEvalError(f"Piston at {url} answered {reply.status_code} to /api/v2/runtimes")
+        try:
+            runtimes = reply.json()
+        except ValueError:
+            raise BatchEvalError(f"Piston at {url}: /api/v2/runtimes is not JSON") from None
+        for ours, names in PISTON_LANGUAGES.items():
+            found = [
+                r for r in runtimes
+                if isinstance(r, dict) and (r.get("language") in names or set(names) & set(r.get("aliases", [])))
+            ]
+            if found:
+                best = max(found, key=lambda r: _version_key(str(r.get("version", "0"))))
+                self.runtimes.setdefault(ours, (str(best["language"]), str(best["version"])))
+        if "python" not in self.runtimes:
+            raise BatchEvalError(f"Piston at {url} has no python runtime installed")
+
+    def _probe(self, url: str, body: dict[str, Any], limits: Limits) -> dict[str, Any] | None:
+        try:
+            reply = self.session.post(f"{url}/api/v2/execute", data=json.dumps(body), timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise BatchEvalError(f"cannot reach Piston at {url}: {_why(exc)}") from None
+        if reply.status_code == 400:
+            message = _message(reply)
+            if "PayloadTooLarge" in message:
+                return None
+            raise BatchEvalError(
+                f"Piston at {url} refuses our limits ({message}): the problem limits need "
+                f"run_timeout {int(limits.wall * 1000)} ms and run_memory_limit "
+                f"{limits.memory_mb * 1024 * 1024} bytes; raise the server's maximums "
+                "or lower --time-limit/--memory-limit"
+            )
+        if reply.status_code != 200:
+            raise BatchEvalError(f"Piston at {url} answered HTTP {reply.status_code} to a test run")
+        try:
+            answer: dict[str, Any] = reply.json()
+        except ValueError:
+            raise BatchEvalError(f"Piston at {url} answered a test run with non-JSON") from None
+        return answer
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "executor": self.name,
+            "endpoints": self.endpoints,
+            "runtimes": {k: f"{lang}-{ver}" for k, (lang, ver) in self.runtimes.items()},
+            "python_argv": ["python", "main.py"],
+            "stdin": "python: input.txt on fd 0 via an entry program; c++: stdin",
+            "isolation": "piston (isolate sandbox on the server)",
+            "requests_sent": self.requests_sent,
+        }
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        input_mode: str = "stdio",
+    ) -> ProgramRun:
+        if program.language not in self.runtimes:
+            ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
+            return ProgramRun(compile=ie, runs=[])
+        runs: list[Execution] = []
+        compile_ex: Execution | None = None
+        for i, data in enumerate(inputs):
+            answer = self._execute(program, data, limits)
+            if isinstance(answer, Execution):
+                ex = answer
+            else:
+                compile_ex = _compile_stage(answer.get("compile"))
+                if compile_ex is not None and compile_ex.verdict is not Verdict.AC:
+                    return ProgramRun(compile=compile_ex, runs=[])
+                ex = to_execution(answer.get("run"), limits)
+            runs.append(ex)
+            if not on_result(i, ex):
+                break
+        return ProgramRun(compile=compile_ex, runs=runs)
+
+    def _body(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any]:
+        language, version = self.runtimes.get(program.language, (program.language, "*"))
+        if program.language == "python":
+            try:
+                input_file = {"name": "input.txt", "content": data.decode("utf-8")}
+            except UnicodeDecodeError:
+                input_file = {"name": "input.txt", "content": base64.b64encode(data).decode(),
+                              "encoding": "base64"}
+            files = [
+                {"name": "entry.py", "content": ENTRY_SOURCE},
+                {"name": "main.py", "content": program.source},
+                input_file,
+            ]
+            stdin = ""
+        else:
+            files = [{"name": "main.cpp", "content": program.source}]
+            stdin = data.decode("utf-8")
+        return {
+            "language": language,
+            "version": version,
+            "files": files,
+            "stdin": stdin,
+            "args": [],
+            "compile_timeout": 30000,
+            "run_timeout": int(limits.wall * 1000),
+            "run_cpu_time": int(limits.time_s * 1000) + 1,
+            "run_memory_limit": limits.memory_mb * 1024 * 1024,
+        }
+
+    def _execute(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any] | Execution:
+        if program.language != "python" and len(data) > SAFE_STDIN_BYTES:
+            return Execution(Verdict.IE, reason=(
+                f"input of {len(data)} bytes: Piston may truncate stdin this large and cannot "
+                "pass a file to a compiled program; use --executor local"))
+        try:
+            payload = json.dumps(self._body(program, data, limits))
+        except UnicodeDecodeError:
+            return Execution(Verdict.IE, reason="test input is not UTF-8: Piston's stdin takes text")
+        if self.body_limit is not None and len(payload) > self.body_limit:
+            return Execution(Verdict.IE, reason=(
+                f"request of {len(payload)} bytes is over the Piston server's JSON body limit: "
+                "raise the server's JSON body limit"))
+        try:
+            return self._post(payload)
+        except PistonUnavailable as exc:
+            return Execution(Verdict.IE, reason=str(exc))
+
+    def _post(self, payload: str) -> dict[str, Any]:
+        """The JSON answer of /execute, retried with backoff over the endpoints."""
+        last = "no attempt"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            url = self.endpoints[next(self._next)]
+            self.requests_sent += 1
+            try:
+                reply = self.session.post(f"{url}/api/v2/execute", data=payload, timeout=self.timeout)
+            except requests.RequestException as exc:
+                last = f"{url}: {_why(exc)}"
+                continue
+            if reply.status_code == 200:
+                try:
+                    answer = reply.json()
+                except ValueError:
+                    last = f"{url}: answer is not JSON"
+                    continue
+                if isinstance(answer, dict) and isinstance(answer.get("run"), dict):
+                    return answer
+                last = f"{url}: answer without a run stage"
+                continue
+            message = _message(reply)
+            if reply.status_code in RETRY_STATUSES or (reply.status_code == 500 and not message):
+                last = f"{url}: HTTP {reply.status_code}"
+                continue
+            if "PayloadTooLarge" in message:
+                raise PistonUnavailable(f"{url}: request over the server's JSON body limit: "
+                                        "raise the server's JSON body limit")
+            raise PistonUnavailable(f"{url}: HTTP {reply.status_code}: {message[:200]}")
+        raise PistonUnavailable(f"Piston failed after {self.retries + 1} attempts: {last}")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _compile_stage(stage: dict[str, Any] | None) -> Execution | None:
+    if not isinstance(stage, dict):
+        return None
+    stderr = tail(str(stage.get("stderr") or stage.get("output") or ""))
+    status = stage.get("status")
+    if status == "XX":
+        return Execution(Verdict.IE, stderr=stderr, reason="Piston sandbox failure while compiling")
+    if status is None and stage.get("code") == 0:
+        return Execution(Verdict.AC, stderr=stderr)
+    first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:300])
+    return Execution(Verdict.CE, stderr=stderr, reason=first or f"compile stage {status}")
+
+
+def to_execution(stage: Any, limits: Limits) -> Execution:
+    """Piston's run stage as an Execution, by the table of piston-api.md."""
+    if not isinstance(stage, dict):
+        return Execution(Verdict.IE, reason="Piston answer has no run stage")
+    status, code = stage.get("status"), stage.get("code")
+    cpu = _seconds(stage.get("cpu_time"))
+    wall = _seconds(stage.get("wall_time"))
+    memory = stage.get("memory")
+    memory_kb = int(memory) // 1024 if isinstance(memory, (int, float)) else None
+    stderr = tail(str(stage.get("stderr") or ""))
+    ex = Execution(
+        Verdict.AC,
+        stdout=str(stage.get("stdout") or "").encode("utf-8", "surrogateescape"),
+        stderr=stderr,
+        exit_code=code if isinstance(code, int) else None,
+        signal=stage.get("signal"),
+        wall_time=wall,
+        cpu_time=cpu,
+        memory_kb=memory_kb,
+    )
+    limit_kb = limits.memory_mb * 1024
+    if status is None and code == 0:
+        if cpu is not None and cpu > limits.time_s:
+            ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
+    elif status == "TO":
+        ex.verdict, ex.reason = Verdict.TLE, str(stage.get("message") or "time limit")
+    elif status in ("OL", "EL"):
+        ex.verdict, ex.reason = Verdict.OLE, str(stage.get("message") or "output limit")
+    elif status == "RE" and code == 137 and memory_kb is not None and memory_kb >= 0.9 * limit_kb:
+        # Piston reports a memory-limit kill as exit 137 with peak memory at the limit
+        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB"
+    elif status == "RE" and "MemoryError" in stderr:
+        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB (MemoryError)"
+    elif status in ("RE", "SG") or (status is None and code != 0):
+        last = stderr.strip().splitlines()[-1][:200] if stderr.strip() else ""
+        ex.verdict = Verdict.RE
+        ex.reason = str(stage.get("message") or f"exit code {code}") + (f": {last}" if last else "")
+    else:  # XX: sandbox failure, or a status this client does not know
+        ex.verdict, ex.reason = Verdict.IE, f"Piston status {status!r}: {stage.get('message')}"
+    return ex
+
+
+def _seconds(ms: Any) -> float | None:
+    return round(float(ms) / 1000, 4) if isinstance(ms, (int, float)) else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
+def _message(reply: requests.Response) -> str:
+    try:
+        body = reply.json()
+    except ValueError:
+        return reply.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("stack") or "")[:300]
+    return str(body)[:300]
+
+
+def _why(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "refused" in text.lower():
+            return "connection refused"
+        return "connection failed"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return type(exc).__name__

@@ -1,0 +1,252 @@
+"""A small Piston-compatible server for tests, answering as ../shared/piston-api.md describes.
+
+It really runs the programs it is sent (Python, and C++ with Piston's compile rule), and
+reproduces the server's observed behaviour: HTTP 200 for every program outcome, stages
+with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, MLE as RE
+137, output over the limit as OL with empty stdout, stdin cut at 219,264 bytes and given
+a final newline, a 100 kB JSON body limit, 400 for unknown runtimes and limits over the
+configured maxima, 415 without a JSON content type, 500 for file names escaping the box.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+STDIN_CUT = 219_264
+_RUN_LOCK = threading.Lock()
+
+
+@dataclass
+class FakePistonConfig:
+    output_max: int = 1 << 20  # PISTON_OUTPUT_MAX_SIZE (stock: 1024)
+    body_limit: int = 100_000  # the stock JSON body limit
+    run_timeout_max: int = 20_000
+    run_cpu_time_max: int = 20_000
+    memory_max: int = -1
+    runtimes: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"language": "python", "version": "3.12.0", "aliases": ["py", "py3", "python3"]},
+        {"language": "c++", "version": "10.2.0", "aliases": ["cpp", "g++"], "runtime": "gcc"},
+    ])
+    # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
+    fail_next: list[int] = field(default_factory=list)
+
+
+class FakePiston:
+    def __init__(self, config: FakePistonConfig | None = None) -> None:
+        self.config = config or FakePistonConfig()
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"piston": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakePiston:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    piston: FakePiston
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: Any = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            self._send(200, {"message": "Piston v3.1.1"})
+        elif self.path == "/api/v2/runtimes":
+            self._send(200, self.piston.config.runtimes)
+        else:
+            self._send(404, {"message": "Not found"})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        cfg = self.piston.config
+        with self.piston.lock:
+            if cfg.fail_next:
+                self._send(cfg.fail_next.pop(0), None)
+                return
+        if self.path != "/api/v2/execute":
+            self._send(404, {"message": "Not found"})
+            return
+        if not self.headers.get("Content-Type", "").startswith("application/json"):
+            self._send(415, {"message": "requests must be of type application/json"})
+            return
+        if length > cfg.body_limit:
+            self._send(400, {"stack": "PayloadTooLargeError: request entity too large\n    at readStream"})
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            self._send(400, {"stack": f"SyntaxError: {exc}"})
+            return
+        with self.piston.lock:
+            self.piston.requests.append(body)
+        error = _validate(body, cfg)
+        if error:
+            self._send(400, {"message": error})
+            return
+        if any(".." in f.get("name", "") or f.get("name", "").startswith("/") for f in body["files"]):
+            self._send(500)
+            return
+        with _RUN_LOCK:
+            answer = _execute(body, cfg)
+        self._send(200, answer)
+
+
+def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
+    lang, version = body.get("language"), body.get("version", "*")
+    runtime = next((r for r in cfg.runtimes if lang == r["language"] or lang in r["aliases"]), None)
+    if runtime is None or version not in ("*", runtime["version"]) and not (
+        version.endswith(".x") and runtime["version"].startswith(version[:-1])
+    ):
+        return f"{lang}-{version} runtime is unknown"
+    if not isinstance(body.get("files"), list) or not body["files"]:
+        return "files is required as an array"
+    for key, cap in (("run_timeout", cfg.run_timeout_max), ("run_cpu_time", cfg.run_cpu_time_max)):
+        value = body.get(key)
+        if value is not None and value > cap:
+            return f"{key} cannot exceed the configured limit of {cap}"
+    mem = body.get("run_memory_limit")
+    if mem is not None and cfg.memory_max >= 0 and mem > cfg.memory_max:
+        return f"run_memory_limit cannot exceed the configured limit of {cfg.memory_max}"
+    body["_runtime"] = runtime
+    return ""
+
+
+def _content(f: dict[str, Any]) -> bytes:
+    enc = f.get("encoding", "utf8")
+    if enc == "base64":
+        return base64.b64decode(f["content"])
+    if enc == "hex":
+        return bytes.fromhex(f["content"])
+    return str(f["content"]).encode()
+
+
+def _stage(stdout: bytes, stderr: bytes, code: int | None, sig: str | None, message: str | None,
+           status: str | None, cpu_ms: int, wall_ms: int, memory: int) -> dict[str, Any]:
+    out, err = stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+    return {"stdout": out, "stderr": err, "output": out + err, "code": code, "signal": sig,
+            "message": message, "status": status, "cpu_time": cpu_ms, "wall_time": wall_ms,
+            "memory": memory}
+
+
+def _run(argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int, mem: int,
+         cfg: FakePistonConfig) -> dict[str, Any]:
+    def limits() -> None:
+        os.setsid()
+        if mem and mem > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, preexec_fn=limits)
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(stdin, timeout=timeout_ms / 1000)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+    wall_ms = int((time.monotonic() - start) * 1000)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # runs are serialised (_RUN_LOCK), so the children's usage grew by this run alone
+    cpu_used = int((usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime) * 1000)
+    code = proc.returncode
+    memory = 10 * 1024 * 1024
+    if timed_out:
+        return _stage(stdout, stderr, None, "SIGKILL", "Time limit exceeded (wall clock)", "TO",
+                      cpu_used, wall_ms, memory)
+    if len(stdout) > cfg.output_max:
+        return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used,
+                      wall_ms, memory)
+    if code is not None and code < 0:
+        sig = signal.Signals(-code).name
+        if sig == "SIGXCPU":
+            return _stage(stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used,
+                          wall_ms, memory)
+        if sig == "SIGSEGV":
+            return _stage(stdout, stderr, 139, None, "Exited with error status 139", "RE",
+                          cpu_used, wall_ms, memory)
+        return _stage(stdout, stderr, None, sig, None, "SG", cpu_used, wall_ms, memory)
+    if code and b"MemoryError" in stderr and mem > 0:
+        # the real server's cgroup kills the box: exit 137, peak memory at the limit
+        return _stage(stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE",
+                      cpu_used, wall_ms, mem)
+    if code:
+        return _stage(stdout, stderr, code, None, f"Exited with error status {code}", "RE",
+                      cpu_used, wall_ms, memory)
+    return _stage(stdout, stderr, 0, None, None, None, cpu_used, wall_ms, memory)
+
+
+def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
+    runtime = body.pop("_runtime")
+    box = Path(tempfile.mkdtemp(prefix="fake-piston-"))
+    try:
+        names = []
+        for i, f in enumerate(body["files"]):
+            name = f.get("name") or f"file{i}.code"
+            (box / name).write_bytes(_content(f))
+            names.append(name)
+        stdin = str(body.get("stdin", "")).encode()
+        if not stdin.endswith(b"\n"):
+            stdin += b"\n"
+        stdin = stdin[:STDIN_CUT]
+        timeout = body.get("run_timeout") or 3000
+        cpu = body.get("run_cpu_time") or timeout
+        mem = body.get("run_memory_limit") or -1
+        answer: dict[str, Any] = {"language": runtime["language"], "version": runtime["version"]}
+        if runtime["language"] == "python":
+            answer["run"] = _run([sys.executable, names[0]], box, stdin, timeout, cpu, mem, cfg)
+            return answer
+        # Piston's gcc package: every file gets a .cpp suffix and all are compiled together
+        for name in names:
+            (box / name).rename(box / f"{name}.cpp")
+        cpp_files = [f"{n}.cpp" for n in names]
+        compile_stage = _run(["g++", "-std=c++17", *cpp_files], box, b"",
+                             body.get("compile_timeout") or 10000, 10000, -1, cfg)
+        answer["compile"] = compile_stage
+        if compile_stage["code"] != 0:
+            return answer
+        answer["run"] = _run(["./a.out"], box, stdin, timeout, cpu, mem, cfg)
+        return answer
+    finally:
+        shutil.rmtree(box, ignore_errors=True)
+
+
+if __name__ == "__main__":  # a manual server: python tests/fake_piston.py
+    with FakePiston() as piston:
+        print(piston.url, flush=True)
+        threading.Event().wait()
