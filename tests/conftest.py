@@ -1,0 +1,73 @@
+"""Shared fixtures: the real data sets, a Piston-compatible server, small JSONL builders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_eval.executors.local import LocalExecutor
+from tests.fake_piston import FakePiston, FakePistonConfig
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def shared_rows(dataset: str, name: str) -> list[dict[str, Any]]:
+    return read_jsonl(DATA / dataset / name)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.skip("../shared/data is not beside the checkout")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def local() -> Iterator[LocalExecutor]:
+    executor = LocalExecutor()
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="session")
+def piston_server() -> Iterator[FakePiston]:
+    with FakePiston(FakePistonConfig(body_limit=10_000_000)) as server:
+        yield server
+
+
+@pytest.fixture
+def stock_piston() -> Iterator[FakePiston]:
+    """A server with the stock limits: 1024-byte output, 100 kB bodies."""
+    with FakePiston(FakePistonConfig(output_max=1024)) as server:
+        yield server
+
+
+SUM_PROBLEM = {
+    "id": "1/A",
+    "contest_id": 1,
+    "index": "A",
+    "title": "Sum",
+    "time_limit": 1.0,
+    "memory_limit": 256,
+    "official_tests": [
+        {"input": "1 2\n", "output": "3\n"},
+        {"input": "10 20\n", "output": "30\n"},
+        {"input": "-5 5\n", "output": "0\n"},
+    ],
+    "generated_checker": None,
+    "input_mode": "stdio",
+}

@@ -1,0 +1,176 @@
+"""Every verdict from real programs on the local executor, and containment seen from the host."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from batch_eval.compare import Comparison
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.judge import JudgeOptions, judge
+from batch_eval.problems import parse_problem
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM
+
+LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=8 * 1024 * 1024)
+
+
+def run_one(executor: LocalExecutor, source: str, stdin: bytes = b"1 2\n",
+            limits: Limits = LIMITS, language: str = "python") -> Execution:
+    run = executor.run(Program(language, source), [stdin], limits, lambda i, e: True)
+    assert run.compile is None or run.compile.verdict is Verdict.AC, run.compile
+    return run.runs[0]
+
+
+def verdict_of(executor: LocalExecutor, source: str, language: str = "python") -> Verdict:
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    result = judge(problem, problem.tests, Program(language, source), executor,
+                   LIMITS, JudgeOptions(Comparison()))
+    return result.verdict
+
+
+def test_accepted_and_wrong_answer(local: LocalExecutor) -> None:
+    assert verdict_of(local, "a, b = map(int, input().split())\nprint(a + b)") is Verdict.AC
+    assert verdict_of(local, "a, b = map(int, input().split())\nprint(a - b)") is Verdict.WA
+
+
+def test_stdin_is_a_regular_file_and_descriptors_are_real(local: LocalExecutor) -> None:
+    # the FastIO template: size stdin with fstat, read and write the raw descriptors
+    source = "import os\nn = os.fstat(0).st_size\ndata = os.read(0, n)\nos.write(1, str(n).encode())"
+    ex = run_one(local, source, b"12345\n")
+    assert ex.verdict is Verdict.AC and ex.stdout == b"6"
+
+
+def test_normal_interpreter_start_exit_and_huge_integers(local: LocalExecutor) -> None:
+    assert run_one(local, "print('hi'); exit()").stdout == b"hi\n"
+    assert run_one(local, "quit(0)").verdict is Verdict.AC
+    ex = run_one(local, "print(len(str(10 ** 5000)))")
+    assert ex.verdict is Verdict.AC and ex.stdout == b"5001\n"
+    assert run_one(local, "import sys; print(sys.stdin.buffer.read())", b"x").stdout == b"b'x'\n"
+
+
+def test_runtime_error_has_the_exception_as_reason(local: LocalExecutor) -> None:
+    ex = run_one(local, "raise KeyError('boom')")
+    assert ex.verdict is Verdict.RE and "KeyError" in ex.reason
+    assert run_one(local, "import sys; sys.exit(3)").exit_code == 3
+
+
+def test_syntax_error_is_ce_and_never_runs(local: LocalExecutor) -> None:
+    assert verdict_of(local, "print 'python 2'") is Verdict.CE
+
+
+def test_cpu_loop_is_tle(local: LocalExecutor) -> None:
+    ex = run_one(local, "while True: pass")
+    assert ex.verdict is Verdict.TLE and ex.cpu_time is not None and ex.cpu_time > 1.0
+
+
+def test_sleeper_is_killed_at_the_wall_limit(local: LocalExecutor) -> None:
+    ex = run_one(local, "import time; time.sleep(60)", limits=Limits(0.5, 256, wall_s=1.0))
+    assert ex.verdict is Verdict.TLE and "wall" in ex.reason
+    assert ex.wall_time is not None and ex.wall_time < 5
+
+
+def test_memory_hog_is_mle(local: LocalExecutor) -> None:
+    ex = run_one(local, "x = bytearray(600 * 1024 * 1024)\nprint(len(x))")
+    assert ex.verdict is Verdict.MLE
+
+
+def test_100_mb_of_output_is_ole_and_stops_at_the_limit(local: LocalExecutor, tmp_path: Path) -> None:
+    source = "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * (1 << 20))\n"
+    ex = run_one(local, source)
+    assert ex.verdict is Verdict.OLE
+    assert len(ex.stdout) <= LIMITS.output_bytes
+
+
+def test_fork_loop_is_contained_and_leaves_nothing(local: LocalExecutor, tmp_path: Path) -> None:
+    marker = tmp_path / "pids"
+    source = f"""
+import os, time
+pids = []
+for _ in range(10000):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(120)
+        os._exit(0)
+    pids.append(pid)
+open({str(marker)!r}, "w").write(" ".join(map(str, pids)))
+os.chmod({str(marker)!r}, 0o666)
+time.sleep(120)
+"""
+    os.chmod(tmp_path, 0o777)
+    ex = run_one(local, source, limits=Limits(1.0, 256, processes=32, wall_s=2.0))
+    assert ex.verdict is Verdict.TLE
+    pids = [int(p) for p in marker.read_text().split()]
+    assert 0 < len(pids) <= 32  # the process limit stopped the loop
+    assert not [p for p in pids if _alive(p)]
+
+
+def test_daemon_that_leaves_the_session_dies_with_the_program(local: LocalExecutor, tmp_path: Path) -> None:
+    if local.group is None:
+        pytest.skip("no pids cgroup here: setsid escapees are issue 6's containment")
+    marker = tmp_path / "daemon"
+    os.chmod(tmp_path, 0o777)
+    source = f"""
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        open({str(marker)!r}, "w").write(str(os.getpid()))
+        time.sleep(120)
+    os._exit(0)
+time.sleep(0.5)
+print("done")
+"""
+    ex = run_one(local, source)
+    assert ex.verdict is Verdict.AC
+    assert not _alive(int(marker.read_text()))
+
+
+def test_each_test_gets_a_fresh_folder(local: LocalExecutor) -> None:
+    source = "import os\nprint(sorted(os.listdir('.')))\nopen('state', 'w').write('x')"
+    run = local.run(Program("python", source), [b"", b""], LIMITS, lambda i, e: True)
+    assert [r.stdout for r in run.runs] == [b"[]\n", b"[]\n"]
+
+
+def test_environment_is_scrubbed(local: LocalExecutor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    ex = run_one(local, "import os; print('OPENAI_API_KEY' in os.environ)")
+    assert ex.stdout == b"False\n"
+
+
+def test_cpp_compiles_once_and_runs_every_test(local: LocalExecutor) -> None:
+    source = "#include <bits/stdc++.h>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<\"\\n\";}"
+    seen: list[int] = []
+    run = local.run(Program("cpp", source), [b"1 2", b"3 4", b"5 6"], LIMITS,
+                    lambda i, e: seen.append(i) or True)
+    assert run.compile is not None and run.compile.verdict is Verdict.AC
+    assert [r.stdout for r in run.runs] == [b"3\n", b"7\n", b"11\n"] and seen == [0, 1, 2]
+    assert verdict_of(local, source, "cpp") is Verdict.AC
+
+
+def test_cpp_compile_error_is_ce(local: LocalExecutor) -> None:
+    assert verdict_of(local, "int main() { return x; }", "cpp") is Verdict.CE
+
+
+def test_early_stop_skips_the_remaining_tests(local: LocalExecutor) -> None:
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    wrong = Program("python", "print(3)")
+    result = judge(problem, problem.tests, wrong, local, LIMITS, JudgeOptions(Comparison()))
+    assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA, Verdict.SKIP]
+    result = judge(problem, problem.tests, wrong, local, LIMITS, JudgeOptions(Comparison(), False))
+    assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA, Verdict.WA]
+    assert result.reason.startswith("test 2:")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
