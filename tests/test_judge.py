@@ -1,0 +1,116 @@
+"""Checkers (both conventions), function-style problems on real HumanEval data, tolerances."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from batch_eval.compare import Comparison
+from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.checker import CheckerRunner
+from batch_eval.judge import JudgeOptions, judge
+from batch_eval.problems import Checker, parse_problem
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM, shared_rows
+
+LIMITS = Limits(time_s=2.0, memory_mb=512)
+
+OPEN_R1_CHECKER = """
+import sys
+inp, exp, out = (open(p).read().split() for p in sys.argv[1:4])
+print(1 if sorted(exp) == sorted(out) else 0)
+"""
+
+TESTLIB_CHECKER = """
+import sys
+inp, out, exp = (open(p).read().split() for p in sys.argv[1:4])
+if out == ["FAILME"]:
+    sys.exit(3)
+sys.exit(0 if sorted(exp) == sorted(out) else 1)
+"""
+
+
+def _problem(checker: str | None = None, convention: str = "open-r1") -> Any:
+    raw = dict(SUM_PROBLEM, official_tests=[{"input": "3\n", "output": "1 2 3\n"}])
+    raw["generated_checker"] = checker
+    raw["checker_convention"] = convention
+    return parse_problem(raw, Path("p.jsonl"), 1)
+
+
+def _verdict(problem: Any, source: str, local: LocalExecutor) -> tuple[Verdict, str]:
+    checker = CheckerRunner(problem.checker, local.python) if problem.checker else None
+    try:
+        result = judge(problem, problem.tests, Program("python", source), local, LIMITS,
+                       JudgeOptions(Comparison()), checker)
+    finally:
+        if checker:
+            checker.close()
+    return result.verdict, result.reason
+
+
+def test_open_r1_checker_accepts_any_valid_answer(local: LocalExecutor) -> None:
+    problem = _problem(OPEN_R1_CHECKER)
+    assert _verdict(problem, "print('3 1 2')", local)[0] is Verdict.AC
+    assert _verdict(problem, "print('3 1 1')", local)[0] is Verdict.WA
+
+
+def test_testlib_checker_exit_codes(local: LocalExecutor) -> None:
+    problem = _problem(TESTLIB_CHECKER, "testlib")
+    assert _verdict(problem, "print('2 3 1')", local)[0] is Verdict.AC
+    assert _verdict(problem, "print('2 3 3')", local)[0] is Verdict.WA
+    # FAIL (exit 3) is the checker's failure, not the solution's
+    assert _verdict(problem, "print('FAILME')", local)[0] is Verdict.IE
+
+
+def test_crashing_checker_is_ie_not_wa(local: LocalExecutor) -> None:
+    problem = _problem("raise RuntimeError('checker bug')")
+    verdict, reason = _verdict(problem, "print('1 2 3')", local)
+    assert verdict is Verdict.IE and "checker" in reason
+    problem = _problem("print('maybe')")
+    assert _verdict(problem, "print('1 2 3')", local)[0] is Verdict.IE
+
+
+def test_problem_float_tolerance_applies_by_default(local: LocalExecutor) -> None:
+    raw = dict(SUM_PROBLEM, official_tests=[{"input": "", "output": "0.3333333333\n"}],
+               float_tolerance={"abs_or_rel": 1e-6})
+    problem = parse_problem(raw, Path("p.jsonl"), 1)
+    assert _verdict(problem, "print(1/3)", local)[0] is Verdict.AC
+    assert _verdict(problem, "print(0.3334)", local)[0] is Verdict.WA
+
+
+def _humaneval(task: str) -> Any:
+    raw = next(r for r in shared_rows("humaneval", "problems.jsonl") if r["id"] == task)
+    return parse_problem(raw, Path("problems.jsonl"), 1), raw
+
+
+def test_humaneval_canonical_solution_passes_and_a_wrong_one_fails(
+    local: LocalExecutor, data_dir: Path
+) -> None:
+    problem, raw = _humaneval("HumanEval/1")
+    assert _verdict(problem, raw["canonical_solution"], local)[0] is Verdict.AC
+    verdict, _ = _verdict(problem, "    return []\n", local)
+    assert verdict is Verdict.WA
+
+
+def test_humaneval_full_function_without_imports_uses_the_prompt_header(
+    local: LocalExecutor, data_dir: Path
+) -> None:
+    # real model output re-states the function and forgets `from typing import List`
+    problem, raw = _humaneval("HumanEval/1")
+    code = "def separate_paren_groups(paren_string: str) -> List[str]:\n" + raw["canonical_solution"]
+    assert _verdict(problem, code, local)[0] is Verdict.AC
+
+
+def test_humaneval_hanging_solution_is_tle(local: LocalExecutor, data_dir: Path) -> None:
+    problem, _ = _humaneval("HumanEval/1")
+    assert _verdict(problem, "    while True:\n        pass\n", local)[0] is Verdict.TLE
+
+
+def test_checker_files_are_cleaned(local: LocalExecutor) -> None:
+    runner = CheckerRunner(Checker(OPEN_R1_CHECKER), local.python)
+    assert runner.judge(b"", b"1 2", b"2 1")[0] is Verdict.AC
+    box = runner.box
+    assert sorted(p.name for p in box.iterdir() if p.suffix == ".txt") == []
+    runner.close()
+    assert not box.exists()
