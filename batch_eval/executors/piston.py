@@ -249,7 +249,10 @@ class PistonExecutor(Executor):
                 except ValueError:
                     last = f"{url}: answer is not JSON"
                     continue
-                if isinstance(answer, dict) and isinstance(answer.get("run"), dict):
+                # a failed compile stage comes without a run stage
+                if isinstance(answer, dict) and (
+                    isinstance(answer.get("run"), dict) or isinstance(answer.get("compile"), dict)
+                ):
                     return answer
                 last = f"{url}: answer without a run stage"
                 continue

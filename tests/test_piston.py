@@ -1,0 +1,203 @@
+"""The Piston executor against a Piston-compatible server on 127.0.0.1, and faults via responses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from batch_eval.compare import Comparison
+from batch_eval.errors import BatchEvalError
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.piston import PistonExecutor
+from batch_eval.judge import JudgeOptions, judge
+from batch_eval.problems import parse_problem
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM
+from tests.fake_piston import FakePiston
+
+LIMITS = Limits(time_s=1.0, memory_mb=256)
+
+PROGRAMS = {
+    "ac": "a, b = map(int, input().split())\nprint(a + b)",
+    "wa": "print(0)",
+    "re": "raise ValueError('no')",
+    "ce": "def f(:\n  pass",
+    "tle": "while True: pass",
+    "mle": "x = bytearray(800 * 1024 * 1024)",
+    "fstat": "import os\nn = os.fstat(0).st_size\na, b = map(int, os.read(0, n).split())\nprint(a + b)",
+    "exit": "a, b = map(int, input().split())\nprint(a + b)\nexit()",
+    "cpp_ac": "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<std::endl;}",
+    "cpp_ce": "int main(){ return x; }",
+}
+EXPECTED = {"ac": "AC", "wa": "WA", "re": "RE", "ce": "CE", "tle": "TLE", "mle": "MLE",
+            "fstat": "AC", "exit": "AC", "cpp_ac": "AC", "cpp_ce": "CE"}
+
+
+def piston(server: FakePiston, **kwargs: object) -> PistonExecutor:
+    executor = PistonExecutor([server.url], backoff=0.01, **kwargs)  # type: ignore[arg-type]
+    executor.preflight(LIMITS)
+    return executor
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_same_verdict_as_the_local_executor(name: str, piston_server: FakePiston, local: LocalExecutor) -> None:
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    language = "cpp" if name.startswith("cpp") else "python"
+    program = Program(language, PROGRAMS[name])
+    verdicts = []
+    for executor in (local, piston(piston_server)):
+        result = judge(problem, problem.tests[:1], program, executor, LIMITS, JudgeOptions(Comparison()))
+        verdicts.append(result.verdict.value)
+    assert verdicts == [EXPECTED[name], EXPECTED[name]]
+
+
+def test_large_python_input_arrives_whole_as_a_file(piston_server: FakePiston) -> None:
+    data = b"".join(b"%d\n" % i for i in range(100_000))  # ~590 kB: stdin would be cut at 219,264
+    program = Program("python", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data.count(b'\\n'))")
+    run = piston(piston_server).run(program, [data], LIMITS, lambda i, e: True)
+    assert run.runs[0].stdout == f"{len(data)} 100000\n".encode()
+    sent = piston_server.requests[-1]
+    assert sent["stdin"] == "" and any(f["name"] == "input.txt" for f in sent["files"])
+
+
+def test_large_cpp_input_is_ie_not_truncated(piston_server: FakePiston) -> None:
+    run = piston(piston_server).run(Program("cpp", PROGRAMS["cpp_ac"]), [b"1 " * 200_000], LIMITS,
+                                    lambda i, e: True)
+    assert run.runs[0].verdict is Verdict.IE and "truncate" in run.runs[0].reason
+
+
+def test_stock_output_limit_is_refused_at_preflight(stock_piston: FakePiston) -> None:
+    with pytest.raises(BatchEvalError, match="PISTON_OUTPUT_MAX_SIZE"):
+        PistonExecutor([stock_piston.url]).preflight(LIMITS)
+
+
+def test_body_limit_is_learned_and_big_requests_are_ie(piston_server: FakePiston) -> None:
+    piston_server.config.body_limit = 100_000
+    try:
+        executor = PistonExecutor([piston_server.url])
+        warnings = executor.preflight(LIMITS)
+        assert any("JSON body limit" in w for w in warnings)
+        run = executor.run(Program("python", "print(1)"), [b"x" * 200_000], LIMITS, lambda i, e: True)
+        assert run.runs[0].verdict is Verdict.IE and "body limit" in run.runs[0].reason
+    finally:
+        piston_server.config.body_limit = 10_000_000
+
+
+def test_limit_over_the_server_maximum_is_refused(piston_server: FakePiston) -> None:
+    with pytest.raises(BatchEvalError, match="run_timeout"):
+        PistonExecutor([piston_server.url]).preflight(Limits(time_s=30.0, memory_mb=256))
+
+
+def test_transient_errors_are_retried_then_succeed(piston_server: FakePiston) -> None:
+    executor = piston(piston_server)
+    piston_server.config.fail_next = [503, 502, 500]
+    run = executor.run(Program("python", "print(7)"), [b""], LIMITS, lambda i, e: True)
+    assert run.runs[0].verdict is Verdict.AC and run.runs[0].stdout == b"7\n"
+
+
+def test_unknown_runtime_language_is_ie(piston_server: FakePiston) -> None:
+    executor = piston(piston_server)
+    executor.runtimes.pop("cpp")
+    run = executor.run(Program("cpp", "int main(){}"), [b""], LIMITS, lambda i, e: True)
+    assert run.compile is not None and run.compile.verdict is Verdict.IE
+
+
+# -- faults a live server cannot easily produce: responses -------------------------------------
+
+URL = "http://piston.test"
+RUNTIMES = [{"language": "python", "version": "3.12.0", "aliases": ["py"]}]
+
+
+def ok_stage(stdout: str = "3\n") -> dict[str, object]:
+    return {"stdout": stdout, "stderr": "", "output": stdout, "code": 0, "signal": None, "message": None,
+            "status": None, "cpu_time": 8, "wall_time": 20, "memory": 9_000_000}
+
+
+def fault_executor(retries: int = 2) -> PistonExecutor:
+    executor = PistonExecutor([URL], retries=retries, backoff=0.0, timeout=1.0)
+    executor.runtimes["python"] = ("python", "3.12.0")
+    return executor
+
+
+def run_once(executor: PistonExecutor) -> Execution:
+    return executor.run(Program("python", "print(3)"), [b""], LIMITS, lambda i, e: True).runs[0]
+
+
+@responses.activate
+def test_503_503_200_is_retried_to_success() -> None:
+    for status in (503, 503):
+        responses.add(responses.POST, f"{URL}/api/v2/execute", status=status)
+    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"language": "python", "run": ok_stage()})
+    ex = run_once(fault_executor())
+    assert ex.verdict is Verdict.AC and len(responses.calls) == 3
+
+
+@responses.activate
+def test_persistent_errors_are_ie_never_wrong_answers() -> None:
+    responses.add(responses.POST, f"{URL}/api/v2/execute", status=503)
+    ex = run_once(fault_executor(retries=2))
+    assert ex.verdict is Verdict.IE and "3 attempts" in ex.reason and len(responses.calls) == 3
+
+
+@responses.activate
+def test_timeouts_and_garbage_and_truncated_json_are_ie() -> None:
+    responses.add(responses.POST, f"{URL}/api/v2/execute", body=requests.exceptions.ReadTimeout("slow"))
+    responses.add(responses.POST, f"{URL}/api/v2/execute", body="<html>proxy error</html>")
+    responses.add(responses.POST, f"{URL}/api/v2/execute", body='{"run": {"stdout": "3')
+    ex = run_once(fault_executor(retries=2))
+    assert ex.verdict is Verdict.IE and "not JSON" in ex.reason
+
+
+@responses.activate
+def test_validation_errors_are_ie_without_retry() -> None:
+    responses.add(responses.POST, f"{URL}/api/v2/execute", status=400,
+                  json={"message": "python-3.10.0 runtime is unknown"})
+    ex = run_once(fault_executor())
+    assert ex.verdict is Verdict.IE and "runtime is unknown" in ex.reason and len(responses.calls) == 1
+
+
+@responses.activate
+def test_sandbox_failure_status_is_ie() -> None:
+    stage = dict(ok_stage(), status="XX", code=None, message="box error")
+    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
+    assert run_once(fault_executor()).verdict is Verdict.IE
+
+
+@responses.activate
+def test_memory_kill_reported_as_re_137_is_mle() -> None:
+    stage = dict(ok_stage(""), status="RE", code=137, message="Exited with error status 137",
+                 stderr="Killed", memory=256 * 1024 * 1024)
+    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
+    assert run_once(fault_executor()).verdict is Verdict.MLE
+
+
+@responses.activate
+def test_output_limit_kill_is_ole_even_with_empty_stdout() -> None:
+    stage = dict(ok_stage(""), status="OL", code=None, signal="SIGKILL", message="stdout length exceeded")
+    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
+    assert run_once(fault_executor()).verdict is Verdict.OLE
+
+
+@responses.activate
+def test_unreachable_server_at_preflight_names_the_url() -> None:
+    responses.add(responses.GET, f"{URL}/api/v2/runtimes",
+                  body=requests.exceptions.ConnectionError("Connection refused"))
+    with pytest.raises(BatchEvalError, match="cannot reach Piston at http://piston.test: connection refused"):
+        PistonExecutor([URL]).preflight(LIMITS)
+
+
+@responses.activate
+def test_request_body_follows_the_api_contract() -> None:
+    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": ok_stage()})
+    run_once(fault_executor())
+    body = json.loads(responses.calls[0].request.body)
+    assert responses.calls[0].request.headers["Content-Type"] == "application/json"
+    assert body["language"] == "python" and body["version"] == "3.12.0"
+    assert body["files"][0]["name"] == "entry.py"  # the first file is the entry point
+    assert body["run_memory_limit"] == 256 * 1024 * 1024  # bytes
+    assert body["run_timeout"] == int(LIMITS.wall * 1000) and body["run_cpu_time"] >= 1000
