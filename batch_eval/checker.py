@@ -50,8 +50,7 @@ class CheckerRunner:
             args = [files["input"], files["actual"], files["expected"]]
         else:
             args = [files["input"], files["expected"], files["actual"]]
-        cmd = Command([self.python, str(self.script), *map(str, args)], self.box,
-                      solution_env(self.box))
+        cmd = Command([self.python, str(self.script), *map(str, args)], self.box, solution_env(self.box))
         ex = run_command(cmd, files["input"], CHECKER_LIMITS, self.box, out_name=f"check{self._n}")
         for path in files.values():
             path.unlink(missing_ok=True)

@@ -14,9 +14,7 @@ from batch_eval.compare import MODES
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError, ExitCode
 
-EXIT_CODES_HELP = "\n".join(
-    f"  {code.value:>3}  {code.name.lower().replace('_', ' ')}" for code in ExitCode
-)
+EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {code.name.lower().replace('_', ' ')}" for code in ExitCode)
 
 
 def _warn(message: str) -> None:
@@ -32,34 +30,102 @@ def cli() -> None:
 def check_options(f: Any) -> Any:
     """The options of `check`, shared by `run` so that everything passes through."""
     options = [
-        click.option("--problems", "problems", type=click.Path(path_type=Path), required=True,
-                     help="Problems JSONL (open-r1/codeforces schema or HumanEval)."),
-        click.option("--executor", type=click.Choice(["local", "piston"]), default="local",
-                     show_default=True, help="Run programs here (sandboxed) or on Piston."),
-        click.option("--endpoint", "endpoints", multiple=True, metavar="URL",
-                     help="Piston server URL, repeatable (e.g. http://localhost:2000)."),
-        click.option("--time-limit", type=click.FloatRange(min=0.01), default=2.0,
-                     show_default=True, help="Seconds per test when a problem has none."),
-        click.option("--memory-limit", type=click.IntRange(min=16), default=256,
-                     show_default=True, help="MB per test when a problem has none."),
-        click.option("--time-multiplier", type=click.FloatRange(min=0.1), default=1.0,
-                     show_default=True, help="Multiply every time limit (slow machines)."),
-        click.option("--output-limit", "output_limit_mb", type=click.IntRange(min=1), default=64,
-                     show_default=True, help="MB of output per test before OLE."),
-        click.option("--compare", type=click.Choice(MODES), default="default", show_default=True,
-                     help="Output comparison (see README)."),
-        click.option("--float-tolerance", type=float, default=1e-6, show_default=True,
-                     help="Absolute/relative tolerance of --compare float."),
-        click.option("--checker-convention", type=click.Choice(CONVENTIONS), default="open-r1",
-                     show_default=True, help="How checker programs are called and read."),
-        click.option("--generated-tests-dir", type=click.Path(path_type=Path), default=None,
-                     help="Folder of test_cases_{contest_id}.parquet (open-r1)."),
-        click.option("--max-generated-tests", type=int, default=0, show_default=True,
-                     help="Generated tests per problem: 0 none, -1 all."),
-        click.option("--all-tests", is_flag=True, help="Run every test (default: stop at the first failure)."),
-        click.option("--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N records."),
-        click.option("--sample", type=click.IntRange(min=1), default=None,
-                     help="Judge N records drawn at random (reproducible with --seed)."),
+        click.option(
+            "--problems",
+            "problems",
+            type=click.Path(path_type=Path),
+            required=True,
+            help="Problems JSONL (open-r1/codeforces schema or HumanEval).",
+        ),
+        click.option(
+            "--executor",
+            type=click.Choice(["local", "piston"]),
+            default="local",
+            show_default=True,
+            help="Run programs here (sandboxed) or on Piston.",
+        ),
+        click.option(
+            "--endpoint",
+            "endpoints",
+            multiple=True,
+            metavar="URL",
+            help="Piston server URL, repeatable (e.g. http://localhost:2000).",
+        ),
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0.01),
+            default=2.0,
+            show_default=True,
+            help="Seconds per test when a problem has none.",
+        ),
+        click.option(
+            "--memory-limit",
+            type=click.IntRange(min=16),
+            default=256,
+            show_default=True,
+            help="MB per test when a problem has none.",
+        ),
+        click.option(
+            "--time-multiplier",
+            type=click.FloatRange(min=0.1),
+            default=1.0,
+            show_default=True,
+            help="Multiply every time limit (slow machines).",
+        ),
+        click.option(
+            "--output-limit",
+            "output_limit_mb",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="MB of output per test before OLE.",
+        ),
+        click.option(
+            "--compare",
+            type=click.Choice(MODES),
+            default="default",
+            show_default=True,
+            help="Output comparison (see README).",
+        ),
+        click.option(
+            "--float-tolerance",
+            type=float,
+            default=1e-6,
+            show_default=True,
+            help="Absolute/relative tolerance of --compare float.",
+        ),
+        click.option(
+            "--checker-convention",
+            type=click.Choice(CONVENTIONS),
+            default="open-r1",
+            show_default=True,
+            help="How checker programs are called and read.",
+        ),
+        click.option(
+            "--generated-tests-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Folder of test_cases_{contest_id}.parquet (open-r1).",
+        ),
+        click.option(
+            "--max-generated-tests",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Generated tests per problem: 0 none, -1 all.",
+        ),
+        click.option(
+            "--all-tests", is_flag=True, help="Run every test (default: stop at the first failure)."
+        ),
+        click.option(
+            "--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N records."
+        ),
+        click.option(
+            "--sample",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Judge N records drawn at random (reproducible with --seed).",
+        ),
         click.option("--seed", type=int, default=0, show_default=True),
     ]
     for option in reversed(options):
@@ -92,8 +158,13 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
 
 @cli.command()
 @click.argument("solutions", type=click.Path(path_type=Path))
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path), required=True,
-              help="Folder for <stem>.results.jsonl and <stem>.metrics.json.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for <stem>.results.jsonl and <stem>.metrics.json.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @check_options
 def check(solutions: Path, output_dir: Path, quiet: bool, **options: Any) -> None:
@@ -131,6 +202,5 @@ def main() -> None:
         import traceback
 
         traceback.print_exc()
-        click.echo("batch-eval: internal error (a bug): please report it with the traceback above",
-                   err=True)
+        click.echo("batch-eval: internal error (a bug): please report it with the traceback above", err=True)
         sys.exit(ExitCode.INTERNAL)

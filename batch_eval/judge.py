@@ -76,9 +76,9 @@ def judge(
                 ok, why = comparison.compare(expected, ex.stdout)
                 if not ok:
                     result.verdict, result.reason = Verdict.WA, why
-        elif result.verdict is Verdict.RE and problem.kind == "function":
-            if "AssertionError" in ex.stderr:
-                result.verdict = Verdict.WA
+        elif result.verdict is Verdict.RE and problem.kind == "function" and "AssertionError" in ex.stderr:
+            # a failed assert in check() is a wrong answer; other exceptions stay RE
+            result.verdict = Verdict.WA
         results.append(result)
         return not (options.early_stop and result.verdict is not Verdict.AC)
 
@@ -86,9 +86,8 @@ def judge(
     if run.compile_failed:
         assert run.compile is not None
         verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
-        return SolutionResult(verdict, reason=run.compile.reason,
-                              compile_output=run.compile.stderr[-2000:])
-    results.extend(TestResult(Verdict.SKIP, reason="early stop") for _ in tests[len(results):])
+        return SolutionResult(verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:])
+    results.extend(TestResult(Verdict.SKIP, reason="early stop") for _ in tests[len(results) :])
     verdict = solution_verdict(results)
     first_bad = next((r for r in results if r.verdict is verdict), None)
     reason = ""

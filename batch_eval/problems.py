@@ -56,8 +56,9 @@ def _number(raw: dict[str, Any], key: str, path: Path, line: int) -> float | Non
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise BatchEvalError(f"problem {raw.get('id')!r}: {key} must be a positive number, "
-                             f"not {value!r}", path, line)
+        raise BatchEvalError(
+            f"problem {raw.get('id')!r}: {key} must be a positive number, not {value!r}", path, line
+        )
     return float(value)
 
 

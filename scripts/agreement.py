@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Judge a shared data set with `batch-eval check` and compare with the source's ground truth.
 
-    python scripts/agreement.py e2h_codeforces --out /tmp/agree-e2h [--jobs 2] [-- check options]
+    python scripts/agreement.py e2h_codeforces --out /tmp/agree-e2h [--jobs 2] [check options]
 
 Prints, per checkpoint, how many verdicts agree with the source's pass/fail, split by
 whether the problem carries a `checker_note` (where the source's exact-match rule is known
@@ -38,8 +38,8 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-run", action="store_true", help="only compare existing results")
     ap.add_argument("--checkpoint", action="append", default=[], help="only these checkpoints")
-    ap.add_argument("check_args", nargs="*", help="extra options for batch-eval check")
-    args = ap.parse_args()
+    args, check_args = ap.parse_known_args()  # the rest goes to batch-eval check
+    args.check_args = [a for a in check_args if a != "--"]
 
     root = args.data / args.dataset
     problems = {json.loads(l)["id"]: json.loads(l) for l in open(root / "problems.jsonl")}
@@ -52,8 +52,19 @@ def main() -> int:
         checkpoints = [c for c in checkpoints if c in args.checkpoint]
 
     def run(name: str) -> int:
-        cmd = [sys.executable, "-m", "batch_eval", "check", str(root / "checkpoints" / name / "solutions.jsonl"),
-               "--problems", str(root / "problems.jsonl"), "-o", str(args.out / name), "-q", *args.check_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "batch_eval",
+            "check",
+            str(root / "checkpoints" / name / "solutions.jsonl"),
+            "--problems",
+            str(root / "problems.jsonl"),
+            "-o",
+            str(args.out / name),
+            "-q",
+            *args.check_args,
+        ]
         return subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False).returncode
 
     if not args.skip_run:
@@ -84,17 +95,23 @@ def main() -> int:
                 plain_total += 1
                 plain_agree += ok
             if not ok:
-                disagreements.append((res["id"], res.get("key"), res["verdict"], expected, noted,
-                                      res.get("reason", "")[:90]))
+                disagreements.append(
+                    (res["id"], res.get("key"), res["verdict"], expected, noted, res.get("reason", "")[:90])
+                )
         if total == 0:
             print(f"{name:32} {sum(verdicts.values()):>6} (no source verdicts) {dict(verdicts)}")
             continue
-        print(f"{name:32} {total:>6} {agree:>6} {agree / total:>7.1%} | {plain_agree}/{plain_total} "
-              f"{plain_agree / max(plain_total, 1):.1%} | {dict(sorted(verdicts.items()))}")
+        print(
+            f"{name:32} {total:>6} {agree:>6} {agree / total:>7.1%} | {plain_agree}/{plain_total} "
+            f"{plain_agree / max(plain_total, 1):.1%} | {dict(sorted(verdicts.items()))}"
+        )
         out = args.out / name / "disagreements.jsonl"
         with open(out, "w") as f:
             for d in disagreements:
-                f.write(json.dumps(dict(zip(("id", "key", "ours", "source_passed", "checker_note", "reason"), d))) + "\n")
+                f.write(
+                    json.dumps(dict(zip(("id", "key", "ours", "source_passed", "checker_note", "reason"), d)))
+                    + "\n"
+                )
     return 0
 
 

@@ -37,10 +37,12 @@ class FakePistonConfig:
     run_timeout_max: int = 20_000
     run_cpu_time_max: int = 20_000
     memory_max: int = -1
-    runtimes: list[dict[str, Any]] = field(default_factory=lambda: [
-        {"language": "python", "version": "3.12.0", "aliases": ["py", "py3", "python3"]},
-        {"language": "c++", "version": "10.2.0", "aliases": ["cpp", "g++"], "runtime": "gcc"},
-    ])
+    runtimes: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"language": "python", "version": "3.12.0", "aliases": ["py", "py3", "python3"]},
+            {"language": "c++", "version": "10.2.0", "aliases": ["cpp", "g++"], "runtime": "gcc"},
+        ]
+    )
     # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
     fail_next: list[int] = field(default_factory=list)
 
@@ -126,8 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
 def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
     lang, version = body.get("language"), body.get("version", "*")
     runtime = next((r for r in cfg.runtimes if lang == r["language"] or lang in r["aliases"]), None)
-    if runtime is None or version not in ("*", runtime["version"]) and not (
-        version.endswith(".x") and runtime["version"].startswith(version[:-1])
+    if runtime is None or (
+        version not in ("*", runtime["version"])
+        and not (version.endswith(".x") and runtime["version"].startswith(version[:-1]))
     ):
         return f"{lang}-{version} runtime is unknown"
     if not isinstance(body.get("files"), list) or not body["files"]:
@@ -152,16 +155,35 @@ def _content(f: dict[str, Any]) -> bytes:
     return str(f["content"]).encode()
 
 
-def _stage(stdout: bytes, stderr: bytes, code: int | None, sig: str | None, message: str | None,
-           status: str | None, cpu_ms: int, wall_ms: int, memory: int) -> dict[str, Any]:
+def _stage(
+    stdout: bytes,
+    stderr: bytes,
+    code: int | None,
+    sig: str | None,
+    message: str | None,
+    status: str | None,
+    cpu_ms: int,
+    wall_ms: int,
+    memory: int,
+) -> dict[str, Any]:
     out, err = stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
-    return {"stdout": out, "stderr": err, "output": out + err, "code": code, "signal": sig,
-            "message": message, "status": status, "cpu_time": cpu_ms, "wall_time": wall_ms,
-            "memory": memory}
+    return {
+        "stdout": out,
+        "stderr": err,
+        "output": out + err,
+        "code": code,
+        "signal": sig,
+        "message": message,
+        "status": status,
+        "cpu_time": cpu_ms,
+        "wall_time": wall_ms,
+        "memory": memory,
+    }
 
 
-def _run(argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int, mem: int,
-         cfg: FakePistonConfig) -> dict[str, Any]:
+def _run(
+    argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int, mem: int, cfg: FakePistonConfig
+) -> dict[str, Any]:
     def limits() -> None:
         os.setsid()
         if mem and mem > 0:
@@ -171,8 +193,14 @@ def _run(argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int,
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, preexec_fn=limits)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limits,
+    )
     timed_out = False
     try:
         stdout, stderr = proc.communicate(stdin, timeout=timeout_ms / 1000)
@@ -187,27 +215,39 @@ def _run(argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int,
     code = proc.returncode
     memory = 10 * 1024 * 1024
     if timed_out:
-        return _stage(stdout, stderr, None, "SIGKILL", "Time limit exceeded (wall clock)", "TO",
-                      cpu_used, wall_ms, memory)
+        return _stage(
+            stdout,
+            stderr,
+            None,
+            "SIGKILL",
+            "Time limit exceeded (wall clock)",
+            "TO",
+            cpu_used,
+            wall_ms,
+            memory,
+        )
     if len(stdout) > cfg.output_max:
-        return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used,
-                      wall_ms, memory)
+        return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory)
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
         if sig == "SIGXCPU":
-            return _stage(stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used,
-                          wall_ms, memory)
+            return _stage(
+                stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used, wall_ms, memory
+            )
         if sig == "SIGSEGV":
-            return _stage(stdout, stderr, 139, None, "Exited with error status 139", "RE",
-                          cpu_used, wall_ms, memory)
+            return _stage(
+                stdout, stderr, 139, None, "Exited with error status 139", "RE", cpu_used, wall_ms, memory
+            )
         return _stage(stdout, stderr, None, sig, None, "SG", cpu_used, wall_ms, memory)
     if code and b"MemoryError" in stderr and mem > 0:
         # the real server's cgroup kills the box: exit 137, peak memory at the limit
-        return _stage(stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE",
-                      cpu_used, wall_ms, mem)
+        return _stage(
+            stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE", cpu_used, wall_ms, mem
+        )
     if code:
-        return _stage(stdout, stderr, code, None, f"Exited with error status {code}", "RE",
-                      cpu_used, wall_ms, memory)
+        return _stage(
+            stdout, stderr, code, None, f"Exited with error status {code}", "RE", cpu_used, wall_ms, memory
+        )
     return _stage(stdout, stderr, 0, None, None, None, cpu_used, wall_ms, memory)
 
 
@@ -235,8 +275,9 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         for name in names:
             (box / name).rename(box / f"{name}.cpp")
         cpp_files = [f"{n}.cpp" for n in names]
-        compile_stage = _run(["g++", "-std=c++17", *cpp_files], box, b"",
-                             body.get("compile_timeout") or 10000, 10000, -1, cfg)
+        compile_stage = _run(
+            ["g++", "-std=c++17", *cpp_files], box, b"", body.get("compile_timeout") or 10000, 10000, -1, cfg
+        )
         answer["compile"] = compile_stage
         if compile_stage["code"] != 0:
             return answer

@@ -15,22 +15,29 @@ from tests.conftest import SUM_PROBLEM, read_jsonl, shared_rows, write_jsonl
 
 def invoke(args: list[str]) -> tuple[int, str, str]:
     """Through main(), the one error boundary, as the console script runs."""
-    proc = subprocess.run([sys.executable, "-m", "batch_eval", *args], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "batch_eval", *args], capture_output=True, text=True, check=False
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_check_real_codeforces_solutions(tmp_path: Path, data_dir: Path) -> None:
     problems = data_dir / "e2h_codeforces" / "problems.jsonl"
     solutions = data_dir / "e2h_codeforces" / "checkpoints" / "gpt-5-mini-2025-08-07" / "solutions.jsonl"
-    result = CliRunner().invoke(cli, ["check", str(solutions), "--problems", str(problems),
-                                      "-o", str(tmp_path), "--limit", "6"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["check", str(solutions), "--problems", str(problems), "-o", str(tmp_path), "--limit", "6"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     lines = read_jsonl(tmp_path / "solutions.results.jsonl")
     assert len(lines) == 6
     first = lines[0]
     # the record's own keys survive for joins; the bulky code does not
-    assert first["key"] == shared_rows("e2h_codeforces", "checkpoints/gpt-5-mini-2025-08-07/solutions.jsonl")[0]["key"]
+    assert (
+        first["key"]
+        == shared_rows("e2h_codeforces", "checkpoints/gpt-5-mini-2025-08-07/solutions.jsonl")[0]["key"]
+    )
     assert "code" not in first and "raw_response" not in first
     assert first["verdict"] in {"AC", "WA", "TLE", "RE", "MLE", "OLE", "CE"}
     assert first["passed"] == (first["verdict"] == "AC")
@@ -44,15 +51,19 @@ def test_check_real_codeforces_solutions(tmp_path: Path, data_dir: Path) -> None
 
 def test_bad_records_are_reported_counted_and_the_rest_judged(tmp_path: Path) -> None:
     problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
-    solutions = write_jsonl(tmp_path / "sols.jsonl", [
-        {"id": "1/A", "code": "a,b=map(int,input().split())\nprint(a+b)"},
-        "{broken",
-        {"id": "9/Z", "code": "print(1)"},
-        {"id": "1/A", "raw_response": "no code here"},
-        {"id": "1/A", "code": "print(0)"},
-    ])
-    code, out, err = invoke(["check", str(solutions), "--problems", str(problems),
-                             "-o", str(tmp_path / "out")])
+    solutions = write_jsonl(
+        tmp_path / "sols.jsonl",
+        [
+            {"id": "1/A", "code": "a,b=map(int,input().split())\nprint(a+b)"},
+            "{broken",
+            {"id": "9/Z", "code": "print(1)"},
+            {"id": "1/A", "raw_response": "no code here"},
+            {"id": "1/A", "code": "print(0)"},
+        ],
+    )
+    code, out, err = invoke(
+        ["check", str(solutions), "--problems", str(problems), "-o", str(tmp_path / "out")]
+    )
     assert code == 1
     assert f"{solutions}:2: skipped: malformed JSON" in err
     assert f"{solutions}:3: skipped: unknown problem id '9/Z'" in err
@@ -68,22 +79,38 @@ def test_bad_records_are_reported_counted_and_the_rest_judged(tmp_path: Path) ->
 
 def test_user_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
-    code, _, err = invoke(["check", str(sols), "--problems", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path)])
+    code, _, err = invoke(
+        ["check", str(sols), "--problems", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path)]
+    )
     assert code == 2 and err.strip() == f"error: {tmp_path / 'nope.jsonl'}: problems file not found"
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(SUM_PROBLEM) + "\n{oops\n")
     code, _, err = invoke(["check", str(sols), "--problems", str(bad), "-o", str(tmp_path)])
     assert code == 2 and err.startswith(f"error: {bad}:2: invalid JSON") and "Traceback" not in err
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
-    code, _, err = invoke(["check", str(tmp_path / "missing.jsonl"), "--problems", str(problems), "-o", str(tmp_path)])
+    code, _, err = invoke(
+        ["check", str(tmp_path / "missing.jsonl"), "--problems", str(problems), "-o", str(tmp_path)]
+    )
     assert code == 2 and "solutions file not found" in err and len(err.strip().splitlines()) == 1
 
 
 def test_unreachable_piston_is_one_line_before_any_work(tmp_path: Path) -> None:
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
     sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
-    code, _, err = invoke(["check", str(sols), "--problems", str(problems), "-o", str(tmp_path / "o"),
-                           "--executor", "piston", "--endpoint", "http://127.0.0.1:9"])
+    code, _, err = invoke(
+        [
+            "check",
+            str(sols),
+            "--problems",
+            str(problems),
+            "-o",
+            str(tmp_path / "o"),
+            "--executor",
+            "piston",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ]
+    )
     assert code == 2
     assert "cannot reach Piston at http://127.0.0.1:9" in err and "--endpoint" in err
     assert not (tmp_path / "o" / "s.results.jsonl").exists()
@@ -91,12 +118,17 @@ def test_unreachable_piston_is_one_line_before_any_work(tmp_path: Path) -> None:
 
 def test_sample_and_limit_pick_reproducible_records(tmp_path: Path) -> None:
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
-    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": f"print({i})", "n": i} for i in range(20)])
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": f"print({i})", "n": i} for i in range(20)]
+    )
     picks = []
     for run in range(2):
         out = tmp_path / f"o{run}"
-        result = CliRunner().invoke(cli, ["check", str(sols), "--problems", str(problems), "-o", str(out),
-                                          "--sample", "5", "--seed", "7"], catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["check", str(sols), "--problems", str(problems), "-o", str(out), "--sample", "5", "--seed", "7"],
+            catch_exceptions=False,
+        )
         assert result.exit_code == 0
         picks.append([line["n"] for line in read_jsonl(out / "s.results.jsonl")])
     assert picks[0] == picks[1] and len(picks[0]) == 5 and picks[0] != list(range(5))

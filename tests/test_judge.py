@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from batch_eval.checker import CheckerRunner
 from batch_eval.compare import Comparison
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local import LocalExecutor
-from batch_eval.checker import CheckerRunner
 from batch_eval.judge import JudgeOptions, judge
 from batch_eval.problems import Checker, parse_problem
 from batch_eval.verdict import Verdict
@@ -41,8 +41,15 @@ def _problem(checker: str | None = None, convention: str = "open-r1") -> Any:
 def _verdict(problem: Any, source: str, local: LocalExecutor) -> tuple[Verdict, str]:
     checker = CheckerRunner(problem.checker, local.python) if problem.checker else None
     try:
-        result = judge(problem, problem.tests, Program("python", source), local, LIMITS,
-                       JudgeOptions(Comparison()), checker)
+        result = judge(
+            problem,
+            problem.tests,
+            Program("python", source),
+            local,
+            LIMITS,
+            JudgeOptions(Comparison()),
+            checker,
+        )
     finally:
         if checker:
             checker.close()
@@ -72,8 +79,11 @@ def test_crashing_checker_is_ie_not_wa(local: LocalExecutor) -> None:
 
 
 def test_problem_float_tolerance_applies_by_default(local: LocalExecutor) -> None:
-    raw = dict(SUM_PROBLEM, official_tests=[{"input": "", "output": "0.3333333333\n"}],
-               float_tolerance={"abs_or_rel": 1e-6})
+    raw = dict(
+        SUM_PROBLEM,
+        official_tests=[{"input": "", "output": "0.3333333333\n"}],
+        float_tolerance={"abs_or_rel": 1e-6},
+    )
     problem = parse_problem(raw, Path("p.jsonl"), 1)
     assert _verdict(problem, "print(1/3)", local)[0] is Verdict.AC
     assert _verdict(problem, "print(0.3334)", local)[0] is Verdict.WA

@@ -18,8 +18,13 @@ from tests.conftest import SUM_PROBLEM
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=8 * 1024 * 1024)
 
 
-def run_one(executor: LocalExecutor, source: str, stdin: bytes = b"1 2\n",
-            limits: Limits = LIMITS, language: str = "python") -> Execution:
+def run_one(
+    executor: LocalExecutor,
+    source: str,
+    stdin: bytes = b"1 2\n",
+    limits: Limits = LIMITS,
+    language: str = "python",
+) -> Execution:
     run = executor.run(Program(language, source), [stdin], limits, lambda i, e: True)
     assert run.compile is None or run.compile.verdict is Verdict.AC, run.compile
     return run.runs[0]
@@ -27,8 +32,9 @@ def run_one(executor: LocalExecutor, source: str, stdin: bytes = b"1 2\n",
 
 def verdict_of(executor: LocalExecutor, source: str, language: str = "python") -> Verdict:
     problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
-    result = judge(problem, problem.tests, Program(language, source), executor,
-                   LIMITS, JudgeOptions(Comparison()))
+    result = judge(
+        problem, problem.tests, Program(language, source), executor, LIMITS, JudgeOptions(Comparison())
+    )
     return result.verdict
 
 
@@ -144,14 +150,27 @@ def test_environment_is_scrubbed(local: LocalExecutor, monkeypatch: pytest.Monke
     assert ex.stdout == b"False\n"
 
 
-def test_cpp_compiles_once_and_runs_every_test(local: LocalExecutor) -> None:
-    source = "#include <bits/stdc++.h>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<\"\\n\";}"
+def test_cpp_compiles_once_and_runs_every_test(tmp_path: Path) -> None:
+    log = tmp_path / "compiles.log"
+    wrapper = tmp_path / "counting-g++"
+    wrapper.write_text(f'#!/bin/sh\necho x >> {log}\nexec g++ "$@"\n')
+    wrapper.chmod(0o755)
+    os.chmod(tmp_path, 0o777)
+    executor = LocalExecutor(cxx=str(wrapper))
+    source = '#include <bits/stdc++.h>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}'
     seen: list[int] = []
-    run = local.run(Program("cpp", source), [b"1 2", b"3 4", b"5 6"], LIMITS,
-                    lambda i, e: seen.append(i) or True)
+
+    def on_result(i: int, ex: Execution) -> bool:
+        seen.append(i)
+        return True
+
+    try:
+        run = executor.run(Program("cpp", source), [b"1 2", b"3 4", b"5 6"], LIMITS, on_result)
+    finally:
+        executor.close()
     assert run.compile is not None and run.compile.verdict is Verdict.AC
     assert [r.stdout for r in run.runs] == [b"3\n", b"7\n", b"11\n"] and seen == [0, 1, 2]
-    assert verdict_of(local, source, "cpp") is Verdict.AC
+    assert log.read_text() == "x\n"  # one compile for three tests
 
 
 def test_cpp_compile_error_is_ce(local: LocalExecutor) -> None:

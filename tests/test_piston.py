@@ -34,8 +34,18 @@ PROGRAMS = {
     "cpp_ac": "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<std::endl;}",
     "cpp_ce": "int main(){ return x; }",
 }
-EXPECTED = {"ac": "AC", "wa": "WA", "re": "RE", "ce": "CE", "tle": "TLE", "mle": "MLE",
-            "fstat": "AC", "exit": "AC", "cpp_ac": "AC", "cpp_ce": "CE"}
+EXPECTED = {
+    "ac": "AC",
+    "wa": "WA",
+    "re": "RE",
+    "ce": "CE",
+    "tle": "TLE",
+    "mle": "MLE",
+    "fstat": "AC",
+    "exit": "AC",
+    "cpp_ac": "AC",
+    "cpp_ce": "CE",
+}
 
 
 def piston(server: FakePiston, **kwargs: object) -> PistonExecutor:
@@ -45,7 +55,9 @@ def piston(server: FakePiston, **kwargs: object) -> PistonExecutor:
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_same_verdict_as_the_local_executor(name: str, piston_server: FakePiston, local: LocalExecutor) -> None:
+def test_same_verdict_as_the_local_executor(
+    name: str, piston_server: FakePiston, local: LocalExecutor
+) -> None:
     problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
     language = "cpp" if name.startswith("cpp") else "python"
     program = Program(language, PROGRAMS[name])
@@ -58,7 +70,9 @@ def test_same_verdict_as_the_local_executor(name: str, piston_server: FakePiston
 
 def test_large_python_input_arrives_whole_as_a_file(piston_server: FakePiston) -> None:
     data = b"".join(b"%d\n" % i for i in range(100_000))  # ~590 kB: stdin would be cut at 219,264
-    program = Program("python", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data.count(b'\\n'))")
+    program = Program(
+        "python", "import sys\ndata = sys.stdin.buffer.read()\nprint(len(data), data.count(b'\\n'))"
+    )
     run = piston(piston_server).run(program, [data], LIMITS, lambda i, e: True)
     assert run.runs[0].stdout == f"{len(data)} 100000\n".encode()
     sent = piston_server.requests[-1]
@@ -66,8 +80,9 @@ def test_large_python_input_arrives_whole_as_a_file(piston_server: FakePiston) -
 
 
 def test_large_cpp_input_is_ie_not_truncated(piston_server: FakePiston) -> None:
-    run = piston(piston_server).run(Program("cpp", PROGRAMS["cpp_ac"]), [b"1 " * 200_000], LIMITS,
-                                    lambda i, e: True)
+    run = piston(piston_server).run(
+        Program("cpp", PROGRAMS["cpp_ac"]), [b"1 " * 200_000], LIMITS, lambda i, e: True
+    )
     assert run.runs[0].verdict is Verdict.IE and "truncate" in run.runs[0].reason
 
 
@@ -114,8 +129,18 @@ RUNTIMES = [{"language": "python", "version": "3.12.0", "aliases": ["py"]}]
 
 
 def ok_stage(stdout: str = "3\n") -> dict[str, object]:
-    return {"stdout": stdout, "stderr": "", "output": stdout, "code": 0, "signal": None, "message": None,
-            "status": None, "cpu_time": 8, "wall_time": 20, "memory": 9_000_000}
+    return {
+        "stdout": stdout,
+        "stderr": "",
+        "output": stdout,
+        "code": 0,
+        "signal": None,
+        "message": None,
+        "status": None,
+        "cpu_time": 8,
+        "wall_time": 20,
+        "memory": 9_000_000,
+    }
 
 
 def fault_executor(retries: int = 2) -> PistonExecutor:
@@ -155,8 +180,12 @@ def test_timeouts_and_garbage_and_truncated_json_are_ie() -> None:
 
 @responses.activate
 def test_validation_errors_are_ie_without_retry() -> None:
-    responses.add(responses.POST, f"{URL}/api/v2/execute", status=400,
-                  json={"message": "python-3.10.0 runtime is unknown"})
+    responses.add(
+        responses.POST,
+        f"{URL}/api/v2/execute",
+        status=400,
+        json={"message": "python-3.10.0 runtime is unknown"},
+    )
     ex = run_once(fault_executor())
     assert ex.verdict is Verdict.IE and "runtime is unknown" in ex.reason and len(responses.calls) == 1
 
@@ -170,8 +199,14 @@ def test_sandbox_failure_status_is_ie() -> None:
 
 @responses.activate
 def test_memory_kill_reported_as_re_137_is_mle() -> None:
-    stage = dict(ok_stage(""), status="RE", code=137, message="Exited with error status 137",
-                 stderr="Killed", memory=256 * 1024 * 1024)
+    stage = dict(
+        ok_stage(""),
+        status="RE",
+        code=137,
+        message="Exited with error status 137",
+        stderr="Killed",
+        memory=256 * 1024 * 1024,
+    )
     responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
     assert run_once(fault_executor()).verdict is Verdict.MLE
 
@@ -185,9 +220,13 @@ def test_output_limit_kill_is_ole_even_with_empty_stdout() -> None:
 
 @responses.activate
 def test_unreachable_server_at_preflight_names_the_url() -> None:
-    responses.add(responses.GET, f"{URL}/api/v2/runtimes",
-                  body=requests.exceptions.ConnectionError("Connection refused"))
-    with pytest.raises(BatchEvalError, match="cannot reach Piston at http://piston.test: connection refused"):
+    responses.add(
+        responses.GET,
+        f"{URL}/api/v2/runtimes",
+        body=requests.exceptions.ConnectionError("Connection refused"),
+    )
+    expected = r"cannot reach Piston at http://piston\.test: connection refused"
+    with pytest.raises(BatchEvalError, match=expected):
         PistonExecutor([URL]).preflight(LIMITS)
 
 
@@ -195,7 +234,7 @@ def test_unreachable_server_at_preflight_names_the_url() -> None:
 def test_request_body_follows_the_api_contract() -> None:
     responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": ok_stage()})
     run_once(fault_executor())
-    body = json.loads(responses.calls[0].request.body)
+    body = json.loads(responses.calls[0].request.body or b"")
     assert responses.calls[0].request.headers["Content-Type"] == "application/json"
     assert body["language"] == "python" and body["version"] == "3.12.0"
     assert body["files"][0]["name"] == "entry.py"  # the first file is the entry point

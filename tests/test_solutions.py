@@ -23,15 +23,18 @@ def test_no_code_at_all_is_a_reason_not_a_program() -> None:
 
 
 def test_bad_lines_become_error_records_with_their_line(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "s.jsonl", [
-        {"id": "1/A", "code": "print(3)"},
-        "{not json",
-        "[1, 2]",
-        {"code": "print(1)"},
-        {"id": "1/A"},
-        {"id": "1/A", "code": 5},
-        {"id": "1/A", "code": "x", "language": "brainfuck"},
-    ])
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "1/A", "code": "print(3)"},
+            "{not json",
+            "[1, 2]",
+            {"code": "print(1)"},
+            {"id": "1/A"},
+            {"id": "1/A", "code": 5},
+            {"id": "1/A", "code": "x", "language": "brainfuck"},
+        ],
+    )
     records = list(read_records(path))
     assert [r.line for r in records] == [1, 2, 3, 4, 5, 6, 7]
     assert records[0].error == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -34,10 +35,8 @@ class PidsGroup:
                 path.mkdir()
                 (path / "pids.max").write_text(str(limit))
             except OSError:
-                try:
+                with contextlib.suppress(OSError):
                     path.rmdir()
-                except OSError:
-                    pass
                 continue
             group = cls(path)
             # the folder must not outlive us even when close() is never reached
@@ -66,25 +65,19 @@ class PidsGroup:
             if not members:
                 return
             for pid in members:
-                try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
             time.sleep(0.0005 * min(attempt + 1, 20))
 
     def close(self) -> None:
         self.kill_all()
-        try:
+        with contextlib.suppress(OSError):
             self.path.rmdir()
-        except OSError:
-            pass
 
 
 def _remove(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass
 
 
 def _read(path: Path) -> str:

@@ -129,8 +129,10 @@ class LocalExecutor(Executor):
         if not os.access(self.python, os.X_OK):
             raise BatchEvalError(f"Python interpreter {self.python} is not executable")
         if self.group is None and self.uid is None and self._nproc_base is None:
-            return ["no process limit is possible here (root without a pids cgroup): "
-                    "a fork loop is contained only by the time limit"]
+            return [
+                "no process limit is possible here (root without a pids cgroup): "
+                "a fork loop is contained only by the time limit"
+            ]
         return []
 
     def run(
@@ -182,8 +184,13 @@ class LocalExecutor(Executor):
         ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
         if ex.verdict is not Verdict.AC:
             reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
-            return Execution(Verdict.CE, stderr=ex.stderr, reason=reason or "compilation failed",
-                             wall_time=ex.wall_time, exit_code=ex.exit_code)
+            return Execution(
+                Verdict.CE,
+                stderr=ex.stderr,
+                reason=reason or "compilation failed",
+                wall_time=ex.wall_time,
+                exit_code=ex.exit_code,
+            )
         return [str(build / "main")], ex
 
     def _run_test(

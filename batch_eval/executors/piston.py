@@ -111,8 +111,10 @@ class PistonExecutor(Executor):
             raise BatchEvalError(f"Piston at {url}: /api/v2/runtimes is not JSON") from None
         for ours, names in PISTON_LANGUAGES.items():
             found = [
-                r for r in runtimes
-                if isinstance(r, dict) and (r.get("language") in names or set(names) & set(r.get("aliases", [])))
+                r
+                for r in runtimes
+                if isinstance(r, dict)
+                and (r.get("language") in names or set(names) & set(r.get("aliases", [])))
             ]
             if found:
                 best = max(found, key=lambda r: _version_key(str(r.get("version", "0"))))
@@ -189,8 +191,11 @@ class PistonExecutor(Executor):
             try:
                 input_file = {"name": "input.txt", "content": data.decode("utf-8")}
             except UnicodeDecodeError:
-                input_file = {"name": "input.txt", "content": base64.b64encode(data).decode(),
-                              "encoding": "base64"}
+                input_file = {
+                    "name": "input.txt",
+                    "content": base64.b64encode(data).decode(),
+                    "encoding": "base64",
+                }
             files = [
                 {"name": "entry.py", "content": ENTRY_SOURCE},
                 {"name": "main.py", "content": program.source},
@@ -214,17 +219,25 @@ class PistonExecutor(Executor):
 
     def _execute(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any] | Execution:
         if program.language != "python" and len(data) > SAFE_STDIN_BYTES:
-            return Execution(Verdict.IE, reason=(
-                f"input of {len(data)} bytes: Piston may truncate stdin this large and cannot "
-                "pass a file to a compiled program; use --executor local"))
+            return Execution(
+                Verdict.IE,
+                reason=(
+                    f"input of {len(data)} bytes: Piston may truncate stdin this large and cannot "
+                    "pass a file to a compiled program; use --executor local"
+                ),
+            )
         try:
             payload = json.dumps(self._body(program, data, limits))
         except UnicodeDecodeError:
             return Execution(Verdict.IE, reason="test input is not UTF-8: Piston's stdin takes text")
         if self.body_limit is not None and len(payload) > self.body_limit:
-            return Execution(Verdict.IE, reason=(
-                f"request of {len(payload)} bytes is over the Piston server's JSON body limit: "
-                "raise the server's JSON body limit"))
+            return Execution(
+                Verdict.IE,
+                reason=(
+                    f"request of {len(payload)} bytes is over the Piston server's JSON body limit: "
+                    "raise the server's JSON body limit"
+                ),
+            )
         try:
             return self._post(payload)
         except PistonUnavailable as exc:
@@ -261,8 +274,9 @@ class PistonExecutor(Executor):
                 last = f"{url}: HTTP {reply.status_code}"
                 continue
             if "PayloadTooLarge" in message:
-                raise PistonUnavailable(f"{url}: request over the server's JSON body limit: "
-                                        "raise the server's JSON body limit")
+                raise PistonUnavailable(
+                    f"{url}: request over the server's JSON body limit: raise the server's JSON body limit"
+                )
             raise PistonUnavailable(f"{url}: HTTP {reply.status_code}: {message[:200]}")
         raise PistonUnavailable(f"Piston failed after {self.retries + 1} attempts: {last}")
 

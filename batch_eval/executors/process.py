@@ -229,9 +229,7 @@ def _classify(ex: Execution, limits: Limits, wall_killed: bool, output_over: boo
         ex.verdict, ex.reason = Verdict.RE, f"killed by {ex.signal}"
     elif ex.exit_code != 0:
         ex.verdict = Verdict.RE
-        ex.reason = f"exit code {ex.exit_code}" + (
-            f": {_last_error(ex.stderr)}" if ex.stderr.strip() else ""
-        )
+        ex.reason = f"exit code {ex.exit_code}" + (f": {_last_error(ex.stderr)}" if ex.stderr.strip() else "")
 
 
 def _last_error(stderr: str) -> str:
