@@ -22,6 +22,12 @@ def write_json_atomic(path: Path, body: dict[str, Any]) -> None:
         f.write("\n")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class AtomicFile:
     """A text file that appears at `path` only when closed without error."""
 
@@ -29,6 +35,8 @@ class AtomicFile:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # mkstemp makes 0600 files; results are for the user's other tools too
+        os.fchmod(fd, 0o666 & ~_umask())
         self.tmp = Path(tmp)
         self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
 
