@@ -240,3 +240,14 @@ def test_request_body_follows_the_api_contract() -> None:
     assert body["files"][0]["name"] == "entry.py"  # the first file is the entry point
     assert body["run_memory_limit"] == 256 * 1024 * 1024  # bytes
     assert body["run_timeout"] == int(LIMITS.wall * 1000) and body["run_cpu_time"] >= 1000
+
+
+def test_requests_are_spread_over_several_endpoints() -> None:
+    with FakePiston() as a, FakePiston() as b:
+        a.config.body_limit = b.config.body_limit = 10_000_000
+        executor = PistonExecutor([a.url, b.url], backoff=0.01)
+        executor.preflight(LIMITS)
+        before = (len(a.requests), len(b.requests))
+        run = executor.run(Program("python", "print(1)"), [b""] * 4, LIMITS, lambda i, e: True)
+        assert [r.verdict for r in run.runs] == [Verdict.AC] * 4
+        assert (len(a.requests) - before[0], len(b.requests) - before[1]) == (2, 2)

@@ -1,0 +1,89 @@
+"""Problem loading: limits, generated tests in open-r1's parquet layout, file input mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from batch_eval.check import check_file
+from batch_eval.config import CheckConfig
+from batch_eval.errors import BatchEvalError
+from batch_eval.problems import GeneratedTests, load_problems, parse_problem
+from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+
+
+def write_generated(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.table(
+        {
+            "problem_id": ["1/A", "1/A", "1/A", "1/B"],
+            "test_i": [2, 0, 1, 0],
+            "input": ["100 200\n", "7 8\n", "1 1\n", "0\n"],
+            "output": ["300\n", "15\n", "2\n", "0\n"],
+        }
+    )
+    pq.write_table(table, folder / "test_cases_1.parquet")
+
+
+def test_generated_tests_are_added_in_order_and_capped(tmp_path: Path) -> None:
+    write_generated(tmp_path / "gen")
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    assert GeneratedTests(tmp_path / "gen", 0).for_problem(problem) == []
+    all_tests = GeneratedTests(tmp_path / "gen", -1).for_problem(problem)
+    assert [t.input for t in all_tests] == [b"7 8\n", b"1 1\n", b"100 200\n"]
+    assert len(GeneratedTests(tmp_path / "gen", 2).for_problem(problem)) == 2
+
+
+def test_generated_tests_catch_what_official_tests_miss(tmp_path: Path) -> None:
+    write_generated(tmp_path / "gen")
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    # right on the official tests, wrong when a + b > 100
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": "a,b=map(int,input().split())\nprint(min(a+b,100))"}]
+    )
+    plain = check_file(CheckConfig(problems=problems), sols, tmp_path / "o1")
+    assert plain.metrics["passed"] == 1
+    config = CheckConfig(problems=problems, generated_tests_dir=tmp_path / "gen", max_generated_tests=-1)
+    outcome = check_file(config, sols, tmp_path / "o2")
+    assert outcome.metrics["passed"] == 0
+    line = read_jsonl(outcome.results_path)[0]
+    assert line["verdict"] == "WA" and len(line["tests"]) == 6
+
+
+def test_file_input_mode_reads_input_txt_and_writes_output_txt(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, input_mode="file")])
+    code = "a,b=map(int,open('input.txt').read().split())\nopen('output.txt','w').write(str(a+b))"
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": code}])
+    assert check_file(CheckConfig(problems=problems), sols, tmp_path / "o").metrics["passed"] == 1
+
+
+def test_problem_limits_win_and_defaults_fill_nulls(tmp_path: Path) -> None:
+    problems = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            dict(SUM_PROBLEM, id="a", time_limit=3, memory_limit=512),
+            dict(SUM_PROBLEM, id="b", time_limit=None, memory_limit=None),
+        ],
+    )
+    loaded = load_problems(problems)
+    config = CheckConfig(problems=problems, time_limit=1.5, memory_limit=128, time_multiplier=2)
+    assert config.limits_for(loaded["a"].time_limit, loaded["a"].memory_limit).time_s == 6.0
+    assert config.limits_for(loaded["b"].time_limit, loaded["b"].memory_limit).memory_mb == 128
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"official_tests": []}, "without an `id`"),
+        (dict(SUM_PROBLEM, time_limit="fast"), "time_limit must be a positive number"),
+        (dict(SUM_PROBLEM, official_tests=[{"input": "1"}]), "needs `input` and `output`"),
+    ],
+)
+def test_bad_problems_name_file_and_line(tmp_path: Path, bad: dict[str, object], message: str) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM | {"id": "ok"}, bad])
+    with pytest.raises(BatchEvalError, match=message) as info:
+        load_problems(path)
+    assert info.value.line == 2 and info.value.path == str(path)
