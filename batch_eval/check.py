@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.checker import CheckerRunner
-from batch_eval.config import CheckConfig
+from batch_eval.config import CheckConfig, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
 from batch_eval.executors.local import LocalExecutor
@@ -147,6 +148,7 @@ def check_file(
     config: CheckConfig,
     solutions: Path,
     out_dir: Path,
+    stem: str | None = None,
     executor: Executor | None = None,
     warn: Warn = lambda message: None,
     on_record: Callable[[dict[str, Any]], None] = lambda line: None,
@@ -159,16 +161,17 @@ def check_file(
     executor = executor or make_executor(config)
     started = time.monotonic()
     metrics = Metrics()
-    stem = output_stem(solutions)
+    stem = stem or output_stem(solutions)
+    input_digest = hashlib.sha256()
     results_path = out_dir / f"{stem}.results.jsonl"
     metrics_path = out_dir / f"{stem}.metrics.json"
     checker = Checker(config, problems, executor)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
-        records = select(read_records(solutions), config.limit, config.sample, config.seed)
+        stream = read_records(solutions, input_digest)
         with AtomicFile(results_path) as out:
-            for record in records:
+            for record in select(stream, config.limit, config.sample, config.seed):
                 line, result, skip = checker.judge_record(record)
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
@@ -179,11 +182,14 @@ def check_file(
                         warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
                 on_record(line)
+        for _ in stream:  # the digest names the whole file, also under --limit
+            pass
         metrics.seconds = time.monotonic() - started
         body = {
             "solutions_file": str(solutions),
             "problems_file": str(config.problems),
-            "config_fingerprint": config.fingerprint(),
+            "input_sha256": input_digest.hexdigest(),
+            "config_fingerprint": config.fingerprint(problems_digest(config)),
             "environment": executor.describe(),
             "limits_default": config.limits_for(None, None).to_dict(),
             **metrics.to_dict(),

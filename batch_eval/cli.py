@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from batch_eval.checker import CONVENTIONS
 from batch_eval.compare import MODES
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.scan import SORT_ORDERS
 
 EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {code.name.lower().replace('_', ' ')}" for code in ExitCode)
 
@@ -127,6 +130,33 @@ def check_options(f: Any) -> Any:
             help="Judge N records drawn at random (reproducible with --seed).",
         ),
         click.option("--seed", type=int, default=0, show_default=True),
+        click.option(
+            "--process-limit",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="Processes/threads a solution may run at once.",
+        ),
+        click.option(
+            "--python",
+            default=None,
+            metavar="PATH",
+            help="Interpreter for Python solutions (default: this one's real binary).",
+        ),
+        click.option(
+            "--piston-retries",
+            type=click.IntRange(min=0),
+            default=4,
+            show_default=True,
+            help="Retries of a failed Piston request (with backoff) before IE.",
+        ),
+        click.option(
+            "--piston-timeout",
+            type=click.FloatRange(min=1),
+            default=60.0,
+            show_default=True,
+            help="Seconds to wait for one Piston answer (queueing included).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -153,6 +183,10 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         limit=options["limit"],
         sample=options["sample"],
         seed=options["seed"],
+        process_limit=options["process_limit"],
+        python=options["python"],
+        piston_retries=options["piston_retries"],
+        piston_timeout=options["piston_timeout"],
     )
 
 
@@ -166,18 +200,97 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
     help="Folder for <stem>.results.jsonl and <stem>.metrics.json.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@click.option(
+    "--stem", default=None, hidden=True, help="Name of the output files (default: the file's stem)."
+)
 @check_options
-def check(solutions: Path, output_dir: Path, quiet: bool, **options: Any) -> None:
+def check(solutions: Path, output_dir: Path, quiet: bool, stem: str | None, **options: Any) -> None:
     """Judge every record of one SOLUTIONS JSONL file."""
     from batch_eval.check import check_file
     from batch_eval.display import summary_line
 
     config = config_from(options)
-    outcome = check_file(config, solutions, output_dir, warn=_warn)
+    outcome = check_file(config, solutions, output_dir, stem=stem, warn=_warn)
     if not quiet:
         click.echo(summary_line(solutions, outcome.metrics), err=True)
     click.echo(str(outcome.results_path))
     sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option(
+    "--solutions-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder whose subfolders are checkpoints (checkpoint-196/, global_step_392/, ...).",
+)
+@click.option(
+    "--solutions-pattern",
+    default=None,
+    metavar="GLOB",
+    help="Glob of checkpoint folders, braces allowed: 'runs/*/checkpoint-{196,392}'.",
+)
+@click.option(
+    "--solutions-list",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File listing checkpoint folders, one per line.",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where eval_checkpoint_<step>/ folders and batch_eval_results.json go.",
+)
+@click.option(
+    "--checkpoint-filter",
+    multiple=True,
+    metavar="GLOB",
+    help="Only checkpoints whose name matches (repeatable; braces: checkpoint-{196,392}).",
+)
+@click.option("--sort-order", type=click.Choice(SORT_ORDERS), default="step", show_default=True)
+@click.option(
+    "--max-workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="Files checked at once.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    help="Seconds per file before its checker is killed with its children.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
+@click.option("--force", is_flag=True, help="Redo every file, even those already done.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: the plan as JSON on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@check_options
+def run(
+    solutions_dir: Path | None, solutions_pattern: str | None, solutions_list: Path | None,
+    output_dir: Path, checkpoint_filter: tuple[str, ...], sort_order: str, max_workers: int,
+    timeout: float, fail_fast: bool, force: bool, dry_run: bool, as_json: bool, quiet: bool,
+    **options: Any,
+) -> None:  # fmt: skip
+    """Check every JSONL file of every checkpoint, in parallel, resumably."""
+    from batch_eval.display import make_display, plan_text
+    from batch_eval.run import RunOptions, plan_run, run_batch
+
+    config = config_from(options)
+    run_options = RunOptions(
+        output_dir=output_dir, solutions_dir=solutions_dir, solutions_pattern=solutions_pattern,
+        solutions_list=solutions_list, checkpoint_filter=checkpoint_filter, sort_order=sort_order,
+        max_workers=max_workers, timeout=timeout, fail_fast=fail_fast, force=force,
+    )  # fmt: skip
+    if dry_run:
+        plan, _ = plan_run(run_options, config)
+        click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan_text(plan))
+        sys.exit(ExitCode.OK)
+    sys.exit(run_batch(run_options, config, make_display(quiet)))
 
 
 def main() -> None:

@@ -66,5 +66,57 @@ class CheckConfig:
         blob = json.dumps(keep, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    def to_check_args(self) -> list[str]:
+        """The `batch-eval check` options that rebuild this config in a child process
+        (a test parses them back through the command line and compares)."""
+        args = ["--problems", str(self.problems), "--executor", self.executor]
+        for url in self.endpoints:
+            args += ["--endpoint", url]
+        args += [
+            "--time-limit", repr(self.time_limit),
+            "--memory-limit", str(self.memory_limit),
+            "--time-multiplier", repr(self.time_multiplier),
+            "--output-limit", str(self.output_limit_mb),
+            "--compare", self.compare,
+            "--float-tolerance", repr(self.float_tolerance),
+            "--checker-convention", self.checker_convention,
+            "--max-generated-tests", str(self.max_generated_tests),
+            "--seed", str(self.seed),
+            "--process-limit", str(self.process_limit),
+            "--piston-retries", str(self.piston_retries),
+            "--piston-timeout", repr(self.piston_timeout),
+        ]  # fmt: skip
+        if self.python is not None:
+            args += ["--python", self.python]
+        if self.generated_tests_dir is not None:
+            args += ["--generated-tests-dir", str(self.generated_tests_dir)]
+        if self.all_tests:
+            args.append("--all-tests")
+        if self.limit is not None:
+            args += ["--limit", str(self.limit)]
+        if self.sample is not None:
+            args += ["--sample", str(self.sample)]
+        return args
+
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def problems_digest(config: CheckConfig) -> str:
+    """What the problems and generated tests are now: content of the problems file, and the
+    names, sizes and times of the parquet files (hashing gigabytes of tests would be slow)."""
+    h = hashlib.sha256(file_sha256(config.problems).encode() if config.problems.is_file() else b"-")
+    folder = config.generated_tests_dir
+    if folder is not None and config.max_generated_tests != 0 and folder.is_dir():
+        for p in sorted(folder.glob("*.parquet")):
+            st = p.stat()
+            h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]

@@ -1,13 +1,23 @@
-"""What people read on stderr: one-line summaries of judged files."""
+"""What people read on stderr: summaries, the dry-run plan, and progress while a batch runs.
+
+Progress is pluggable: live on a terminal (rich), one plain line per finished file when
+not (pipes, nohup, CI), silent in tests. NO_COLOR is respected by rich.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from batch_eval.plan import FileTask, Plan
+from batch_eval.pool import FileOutcome
+from batch_eval.report import Summary
 
 
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:
-    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 ... | 2 skipped, 0 IE, 12.3 s`."""
+    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`."""
     pass1 = metrics["pass_at_k"].get("1")
     head = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
     verdicts = " ".join(f"{k} {v}" for k, v in metrics["verdicts"].items() if k != "AC")
@@ -15,3 +25,131 @@ def summary_line(path: Path, metrics: dict[str, Any]) -> str:
         f"{path}: {head} ({metrics['passed']}/{metrics['judged']} AC) {verdicts} | "
         f"{metrics['skipped_records']} skipped, {metrics['ie']} IE, {metrics['seconds']:.1f} s"
     ).replace("  ", " ")
+
+
+def plan_text(plan: Plan) -> str:
+    """The dry-run plan for people: checkpoints in order, each file and what run would do."""
+    lines = [f"output: {plan.output_dir}"]
+    for c in plan.checkpoints:
+        step = f"step {c.step}" if c.step is not None else "no step"
+        lines.append(f"{c.name} ({step}) -> {plan.output_dir / c.output_name}")
+        indices = plan.tasks_of(c)
+        if not indices:
+            lines.append("  (no JSONL files: nothing to do)")
+        for i in indices:
+            task = plan.tasks[i]
+            action = "skip (done)" if i in plan.done else "check"
+            lines.append(f"  {action:11} {task.solutions} -> {task.results_path}")
+    lines.append(f"{len(plan.tasks)} files: {len(plan.done)} done, {len(plan.todo)} to check")
+    return "\n".join(lines)
+
+
+def _outcome_word(outcome: FileOutcome) -> str:
+    return {"ok": "OK", "timeout": "TIMEOUT", "interrupted": "INTERRUPTED"}.get(outcome.status, "FAILED")
+
+
+class PlainDisplay:
+    """One line per finished file: for pipes, nohup and CI logs."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.total = 0
+        self.done = 0
+        self.started = time.monotonic()
+
+    def warn(self, message: str) -> None:
+        print(f"warning: {message}", file=self.stream, flush=True)
+
+    def start(self, plan: Plan) -> None:
+        self.total = len(plan.todo)
+        print(f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
+              f"{len(plan.done)} already done, {self.total} to check", file=self.stream, flush=True)  # fmt: skip
+
+    def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
+        self.done += 1
+        detail = outcome.reason
+        if outcome.ok:
+            pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
+            detail = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
+            detail += f", {outcome.metrics.get('records', 0)} records"
+        print(f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
+              f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}", file=self.stream, flush=True)  # fmt: skip
+
+    def finish(self, summary: Summary) -> None:
+        data = summary.to_dict()
+        totals = data["totals"]
+        print(f"batch-eval: {summary.status}: {totals['ok']} ok, {totals['failed']} failed, "
+              f"{totals['pending']} not run; summary in {summary.path}", file=self.stream, flush=True)  # fmt: skip
+        for c in data["checkpoints"]:
+            pass1 = c["metrics"].get("pass_at_k", {}).get("1") if c["metrics"] else None
+            shown = f"{pass1:.3f}" if pass1 is not None else "n/a"
+            print(f"  {c['name']:30} {c['status']:10} pass@1 {shown}", file=self.stream, flush=True)
+
+
+class SilentDisplay(PlainDisplay):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def start(self, plan: Plan) -> None:
+        pass
+
+    def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
+        pass
+
+    def finish(self, summary: Summary) -> None:
+        pass
+
+
+class LiveDisplay(PlainDisplay):
+    """A rich progress bar with files done/total, tests per second, ETA and pass@1 so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
+            console=self.console,
+        )  # fmt: skip
+        self.task_id: Any = None
+        self.tests = 0
+
+    def warn(self, message: str) -> None:
+        self.console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    def start(self, plan: Plan) -> None:
+        super().start(plan)
+        self.progress.start()
+        self.task_id = self.progress.add_task("files", total=self.total, rate="", last="")
+
+    def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
+        self.done += 1
+        self.tests += int(outcome.metrics.get("tests_run", 0))
+        rate = self.tests / max(time.monotonic() - self.started, 1e-6)
+        if outcome.ok:
+            pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
+            last = f"{task.checkpoint.name} pass@1 {pass1:.3f}" if pass1 is not None else task.checkpoint.name
+        else:
+            last = f"{task.checkpoint.name} {_outcome_word(outcome)}"
+            self.progress.console.print(f"[red]{_outcome_word(outcome)}[/] {task.solutions}: {outcome.reason}",
+                                        highlight=False)  # fmt: skip
+        self.progress.update(self.task_id, advance=1, rate=f"{rate:.1f} tests/s", last=last)
+
+    def finish(self, summary: Summary) -> None:
+        self.progress.stop()
+        super().finish(summary)
+
+
+def make_display(quiet: bool = False) -> PlainDisplay:
+    if quiet:
+        return SilentDisplay()
+    if sys.stderr.isatty():
+        return LiveDisplay()
+    return PlainDisplay()

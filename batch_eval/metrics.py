@@ -16,6 +16,46 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - comb(n - c, k) / comb(n, k)
 
 
+def pass_at_ks(per_problem: dict[str, tuple[int, int]]) -> dict[str, float]:
+    """Mean pass@k over problems for every k up to the fewest samples of a problem."""
+    if not per_problem:
+        return {}
+    max_k = min(n for n, _ in per_problem.values())
+    out = {}
+    for k in range(1, max_k + 1):
+        scores = [pass_at_k(n, c, k) for n, c in per_problem.values()]
+        out[str(k)] = round(sum(scores) / len(scores), 6)
+    return out
+
+
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The metrics of several files of one checkpoint, as if they were one file."""
+    per_problem: dict[str, list[int]] = {}
+    verdicts: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    totals = Counter[str]()
+    for part in parts:
+        for pid, (n, c) in part.get("per_problem", {}).items():
+            acc = per_problem.setdefault(pid, [0, 0])
+            acc[0] += n
+            acc[1] += c
+        verdicts.update(part.get("verdicts", {}))
+        skipped.update(part.get("skipped_by_reason", {}))
+        for key in ("records", "judged", "passed", "ie", "skipped_records", "tests_run"):
+            totals[key] += int(part.get(key, 0))
+    return {
+        "pass_at_k": pass_at_ks({pid: (n, c) for pid, (n, c) in per_problem.items()}),
+        **{k: totals[k] for k in ("records", "judged", "passed")},
+        "problems": len(per_problem),
+        "problems_solved": sum(1 for _, c in per_problem.values() if c),
+        "verdicts": dict(sorted(verdicts.items())),
+        **{k: totals[k] for k in ("ie", "skipped_records")},
+        "skipped_by_reason": dict(skipped),
+        "tests_run": totals["tests_run"],
+        "seconds": round(sum(float(p.get("seconds", 0)) for p in parts), 3),
+    }
+
+
 class Metrics:
     """Accumulates per-solution verdicts by problem; `to_dict` is the metrics file's body."""
 
@@ -39,14 +79,7 @@ class Metrics:
         self.skipped[reason] += 1
 
     def pass_at(self) -> dict[str, float]:
-        if not self.by_problem:
-            return {}
-        max_k = min(len(v) for v in self.by_problem.values())
-        out = {}
-        for k in range(1, max_k + 1):
-            scores = [pass_at_k(len(v), sum(v), k) for v in self.by_problem.values()]
-            out[str(k)] = round(sum(scores) / len(scores), 6)
-        return out
+        return pass_at_ks({pid: (len(v), sum(v)) for pid, v in self.by_problem.items()})
 
     def to_dict(self) -> dict[str, Any]:
         judged = sum(len(v) for v in self.by_problem.values())
@@ -62,5 +95,7 @@ class Metrics:
             "skipped_records": sum(self.skipped.values()),
             "skipped_by_reason": dict(self.skipped),
             "tests_run": self.tests_run,
+            # judged and passed samples per problem: enough to combine files exactly
+            "per_problem": {pid: [len(v), sum(v)] for pid, v in sorted(self.by_problem.items())},
             "seconds": round(self.seconds, 3),
         }

@@ -33,8 +33,12 @@ class Record:
         return {k: v for k, v in self.fields.items() if k not in BULKY_FIELDS}
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Stream a solutions file. Unreadable files raise; bad lines come back as error records."""
+def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
+    """Stream a solutions file. Unreadable files raise; bad lines come back as error records.
+
+    `digest` (a hashlib object) sees every byte read, so results can name the exact
+    content they were judged from.
+    """
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below, streamed line by line
     except FileNotFoundError:
@@ -43,6 +47,8 @@ def read_records(path: Path) -> Iterator[Record]:
         raise BatchEvalError(f"cannot read solutions: {exc.strerror}", path) from None
     with f:
         for line_no, raw in enumerate(f, start=1):
+            if digest is not None:
+                digest.update(raw)
             if not raw.strip():
                 continue
             yield parse_record(raw, line_no)

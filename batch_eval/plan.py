@@ -1,0 +1,112 @@
+"""The plan of a run: one task per solutions file, split into done and to-do from the disk alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batch_eval.config import file_sha256
+from batch_eval.scan import Checkpoint
+
+
+@dataclass
+class FileTask:
+    """One solutions file of one checkpoint and where its results go."""
+
+    checkpoint: Checkpoint
+    solutions: Path
+    out_dir: Path
+    stem: str
+
+    @property
+    def results_path(self) -> Path:
+        return self.out_dir / f"{self.stem}.results.jsonl"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.out_dir / f"{self.stem}.metrics.json"
+
+    @property
+    def log_path(self) -> Path:
+        return self.out_dir / f"{self.stem}.log"
+
+    def finished_metrics(self, fingerprint: str) -> dict[str, Any] | None:
+        """The metrics of a complete earlier check of this very content with these settings."""
+        try:
+            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(metrics, dict) or not self.results_path.is_file():
+            return None
+        if metrics.get("config_fingerprint") != fingerprint:
+            return None
+        try:
+            if metrics.get("input_sha256") != file_sha256(self.solutions):
+                return None
+        except OSError:
+            return None
+        return metrics
+
+
+@dataclass
+class Plan:
+    """Checkpoints in order, their tasks, which are done (with their metrics), what is empty."""
+
+    checkpoints: list[Checkpoint]
+    tasks: list[FileTask]
+    done: dict[int, dict[str, Any]]  # task index -> metrics of the finished check
+    output_dir: Path
+
+    @property
+    def todo(self) -> list[int]:
+        return [i for i in range(len(self.tasks)) if i not in self.done]
+
+    def tasks_of(self, checkpoint: Checkpoint) -> list[int]:
+        return [i for i, t in enumerate(self.tasks) if t.checkpoint is checkpoint]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output_dir": str(self.output_dir),
+            "checkpoints": [
+                {
+                    "name": c.name,
+                    "step": c.step,
+                    "path": str(c.path),
+                    "output_dir": str(self.output_dir / c.output_name),
+                    "files": [
+                        {
+                            "solutions": str(self.tasks[i].solutions),
+                            "results": str(self.tasks[i].results_path),
+                            "action": "skip (done)" if i in self.done else "check",
+                        }
+                        for i in self.tasks_of(c)
+                    ],
+                }
+                for c in self.checkpoints
+            ],
+            "files": len(self.tasks),
+            "done": len(self.done),
+            "todo": len(self.todo),
+            "empty_checkpoints": [c.name for c in self.checkpoints if not c.files],
+        }
+
+
+def file_stem(checkpoint: Checkpoint, solutions: Path) -> str:
+    """`solutions` for `ckpt/solutions.jsonl`, `sub__part` for `ckpt/sub/part.jsonl`."""
+    relative = solutions.relative_to(checkpoint.path)
+    return "__".join(relative.with_suffix("").parts)
+
+
+def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str, force: bool) -> Plan:
+    tasks = [
+        FileTask(c, f, output_dir / c.output_name, file_stem(c, f)) for c in checkpoints for f in c.files
+    ]
+    done: dict[int, dict[str, Any]] = {}
+    if not force:
+        for i, task in enumerate(tasks):
+            metrics = task.finished_metrics(fingerprint)
+            if metrics is not None:
+                done[i] = metrics
+    return Plan(checkpoints, tasks, done, output_dir)

@@ -1,0 +1,184 @@
+"""Run checker subprocesses in a ProcessPoolExecutor, one per file, each killed whole on overrun.
+
+Each worker starts its checker in a new session and records the session id in a registry
+folder, so the parent, which owns interruption, can kill every live checker group on
+Ctrl-C or fail-fast. The child reports through its metrics file; no file means no result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batch_eval.errors import ExitCode
+
+GRACE_SECONDS = 2.0
+
+
+@dataclass
+class Job:
+    """What a worker needs: the argv, the file the child must write, where its stderr goes."""
+
+    argv: list[str]
+    metrics_path: Path
+    log_path: Path
+    timeout: float
+    registry: Path
+
+
+@dataclass
+class FileOutcome:
+    """How one file's check ended: ok, failed, timeout, interrupted or cancelled."""
+
+    status: str
+    reason: str = ""
+    duration: float = 0.0
+    exit_code: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("metrics")
+        return d
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def kill_session(pgid: int) -> None:
+    """SIGTERM the group, a short grace, then SIGKILL."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + GRACE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_job(job: Job) -> FileOutcome:
+    """In a pool worker: run the checker, wait at most `job.timeout`, read its metrics."""
+    start = time.monotonic()
+    job.log_path.parent.mkdir(parents=True, exist_ok=True)
+    job.metrics_path.unlink(missing_ok=True)  # a stale file must not pass for this run's result
+    with open(job.log_path, "wb") as log:
+        proc = subprocess.Popen(
+            job.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+        )
+    marker = job.registry / str(proc.pid)
+    marker.write_text(json.dumps({"argv": job.argv, "started": time.time()}))
+    try:
+        try:
+            code = proc.wait(timeout=job.timeout)
+        except subprocess.TimeoutExpired:
+            kill_session(proc.pid)
+            proc.wait()
+            return FileOutcome("timeout", f"killed after {job.timeout:g} s", time.monotonic() - start)
+        # whatever the checker left behind (e.g. a stuck solution) goes with it
+        kill_session(proc.pid)
+    finally:
+        marker.unlink(missing_ok=True)
+        if job.log_path.stat().st_size == 0:
+            job.log_path.unlink()
+    duration = time.monotonic() - start
+    if code < 0:
+        name = signal.Signals(-code).name
+        status = "interrupted" if name in ("SIGTERM", "SIGINT", "SIGKILL") else "failed"
+        return FileOutcome(status, f"checker killed by {name}", duration, code)
+    metrics = _read_metrics(job.metrics_path)
+    if code in (ExitCode.OK, ExitCode.INCOMPLETE) and metrics is not None:
+        return FileOutcome("ok", "", duration, code, metrics)
+    reason = _last_line(job.log_path) or f"checker exited {code} without results"
+    return FileOutcome("failed", reason, duration, code)
+
+
+def _read_metrics(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
+
+
+def kill_registered(registry: Path) -> None:
+    """Kill every checker group a worker registered (they are session leaders)."""
+    for marker in registry.glob("*"):
+        if marker.name.isdigit():
+            kill_session(int(marker.name))
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    max_workers: int,
+    on_done: Callable[[int, FileOutcome], None],
+    fail_fast: bool = False,
+) -> dict[int, FileOutcome]:
+    """Run `jobs` in parallel; call `on_done(index, outcome)` as each ends.
+
+    KeyboardInterrupt kills every running checker, cancels the rest and propagates after
+    the outcomes so far are reported. Jobs never started are absent from the result.
+    """
+    outcomes: dict[int, FileOutcome] = {}
+    if not jobs:
+        return outcomes
+    registry = jobs[0].registry
+    registry.mkdir(parents=True, exist_ok=True)
+    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_ignore_sigint)
+    futures: dict[Future[FileOutcome], int] = {}
+    try:
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: futures[f]):
+                if future.cancelled():
+                    continue
+                i = futures[future]
+                outcomes[i] = future.result()
+                on_done(i, outcomes[i])
+                if fail_fast and not outcomes[i].ok:
+                    for other in pending:
+                        other.cancel()
+                    kill_registered(registry)
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        kill_registered(registry)
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, i in futures.items():
+            if i not in outcomes and future.done() and not future.cancelled():
+                outcomes[i] = future.result()
+                on_done(i, outcomes[i])
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return outcomes

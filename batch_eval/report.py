@@ -1,0 +1,104 @@
+"""batch_eval_results.json: the batch's summary, rebuilt from the plan and outcomes, written atomically."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batch_eval.config import CheckConfig
+from batch_eval.files import write_json_atomic
+from batch_eval.metrics import combine
+from batch_eval.plan import Plan
+from batch_eval.pool import FileOutcome
+
+SUMMARY_NAME = "batch_eval_results.json"
+SUMMARY_KEYS = ("pass_at_k", "records", "judged", "passed", "problems", "problems_solved",
+                "verdicts", "ie", "skipped_records", "tests_run", "seconds")  # fmt: skip
+
+
+@dataclass
+class Summary:
+    """The state of a batch: which files ended how. `write` puts it on disk."""
+
+    plan: Plan
+    config: CheckConfig
+    environment: dict[str, Any]
+    outcomes: dict[int, FileOutcome] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    status: str = "running"
+    plan_fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        for i, metrics in self.plan.done.items():
+            self.outcomes[i] = FileOutcome("ok", "done in an earlier run", 0.0, 0, metrics)
+
+    @property
+    def path(self) -> Path:
+        return self.plan.output_dir / SUMMARY_NAME
+
+    def record(self, i: int, outcome: FileOutcome) -> None:
+        self.outcomes[i] = outcome
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [
+            {"checkpoint": self.plan.tasks[i].checkpoint.name, "solutions": str(self.plan.tasks[i].solutions),
+             **o.to_dict()}
+            for i, o in sorted(self.outcomes.items())
+            if not o.ok
+        ]  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        checkpoints = []
+        for c in self.plan.checkpoints:
+            indices = self.plan.tasks_of(c)
+            files = []
+            for i in indices:
+                task, outcome = self.plan.tasks[i], self.outcomes.get(i)
+                entry: dict[str, Any] = {"solutions": str(task.solutions), "stem": task.stem,
+                                         "results": str(task.results_path)}  # fmt: skip
+                if outcome is None:
+                    entry["status"] = "pending"
+                else:
+                    entry.update(outcome.to_dict())
+                    if outcome.ok:
+                        entry["metrics"] = {k: outcome.metrics.get(k) for k in SUMMARY_KEYS}
+                files.append(entry)
+            finished = [
+                self.outcomes[i].metrics for i in indices if i in self.outcomes and self.outcomes[i].ok
+            ]
+            states = {f["status"] for f in files}
+            status = "empty" if not files else "done" if states == {"ok"} else (
+                "pending" if states == {"pending"} else "incomplete"
+            )  # fmt: skip
+            metrics = combine(finished) if finished else {}
+            checkpoints.append({
+                "name": c.name, "step": c.step, "path": str(c.path),
+                "output_dir": str(self.plan.output_dir / c.output_name), "status": status,
+                "files": files, "metrics": {k: metrics.get(k) for k in SUMMARY_KEYS} if metrics else {},
+            })  # fmt: skip
+        ok = sum(1 for o in self.outcomes.values() if o.ok)
+        return {
+            "status": self.status,
+            "started_at": _iso(self.started),
+            "updated_at": _iso(time.time()),
+            "config": self.config.to_dict(),
+            "config_fingerprint": self.plan_fingerprint,
+            "environment": self.environment,
+            "totals": {
+                "files": len(self.plan.tasks),
+                "ok": ok,
+                "failed": len(self.failures()),
+                "pending": len(self.plan.tasks) - len(self.outcomes),
+            },  # fmt: skip
+            "checkpoints": checkpoints,
+            "failures": self.failures(),
+        }
+
+    def write(self) -> None:
+        write_json_atomic(self.path, self.to_dict())
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))

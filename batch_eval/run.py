@@ -1,0 +1,118 @@
+"""`run`: scan → plan → (dry run stops here) → preflight → execute → report → exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from batch_eval.check import make_executor
+from batch_eval.config import CheckConfig, problems_digest
+from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.plan import FileTask, Plan, make_plan
+from batch_eval.pool import FileOutcome, Job, run_jobs
+from batch_eval.problems import load_problems
+from batch_eval.report import Summary
+from batch_eval.scan import find_checkpoints
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to find the checkpoints and how to run the batch (not what a verdict depends on)."""
+
+    output_dir: Path
+    solutions_dir: Path | None = None
+    solutions_pattern: str | None = None
+    solutions_list: Path | None = None
+    checkpoint_filter: tuple[str, ...] = ()
+    sort_order: str = "step"
+    max_workers: int = 2
+    timeout: float = 3600.0
+    fail_fast: bool = False
+    force: bool = False
+    # the argv seam: what runs `check` (tests put misbehaving fakes here)
+    checker_command: tuple[str, ...] = ()
+
+
+class Display(Protocol):
+    def start(self, plan: Plan) -> None: ...
+    def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None: ...
+    def finish(self, summary: Summary) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
+    """The plan and the fingerprint it was made against; nothing is written."""
+    checkpoints = find_checkpoints(
+        options.solutions_dir, options.solutions_pattern, options.solutions_list,
+        options.checkpoint_filter, options.sort_order,
+    )  # fmt: skip
+    if not checkpoints:
+        raise BatchEvalError("no checkpoint folders found")
+    fingerprint = config.fingerprint(problems_digest(config))
+    return make_plan(checkpoints, options.output_dir, fingerprint, options.force), fingerprint
+
+
+def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[str, Any]:
+    """Before any work: the output folder is writable, problems load, the executor works."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchEvalError(f"cannot create the output folder: {exc.strerror}", output_dir) from None
+    if not os.access(output_dir, os.W_OK):
+        raise BatchEvalError("the output folder is not writable", output_dir)
+    load_problems(config.problems, config.checker_convention)
+    executor = make_executor(config)
+    try:
+        for message in executor.preflight(config.limits_for(None, None)):
+            display.warn(message)
+        return executor.describe()
+    finally:
+        executor.close()
+
+
+def job_for(task: FileTask, config: CheckConfig, options: RunOptions) -> Job:
+    command = list(options.checker_command) or [sys.executable, "-m", "batch_eval"]
+    argv = [*command, "check", str(task.solutions), "-o", str(task.out_dir), "--stem", task.stem, "-q",
+            *config.to_check_args()]  # fmt: skip
+    registry = options.output_dir / ".batch_eval" / "running"
+    return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)
+
+
+def execute(plan: Plan, summary: Summary, config: CheckConfig, options: RunOptions, display: Display) -> None:
+    todo = plan.todo
+    jobs = [job_for(plan.tasks[i], config, options) for i in todo]
+
+    def on_done(j: int, outcome: FileOutcome) -> None:
+        i = todo[j]
+        summary.record(i, outcome)
+        summary.write()
+        display.file_done(plan.tasks[i], outcome, summary)
+
+    run_jobs(jobs, options.max_workers, on_done, options.fail_fast)
+
+
+def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> ExitCode:
+    """The whole batch. The summary is on disk at every step, also after Ctrl-C."""
+    plan, fingerprint = plan_run(options, config)
+    environment = preflight(config, options.output_dir, display)
+    summary = Summary(plan, config, environment, plan_fingerprint=fingerprint)
+    display.start(plan)
+    summary.write()
+    try:
+        execute(plan, summary, config, options, display)
+    except KeyboardInterrupt:
+        summary.status = "interrupted"
+        summary.write()
+        display.finish(summary)
+        return ExitCode.INTERRUPTED
+    failed = summary.failures()
+    summary.status = "finished" if not failed and len(summary.outcomes) == len(plan.tasks) else "incomplete"
+    summary.write()
+    display.finish(summary)
+    incomplete = any(
+        o.metrics.get("skipped_records") or o.metrics.get("ie") for o in summary.outcomes.values()
+    )
+    return ExitCode.OK if summary.status == "finished" and not incomplete else ExitCode.INCOMPLETE

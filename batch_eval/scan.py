@@ -1,0 +1,130 @@
+"""Find checkpoint folders and their JSONL solution files; parse and order by training step."""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batch_eval.errors import BatchEvalError
+
+SORT_ORDERS = ("step", "name", "none")
+_STEP = re.compile(r"(?:checkpoint|global[_-]?step|step|ckpt|iter(?:ation)?|epoch)[-_]?(\d+)$", re.IGNORECASE)
+
+
+@dataclass
+class Checkpoint:
+    """One checkpoint folder: its name, training step (None when the name has none), files."""
+
+    name: str
+    path: Path
+    step: int | None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def output_name(self) -> str:
+        return f"eval_checkpoint_{self.step}" if self.step is not None else f"eval_{self.name}"
+
+
+def parse_step(name: str) -> int | None:
+    """`checkpoint-196`, `global_step_196`, `step_196`, `ckpt-196`, `checkpoint_196` → 196."""
+    match = _STEP.search(name)
+    return int(match.group(1)) if match else None
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """`checkpoint-{196,392}` → [`checkpoint-196`, `checkpoint-392`] (nested braces too)."""
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
+    out: list[str] = []
+    for option in match.group(1).split(","):
+        out.extend(expand_braces(head + option + tail))
+    return out
+
+
+def matches(name: str, filters: tuple[str, ...]) -> bool:
+    if not filters:
+        return True
+    return any(fnmatch.fnmatchcase(name, p) for f in filters for p in expand_braces(f))
+
+
+def jsonl_files(folder: Path) -> list[Path]:
+    """The JSONL files under `folder`, recursively, in a stable order; hidden ones left out."""
+    files = [
+        p
+        for p in folder.rglob("*.jsonl")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    return sorted(files)
+
+
+def find_checkpoints(
+    solutions_dir: Path | None = None,
+    pattern: str | None = None,
+    list_file: Path | None = None,
+    filters: tuple[str, ...] = (),
+    sort_order: str = "step",
+) -> list[Checkpoint]:
+    """Checkpoints from exactly one source, filtered, ordered; each with its JSONL files."""
+    folders = _folders(solutions_dir, pattern, list_file)
+    checkpoints = [
+        Checkpoint(f.name, f, parse_step(f.name), jsonl_files(f)) for f in folders if matches(f.name, filters)
+    ]
+    if sort_order == "step":
+        # unparsable names last, by name
+        checkpoints.sort(key=lambda c: (c.step is None, c.step or 0, c.name))
+    elif sort_order == "name":
+        checkpoints.sort(key=lambda c: c.name)
+    _check_unique_outputs(checkpoints)
+    return checkpoints
+
+
+def _folders(solutions_dir: Path | None, pattern: str | None, list_file: Path | None) -> list[Path]:
+    given = [x for x in (solutions_dir, pattern, list_file) if x is not None]
+    if len(given) != 1:
+        raise BatchEvalError("give exactly one of --solutions-dir, --solutions-pattern, --solutions-list")
+    if solutions_dir is not None:
+        if not solutions_dir.is_dir():
+            raise BatchEvalError("solutions folder not found", solutions_dir)
+        subdirs = sorted(p for p in solutions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        # a folder holding JSONL files itself and no checkpoint folders is one checkpoint
+        if not subdirs and jsonl_files(solutions_dir):
+            return [solutions_dir]
+        return subdirs
+    if pattern is not None:
+        found = sorted({Path(p) for e in expand_braces(pattern) for p in glob.glob(e) if Path(p).is_dir()})
+        if not found:
+            raise BatchEvalError(f"no folder matches --solutions-pattern {pattern!r}")
+        return found
+    assert list_file is not None
+    try:
+        lines = list_file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise BatchEvalError(f"cannot read checkpoint list: {exc.strerror}", list_file) from None
+    folders = []
+    for n, line in enumerate(lines, start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        path = Path(entry)
+        if not path.is_absolute():
+            path = list_file.parent / path
+        if not path.is_dir():
+            raise BatchEvalError(f"not a folder: {entry}", list_file, n)
+        folders.append(path)
+    return folders
+
+
+def _check_unique_outputs(checkpoints: list[Checkpoint]) -> None:
+    seen: dict[str, Checkpoint] = {}
+    for c in checkpoints:
+        other = seen.setdefault(c.output_name, c)
+        if other is not c:
+            raise BatchEvalError(
+                f"checkpoints {other.path} and {c.path} would both write {c.output_name}: "
+                "rename one or filter with --checkpoint-filter"
+            )
