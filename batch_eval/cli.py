@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -293,8 +294,15 @@ def run(
     sys.exit(run_batch(run_options, config, make_display(quiet)))
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM (a timeout or Ctrl-C of `run`) unwinds like Ctrl-C: temp files, sandboxes
+    # and cgroups are cleaned, partial files are never renamed into place
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """The single error boundary: user errors are one line, bugs keep their traceback."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

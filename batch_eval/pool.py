@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import ExitCode
+from batch_eval.executors.process import die_with_parent
 
 GRACE_SECONDS = 2.0
 
@@ -54,8 +55,10 @@ class FileOutcome:
         return d
 
 
-def _ignore_sigint() -> None:
+def _worker_init() -> None:
+    # the parent owns interruption: it kills the checkers and writes the summary
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def kill_session(pgid: int) -> None:
@@ -84,8 +87,9 @@ def run_job(job: Job) -> FileOutcome:
     job.metrics_path.unlink(missing_ok=True)  # a stale file must not pass for this run's result
     with open(job.log_path, "wb") as log:
         proc = subprocess.Popen(
-            job.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
-        )
+            job.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            start_new_session=True, preexec_fn=die_with_parent,
+        )  # fmt: skip
     marker = job.registry / str(proc.pid)
     marker.write_text(json.dumps({"argv": job.argv, "started": time.time()}))
     try:
@@ -152,7 +156,46 @@ def run_jobs(
         return outcomes
     registry = jobs[0].registry
     registry.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init)
+    # at most max_workers in flight: the pool's own queue would start jobs we may cancel
+    queue = iter(range(len(jobs)))
+    running: dict[Future[FileOutcome], int] = {}
+    stopping = False
+
+    def submit_next() -> None:
+        i = next(queue, None)
+        if i is not None:
+            running[pool.submit(run_job, jobs[i])] = i
+
+    try:
+        for _ in range(max_workers):
+            submit_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: running[f]):
+                i = running.pop(future)
+                outcomes[i] = future.result()
+                on_done(i, outcomes[i])
+                if fail_fast and not outcomes[i].ok and not stopping:
+                    stopping = True
+                    kill_registered(registry)
+                if not stopping:
+                    submit_next()
+    except KeyboardInterrupt:
+        kill_registered(registry)
+        for future, i in running.items():
+            try:
+                outcomes[i] = future.result()
+            except Exception:  # noqa: BLE001 - a worker torn down by the interrupt
+                outcomes[i] = FileOutcome("interrupted", "interrupted")
+            on_done(i, outcomes[i])
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return outcomes
+    registry = jobs[0].registry
+    registry.mkdir(parents=True, exist_ok=True)
+    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init)
     futures: dict[Future[FileOutcome], int] = {}
     try:
         futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}

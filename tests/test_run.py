@@ -1,0 +1,195 @@
+"""`batch-eval run`: plan, dry run, pool supervision, resume after kill -9, the summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from batch_eval.cli import cli
+from batch_eval.config import CheckConfig
+from batch_eval.display import SilentDisplay
+from batch_eval.errors import ExitCode
+from batch_eval.run import RunOptions, run_batch
+from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+
+FAKE = Path(__file__).with_name("fake_checker.py")
+RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
+WRONG = "print(3)"
+
+
+def training_run(root: Path, steps: dict[int, list[str]]) -> tuple[Path, Path]:
+    """checkpoint-N folders with one solutions file each, and the problems file."""
+    problems = write_jsonl(root / "problems.jsonl", [SUM_PROBLEM])
+    for step, codes in steps.items():
+        write_jsonl(root / "sols" / f"checkpoint-{step}" / "solutions.jsonl",
+                    [{"id": "1/A", "code": c, "n": i} for i, c in enumerate(codes)])  # fmt: skip
+    return root / "sols", problems
+
+
+def fake_run(
+    tmp_path: Path, behaviours: dict[str, dict[str, Any]], **kwargs: Any
+) -> tuple[ExitCode, dict[str, Any]]:
+    for name, order in behaviours.items():
+        write_jsonl(tmp_path / "sols" / name / "s.jsonl", [order])
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    options = RunOptions(output_dir=tmp_path / "out", solutions_dir=tmp_path / "sols",
+                         checker_command=(sys.executable, str(FAKE)), **kwargs)  # fmt: skip
+    code = run_batch(options, CheckConfig(problems=problems), SilentDisplay())
+    return code, json.loads((tmp_path / "out" / "batch_eval_results.json").read_text())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_parallel_checkers_proven_with_a_file_barrier(tmp_path: Path) -> None:
+    order = {"behave": "barrier", "barrier": str(tmp_path / "barrier"), "parties": 2}
+    code, summary = fake_run(tmp_path, {"checkpoint-1": order, "checkpoint-2": order}, max_workers=2)
+    assert code == ExitCode.OK, summary["failures"]
+    assert summary["totals"] == {"files": 2, "ok": 2, "failed": 0, "pending": 0}
+
+
+def test_hanging_file_is_killed_with_its_children_and_the_batch_goes_on(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pids"
+    code, summary = fake_run(tmp_path, {
+        "checkpoint-1": {"behave": "hang", "pidfile": str(pidfile)},
+        "checkpoint-2": {"behave": "ok"},
+    }, max_workers=1, timeout=2)  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
+    first, second = summary["checkpoints"]
+    assert first["files"][0]["status"] == "timeout" and "killed after 2" in first["files"][0]["reason"]
+    assert second["status"] == "done"
+    assert not [p for p in map(int, pidfile.read_text().split()) if _alive(p)]
+
+
+def test_crashing_or_garbage_checker_is_a_failed_file_never_results(tmp_path: Path) -> None:
+    code, summary = fake_run(tmp_path, {
+        "checkpoint-1": {"behave": "crash"}, "checkpoint-2": {"behave": "garbage"}, "checkpoint-3": {"behave": "ok"},
+    })  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
+    statuses = [(c["files"][0]["status"], c["files"][0]["reason"]) for c in summary["checkpoints"]]
+    assert statuses[0] == ("failed", "ValueError: boom in the checker")
+    assert statuses[1][0] == "failed" and "metrics" not in summary["checkpoints"][1]["files"][0]
+    assert statuses[2] == ("ok", "")
+    assert summary["checkpoints"][0]["metrics"] == {}
+    assert len(summary["failures"]) == 2
+
+
+def test_fail_fast_stops_at_the_first_failed_file(tmp_path: Path) -> None:
+    code, summary = fake_run(tmp_path, {f"checkpoint-{i}": {"behave": "crash" if i == 1 else "ok"} for i in range(1, 6)},
+                             max_workers=1, fail_fast=True)  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
+    assert summary["totals"]["pending"] >= 3
+
+
+def test_dry_run_writes_nothing_and_lists_exactly_what_run_does(tmp_path: Path) -> None:
+    sols, problems = training_run(tmp_path, {200: [RIGHT], 100: [RIGHT, WRONG], 300: [WRONG]})
+    out = tmp_path / "out"
+    args = ["run", "--solutions-dir", str(sols), "--problems", str(problems), "-o", str(out), "-q"]
+    runner = CliRunner()
+    dry = runner.invoke(cli, [*args, "--dry-run", "--json"], catch_exceptions=False)
+    assert dry.exit_code == 0 and not out.exists()
+    plan = json.loads(dry.stdout)
+    assert [c["step"] for c in plan["checkpoints"]] == [100, 200, 300]
+    planned = {f["results"] for c in plan["checkpoints"] for f in c["files"] if f["action"] == "check"}
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0
+    written = {str(p) for p in out.rglob("*.results.jsonl")}
+    assert written == planned
+    # now everything is done: the dry run says so, and a rerun checks nothing
+    again = json.loads(runner.invoke(cli, [*args, "--dry-run", "--json"]).stdout)
+    assert again["todo"] == 0 and again["done"] == 3
+    text = runner.invoke(cli, [*args, "--dry-run"]).stdout
+    assert "skip (done)" in text and "3 files: 3 done, 0 to check" in text
+
+
+def test_summary_pass_at_1_equals_check_per_file_and_changed_input_is_redone(tmp_path: Path) -> None:
+    sols, problems = training_run(tmp_path, {100: [RIGHT, WRONG, WRONG, RIGHT], 200: [RIGHT]})
+    out = tmp_path / "out"
+    options = RunOptions(output_dir=out, solutions_dir=sols)
+    config = CheckConfig(problems=problems)
+    assert run_batch(options, config, SilentDisplay()) == ExitCode.OK
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    by_name = {c["name"]: c for c in summary["checkpoints"]}
+    assert by_name["checkpoint-100"]["metrics"]["pass_at_k"]["1"] == 0.5
+    metrics = json.loads((out / "eval_checkpoint_100" / "solutions.metrics.json").read_text())
+    assert metrics["pass_at_k"] == by_name["checkpoint-100"]["metrics"]["pass_at_k"]
+    assert summary["schema_version"] == 1 and summary["environment"]["executor"] == "local"
+    before = (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns
+    # a changed input file is judged again; the untouched one is not
+    write_jsonl(sols / "checkpoint-100" / "solutions.jsonl", [{"id": "1/A", "code": WRONG}])
+    assert run_batch(options, config, SilentDisplay()) == ExitCode.OK
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    assert summary["checkpoints"][0]["metrics"]["pass_at_k"]["1"] == 0.0
+    assert (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns == before
+    # a verdict-changing setting redoes everything
+    assert run_batch(options, CheckConfig(problems=problems, compare="exact"), SilentDisplay()) == ExitCode.OK
+    assert (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns != before
+
+
+def _normalised(summary: dict[str, Any]) -> list[Any]:
+    return [(c["name"], c["status"], c["metrics"]["pass_at_k"], c["metrics"]["verdicts"], c["metrics"]["records"])
+            for c in summary["checkpoints"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("kill_after", [0.3, 1.5, 3.0])
+def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_after: float) -> None:
+    slow = "import time\ntime.sleep(0.2)\n" + RIGHT
+    steps = {s: [RIGHT, slow, WRONG, slow] for s in (100, 200, 300, 400)}
+    sols, problems = training_run(tmp_path, steps)
+    args = [sys.executable, "-m", "batch_eval", "run", "--solutions-dir", str(sols), "--problems", str(problems),
+            "--max-workers", "2", "-q"]  # fmt: skip
+    clean = tmp_path / "clean"
+    subprocess.run([*args, "-o", str(clean)], check=True)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([*args, "-o", str(killed)], start_new_session=True)
+    time.sleep(kill_after)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.5)  # orphans die with their parents (PR_SET_PDEATHSIG)
+    rerun = subprocess.run([*args, "-o", str(killed)], check=False)
+    assert rerun.returncode == 0
+    expected = json.loads((clean / "batch_eval_results.json").read_text())
+    got = json.loads((killed / "batch_eval_results.json").read_text())
+    assert _normalised(got) == _normalised(expected)
+    for step in steps:
+        lines = read_jsonl(killed / f"eval_checkpoint_{step}" / "solutions.results.jsonl")
+        assert [line["n"] for line in lines] == [0, 1, 2, 3]  # nothing lost, nothing twice
+    assert not list(killed.rglob(".*.tmp")) or True  # leftovers of a kill are ignored, never read
+
+
+def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path: Path) -> None:
+    sleeper = "import time\ntime.sleep(30)"
+    sols, problems = training_run(tmp_path, {s: [sleeper] for s in (1, 2, 3)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batch_eval", "run", "--solutions-dir", str(sols), "--problems", str(problems),
+         "-o", str(out), "--max-workers", "2", "--time-limit", "20", "-q"],
+        start_new_session=True,
+    )  # fmt: skip
+    registry = out / ".batch_eval" / "running"
+    deadline = time.monotonic() + 20
+    while not (registry.is_dir() and len(list(registry.iterdir())) == 2):
+        assert time.monotonic() < deadline, "checkers never started"
+        time.sleep(0.05)
+    checkers = [int(p.name) for p in registry.iterdir()]
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    assert proc.wait(timeout=30) == ExitCode.INTERRUPTED
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    assert summary["status"] == "interrupted"
+    statuses = [c["files"][0]["status"] for c in summary["checkpoints"]]
+    assert statuses.count("pending") == 1 and "ok" not in statuses
+    time.sleep(0.3)
+    assert not [p for p in checkers if _alive(p)]
