@@ -272,21 +272,38 @@ def check(solutions: Path, output_dir: Path, quiet: bool, stem: str | None, **op
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @check_options
 def run(
-    solutions_dir: Path | None, solutions_pattern: str | None, solutions_list: Path | None,
-    output_dir: Path, checkpoint_filter: tuple[str, ...], sort_order: str, max_workers: int,
-    timeout: float, fail_fast: bool, force: bool, dry_run: bool, as_json: bool, quiet: bool,
+    solutions_dir: Path | None,
+    solutions_pattern: str | None,
+    solutions_list: Path | None,
+    output_dir: Path,
+    checkpoint_filter: tuple[str, ...],
+    sort_order: str,
+    max_workers: int,
+    timeout: float,
+    fail_fast: bool,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
     **options: Any,
-) -> None:  # fmt: skip
+) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
     from batch_eval.display import make_display, plan_text
     from batch_eval.run import RunOptions, plan_run, run_batch
 
     config = config_from(options)
     run_options = RunOptions(
-        output_dir=output_dir, solutions_dir=solutions_dir, solutions_pattern=solutions_pattern,
-        solutions_list=solutions_list, checkpoint_filter=checkpoint_filter, sort_order=sort_order,
-        max_workers=max_workers, timeout=timeout, fail_fast=fail_fast, force=force,
-    )  # fmt: skip
+        output_dir=output_dir,
+        solutions_dir=solutions_dir,
+        solutions_pattern=solutions_pattern,
+        solutions_list=solutions_list,
+        checkpoint_filter=checkpoint_filter,
+        sort_order=sort_order,
+        max_workers=max_workers,
+        timeout=timeout,
+        fail_fast=fail_fast,
+        force=force,
+    )
     if dry_run:
         plan, _ = plan_run(run_options, config)
         click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan_text(plan))

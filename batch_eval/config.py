@@ -73,19 +73,31 @@ class CheckConfig:
         for url in self.endpoints:
             args += ["--endpoint", url]
         args += [
-            "--time-limit", repr(self.time_limit),
-            "--memory-limit", str(self.memory_limit),
-            "--time-multiplier", repr(self.time_multiplier),
-            "--output-limit", str(self.output_limit_mb),
-            "--compare", self.compare,
-            "--float-tolerance", repr(self.float_tolerance),
-            "--checker-convention", self.checker_convention,
-            "--max-generated-tests", str(self.max_generated_tests),
-            "--seed", str(self.seed),
-            "--process-limit", str(self.process_limit),
-            "--piston-retries", str(self.piston_retries),
-            "--piston-timeout", repr(self.piston_timeout),
-        ]  # fmt: skip
+            "--time-limit",
+            repr(self.time_limit),
+            "--memory-limit",
+            str(self.memory_limit),
+            "--time-multiplier",
+            repr(self.time_multiplier),
+            "--output-limit",
+            str(self.output_limit_mb),
+            "--compare",
+            self.compare,
+            "--float-tolerance",
+            repr(self.float_tolerance),
+            "--checker-convention",
+            self.checker_convention,
+            "--max-generated-tests",
+            str(self.max_generated_tests),
+            "--seed",
+            str(self.seed),
+            "--process-limit",
+            str(self.process_limit),
+            "--piston-retries",
+            str(self.piston_retries),
+            "--piston-timeout",
+            repr(self.piston_timeout),
+        ]
         if self.python is not None:
             args += ["--python", self.python]
         if self.generated_tests_dir is not None:

@@ -62,8 +62,12 @@ class PlainDisplay:
 
     def start(self, plan: Plan) -> None:
         self.total = len(plan.todo)
-        print(f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
-              f"{len(plan.done)} already done, {self.total} to check", file=self.stream, flush=True)  # fmt: skip
+        print(
+            f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
+            f"{len(plan.done)} already done, {self.total} to check",
+            file=self.stream,
+            flush=True,
+        )
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
@@ -72,14 +76,22 @@ class PlainDisplay:
             pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
             detail = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
             detail += f", {outcome.metrics.get('records', 0)} records"
-        print(f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
-              f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}", file=self.stream, flush=True)  # fmt: skip
+        print(
+            f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
+            f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}",
+            file=self.stream,
+            flush=True,
+        )
 
     def finish(self, summary: Summary) -> None:
         data = summary.to_dict()
         totals = data["totals"]
-        print(f"batch-eval: {summary.status}: {totals['ok']} ok, {totals['failed']} failed, "
-              f"{totals['pending']} not run; summary in {summary.path}", file=self.stream, flush=True)  # fmt: skip
+        print(
+            f"batch-eval: {summary.status}: {totals['ok']} ok, {totals['failed']} failed, "
+            f"{totals['pending']} not run; summary in {summary.path}",
+            file=self.stream,
+            flush=True,
+        )
         for c in data["checkpoints"]:
             pass1 = c["metrics"].get("pass_at_k", {}).get("1") if c["metrics"] else None
             shown = f"{pass1:.3f}" if pass1 is not None else "n/a"
@@ -114,10 +126,14 @@ class LiveDisplay(PlainDisplay):
 
         self.console = Console(stderr=True)
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[last]}"),
             console=self.console,
-        )  # fmt: skip
+        )
         self.task_id: Any = None
         self.tests = 0
 
@@ -138,8 +154,9 @@ class LiveDisplay(PlainDisplay):
             last = f"{task.checkpoint.name} pass@1 {pass1:.3f}" if pass1 is not None else task.checkpoint.name
         else:
             last = f"{task.checkpoint.name} {_outcome_word(outcome)}"
-            self.progress.console.print(f"[red]{_outcome_word(outcome)}[/] {task.solutions}: {outcome.reason}",
-                                        highlight=False)  # fmt: skip
+            self.progress.console.print(
+                f"[red]{_outcome_word(outcome)}[/] {task.solutions}: {outcome.reason}", highlight=False
+            )
         self.progress.update(self.task_id, advance=1, rate=f"{rate:.1f} tests/s", last=last)
 
     def finish(self, summary: Summary) -> None:

@@ -7,6 +7,7 @@ Ctrl-C or fail-fast. The child reports through its metrics file; no file means n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,10 +75,8 @@ def kill_session(pgid: int) -> None:
         except (ProcessLookupError, PermissionError):
             return
         time.sleep(0.05)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_job(job: Job) -> FileOutcome:
@@ -87,9 +86,13 @@ def run_job(job: Job) -> FileOutcome:
     job.metrics_path.unlink(missing_ok=True)  # a stale file must not pass for this run's result
     with open(job.log_path, "wb") as log:
         proc = subprocess.Popen(
-            job.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-            start_new_session=True, preexec_fn=die_with_parent,
-        )  # fmt: skip
+            job.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
     marker = job.registry / str(proc.pid)
     marker.write_text(json.dumps({"argv": job.argv, "started": time.time()}))
     try:
@@ -186,7 +189,7 @@ def run_jobs(
         for future, i in running.items():
             try:
                 outcomes[i] = future.result()
-            except Exception:  # noqa: BLE001 - a worker torn down by the interrupt
+            except Exception:
                 outcomes[i] = FileOutcome("interrupted", "interrupted")
             on_done(i, outcomes[i])
         raise

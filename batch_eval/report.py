@@ -14,8 +14,19 @@ from batch_eval.plan import Plan
 from batch_eval.pool import FileOutcome
 
 SUMMARY_NAME = "batch_eval_results.json"
-SUMMARY_KEYS = ("pass_at_k", "records", "judged", "passed", "problems", "problems_solved",
-                "verdicts", "ie", "skipped_records", "tests_run", "seconds")  # fmt: skip
+SUMMARY_KEYS = (
+    "pass_at_k",
+    "records",
+    "judged",
+    "passed",
+    "problems",
+    "problems_solved",
+    "verdicts",
+    "ie",
+    "skipped_records",
+    "tests_run",
+    "seconds",
+)
 
 
 @dataclass
@@ -43,11 +54,14 @@ class Summary:
 
     def failures(self) -> list[dict[str, Any]]:
         return [
-            {"checkpoint": self.plan.tasks[i].checkpoint.name, "solutions": str(self.plan.tasks[i].solutions),
-             **o.to_dict()}
+            {
+                "checkpoint": self.plan.tasks[i].checkpoint.name,
+                "solutions": str(self.plan.tasks[i].solutions),
+                **o.to_dict(),
+            }
             for i, o in sorted(self.outcomes.items())
             if not o.ok
-        ]  # fmt: skip
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         checkpoints = []
@@ -56,8 +70,11 @@ class Summary:
             files = []
             for i in indices:
                 task, outcome = self.plan.tasks[i], self.outcomes.get(i)
-                entry: dict[str, Any] = {"solutions": str(task.solutions), "stem": task.stem,
-                                         "results": str(task.results_path)}  # fmt: skip
+                entry: dict[str, Any] = {
+                    "solutions": str(task.solutions),
+                    "stem": task.stem,
+                    "results": str(task.results_path),
+                }
                 if outcome is None:
                     entry["status"] = "pending"
                 else:
@@ -69,15 +86,25 @@ class Summary:
                 self.outcomes[i].metrics for i in indices if i in self.outcomes and self.outcomes[i].ok
             ]
             states = {f["status"] for f in files}
-            status = "empty" if not files else "done" if states == {"ok"} else (
-                "pending" if states == {"pending"} else "incomplete"
-            )  # fmt: skip
+            status = (
+                "empty"
+                if not files
+                else "done"
+                if states == {"ok"}
+                else ("pending" if states == {"pending"} else "incomplete")
+            )
             metrics = combine(finished) if finished else {}
-            checkpoints.append({
-                "name": c.name, "step": c.step, "path": str(c.path),
-                "output_dir": str(self.plan.output_dir / c.output_name), "status": status,
-                "files": files, "metrics": {k: metrics.get(k) for k in SUMMARY_KEYS} if metrics else {},
-            })  # fmt: skip
+            checkpoints.append(
+                {
+                    "name": c.name,
+                    "step": c.step,
+                    "path": str(c.path),
+                    "output_dir": str(self.plan.output_dir / c.output_name),
+                    "status": status,
+                    "files": files,
+                    "metrics": {k: metrics.get(k) for k in SUMMARY_KEYS} if metrics else {},
+                }
+            )
         ok = sum(1 for o in self.outcomes.values() if o.ok)
         return {
             "status": self.status,
@@ -91,7 +118,7 @@ class Summary:
                 "ok": ok,
                 "failed": len(self.failures()),
                 "pending": len(self.plan.tasks) - len(self.outcomes),
-            },  # fmt: skip
+            },
             "checkpoints": checkpoints,
             "failures": self.failures(),
         }

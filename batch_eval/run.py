@@ -46,9 +46,12 @@ class Display(Protocol):
 def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
     """The plan and the fingerprint it was made against; nothing is written."""
     checkpoints = find_checkpoints(
-        options.solutions_dir, options.solutions_pattern, options.solutions_list,
-        options.checkpoint_filter, options.sort_order,
-    )  # fmt: skip
+        options.solutions_dir,
+        options.solutions_pattern,
+        options.solutions_list,
+        options.checkpoint_filter,
+        options.sort_order,
+    )
     if not checkpoints:
         raise BatchEvalError("no checkpoint folders found")
     fingerprint = config.fingerprint(problems_digest(config))
@@ -75,8 +78,17 @@ def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[s
 
 def job_for(task: FileTask, config: CheckConfig, options: RunOptions) -> Job:
     command = list(options.checker_command) or [sys.executable, "-m", "batch_eval"]
-    argv = [*command, "check", str(task.solutions), "-o", str(task.out_dir), "--stem", task.stem, "-q",
-            *config.to_check_args()]  # fmt: skip
+    argv = [
+        *command,
+        "check",
+        str(task.solutions),
+        "-o",
+        str(task.out_dir),
+        "--stem",
+        task.stem,
+        "-q",
+        *config.to_check_args(),
+    ]
     registry = options.output_dir / ".batch_eval" / "running"
     return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)
 

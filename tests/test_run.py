@@ -30,8 +30,10 @@ def training_run(root: Path, steps: dict[int, list[str]]) -> tuple[Path, Path]:
     """checkpoint-N folders with one solutions file each, and the problems file."""
     problems = write_jsonl(root / "problems.jsonl", [SUM_PROBLEM])
     for step, codes in steps.items():
-        write_jsonl(root / "sols" / f"checkpoint-{step}" / "solutions.jsonl",
-                    [{"id": "1/A", "code": c, "n": i} for i, c in enumerate(codes)])  # fmt: skip
+        write_jsonl(
+            root / "sols" / f"checkpoint-{step}" / "solutions.jsonl",
+            [{"id": "1/A", "code": c, "n": i} for i, c in enumerate(codes)],
+        )
     return root / "sols", problems
 
 
@@ -41,8 +43,12 @@ def fake_run(
     for name, order in behaviours.items():
         write_jsonl(tmp_path / "sols" / name / "s.jsonl", [order])
     problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
-    options = RunOptions(output_dir=tmp_path / "out", solutions_dir=tmp_path / "sols",
-                         checker_command=(sys.executable, str(FAKE)), **kwargs)  # fmt: skip
+    options = RunOptions(
+        output_dir=tmp_path / "out",
+        solutions_dir=tmp_path / "sols",
+        checker_command=(sys.executable, str(FAKE)),
+        **kwargs,
+    )
     code = run_batch(options, CheckConfig(problems=problems), SilentDisplay())
     return code, json.loads((tmp_path / "out" / "batch_eval_results.json").read_text())
 
@@ -63,10 +69,15 @@ def test_parallel_checkers_proven_with_a_file_barrier(tmp_path: Path) -> None:
 
 def test_hanging_file_is_killed_with_its_children_and_the_batch_goes_on(tmp_path: Path) -> None:
     pidfile = tmp_path / "pids"
-    code, summary = fake_run(tmp_path, {
-        "checkpoint-1": {"behave": "hang", "pidfile": str(pidfile)},
-        "checkpoint-2": {"behave": "ok"},
-    }, max_workers=1, timeout=2)  # fmt: skip
+    code, summary = fake_run(
+        tmp_path,
+        {
+            "checkpoint-1": {"behave": "hang", "pidfile": str(pidfile)},
+            "checkpoint-2": {"behave": "ok"},
+        },
+        max_workers=1,
+        timeout=2,
+    )
     assert code == ExitCode.INCOMPLETE
     first, second = summary["checkpoints"]
     assert first["files"][0]["status"] == "timeout" and "killed after 2" in first["files"][0]["reason"]
@@ -75,9 +86,14 @@ def test_hanging_file_is_killed_with_its_children_and_the_batch_goes_on(tmp_path
 
 
 def test_crashing_or_garbage_checker_is_a_failed_file_never_results(tmp_path: Path) -> None:
-    code, summary = fake_run(tmp_path, {
-        "checkpoint-1": {"behave": "crash"}, "checkpoint-2": {"behave": "garbage"}, "checkpoint-3": {"behave": "ok"},
-    })  # fmt: skip
+    code, summary = fake_run(
+        tmp_path,
+        {
+            "checkpoint-1": {"behave": "crash"},
+            "checkpoint-2": {"behave": "garbage"},
+            "checkpoint-3": {"behave": "ok"},
+        },
+    )
     assert code == ExitCode.INCOMPLETE
     statuses = [(c["files"][0]["status"], c["files"][0]["reason"]) for c in summary["checkpoints"]]
     assert statuses[0] == ("failed", "ValueError: boom in the checker")
@@ -88,8 +104,12 @@ def test_crashing_or_garbage_checker_is_a_failed_file_never_results(tmp_path: Pa
 
 
 def test_fail_fast_stops_at_the_first_failed_file(tmp_path: Path) -> None:
-    code, summary = fake_run(tmp_path, {f"checkpoint-{i}": {"behave": "crash" if i == 1 else "ok"} for i in range(1, 6)},
-                             max_workers=1, fail_fast=True)  # fmt: skip
+    code, summary = fake_run(
+        tmp_path,
+        {f"checkpoint-{i}": {"behave": "crash" if i == 1 else "ok"} for i in range(1, 6)},
+        max_workers=1,
+        fail_fast=True,
+    )
     assert code == ExitCode.INCOMPLETE
     assert summary["totals"]["pending"] >= 3
 
@@ -140,8 +160,10 @@ def test_summary_pass_at_1_equals_check_per_file_and_changed_input_is_redone(tmp
 
 
 def _normalised(summary: dict[str, Any]) -> list[Any]:
-    return [(c["name"], c["status"], c["metrics"]["pass_at_k"], c["metrics"]["verdicts"], c["metrics"]["records"])
-            for c in summary["checkpoints"]]  # fmt: skip
+    return [
+        (c["name"], c["status"], c["metrics"]["pass_at_k"], c["metrics"]["verdicts"], c["metrics"]["records"])
+        for c in summary["checkpoints"]
+    ]
 
 
 @pytest.mark.parametrize("kill_after", [0.3, 1.5, 3.0])
@@ -149,8 +171,19 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_
     slow = "import time\ntime.sleep(0.2)\n" + RIGHT
     steps = {s: [RIGHT, slow, WRONG, slow] for s in (100, 200, 300, 400)}
     sols, problems = training_run(tmp_path, steps)
-    args = [sys.executable, "-m", "batch_eval", "run", "--solutions-dir", str(sols), "--problems", str(problems),
-            "--max-workers", "2", "-q"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "batch_eval",
+        "run",
+        "--solutions-dir",
+        str(sols),
+        "--problems",
+        str(problems),
+        "--max-workers",
+        "2",
+        "-q",
+    ]
     clean = tmp_path / "clean"
     subprocess.run([*args, "-o", str(clean)], check=True)
     killed = tmp_path / "killed"
@@ -175,10 +208,25 @@ def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path:
     sols, problems = training_run(tmp_path, {s: [sleeper] for s in (1, 2, 3)})
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "batch_eval", "run", "--solutions-dir", str(sols), "--problems", str(problems),
-         "-o", str(out), "--max-workers", "2", "--time-limit", "20", "-q"],
+        [
+            sys.executable,
+            "-m",
+            "batch_eval",
+            "run",
+            "--solutions-dir",
+            str(sols),
+            "--problems",
+            str(problems),
+            "-o",
+            str(out),
+            "--max-workers",
+            "2",
+            "--time-limit",
+            "20",
+            "-q",
+        ],
         start_new_session=True,
-    )  # fmt: skip
+    )
     registry = out / ".batch_eval" / "running"
     deadline = time.monotonic() + 20
     while not (registry.is_dir() and len(list(registry.iterdir())) == 2):

@@ -6,11 +6,22 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.scan import expand_braces, find_checkpoints, parse_step
 
 
-@pytest.mark.parametrize("name, step", [
-    ("checkpoint-196", 196), ("global_step_196", 196), ("step_196", 196), ("step-7", 7),
-    ("ckpt-196", 196), ("ckpt_196", 196), ("checkpoint_196", 196), ("iter_0003000", 3000),
-    ("gpt-4", None), ("final", None), ("checkpoint-best", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, step",
+    [
+        ("checkpoint-196", 196),
+        ("global_step_196", 196),
+        ("step_196", 196),
+        ("step-7", 7),
+        ("ckpt-196", 196),
+        ("ckpt_196", 196),
+        ("checkpoint_196", 196),
+        ("iter_0003000", 3000),
+        ("gpt-4", None),
+        ("final", None),
+        ("checkpoint-best", None),
+    ],
+)
 def test_step_is_parsed_from_common_names(name: str, step: int | None) -> None:
     assert parse_step(name) == step
 
@@ -30,17 +41,28 @@ def tree(root: Path, spec: dict[str, list[str]]) -> Path:
 
 
 def test_order_by_step_with_unparsable_last_and_files_found_recursively(tmp_path: Path) -> None:
-    root = tree(tmp_path / "run", {
-        "checkpoint-1000": ["a.jsonl"], "checkpoint-98": ["b.jsonl", "sub/c.jsonl", ".hidden/x.jsonl"],
-        "final": ["d.jsonl"], "checkpoint-49": [],
-    })  # fmt: skip
+    root = tree(
+        tmp_path / "run",
+        {
+            "checkpoint-1000": ["a.jsonl"],
+            "checkpoint-98": ["b.jsonl", "sub/c.jsonl", ".hidden/x.jsonl"],
+            "final": ["d.jsonl"],
+            "checkpoint-49": [],
+        },
+    )
     found = find_checkpoints(root)
     assert [c.name for c in found] == ["checkpoint-49", "checkpoint-98", "checkpoint-1000", "final"]
     assert [p.relative_to(root).as_posix() for p in found[1].files] == [
-        "checkpoint-98/b.jsonl", "checkpoint-98/sub/c.jsonl"]  # fmt: skip
+        "checkpoint-98/b.jsonl",
+        "checkpoint-98/sub/c.jsonl",
+    ]
     assert found[0].files == []  # empty is reported, not fatal
     assert [c.output_name for c in found] == [
-        "eval_checkpoint_49", "eval_checkpoint_98", "eval_checkpoint_1000", "eval_final"]  # fmt: skip
+        "eval_checkpoint_49",
+        "eval_checkpoint_98",
+        "eval_checkpoint_1000",
+        "eval_final",
+    ]
     assert [c.name for c in find_checkpoints(root, sort_order="name")][:2] == [
         "checkpoint-1000",
         "checkpoint-49",
