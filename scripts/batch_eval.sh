@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# batch_eval.sh - evaluate every checkpoint of a training run with batch-eval, in one line.
+#
+#   scripts/batch_eval.sh                       # with the defaults below
+#   scripts/batch_eval.sh -s runs/exp1 -o evals/exp1 --dry-run
+#   EXECUTOR=piston ENDPOINT=http://gpu-box:2000 scripts/batch_eval.sh
+#   scripts/batch_eval.sh -- --checkpoint-filter 'checkpoint-{196,392}' --all-tests
+#
+# Never prompts: safe under nohup, cron and CI. Exit codes are batch-eval's (see --help).
+set -euo pipefail
+
+# ---- your defaults: edit here, or override with the environment variable or the flag ----
+SOLUTIONS_DIR="${SOLUTIONS_DIR:-./checkpoints}"          # -s, --solutions-dir
+OUTPUT_DIR="${OUTPUT_DIR:-./batch_eval_output}"          # -o, --output-dir
+PROBLEMS="${PROBLEMS:-./problems.jsonl}"                 # -p, --problems
+MAX_WORKERS="${MAX_WORKERS:-$(nproc 2>/dev/null || echo 2)}"  # -w, --max-workers
+EXECUTOR="${EXECUTOR:-local}"                            # -e, --executor (local|piston)
+ENDPOINT="${ENDPOINT:-http://localhost:2000}"            #     --endpoint (piston only)
+TIMEOUT="${TIMEOUT:-3600}"                               # -t, --timeout (seconds per file)
+# ------------------------------------------------------------------------------------------
+
+usage() {
+  cat <<USAGE
+Usage: $(basename "$0") [options] [-- extra batch-eval run options]
+
+  -s, --solutions-dir DIR   checkpoint folders live here      (now: $SOLUTIONS_DIR)
+  -o, --output-dir DIR      results go here                   (now: $OUTPUT_DIR)
+  -p, --problems FILE       problems JSONL                    (now: $PROBLEMS)
+  -w, --max-workers N       files checked at once             (now: $MAX_WORKERS)
+  -e, --executor NAME       local or piston                   (now: $EXECUTOR)
+      --endpoint URL        Piston server (piston only)       (now: $ENDPOINT)
+  -t, --timeout SECONDS     per file, then killed             (now: $TIMEOUT)
+      --dry-run             print the plan, write nothing
+  -h, --help                this help
+
+Every default can also be set by the environment variable of the same name in capitals
+(SOLUTIONS_DIR, OUTPUT_DIR, PROBLEMS, MAX_WORKERS, EXECUTOR, ENDPOINT, TIMEOUT).
+USAGE
+}
+
+die() { echo "batch_eval.sh: $*" >&2; exit 2; }
+
+DRY_RUN=()
+EXTRA=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -s|--solutions-dir) [ $# -ge 2 ] || die "$1 needs a value"; SOLUTIONS_DIR="$2"; shift 2 ;;
+    -o|--output-dir)    [ $# -ge 2 ] || die "$1 needs a value"; OUTPUT_DIR="$2"; shift 2 ;;
+    -p|--problems)      [ $# -ge 2 ] || die "$1 needs a value"; PROBLEMS="$2"; shift 2 ;;
+    -w|--max-workers)   [ $# -ge 2 ] || die "$1 needs a value"; MAX_WORKERS="$2"; shift 2 ;;
+    -e|--executor)      [ $# -ge 2 ] || die "$1 needs a value"; EXECUTOR="$2"; shift 2 ;;
+    --endpoint)         [ $# -ge 2 ] || die "$1 needs a value"; ENDPOINT="$2"; shift 2 ;;
+    -t|--timeout)       [ $# -ge 2 ] || die "$1 needs a value"; TIMEOUT="$2"; shift 2 ;;
+    --dry-run)          DRY_RUN=(--dry-run); shift ;;
+    -h|--help)          usage; exit 0 ;;
+    --)                 shift; EXTRA=("$@"); break ;;
+    *)                  die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+[ -d "$SOLUTIONS_DIR" ] || die "solutions folder not found: $SOLUTIONS_DIR (set -s or SOLUTIONS_DIR)"
+[ -r "$PROBLEMS" ] || die "problems file not readable: $PROBLEMS (set -p or PROBLEMS)"
+[[ "$MAX_WORKERS" =~ ^[1-9][0-9]*$ ]] || die "--max-workers must be a positive integer, not '$MAX_WORKERS'"
+[[ "$TIMEOUT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--timeout must be a number of seconds, not '$TIMEOUT'"
+
+# batch-eval from PATH, else the checkout's virtual environment, else this Python's module
+if command -v batch-eval >/dev/null 2>&1; then
+  BATCH_EVAL=(batch-eval)
+elif [ -x "$(dirname "$0")/../.venv/bin/batch-eval" ]; then
+  BATCH_EVAL=("$(dirname "$0")/../.venv/bin/batch-eval")
+else
+  BATCH_EVAL=(python3 -m batch_eval)
+fi
+
+EXECUTOR_ARGS=(--executor "$EXECUTOR")
+case "$EXECUTOR" in
+  local) ;;
+  piston)
+    if [ ${#DRY_RUN[@]} -eq 0 ]; then
+      python3 - "$ENDPOINT" 2>/dev/null <<'PY' || die "cannot reach Piston at $ENDPOINT - start it or set --endpoint / ENDPOINT"
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1].rstrip("/") + "/api/v2/runtimes", timeout=5).read()
+PY
+    fi
+    EXECUTOR_ARGS+=(--endpoint "$ENDPOINT") ;;
+  *) die "--executor must be local or piston, not '$EXECUTOR'" ;;
+esac
+
+exec "${BATCH_EVAL[@]}" run \
+  --solutions-dir "$SOLUTIONS_DIR" --output-dir "$OUTPUT_DIR" --problems "$PROBLEMS" \
+  --max-workers "$MAX_WORKERS" --timeout "$TIMEOUT" "${EXECUTOR_ARGS[@]}" \
+  ${DRY_RUN[@]+"${DRY_RUN[@]}"} ${EXTRA[@]+"${EXTRA[@]}"}
