@@ -16,8 +16,15 @@ WRAPPER = Path(__file__).resolve().parents[1] / "scripts" / "batch_eval.sh"
 
 def wrapper(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # batch-eval of this environment
-    return subprocess.run(["bash", str(WRAPPER), *args], cwd=cwd, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env={**os.environ, "PATH": path, **env}, check=False)  # fmt: skip
+    return subprocess.run(
+        ["bash", str(WRAPPER), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PATH": path, **env},
+        check=False,
+    )
 
 
 def tree(root: Path) -> None:
