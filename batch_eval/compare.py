@@ -18,8 +18,11 @@ Modes (`--compare`):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MODES = ("default", "exact", "lines", "tokens", "float")
 _YES_NO = frozenset({"yes", "no"})
@@ -38,13 +41,13 @@ class Comparison:
         exp = expected.decode("utf-8", "replace")
         act = actual.decode("utf-8", "replace")
         if self.mode == "lines":
-            return _compare_lines(_trimmed_lines(exp), _trimmed_lines(act), _same)
+            return _compare_seq(_trimmed_lines(exp), _trimmed_lines(act), _same, "line")
         if self.mode == "tokens":
             return _compare_seq(exp.split(), act.split(), _same_token)
         if self.mode == "float":
             tol = self.tolerance
             return _compare_seq(exp.split(), act.split(), lambda e, a: _same_number(e, a, tol))
-        return _compare_lines(_token_lines(exp), _token_lines(act), _same_token_line)
+        return _compare_seq(_token_lines(exp), _token_lines(act), _same_token_line, "line")
 
 
 def _trimmed_lines(text: str) -> list[str]:
@@ -84,25 +87,19 @@ def _same_number(e: str, a: str, tol: float) -> bool:
     return abs(x - y) <= tol * max(1.0, abs(x)) + 1e-15
 
 
-def _compare_lines(exp: list, act: list, same: Callable[..., bool]) -> tuple[bool, str]:  # type: ignore[type-arg]
+def _compare_seq(
+    exp: Sequence[T], act: Sequence[T], same: Callable[[T, T], bool], unit: str = "token"
+) -> tuple[bool, str]:
+    """Item by item; the reason names the first differing line or token."""
     for i, (e, a) in enumerate(zip(exp, act), start=1):
         if not same(e, a):
-            return False, f"line {i}: expected {_show(e)}, got {_show(a)}"
+            return False, f"{unit} {i}: expected {_show(e)}, got {_show(a)}"
     if len(exp) != len(act):
-        return False, f"expected {len(exp)} lines, got {len(act)}"
+        return False, f"expected {len(exp)} {unit}s, got {len(act)}"
     return True, ""
 
 
-def _compare_seq(exp: list[str], act: list[str], same: Callable[[str, str], bool]) -> tuple[bool, str]:
-    for i, (e, a) in enumerate(zip(exp, act), start=1):
-        if not same(e, a):
-            return False, f"token {i}: expected {_show(e)}, got {_show(a)}"
-    if len(exp) != len(act):
-        return False, f"expected {len(exp)} tokens, got {len(act)}"
-    return True, ""
-
-
-def _show(value: str | list[str]) -> str:
+def _show(value: Any) -> str:
     text = " ".join(value) if isinstance(value, list) else value
     return repr(text if len(text) <= 40 else text[:37] + "...")
 

@@ -9,6 +9,7 @@ import resource
 import select
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,16 +90,20 @@ def _child(
             os._exit(127)
 
 
+def _proc_files(name: str) -> Iterator[str]:
+    """The text of /proc/<pid>/<name> of every live process (vanished ones skipped)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                yield Path(f"/proc/{entry}/{name}").read_text()
+            except OSError:
+                continue
+
+
 def user_tasks(uid: int) -> int:
     """How many tasks (threads) `uid` has now: RLIMIT_NPROC counts them all."""
     count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-        except OSError:
-            continue
+    for status in _proc_files("status"):
         uid_line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
         if uid_line.split()[1:2] == [str(uid)]:
             threads = next((ln for ln in status.splitlines() if ln.startswith("Threads:")), "")
@@ -121,13 +126,7 @@ def kill_group(pgid: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
+    for stat in _proc_files("stat"):
         fields = stat.rsplit(")", 1)[-1].split()
         if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
             return True
