@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from batch_eval.plan import FileTask, Plan
 from batch_eval.pool import FileOutcome
-from batch_eval.report import Summary
+from batch_eval.summary import Summary
 
 
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:

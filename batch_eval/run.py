@@ -14,7 +14,7 @@ from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.plan import FileTask, Plan, make_plan
 from batch_eval.pool import FileOutcome, Job, run_jobs
 from batch_eval.problems import load_problems
-from batch_eval.report import Summary
+from batch_eval.summary import Summary
 from batch_eval.scan import find_checkpoints
 
 

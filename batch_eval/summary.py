@@ -1,4 +1,4 @@
-"""batch_eval_results.json: the batch's summary, rebuilt from the plan and outcomes, written atomically."""
+"""batch_eval_results.json: the batch summary, rebuilt from the plan and outcomes, written atomically."""
 
 from __future__ import annotations
 
