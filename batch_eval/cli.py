@@ -311,6 +311,34 @@ def run(
     sys.exit(run_batch(run_options, config, make_display(quiet)))
 
 
+@cli.command()
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The same data, machine-readable, on stdout.")
+def status(output_dir: Path, as_json: bool) -> None:
+    """Where the run writing OUTPUT_DIR stands (running, finished, interrupted or dead)."""
+    from batch_eval.status import read_status, status_text
+
+    state = read_status(output_dir)
+    click.echo(json.dumps(state, indent=2) if as_json else status_text(state))
+    sys.exit(ExitCode.OK if state["state"] in ("running", "finished") else ExitCode.INCOMPLETE)
+
+
+@cli.command()
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.2),
+    default=2.0,
+    show_default=True,
+    help="Seconds between refreshes.",
+)
+def watch(output_dir: Path, interval: float) -> None:
+    """Show the status of OUTPUT_DIR live until the run ends."""
+    from batch_eval.display import watch_status
+
+    sys.exit(watch_status(output_dir, interval))
+
+
 def _terminate(signum: int, frame: object) -> None:
     # SIGTERM (a timeout or Ctrl-C of `run`) unwinds like Ctrl-C: temp files, sandboxes
     # and cgroups are cleaned, partial files are never renamed into place

@@ -6,6 +6,7 @@ not (pipes, nohup, CI), silent in tests. NO_COLOR is respected by rich.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -170,3 +171,33 @@ def make_display(quiet: bool = False) -> PlainDisplay:
     if sys.stderr.isatty():
         return LiveDisplay()
     return PlainDisplay()
+
+
+def watch_status(output_dir: Path, interval: float) -> int:
+    """Refresh the status until the run is no longer running; its exit code."""
+    from batch_eval.status import read_status, status_text
+
+    state = read_status(output_dir)
+    if sys.stdout.isatty():
+        from rich.live import Live
+        from rich.text import Text
+
+        with Live(Text(status_text(state)), refresh_per_second=4, screen=False) as live:
+            while state["state"] == "running":
+                time.sleep(interval)
+                state = read_status(output_dir)
+                live.update(Text(status_text(state)))
+    else:
+        # not a terminal: a new block only when something other than the clock changed
+        shown = None
+        while True:
+            key = json.dumps([state["state"], state["files"], [c["running"] for c in state["checkpoints"]]])
+            if key != shown:
+                print(status_text(state), flush=True)
+                print(flush=True)
+                shown = key
+            if state["state"] != "running":
+                break
+            time.sleep(interval)
+            state = read_status(output_dir)
+    return 0 if state["state"] == "finished" else 1

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from batch_eval.check import make_executor
 from batch_eval.config import CheckConfig, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.heartbeat import Heartbeat
 from batch_eval.plan import FileTask, Plan, make_plan
 from batch_eval.pool import FileOutcome, Job, run_jobs
 from batch_eval.problems import load_problems
@@ -34,6 +35,19 @@ class RunOptions:
     force: bool = False
     # the argv seam: what runs `check` (tests put misbehaving fakes here)
     checker_command: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """How the batch was run, for the summary (status uses max_workers for its ETA)."""
+        source = self.solutions_dir or self.solutions_pattern or self.solutions_list
+        return {
+            "solutions": str(source),
+            "checkpoint_filter": list(self.checkpoint_filter),
+            "sort_order": self.sort_order,
+            "max_workers": self.max_workers,
+            "timeout": self.timeout,
+            "fail_fast": self.fail_fast,
+            "force": self.force,
+        }
 
 
 class Display(Protocol):
@@ -110,11 +124,12 @@ def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> Exi
     """The whole batch. The summary is on disk at every step, also after Ctrl-C."""
     plan, fingerprint = plan_run(options, config)
     environment = preflight(config, options.output_dir, display)
-    summary = Summary(plan, config, environment, plan_fingerprint=fingerprint)
+    summary = Summary(plan, config, environment, plan_fingerprint=fingerprint, run=options.to_dict())
     display.start(plan)
     summary.write()
     try:
-        execute(plan, summary, config, options, display)
+        with Heartbeat(options.output_dir):
+            execute(plan, summary, config, options, display)
     except KeyboardInterrupt:
         summary.status = "interrupted"
         summary.write()

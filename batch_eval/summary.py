@@ -40,6 +40,7 @@ class Summary:
     started: float = field(default_factory=time.time)
     status: str = "running"
     plan_fingerprint: str = ""
+    run: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for i, metrics in self.plan.done.items():
@@ -110,6 +111,7 @@ class Summary:
             "status": self.status,
             "started_at": _iso(self.started),
             "updated_at": _iso(time.time()),
+            "run": self.run,
             "config": self.config.to_dict(),
             "config_fingerprint": self.plan_fingerprint,
             "environment": self.environment,

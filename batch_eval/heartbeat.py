@@ -1,0 +1,84 @@
+"""The run's heartbeat: `.batch_eval/run.json`, refreshed while the run lives, so that
+`status` can tell a running batch from one that died without writing its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from batch_eval.files import write_json_atomic
+
+INTERVAL = 5.0
+#: a heartbeat older than this means the run is gone (several missed beats)
+STALE_AFTER = 30.0
+
+
+def heartbeat_path(output_dir: Path) -> Path:
+    return output_dir / ".batch_eval" / "run.json"
+
+
+class Heartbeat:
+    """A daemon thread that rewrites the heartbeat file every INTERVAL seconds."""
+
+    def __init__(self, output_dir: Path, interval: float = INTERVAL) -> None:
+        self.path = heartbeat_path(output_dir)
+        self.interval = interval
+        self.started = time.time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="batch-eval-heartbeat", daemon=True)
+
+    def _body(self, ended: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": self.started,
+            "heartbeat": time.time(),
+            "interval": self.interval,
+        }
+        if ended:
+            body["ended"] = time.time()
+        return body
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                write_json_atomic(self.path, self._body())
+            except OSError:
+                pass  # a full disk must not kill the run; status will call it stale
+
+    def __enter__(self) -> Heartbeat:
+        write_json_atomic(self.path, self._body())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        write_json_atomic(self.path, self._body(ended=True))
+
+
+def run_alive(output_dir: Path, now: float | None = None) -> tuple[bool, dict[str, Any]]:
+    """Whether the run writing `output_dir` is alive, and its last heartbeat."""
+    try:
+        beat = json.loads(heartbeat_path(output_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, {}
+    if not isinstance(beat, dict) or "ended" in beat:
+        return False, beat if isinstance(beat, dict) else {}
+    now = time.time() if now is None else now
+    fresh = now - float(beat.get("heartbeat", 0)) < max(
+        STALE_AFTER, 3 * float(beat.get("interval", INTERVAL))
+    )
+    if beat.get("host") == socket.gethostname():
+        try:
+            os.kill(int(beat.get("pid", 0)), 0)
+        except ProcessLookupError:
+            return False, beat
+        except PermissionError:
+            pass  # alive, someone else's
+    return fresh, beat

@@ -1,0 +1,187 @@
+"""Where a run stands, read from its output folder alone (summary, heartbeat, running markers).
+
+Everything here only reads files that the run writes atomically, so it works while a run is
+writing, from another terminal or machine sharing the folder, with no locks.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from batch_eval.errors import BatchEvalError
+from batch_eval.heartbeat import run_alive
+from batch_eval.summary import SUMMARY_NAME
+
+
+def load_summary(output_dir: Path) -> dict[str, Any]:
+    """The run's batch_eval_results.json; a clear error when there is none."""
+    path = output_dir / SUMMARY_NAME
+    for _ in range(3):  # renamed into place atomically; a retry covers a vanished file
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and "checkpoints" in data:
+                return data
+            raise BatchEvalError("not a batch-eval summary", path)
+        except FileNotFoundError:
+            if not output_dir.is_dir():
+                raise BatchEvalError("output folder not found", output_dir) from None
+            time.sleep(0.05)
+        except ValueError:
+            raise BatchEvalError("summary is not valid JSON", path) from None
+    raise BatchEvalError(
+        f"no {SUMMARY_NAME}: not a batch-eval output folder, or the run has not started", output_dir
+    )
+
+
+def _epoch(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")))
+    except ValueError:
+        return None
+
+
+def _running(output_dir: Path) -> dict[str, dict[str, Any]]:
+    """Files a checker is working on now, by solutions path, with records judged so far."""
+    running: dict[str, dict[str, Any]] = {}
+    registry = output_dir / ".batch_eval" / "running"
+    if not registry.is_dir():
+        return running
+    for marker in registry.iterdir():
+        try:
+            argv = json.loads(marker.read_text(encoding="utf-8"))["argv"]
+            check = argv.index("check")
+            solutions, out_dir, stem = (
+                Path(argv[check + 1]),
+                Path(argv[argv.index("-o") + 1]),
+                argv[argv.index("--stem") + 1],
+            )
+        except (OSError, ValueError, KeyError, IndexError):
+            continue
+        partial = sorted(out_dir.glob(f".{stem}.results.jsonl.*.tmp"), key=lambda p: p.stat().st_mtime)
+        running[str(solutions)] = {
+            "records_done": _count_lines(partial[-1]) if partial else 0,
+            "records_total": _count_lines(solutions),
+        }
+    return running
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return 0
+
+
+def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
+    """Where the run stands: state, files and checkpoints by status, speed, ETA, pass@1 so far."""
+    now = time.time() if now is None else now
+    summary = load_summary(output_dir)
+    alive, beat = run_alive(output_dir, now)
+    state = summary.get("status", "unknown")
+    if state == "running" and not alive:
+        state = "dead"
+    running = _running(output_dir) if state == "running" else {}
+    checkpoints, files = [], {"ok": 0, "failed": 0, "running": 0, "pending": 0}
+    tests_this_run, durations = 0, []
+    for c in summary["checkpoints"]:
+        states = []
+        for f in c["files"]:
+            s = f.get("status", "pending")
+            if s == "pending" and f["solutions"] in running:
+                s = "running"
+                f["progress"] = running[f["solutions"]]
+            states.append(s)
+            files[
+                "ok"
+                if s == "ok"
+                else "pending"
+                if s == "pending"
+                else "running"
+                if s == "running"
+                else "failed"
+            ] += 1
+            if s == "ok" and f.get("duration"):
+                tests_this_run += int((f.get("metrics") or {}).get("tests_run") or 0)
+                durations.append(float(f["duration"]))
+        c_state = (
+            "empty" if not states else "done" if all(s == "ok" for s in states)
+            else "running" if "running" in states else "pending" if all(s == "pending" for s in states)
+            else "failed" if "pending" not in states else "partial"
+        )  # fmt: skip
+        checkpoints.append({
+            "name": c["name"], "step": c["step"], "status": c_state,
+            "files_done": states.count("ok"), "files": len(states),
+            "pass_at_1": (c.get("metrics") or {}).get("pass_at_k", {}).get("1"),
+            "running": [f.get("progress") for f in c["files"] if "progress" in f],
+        })  # fmt: skip
+    started = _epoch(summary.get("started_at"))
+    end = now if state == "running" else (_epoch(summary.get("updated_at")) or now)
+    elapsed = max(end - started, 1e-6) if started else None
+    workers = int((summary.get("run") or {}).get("max_workers") or 1)
+    remaining = files["pending"] + files["running"]
+    eta = None
+    if durations and state == "running":
+        eta = remaining * (sum(durations) / len(durations)) / max(1, min(workers, remaining or 1))
+    return {
+        "output_dir": str(output_dir),
+        "state": state,
+        "heartbeat_age": round(now - float(beat["heartbeat"]), 1) if "heartbeat" in beat else None,
+        "pid": beat.get("pid"),
+        "host": beat.get("host"),
+        "started_at": summary.get("started_at"),
+        "updated_at": summary.get("updated_at"),
+        "files": files,
+        "checkpoints_by_status": {
+            s: sum(1 for c in checkpoints if c["status"] == s)
+            for s in ("done", "running", "pending", "partial", "failed", "empty")
+        },
+        "tests_per_second": round(tests_this_run / elapsed, 1) if elapsed and tests_this_run else None,
+        "eta_seconds": round(eta) if eta is not None else None,
+        "checkpoints": checkpoints,
+        "failures": summary.get("failures", []),
+    }
+
+
+def status_text(status: dict[str, Any]) -> str:
+    """The status for people, a few lines plus one per checkpoint."""
+    state = status["state"]
+    head = f"run: {state}"
+    if state == "running":
+        head += f" (pid {status['pid']} on {status['host']}, heartbeat {status['heartbeat_age']} s ago)"
+    elif state == "dead":
+        head += f" (no heartbeat for {status['heartbeat_age']} s: the run was killed; rerun it to resume)"
+    lines = [f"{head}  {status['output_dir']}"]
+    f = status["files"]
+    total = sum(f.values())
+    lines.append(
+        f"files: {f['ok']}/{total} done, {f['running']} running, {f['pending']} pending, {f['failed']} failed"
+    )
+    speed = status["tests_per_second"]
+    eta = status["eta_seconds"]
+    if speed is not None or eta is not None:
+        lines.append(
+            f"speed: {speed if speed is not None else 'n/a'} tests/s"
+            + (f", ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}" if eta is not None else "")
+        )
+    lines.append(f"{'checkpoint':32} {'step':>7} {'status':9} {'files':>7}  pass@1")
+    for c in status["checkpoints"]:
+        p1 = f"{c['pass_at_1']:.3f}" if c["pass_at_1"] is not None else "-"
+        progress = "".join(f" ({r['records_done']}/{r['records_total']} records)" for r in c["running"] if r)
+        step = c["step"] if c["step"] is not None else "-"
+        lines.append(
+            f"{c['name']:32} {step:>7} {c['status']:9} {c['files_done']:>3}/{c['files']:<3}  {p1}{progress}"
+        )
+    if status["failures"]:
+        lines.append("failures:")
+        for fail in status["failures"]:
+            lines.append(
+                f"  {fail['checkpoint']} {Path(fail['solutions']).name}: {fail['status']}: {fail['reason']}"
+            )
+    return "\n".join(lines)
