@@ -269,6 +269,12 @@ def check(solutions: Path, output_dir: Path, quiet: bool, stem: str | None, **op
 @click.option("--force", is_flag=True, help="Redo every file, even those already done.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the plan as JSON on stdout.")
+@click.option(
+    "--run-metadata",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="JSON/YAML mapping checkpoint names to training parameters, carried into the summary.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @check_options
 def run(
@@ -284,14 +290,17 @@ def run(
     force: bool,
     dry_run: bool,
     as_json: bool,
+    run_metadata: Path | None,
     quiet: bool,
     **options: Any,
 ) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
     from batch_eval.display import make_display, plan_text
+    from batch_eval.report import load_metadata
     from batch_eval.run import RunOptions, plan_run, run_batch
 
     config = config_from(options)
+    metadata = load_metadata(run_metadata)
     run_options = RunOptions(
         output_dir=output_dir,
         solutions_dir=solutions_dir,
@@ -303,6 +312,7 @@ def run(
         timeout=timeout,
         fail_fast=fail_fast,
         force=force,
+        metadata=metadata,
     )
     if dry_run:
         plan, _ = plan_run(run_options, config)
@@ -337,6 +347,71 @@ def watch(output_dir: Path, interval: float) -> None:
     from batch_eval.display import watch_status
 
     sys.exit(watch_status(output_dir, interval))
+
+
+@cli.command()
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--compare",
+    nargs=2,
+    metavar="A B",
+    default=None,
+    help="Per-problem gains and losses of B over A, with a paired test. A and B: a checkpoint "
+    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME.",
+)
+@click.option(
+    "--plot", type=click.Path(path_type=Path), default=None, help="Write the learning curve here (PNG)."
+)
+@click.option(
+    "--run-metadata",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="JSON/YAML mapping checkpoint names to training parameters, shown as columns.",
+)
+@click.option(
+    "--mlflow", "use_mlflow", is_flag=True, help="Log each checkpoint's metrics to MLflow at its step."
+)
+@click.option("--mlflow-uri", default=None, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI).")
+@click.option("--mlflow-experiment", default="batch-eval", show_default=True)
+def report(
+    output_dir: Path,
+    fmt: str,
+    compare: tuple[str, str] | None,
+    plot: Path | None,
+    run_metadata: Path | None,
+    use_mlflow: bool,
+    mlflow_uri: str | None,
+    mlflow_experiment: str,
+) -> None:
+    """One row per checkpoint of OUTPUT_DIR: pass@1 with its interval, pass@k, verdicts; the best marked."""
+    from batch_eval import report as reporting
+
+    if compare is not None:
+        result = reporting.compare(
+            reporting.resolve(compare[0], output_dir), reporting.resolve(compare[1], output_dir)
+        )
+        click.echo(json.dumps(result, indent=2) if fmt == "json" else reporting.compare_text(result))
+        sys.exit(ExitCode.OK)
+    rows = reporting.load_rows(output_dir, reporting.load_metadata(run_metadata))
+    click.echo(reporting.render(rows, fmt))
+    if plot is not None:
+        from batch_eval.plot import plot_curve
+
+        plot_curve(rows, plot)
+        click.echo(f"plot: {plot}", err=True)
+    if use_mlflow:
+        from batch_eval.tracking import log_to_mlflow
+
+        run_id = log_to_mlflow(rows, mlflow_uri, mlflow_experiment, output_dir.resolve().name)
+        click.echo(f"mlflow: logged {len(rows)} checkpoints to run {run_id}", err=True)
+    sys.exit(ExitCode.OK)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -46,10 +47,9 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
+            # a full disk must not kill the run; status will then call it stale
+            with contextlib.suppress(OSError):
                 write_json_atomic(self.path, self._body())
-            except OSError:
-                pass  # a full disk must not kill the run; status will call it stale
 
     def __enter__(self) -> Heartbeat:
         write_json_atomic(self.path, self._body())

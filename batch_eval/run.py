@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,8 +15,8 @@ from batch_eval.heartbeat import Heartbeat
 from batch_eval.plan import FileTask, Plan, make_plan
 from batch_eval.pool import FileOutcome, Job, run_jobs
 from batch_eval.problems import load_problems
-from batch_eval.summary import Summary
 from batch_eval.scan import find_checkpoints
+from batch_eval.summary import Summary
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class RunOptions:
     force: bool = False
     # the argv seam: what runs `check` (tests put misbehaving fakes here)
     checker_command: tuple[str, ...] = ()
+    #: training parameters by checkpoint name (--run-metadata), carried into the summary
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """How the batch was run, for the summary (status uses max_workers for its ETA)."""
@@ -47,6 +49,7 @@ class RunOptions:
             "timeout": self.timeout,
             "fail_fast": self.fail_fast,
             "force": self.force,
+            "metadata": self.metadata,
         }
 
 

@@ -111,16 +111,29 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                 tests_this_run += int((f.get("metrics") or {}).get("tests_run") or 0)
                 durations.append(float(f["duration"]))
         c_state = (
-            "empty" if not states else "done" if all(s == "ok" for s in states)
-            else "running" if "running" in states else "pending" if all(s == "pending" for s in states)
-            else "failed" if "pending" not in states else "partial"
-        )  # fmt: skip
-        checkpoints.append({
-            "name": c["name"], "step": c["step"], "status": c_state,
-            "files_done": states.count("ok"), "files": len(states),
-            "pass_at_1": (c.get("metrics") or {}).get("pass_at_k", {}).get("1"),
-            "running": [f.get("progress") for f in c["files"] if "progress" in f],
-        })  # fmt: skip
+            "empty"
+            if not states
+            else "done"
+            if all(s == "ok" for s in states)
+            else "running"
+            if "running" in states
+            else "pending"
+            if all(s == "pending" for s in states)
+            else "failed"
+            if "pending" not in states
+            else "partial"
+        )
+        checkpoints.append(
+            {
+                "name": c["name"],
+                "step": c["step"],
+                "status": c_state,
+                "files_done": states.count("ok"),
+                "files": len(states),
+                "pass_at_1": (c.get("metrics") or {}).get("pass_at_k", {}).get("1"),
+                "running": [f.get("progress") for f in c["files"] if "progress" in f],
+            }
+        )
     started = _epoch(summary.get("started_at"))
     end = now if state == "running" else (_epoch(summary.get("updated_at")) or now)
     elapsed = max(end - started, 1e-6) if started else None

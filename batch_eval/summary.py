@@ -95,6 +95,7 @@ class Summary:
                 else ("pending" if states == {"pending"} else "incomplete")
             )
             metrics = combine(finished) if finished else {}
+            metadata = (self.run.get("metadata") or {}).get(c.name)
             checkpoints.append(
                 {
                     "name": c.name,
@@ -104,6 +105,7 @@ class Summary:
                     "status": status,
                     "files": files,
                     "metrics": {k: metrics.get(k) for k in SUMMARY_KEYS} if metrics else {},
+                    **({"metadata": metadata} if metadata else {}),
                 }
             )
         ok = sum(1 for o in self.outcomes.values() if o.ok)

@@ -1,0 +1,319 @@
+"""`report`: one row per checkpoint (pass@1 with an interval, pass@k, verdict mix), the best
+marked; `--compare` of two checkpoints or runs with a paired test; rendered as a table,
+markdown, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batch_eval.errors import BatchEvalError
+from batch_eval.metrics import pass_at_ks
+from batch_eval.stats import METHOD, bootstrap_interval, paired_p_value
+from batch_eval.status import load_summary
+
+FORMATS = ("table", "markdown", "csv", "json")
+VERDICT_COLUMNS = ("WA", "TLE", "MLE", "OLE", "RE", "CE")
+
+
+@dataclass
+class Row:
+    """One checkpoint's numbers, combined over its finished files."""
+
+    name: str
+    step: int | None
+    status: str
+    pass_at_k: dict[str, float]
+    ci: tuple[float, float]
+    problems: int
+    solved: int
+    records: int
+    verdicts: dict[str, int]
+    ie: int
+    seconds: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    per_problem: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    best: bool = False
+
+    @property
+    def pass1(self) -> float | None:
+        return self.pass_at_k.get("1")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("per_problem")
+        d["ci"] = list(self.ci)
+        return d
+
+
+def load_metadata(path: Path | None) -> dict[str, dict[str, Any]]:
+    """`--run-metadata`: a JSON or YAML mapping of checkpoint name to training parameters."""
+    if path is None:
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BatchEvalError(f"cannot read run metadata: {exc.strerror}", path) from None
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise BatchEvalError(
+                "YAML metadata needs PyYAML: pip install 'batch-eval[report]'", path
+            ) from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise BatchEvalError(f"invalid YAML: {exc}", path) from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BatchEvalError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise BatchEvalError("run metadata must map checkpoint names to mappings of parameters", path)
+    return {str(k): v for k, v in data.items()}
+
+
+def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = None) -> list[Row]:
+    """The rows of a run in its plan order (step order by default), from its files on disk."""
+    summary = load_summary(output_dir)
+    rows = []
+    for c in summary["checkpoints"]:
+        per_problem: dict[str, list[int]] = {}
+        verdicts: dict[str, int] = {}
+        records = ie = 0
+        seconds = 0.0
+        for f in c["files"]:
+            if f.get("status") != "ok":
+                continue
+            metrics_path = Path(f["results"]).with_name(
+                Path(f["results"]).name.replace(".results.jsonl", ".metrics.json")
+            )
+            try:
+                m = json.loads(metrics_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise BatchEvalError(
+                    "metrics file missing or unreadable: rerun the batch", metrics_path
+                ) from None
+            for pid, (n, k) in m.get("per_problem", {}).items():
+                acc = per_problem.setdefault(pid, [0, 0])
+                acc[0] += n
+                acc[1] += k
+            for v, count in m.get("verdicts", {}).items():
+                verdicts[v] = verdicts.get(v, 0) + count
+            records += int(m.get("records", 0))
+            ie += int(m.get("ie", 0))
+            seconds += float(m.get("seconds", 0))
+        pp = {pid: (n, k) for pid, (n, k) in per_problem.items()}
+        rates = [k / n for n, k in pp.values() if n]
+        meta = dict(c.get("metadata") or {})
+        meta.update((metadata or {}).get(c["name"], {}))
+        rows.append(
+            Row(
+                name=c["name"],
+                step=c["step"],
+                status=c.get("status", "?"),
+                pass_at_k=pass_at_ks(pp),
+                ci=bootstrap_interval(rates),
+                problems=len(pp),
+                solved=sum(1 for _, k in pp.values() if k),
+                records=records,
+                verdicts=verdicts,
+                ie=ie,
+                seconds=round(seconds, 1),
+                metadata=meta,
+                per_problem=pp,
+            )
+        )
+    scored = [r for r in rows if r.pass1 is not None]
+    if scored:
+        max(scored, key=lambda r: (r.pass1, -rows.index(r))).best = True
+    return rows
+
+
+def _top_k(row: Row) -> str:
+    if not row.pass_at_k:
+        return "-"
+    k = max(int(x) for x in row.pass_at_k)
+    return f"{row.pass_at_k[str(k)]:.3f} (k={k})" if k > 1 else "-"
+
+
+def _cells(row: Row, meta_keys: list[str]) -> list[str]:
+    p1 = f"{row.pass1:.3f}" if row.pass1 is not None else "-"
+    ci = f"[{row.ci[0]:.3f}, {row.ci[1]:.3f}]" if row.pass1 is not None else "-"
+    return [
+        "*" if row.best else "",
+        row.name,
+        "-" if row.step is None else str(row.step),
+        p1,
+        ci,
+        _top_k(row),
+        f"{row.solved}/{row.problems}",
+        *(str(row.verdicts.get(v, 0)) for v in VERDICT_COLUMNS),
+        str(row.ie),
+        f"{row.seconds:.0f}",
+        *(str(row.metadata.get(k, "")) for k in meta_keys),
+    ]
+
+
+def render(rows: list[Row], fmt: str) -> str:
+    """The report in `fmt` (table, markdown, csv, json)."""
+    meta_keys = sorted({k for r in rows for k in r.metadata})
+    header = [
+        "best",
+        "checkpoint",
+        "step",
+        "pass@1",
+        "95% CI",
+        "pass@k",
+        "solved",
+        *VERDICT_COLUMNS,
+        "IE",
+        "seconds",
+        *meta_keys,
+    ]
+    if fmt == "json":
+        return json.dumps(
+            {
+                "checkpoints": [r.to_dict() for r in rows],
+                "best": next((r.name for r in rows if r.best), None),
+                "interval": "95% percentile bootstrap over problems",
+            },
+            indent=2,
+        )
+    if fmt == "csv":
+        ks = sorted({int(k) for r in rows for k in r.pass_at_k})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "checkpoint",
+                "step",
+                "best",
+                "ci_low",
+                "ci_high",
+                *(f"pass@{k}" for k in ks),
+                "problems",
+                "solved",
+                "records",
+                *VERDICT_COLUMNS,
+                "IE",
+                "seconds",
+                *meta_keys,
+            ]
+        )
+        for r in rows:
+            writer.writerow(
+                [
+                    r.name,
+                    r.step,
+                    int(r.best),
+                    r.ci[0],
+                    r.ci[1],
+                    *(r.pass_at_k.get(str(k), "") for k in ks),
+                    r.problems,
+                    r.solved,
+                    r.records,
+                    *(r.verdicts.get(v, 0) for v in VERDICT_COLUMNS),
+                    r.ie,
+                    r.seconds,
+                    *(r.metadata.get(k, "") for k in meta_keys),
+                ]
+            )
+        return out.getvalue().rstrip("\n")
+    body = [_cells(r, meta_keys) for r in rows]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
+        lines.append("")
+        lines.append("`*` best pass@1; interval: 95% percentile bootstrap over problems.")
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in body]
+    lines.append("* best pass@1; interval: 95% percentile bootstrap over problems")
+    return "\n".join(lines)
+
+
+# -- compare ---------------------------------------------------------------------------------
+
+
+def resolve(spec: str, default_dir: Path) -> tuple[str, Row]:
+    """A checkpoint by name or step in `default_dir`, or a run folder (`DIR` when it has one
+    checkpoint, or `DIR:NAME`)."""
+    folder, name = default_dir, spec
+    if ":" in spec and Path(spec.rsplit(":", 1)[0]).is_dir():
+        folder, name = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
+    elif Path(spec).is_dir():
+        rows = load_rows(Path(spec))
+        if len(rows) != 1:
+            raise BatchEvalError(f"{spec} holds {len(rows)} checkpoints: name one as {spec}:NAME")
+        return spec, rows[0]
+    for row in load_rows(folder):
+        if row.name == name or (row.step is not None and str(row.step) == name):
+            return (row.name if folder == default_dir else f"{folder}:{row.name}"), row
+    raise BatchEvalError(f"no checkpoint {name!r} in {folder} (give a name, a step, DIR or DIR:NAME)")
+
+
+def compare(a: tuple[str, Row], b: tuple[str, Row]) -> dict[str, Any]:
+    """Per-problem gains and losses of B over A, and whether the difference is significant."""
+    (name_a, row_a), (name_b, row_b) = a, b
+    common = sorted(set(row_a.per_problem) & set(row_b.per_problem))
+    rate = {
+        pid: (
+            row_a.per_problem[pid][1] / row_a.per_problem[pid][0],
+            row_b.per_problem[pid][1] / row_b.per_problem[pid][0],
+        )
+        for pid in common
+        if row_a.per_problem[pid][0] and row_b.per_problem[pid][0]
+    }
+    diffs = [rb - ra for ra, rb in rate.values()]
+    changed: list[dict[str, Any]] = [
+        {"problem": pid, "a": round(ra, 4), "b": round(rb, 4), "change": round(rb - ra, 4)}
+        for pid, (ra, rb) in rate.items()
+        if abs(rb - ra) > 1e-12
+    ]
+    p = paired_p_value(diffs)
+    return {
+        "a": name_a,
+        "b": name_b,
+        "problems_compared": len(rate),
+        "only_in_a": sorted(set(row_a.per_problem) - set(row_b.per_problem)),
+        "only_in_b": sorted(set(row_b.per_problem) - set(row_a.per_problem)),
+        "pass_at_1_a": round(sum(r for r, _ in rate.values()) / len(rate), 6) if rate else None,
+        "pass_at_1_b": round(sum(r for _, r in rate.values()) / len(rate), 6) if rate else None,
+        "difference": round(sum(diffs) / len(diffs), 6) if diffs else None,
+        "gains": sorted((c for c in changed if c["change"] > 0), key=lambda c: -c["change"]),
+        "losses": sorted((c for c in changed if c["change"] < 0), key=lambda c: c["change"]),
+        "p_value": round(p, 6),
+        "method": METHOD,
+        "significant_at_0.05": p < 0.05,
+    }
+
+
+def compare_text(result: dict[str, Any]) -> str:
+    lines = [
+        f"compare: {result['a']} (A) vs {result['b']} (B) on {result['problems_compared']} common problems"
+    ]
+    if result["difference"] is None:
+        return lines[0] + "\nno problem in common"
+    lines.append(
+        f"pass@1: A {result['pass_at_1_a']:.3f}, B {result['pass_at_1_b']:.3f}, "
+        f"B - A = {result['difference']:+.3f}"
+    )
+    for title, key in (("gains (B better)", "gains"), ("losses (B worse)", "losses")):
+        lines.append(f"{title}: {len(result[key])} problems")
+        lines += [
+            f"  {c['problem']:20} {c['a']:.3f} -> {c['b']:.3f} ({c['change']:+.3f})" for c in result[key]
+        ]
+    verdict = "significant" if result["significant_at_0.05"] else "not significant"
+    lines.append(f"p = {result['p_value']:.4g} ({result['method']}): {verdict} at the 0.05 level")
+    for side in ("a", "b"):
+        if result[f"only_in_{side}"]:
+            lines.append(f"not compared, only in {side.upper()}: {', '.join(result[f'only_in_{side}'])}")
+    return "\n".join(lines)
