@@ -181,6 +181,7 @@ def check_file(
                     if result.verdict is Verdict.IE:
                         warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                out.flush()  # `status` counts the partial file's lines to show progress
                 on_record(line)
         for _ in stream:  # the digest names the whole file, also under --limit
             pass

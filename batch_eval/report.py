@@ -246,9 +246,10 @@ def render(rows: list[Row], fmt: str) -> str:
 def resolve(spec: str, default_dir: Path) -> tuple[str, Row]:
     """A checkpoint by name or step in `default_dir`, or a run folder (`DIR` when it has one
     checkpoint, or `DIR:NAME`)."""
-    folder, name = default_dir, spec
+    folder, name, prefix = default_dir, spec, ""
     if ":" in spec and Path(spec.rsplit(":", 1)[0]).is_dir():
         folder, name = Path(spec.rsplit(":", 1)[0]), spec.rsplit(":", 1)[1]
+        prefix = f"{folder}:"
     elif Path(spec).is_dir():
         rows = load_rows(Path(spec))
         if len(rows) != 1:
@@ -256,7 +257,7 @@ def resolve(spec: str, default_dir: Path) -> tuple[str, Row]:
         return spec, rows[0]
     for row in load_rows(folder):
         if row.name == name or (row.step is not None and str(row.step) == name):
-            return (row.name if folder == default_dir else f"{folder}:{row.name}"), row
+            return f"{prefix}{row.name}", row
     raise BatchEvalError(f"no checkpoint {name!r} in {folder} (give a name, a step, DIR or DIR:NAME)")
 
 

@@ -1,0 +1,250 @@
+"""status/watch against a live and a killed run; report, compare, plot, metadata, MLflow."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from batch_eval.cli import cli
+from batch_eval.stats import paired_p_value
+from tests.conftest import SUM_PROBLEM, write_jsonl
+
+RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
+WRONG = "print(3)"
+SLOW = "import time\ntime.sleep(0.4)\n" + RIGHT
+
+
+def second_problem() -> dict[str, Any]:
+    return dict(SUM_PROBLEM, id="1/B", official_tests=[{"input": "2 2\n", "output": "4\n"}])
+
+
+def make_run(root: Path, steps: dict[int, list[tuple[str, str]]]) -> tuple[Path, Path]:
+    problems = write_jsonl(root / "problems.jsonl", [SUM_PROBLEM, second_problem()])
+    for step, records in steps.items():
+        write_jsonl(
+            root / "sols" / f"checkpoint-{step}" / "s.jsonl", [{"id": pid, "code": c} for pid, c in records]
+        )
+    return root / "sols", problems
+
+
+def run_args(sols: Path, problems: Path, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "batch_eval",
+        "run",
+        "--solutions-dir",
+        str(sols),
+        "--problems",
+        str(problems),
+        "-o",
+        str(out),
+        "--max-workers",
+        "1",
+        "-q",
+    ]
+
+
+def status_json(out: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return dict(json.loads(result.stdout))
+
+
+def test_status_of_a_running_then_killed_then_finished_run(tmp_path: Path) -> None:
+    sols, problems = make_run(tmp_path, {s: [("1/A", SLOW)] * 6 for s in (1, 2, 3)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen(run_args(sols, problems, out), start_new_session=True)
+    deadline = time.monotonic() + 30
+    state: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        if (out / "batch_eval_results.json").exists():
+            state = status_json(out)
+            running = [r for c in state["checkpoints"] for r in c["running"]]
+            if state["state"] == "running" and running and running[0]["records_done"] > 0:
+                break
+        time.sleep(0.1)
+    assert state["state"] == "running" and state["pid"] == proc.pid
+    assert state["files"]["running"] == 1 and state["files"]["pending"] >= 1
+    assert running[0]["records_total"] == 6
+    text = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(out)], capture_output=True, text=True, check=False
+    ).stdout
+    assert "run: running" in text and "checkpoint-1" in text and "records)" in text
+    os.killpg(proc.pid, signal.SIGKILL)  # dies without writing "interrupted"
+    proc.wait()
+    dead = status_json(out)
+    assert dead["state"] == "dead"
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(out)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1 and "rerun it to resume" in result.stdout
+    subprocess.run(run_args(sols, problems, out), check=True)
+    done = status_json(out)
+    assert done["state"] == "finished" and done["files"]["ok"] == 3
+    assert [c["pass_at_1"] for c in done["checkpoints"]] == [1.0, 1.0, 1.0]
+
+
+def test_watch_follows_a_run_until_it_ends(tmp_path: Path) -> None:
+    sols, problems = make_run(tmp_path, {s: [("1/A", SLOW)] * 2 for s in (1, 2)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen(run_args(sols, problems, out))
+    while not (out / "batch_eval_results.json").exists():
+        time.sleep(0.05)
+    watch = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "watch", str(out), "--interval", "0.2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.wait() == 0
+    assert watch.returncode == 0
+    blocks = watch.stdout.strip().split("\n\n")
+    assert len(blocks) >= 2 and blocks[-1].startswith("run: finished")
+
+
+def test_status_of_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2 and "not a batch-eval output folder" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("report")
+    sols, problems = make_run(
+        root,
+        {
+            100: [("1/A", WRONG), ("1/A", WRONG), ("1/B", RIGHT), ("1/B", WRONG)],
+            200: [("1/A", RIGHT), ("1/A", WRONG), ("1/B", RIGHT), ("1/B", RIGHT)],
+            300: [("1/A", RIGHT), ("1/A", RIGHT), ("1/B", RIGHT), ("1/B", WRONG)],
+        },
+    )
+    subprocess.run(run_args(sols, problems, root / "out"), check=True)
+    return root / "out"
+
+
+def test_report_table_marks_the_best_and_gives_intervals(finished_run: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", str(finished_run)], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["best", "checkpoint", "step", "pass@1"]
+    # the best row starts with "*"; on a tie the earlier step wins
+    assert [ln.split()[0] for ln in lines[1:4]] == ["checkpoint-100", "*", "checkpoint-300"]
+    assert lines[2].split()[1:4] == ["checkpoint-200", "200", "0.750"]
+    assert "0.250" in lines[1] and "0.750" in lines[3]
+    assert lines[-1].startswith("* best pass@1; interval: 95% percentile bootstrap")
+
+
+def test_report_formats(finished_run: Path) -> None:
+    runner = CliRunner()
+    data = json.loads(runner.invoke(cli, ["report", str(finished_run), "--format", "json"]).stdout)
+    assert data["best"] == "checkpoint-200"
+    row = data["checkpoints"][0]
+    assert row["pass_at_k"] == {"1": 0.25, "2": 0.5} and row["solved"] == 1 and row["verdicts"]["WA"] == 3
+    assert row["ci"][0] <= 0.25 <= row["ci"][1]
+    csv_text = runner.invoke(cli, ["report", str(finished_run), "--format", "csv"]).stdout
+    assert csv_text.splitlines()[0].startswith("checkpoint,step,best,ci_low,ci_high,pass@1,pass@2")
+    assert csv_text.splitlines()[2].startswith("checkpoint-200,200,1,")
+    md = runner.invoke(cli, ["report", str(finished_run), "--format", "markdown"]).stdout
+    assert md.splitlines()[1].startswith("|---|") and "| * | checkpoint-200 | 200 | 0.750 |" in md
+
+
+def test_compare_lists_changed_problems_with_a_named_test(finished_run: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(finished_run), "--compare", "100", "checkpoint-200", "--format", "json"],
+        catch_exceptions=False,
+    )
+    data = json.loads(result.stdout)
+    assert data["gains"] == [
+        {"problem": "1/A", "a": 0.0, "b": 0.5, "change": 0.5},
+        {"problem": "1/B", "a": 0.5, "b": 1.0, "change": 0.5},
+    ]
+    assert data["losses"] == [] and data["difference"] == 0.5
+    assert data["method"].startswith("paired sign-flip permutation test")
+    assert data["p_value"] == 0.5  # two problems both better: 1 in 2 sign patterns as extreme, twice
+    text = CliRunner().invoke(cli, ["report", str(finished_run), "--compare", "200", "300"]).stdout
+    assert "gains (B better): 1 problems" in text and "losses (B worse): 1 problems" in text
+    assert "p = 1 (paired sign-flip permutation test over problems (two-sided)): not significant" in text
+
+
+def test_compare_two_run_folders(finished_run: Path) -> None:
+    spec_a, spec_b = f"{finished_run}:checkpoint-100", f"{finished_run}:checkpoint-300"
+    data = json.loads(
+        CliRunner()
+        .invoke(cli, ["report", str(finished_run), "--compare", spec_a, spec_b, "--format", "json"])
+        .stdout
+    )
+    assert data["a"].endswith(":checkpoint-100") and data["difference"] == 0.5
+
+
+def test_paired_test_detects_a_consistent_improvement() -> None:
+    assert paired_p_value([0.5] * 10) == pytest.approx(2 / 1024)
+    assert paired_p_value([0.5, -0.5] * 10) == 1.0
+    assert paired_p_value([0.1] * 40) < 0.001  # Monte Carlo branch
+
+
+def test_plot_and_metadata(finished_run: Path, tmp_path: Path) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"checkpoint-100": {"lr": 0.001}, "checkpoint-200": {"lr": 0.0005}}))
+    png = tmp_path / "curve.png"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(finished_run), "--plot", str(png), "--run-metadata", str(meta)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0 and "lr" in result.stdout.splitlines()[0] and "0.0005" in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_bad_metadata_is_one_line(finished_run: Path, tmp_path: Path) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text('{"checkpoint-100": 5}')
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "report", str(finished_run), "--run-metadata", str(meta)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        result.returncode == 2
+        and "must map checkpoint names" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+
+
+def test_mlflow_logs_each_checkpoint_at_its_step(
+    finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    uri = f"file://{tmp_path / 'mlruns'}"
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(finished_run), "--mlflow", "--mlflow-uri", uri, "--mlflow-experiment", "exp"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    client = mlflow.tracking.MlflowClient(uri)
+    run = client.search_runs([client.get_experiment_by_name("exp").experiment_id])[0]
+    history = client.get_metric_history(run.info.run_id, "pass_at_1")
+    assert [(m.step, m.value) for m in history] == [(100, 0.25), (200, 0.75), (300, 0.75)]
