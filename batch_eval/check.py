@@ -51,7 +51,7 @@ def output_stem(solutions: Path) -> str:
 
 def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
-        return LocalExecutor(python=config.python)
+        return LocalExecutor(python=config.python, python_runner=config.python_runner)
     if config.executor == "piston":
         from batch_eval.executors.piston import PistonExecutor
 

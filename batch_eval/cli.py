@@ -186,6 +186,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         seed=options["seed"],
         process_limit=options["process_limit"],
         python=options["python"],
+        python_runner=options["python_runner"],
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
     )

@@ -35,6 +35,7 @@ class CheckConfig:
     sample: int | None = None
     seed: int = 0
     python: str | None = None
+    python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
     # runtime-only knobs: they never change a verdict
     piston_retries: int = 4
     piston_timeout: float = 60.0
@@ -100,6 +101,7 @@ class CheckConfig:
         ]
         if self.python is not None:
             args += ["--python", self.python]
+        args += ["--python-runner", self.python_runner]
         if self.generated_tests_dir is not None:
             args += ["--generated-tests-dir", str(self.generated_tests_dir)]
         if self.all_tests:

@@ -15,11 +15,13 @@ from typing import Any
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.forkserver import ForkServer, ForkServerDown
 from batch_eval.executors.process import SANDBOX_UID, Command, run_command, user_tasks
 from batch_eval.verdict import Verdict
 
 CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
 COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
+PYTHON_RUNNERS = ("fork", "process")
 PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
 
 
@@ -57,10 +59,17 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, python: str | None = None, cxx: str = "g++") -> None:
+    def __init__(self, python: str | None = None, cxx: str = "g++", python_runner: str = "fork") -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
         self.cxx = cxx
+        if python_runner not in PYTHON_RUNNERS:
+            raise BatchEvalError(
+                f"unknown Python runner {python_runner!r}: use {' or '.join(PYTHON_RUNNERS)}"
+            )
+        self.python_runner = python_runner
+        self._server: ForkServer | None = None
+        self._server_home: tempfile.TemporaryDirectory[str] | None = None
         self.uid = self._sandbox_uid()
         self.group = PidsGroup.create(64)
         self._nproc_base: int | None = None
@@ -89,6 +98,8 @@ class LocalExecutor(Executor):
             "python": self.python,
             "python_version": _version_of((self.python, "--version")),
             "python_argv": python_argv(self.python, Path("main.py")),
+            # fork: an already-started interpreter forks per test; process: a fresh one per test
+            "python_runner": self.python_runner,
             "cxx": self.cxx,
             "cxx_version": _version_of((self.cxx, "--version")),
             "cxx_flags": list(CXX_FLAGS),
@@ -108,6 +119,12 @@ class LocalExecutor(Executor):
         return "+".join(parts)
 
     def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._server_home is not None:
+            self._server_home.cleanup()
+            self._server_home = None
         if self.group is not None:
             self.group.close()
             self.group = None
@@ -124,6 +141,23 @@ class LocalExecutor(Executor):
         if self.group is not None:
             self.group.set_limit(limits.processes)
         return run_command(cmd, stdin, limits, box, out_name=name, group=self.group)
+
+    def _fork(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
+        if self._server is None:
+            self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
+            home = Path(self._server_home.name)
+            self._server = ForkServer(self.python, home, solution_env(home))
+        if self.group is not None:
+            self.group.set_limit(limits.processes)
+        files = (stdin, box / f"{name}.out", box / f"{name}.err")
+        for attempt in range(2):
+            try:
+                return self._server.run(
+                    Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc, self.group
+                )
+            except ForkServerDown as exc:
+                down = exc  # a fault of ours once; the same program killing a fresh server is its own doing
+        return Execution(Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})")
 
     def preflight(self, limits: Limits) -> list[str]:
         if not os.access(self.python, os.X_OK):
@@ -204,7 +238,11 @@ class LocalExecutor(Executor):
         if input_mode == "file":
             (run_dir / "input.txt").write_bytes(data)
         self._own(run_dir)
-        ex = self._exec(self._command(argv, run_dir, limits), stdin_path, limits, box, f"test{i}")
+        cmd = self._command(argv, run_dir, limits)
+        if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
+            ex = self._fork(cmd, stdin_path, limits, box, f"test{i}")
+        else:
+            ex = self._exec(cmd, stdin_path, limits, box, f"test{i}")
         if input_mode == "file":
             out_file = run_dir / "output.txt"
             if out_file.is_file():

@@ -203,10 +203,31 @@ def run_command(
         exec_error = _read_all(err_r)
     finally:
         os.close(err_r)
-    cpu = usage.ru_utime + usage.ru_stime
-    memory_kb = int(usage.ru_maxrss)
     if exec_error:
         return Execution(Verdict.IE, reason=f"cannot start {cmd.argv[0]}: {exec_error}")
+    return finish(
+        status,
+        usage.ru_utime + usage.ru_stime,
+        int(usage.ru_maxrss),
+        wall,
+        wall_killed,
+        out_path,
+        err_path,
+        limits,
+    )
+
+
+def finish(
+    status: int,
+    cpu: float,
+    memory_kb: int,
+    wall: float,
+    wall_killed: bool,
+    out_path: Path,
+    err_path: Path,
+    limits: Limits,
+) -> Execution:
+    """The Execution of a finished run from its wait status, usage and output files."""
     stdout, over = _read_capped(out_path, limits.output_bytes)
     stderr = tail(_read_capped(err_path, limits.output_bytes)[0])
     ex = Execution(

@@ -1,0 +1,203 @@
+"""The Python fork server's own program, run by the solutions' interpreter as a script.
+
+It starts once (a normal interpreter start: `site`, real descriptors), then forks one fresh
+child per test; the child puts the test's files on descriptors 0/1/2, applies the limits,
+runs the solution as `__main__` and exits as the interpreter would (non-daemon threads
+joined, atexit handlers run, streams flushed). Every test is a fresh fork of the same clean
+parent, so nothing a solution does reaches the next test.
+
+Only the standard library, and only modules a bare interpreter start already has plus
+runpy/traceback/resource/select: this file is what every solution's process inherits.
+Commands arrive on fd 0 and answers leave on fd 1 as single tab-separated lines, read and
+written with os.read/os.write so that sys.stdin/sys.stdout never buffer anything a child
+could see.
+"""
+
+import os
+import resource
+import runpy
+import select
+import signal
+import sys
+import time
+import traceback
+
+if hasattr(sys, "set_int_max_str_digits"):
+    sys.set_int_max_str_digits(0)  # as Codeforces' Python: integers of any length print
+
+
+def _prctl_pdeathsig():
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # die with our parent
+    except Exception:
+        pass
+
+
+def _exit_code(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
+    os.setsid()
+    if procs != "-":
+        fd = os.open(procs, os.O_WRONLY)
+        os.write(fd, b"0")
+        os.close(fd)
+    flags = (os.O_RDONLY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    for target, (path, flag) in enumerate(zip(files, flags)):
+        fd = os.open(path, flag, 0o600)
+        os.dup2(fd, target)
+        os.close(fd)
+    os.closerange(3, 65536)
+    # fresh standard streams over the new descriptors, made as the interpreter makes them
+    # (the inherited ones were set up for the command pipe: buffering, seekability)
+    sys.stdin = sys.__stdin__ = open(
+        0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False
+    )
+    sys.stdout = sys.__stdout__ = open(
+        1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False
+    )
+    sys.stderr = sys.__stderr__ = open(
+        2, "w", encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False, buffering=1
+    )
+    os.chdir(cwd)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if uid != "-":
+        os.setgroups([])
+        os.setgid(int(uid))
+        os.setuid(int(uid))
+    _prctl_pdeathsig()
+    cpu = max(1, int(time_s + 0.999)) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_STACK, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if nproc != "-":
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc), int(nproc)))
+    os.environ["HOME"] = os.environ["TMPDIR"] = cwd
+    sys.argv = [script]
+    sys.path[0] = os.path.dirname(script)
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != script:
+            tb = tb.tb_next  # the interpreter's own traceback starts at the script
+        if tb is None:
+            tb = exc.__traceback__  # a failure before the script's first line: keep it all
+        traceback.print_exception(type(exc), exc, tb)
+        code = 1
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()  # like interpreter exit: wait for non-daemon threads
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        except BaseException:
+            traceback.print_exc()
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            code = code or 120  # what the interpreter returns when flushing stdout fails
+    os._exit(code)
+
+
+def _wait(pid, wall):
+    deadline = time.monotonic() + wall
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = -1
+    killed = False
+    try:
+        while True:
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done == pid:
+                return status, usage, killed
+            left = deadline - time.monotonic()
+            if left <= 0 and not killed:
+                killed = True
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                _, status, usage = os.wait4(pid, 0)
+                return status, usage, killed
+            if pidfd >= 0:
+                select.select([pidfd], [], [], max(left, 0))
+            else:
+                time.sleep(min(max(left, 0), 0.002))
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+
+
+def _read_line(buffer):
+    while b"\n" not in buffer:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None, buffer
+        buffer += chunk
+    line, _, rest = buffer.partition(b"\n")
+    return line.decode(), rest
+
+
+def main():
+    _prctl_pdeathsig()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    buffer = b""
+    while True:
+        line, buffer = _read_line(buffer)
+        if line is None:
+            return
+        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs, wall = line.split("\t")
+        start = time.monotonic()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.write(1, f"error\tcannot fork: {exc}\n".encode())
+            continue
+        if pid == 0:
+            try:
+                _child(
+                    script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs
+                )
+            except BaseException as exc:
+                try:
+                    os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
+                finally:
+                    os._exit(127)
+        status, usage, killed = _wait(pid, float(wall))
+        wall_used = time.monotonic() - start
+        try:
+            os.killpg(pid, signal.SIGKILL)  # what it left behind in its session
+        except OSError:
+            pass
+        cpu = usage.ru_utime + usage.ru_stime
+        os.write(1, f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\n".encode())
+
+
+if __name__ == "__main__":
+    main()

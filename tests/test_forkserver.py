@@ -1,0 +1,112 @@
+"""The fork-server runner: same verdicts as a fresh interpreter per test, nothing leaking."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.verdict import Verdict
+
+LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=4 * 1024 * 1024, wall_s=3.0)
+
+PROGRAMS = {
+    "sum": ("a, b = map(int, input().split())\nprint(a + b)", b"2 3\n"),
+    "fastio": ("import os\nn = os.fstat(0).st_size\nos.write(1, os.read(0, n)[::-1])", b"abc"),
+    "buffer": ("import sys\nprint(sys.stdin.buffer.read().split())", b"1 2\n3"),
+    "seek": ("import sys\nsys.stdin.read()\nsys.stdin.seek(0)\nprint(sys.stdin.read().strip())", b"again\n"),
+    "exit": ("print('bye')\nexit(4)", b""),
+    "exit_str": ("import sys\nsys.exit('fatal')", b""),
+    "bigint": ("print(len(str(7 ** 20000)))", b""),
+    "raise": ("def f():\n    raise ZeroDivisionError('x')\nf()", b""),
+    "thread": (
+        "import threading, sys\nsys.setrecursionlimit(10**6)\nthreading.stack_size(1 << 26)\n"
+        "def main():\n    import time; time.sleep(0.2); print('from thread')\n"
+        "threading.Thread(target=main).start()",
+        b"",
+    ),
+    "atexit": ("import atexit\natexit.register(lambda: print('at exit'))\nprint('body')", b""),
+    "argv_file": (
+        "import sys, os\nprint(os.path.basename(sys.argv[0]), os.path.basename(__file__), __name__)",
+        b"",
+    ),
+    "recursion": (
+        "import sys\nsys.setrecursionlimit(100000)\ndef f(n): return 0 if n == 0 else 1 + f(n - 1)\nprint(f(20000))",
+        b"",
+    ),
+    "tle": ("while True: pass", b""),
+    "mle": ("x = bytearray(700 * 1024 * 1024)", b""),
+    "ole": ("import sys\nwhile True: sys.stdout.write('y' * 65536)", b""),
+    "sleep": ("import time\ntime.sleep(30)", b""),
+    "unicode": ("print(input().upper())", "héllo wörld\n".encode()),
+}
+
+
+@pytest.fixture(scope="module")
+def runners() -> Iterator[dict[str, LocalExecutor]]:
+    made = {name: LocalExecutor(python_runner=name) for name in ("fork", "process")}
+    yield made
+    for executor in made.values():
+        executor.close()
+
+
+def run(executor: LocalExecutor, source: str, stdin: bytes) -> Execution:
+    return executor.run(Program("python", source), [stdin], LIMITS, lambda i, e: True).runs[0]
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_fork_server_judges_like_a_fresh_interpreter(name: str, runners: dict[str, LocalExecutor]) -> None:
+    source, stdin = PROGRAMS[name]
+    fork, plain = (run(runners[r], source, stdin) for r in ("fork", "process"))
+    assert fork.verdict is plain.verdict
+    assert fork.exit_code == plain.exit_code
+    if fork.verdict is Verdict.AC or name in ("exit", "exit_str"):
+        assert fork.stdout == plain.stdout
+    if name == "raise":
+        assert fork.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1] == "ZeroDivisionError: x"
+        assert "runpy" not in fork.stderr and "zygote" not in fork.stderr
+
+
+def test_nothing_leaks_from_one_test_to_the_next(runners: dict[str, LocalExecutor]) -> None:
+    source = (
+        "import json, sys, os\n"
+        "print(hasattr(json, 'leak'), 'solution_mod' in sys.modules, os.environ.get('LEAK'))\n"
+        "json.leak = 1\nsys.modules['solution_mod'] = json\nos.environ['LEAK'] = 'yes'\n"
+    )
+    run_all = runners["fork"].run(Program("python", source), [b"", b"", b""], LIMITS, lambda i, e: True)
+    assert [r.stdout for r in run_all.runs] == [b"False False None\n"] * 3
+
+
+def test_fork_server_is_faster_per_test(runners: dict[str, LocalExecutor]) -> None:
+    # CPU time excludes the interpreter start the fork server already paid
+    fork, plain = (run(runners[r], "print(1)", b"") for r in ("fork", "process"))
+    assert fork.cpu_time is not None and plain.cpu_time is not None
+    assert fork.cpu_time < plain.cpu_time
+
+
+def test_a_solution_that_kills_the_fork_server_is_re_and_the_server_comes_back(
+    runners: dict[str, LocalExecutor],
+) -> None:
+    source = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('still here')"
+    executor = runners["fork"]
+    ex = run(executor, source, b"")
+    assert ex.verdict is Verdict.RE and "killed the judge's process" in ex.reason
+    # and the next solution gets a fresh fork server
+    assert run(executor, "print(5)", b"").stdout == b"5\n"
+    assert executor._server is not None and executor._server.proc is not None
+    os.kill(executor._server.proc.pid, 0)
+
+
+def test_runner_is_recorded_in_the_environment(runners: dict[str, LocalExecutor]) -> None:
+    assert runners["fork"].describe()["python_runner"] == "fork"
+    assert runners["process"].describe()["python_runner"] == "process"
+
+
+def test_process_path_stays_available_from_the_cli(tmp_path: Path) -> None:
+    from batch_eval.config import CheckConfig
+
+    assert "--python-runner" in CheckConfig(problems=tmp_path / "p.jsonl").to_check_args()
