@@ -35,7 +35,8 @@ PROGRAMS = {
         b"",
     ),
     "recursion": (
-        "import sys\nsys.setrecursionlimit(100000)\ndef f(n): return 0 if n == 0 else 1 + f(n - 1)\nprint(f(20000))",
+        "import sys\nsys.setrecursionlimit(100000)\n"
+        "def f(n): return 0 if n == 0 else 1 + f(n - 1)\nprint(f(20000))",
         b"",
     ),
     "tle": ("while True: pass", b""),

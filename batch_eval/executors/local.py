@@ -150,7 +150,7 @@ class LocalExecutor(Executor):
         if self.group is not None:
             self.group.set_limit(limits.processes)
         files = (stdin, box / f"{name}.out", box / f"{name}.err")
-        for attempt in range(2):
+        for _attempt in range(2):
             try:
                 return self._server.run(
                     Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc, self.group
