@@ -145,6 +145,13 @@ def check_options(f: Any) -> Any:
             help="Interpreter for Python solutions (default: this one's real binary).",
         ),
         click.option(
+            "--python-runner",
+            type=click.Choice(["fork", "process"]),
+            default="fork",
+            show_default=True,
+            help="Local Python: fork an already-started interpreter per test, or start a fresh one.",
+        ),
+        click.option(
             "--piston-retries",
             type=click.IntRange(min=0),
             default=4,

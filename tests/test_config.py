@@ -1,0 +1,69 @@
+"""The config: its fingerprint covers every verdict-affecting field; check args round-trip."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from batch_eval.cli import check, config_from
+from batch_eval.config import CheckConfig
+
+CHANGED: dict[str, Any] = {
+    "executor": "piston",
+    "endpoints": ("http://x:1",),
+    "time_limit": 3.0,
+    "memory_limit": 512,
+    "time_multiplier": 2.0,
+    "output_limit_mb": 8,
+    "process_limit": 8,
+    "compare": "tokens",
+    "float_tolerance": 1e-3,
+    "checker_convention": "testlib",
+    "generated_tests_dir": Path("gen"),
+    "max_generated_tests": -1,
+    "all_tests": True,
+    "limit": 5,
+    "sample": 3,
+    "seed": 9,
+    "python": "/usr/bin/python3",
+    "python_runner": "process",
+    "piston_retries": 1,
+    "piston_timeout": 5.0,
+}
+
+
+def test_every_field_is_covered_by_this_test() -> None:
+    names = {f.name for f in dataclasses.fields(CheckConfig)} - {"problems"}
+    # a new field must be added here: then it is checked against the fingerprint below
+    assert names == set(CHANGED)
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED))
+def test_fingerprint_changes_exactly_for_verdict_affecting_fields(name: str) -> None:
+    base = CheckConfig(problems=Path("p.jsonl"))
+    changed = dataclasses.replace(base, **{name: CHANGED[name]})
+    differs = base.fingerprint("d") != changed.fingerprint("d")
+    assert differs == (name not in CheckConfig.RUNTIME_ONLY)
+
+
+def test_fingerprint_follows_the_problems_content() -> None:
+    base = CheckConfig(problems=Path("p.jsonl"))
+    assert base.fingerprint("a") != base.fingerprint("b")
+
+
+def test_check_args_rebuild_the_same_config() -> None:
+    original = CheckConfig(problems=Path("p.jsonl"), **CHANGED)
+    ctx = check.make_context("check", ["s.jsonl", "-o", "out", *original.to_check_args()])
+    params = {k: v for k, v in ctx.params.items() if k not in ("solutions", "output_dir", "quiet", "stem")}
+    assert config_from(params) == original
+
+
+def test_piston_without_endpoint_is_a_usage_error() -> None:
+    ctx = check.make_context("check", ["s.jsonl", "-o", "o", "--problems", "p", "--executor", "piston"])
+    params = {k: v for k, v in ctx.params.items() if k not in ("solutions", "output_dir", "quiet", "stem")}
+    with pytest.raises(click.UsageError, match="--endpoint"):
+        config_from(params)
