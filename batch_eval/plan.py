@@ -100,6 +100,7 @@ def file_stem(checkpoint: Checkpoint, solutions: Path) -> str:
 
 
 def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str, force: bool) -> Plan:
+    output_dir = output_dir.resolve()
     tasks = [
         FileTask(c, f, output_dir / c.output_name, file_stem(c, f)) for c in checkpoints for f in c.files
     ]

@@ -70,7 +70,8 @@ def find_checkpoints(
     sort_order: str = "step",
 ) -> list[Checkpoint]:
     """Checkpoints from exactly one source, filtered, ordered; each with its JSONL files."""
-    folders = _folders(solutions_dir, pattern, list_file)
+    # absolute: checkers, `status` and the summary may run from other folders
+    folders = [f.resolve() for f in _folders(solutions_dir, pattern, list_file)]
     checkpoints = [
         Checkpoint(f.name, f, parse_step(f.name), jsonl_files(f)) for f in folders if matches(f.name, filters)
     ]
