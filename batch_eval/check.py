@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from batch_eval.cache import VerdictCache, default_cache_dir, digest, normalise
 from batch_eval.checker import CheckerRunner
 from batch_eval.config import CheckConfig, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
+from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local import LocalExecutor
 from batch_eval.files import AtomicFile, stamped, write_json_atomic
 from batch_eval.judge import JudgeOptions, judge
@@ -87,6 +89,12 @@ class Checker:
             else None
         )
         self._checkers: dict[str, CheckerRunner] = {}
+        self._problem_keys: dict[str, str] = {}
+        self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
+        # what the executor is, minus counters and addresses that do not change verdicts
+        self._environment = {
+            k: v for k, v in executor.describe().items() if k not in ("requests_sent", "endpoints")
+        }
 
     def tests_for(self, problem: Problem) -> list[TestCase]:
         extra = self.generated.for_problem(problem) if self.generated else []
@@ -108,9 +116,17 @@ class Checker:
         else:
             line["language"] = program.language
             line["program_sha256"] = program.digest()
-            checker = self._checker_for(problem)
             tests = self.tests_for(problem)
-            result = judge(problem, tests, program, self.executor, limits, self.options, checker)
+            key = self._cache_key(problem, tests, program, limits)
+            cached = self.cache.get(key) if self.cache is not None else None
+            if cached is not None:
+                result = cached
+                line["cached"] = True
+            else:
+                checker = self._checker_for(problem)
+                result = judge(problem, tests, program, self.executor, limits, self.options, checker)
+                if self.cache is not None:
+                    self.cache.put(key, result)
         line.update(
             verdict=result.verdict.value,
             passed=result.passed,
@@ -120,6 +136,26 @@ class Checker:
         if result.compile_output:
             line["compile_output"] = result.compile_output
         return line, result, ""
+
+    def _cache_key(self, problem: Problem, tests: list[TestCase], program: Program, limits: Limits) -> str:
+        if problem.id not in self._problem_keys:
+            if problem.kind == "function":
+                content = digest(problem.prompt, problem.test_code, problem.entry_point)
+            else:
+                content = digest(*(part for t in tests for part in (t.input, t.output)))
+            self._problem_keys[problem.id] = content
+        checker = problem.checker
+        rules = {
+            "limits": limits.to_dict(),
+            "comparison": [self.options.comparison.mode, self.options.comparison.tolerance],
+            "float_tolerance": problem.float_tolerance,
+            "checker": [checker.source, checker.convention] if checker else None,
+            "early_stop": self.options.early_stop,
+            "input_mode": problem.input_mode,
+            "kind": problem.kind,
+        }
+        program_key = digest(program.language, normalise(program.source))
+        return VerdictCache.key(program_key, self._problem_keys[problem.id], rules, self._environment)
 
     def _unjudgeable(self, record: Record) -> str:
         problem = self.problems.get(record.problem_id)
@@ -142,6 +178,8 @@ class Checker:
     def close(self) -> None:
         for runner in self._checkers.values():
             runner.close()
+        if self.cache is not None:
+            self.cache.close()
 
 
 def check_file(
@@ -177,7 +215,10 @@ def check_file(
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
                     metrics.skip(_reason_kind(skip))
                 else:
-                    metrics.add(record.problem_id, result.verdict, _tests_run(result))
+                    cached = bool(line.get("cached"))
+                    metrics.add(
+                        record.problem_id, result.verdict, 0 if cached else _tests_run(result), cached
+                    )
                     if result.verdict is Verdict.IE:
                         warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -145,6 +145,18 @@ def check_options(f: Any) -> Any:
             help="Interpreter for Python solutions (default: this one's real binary).",
         ),
         click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            help="Judge every program even if the same one was judged on the same tests before.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Where the verdict cache lives (default: $XDG_CACHE_HOME/batch-eval).",
+        ),
+        click.option(
             "--python-runner",
             type=click.Choice(["fork", "process"]),
             default="fork",
@@ -194,6 +206,8 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         process_limit=options["process_limit"],
         python=options["python"],
         python_runner=options["python_runner"],
+        cache=not options["no_cache"],
+        cache_dir=options["cache_dir"],
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
     )

@@ -39,9 +39,11 @@ class CheckConfig:
     # runtime-only knobs: they never change a verdict
     piston_retries: int = 4
     piston_timeout: float = 60.0
+    cache: bool = True  # the verdict cache, keyed by everything that can change a verdict
+    cache_dir: Path | None = None  # None: $XDG_CACHE_HOME/batch-eval
 
     #: fields that cannot change a verdict (everything else is in the fingerprint)
-    RUNTIME_ONLY = frozenset({"piston_retries", "piston_timeout", "endpoints"})
+    RUNTIME_ONLY = frozenset({"piston_retries", "piston_timeout", "endpoints", "cache", "cache_dir"})
 
     def limits_for(self, time_limit: float | None, memory_limit: int | None) -> Limits:
         seconds = (time_limit or self.time_limit) * self.time_multiplier
@@ -102,6 +104,10 @@ class CheckConfig:
         if self.python is not None:
             args += ["--python", self.python]
         args += ["--python-runner", self.python_runner]
+        if not self.cache:
+            args.append("--no-cache")
+        if self.cache_dir is not None:
+            args += ["--cache-dir", str(self.cache_dir)]
         if self.generated_tests_dir is not None:
             args += ["--generated-tests-dir", str(self.generated_tests_dir)]
         if self.all_tests:

@@ -41,7 +41,7 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
             acc[1] += c
         verdicts.update(part.get("verdicts", {}))
         skipped.update(part.get("skipped_by_reason", {}))
-        for key in ("records", "judged", "passed", "ie", "skipped_records", "tests_run"):
+        for key in ("records", "judged", "passed", "ie", "skipped_records", "tests_run", "cache_hits"):
             totals[key] += int(part.get(key, 0))
     return {
         "pass_at_k": pass_at_ks({pid: (n, c) for pid, (n, c) in per_problem.items()}),
@@ -52,6 +52,7 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         **{k: totals[k] for k in ("ie", "skipped_records")},
         "skipped_by_reason": dict(skipped),
         "tests_run": totals["tests_run"],
+        "cache_hits": totals["cache_hits"],
         "seconds": round(sum(float(p.get("seconds", 0)) for p in parts), 3),
     }
 
@@ -66,9 +67,11 @@ class Metrics:
         self.records = 0
         self.tests_run = 0
         self.seconds = 0.0
+        self.cache_hits = 0
 
-    def add(self, problem_id: str, verdict: Verdict, tests_run: int) -> None:
+    def add(self, problem_id: str, verdict: Verdict, tests_run: int, cached: bool = False) -> None:
         self.records += 1
+        self.cache_hits += cached
         self.verdicts[verdict.value] += 1
         self.tests_run += tests_run
         if verdict is not Verdict.IE:
@@ -95,6 +98,7 @@ class Metrics:
             "skipped_records": sum(self.skipped.values()),
             "skipped_by_reason": dict(self.skipped),
             "tests_run": self.tests_run,
+            "cache_hits": self.cache_hits,
             # judged and passed samples per problem: enough to combine files exactly
             "per_problem": {pid: [len(v), sum(v)] for pid, v in sorted(self.by_problem.items())},
             "seconds": round(self.seconds, 3),

@@ -71,3 +71,9 @@ SUM_PROBLEM = {
     "generated_checker": None,
     "input_mode": "stdio",
 }
+
+
+@pytest.fixture(autouse=True)
+def private_verdict_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test (and the processes it starts) gets its own empty verdict cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

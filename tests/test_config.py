@@ -33,6 +33,8 @@ CHANGED: dict[str, Any] = {
     "python_runner": "process",
     "piston_retries": 1,
     "piston_timeout": 5.0,
+    "cache": False,
+    "cache_dir": Path("c"),
 }
 
 

@@ -65,7 +65,10 @@ def status_json(out: Path) -> dict[str, Any]:
 
 
 def test_status_of_a_running_then_killed_then_finished_run(tmp_path: Path) -> None:
-    sols, problems = make_run(tmp_path, {s: [("1/A", SLOW)] * 6 for s in (1, 2, 3)})
+    # distinct programs: the verdict cache would judge copies at once
+    sols, problems = make_run(
+        tmp_path, {s: [("1/A", f"{SLOW}\n# {s}.{i}") for i in range(6)] for s in (1, 2, 3)}
+    )
     out = tmp_path / "out"
     proc = subprocess.Popen(run_args(sols, problems, out), start_new_session=True)
     deadline = time.monotonic() + 30
@@ -99,7 +102,9 @@ def test_status_of_a_running_then_killed_then_finished_run(tmp_path: Path) -> No
 
 
 def test_watch_follows_a_run_until_it_ends(tmp_path: Path) -> None:
-    sols, problems = make_run(tmp_path, {s: [("1/A", SLOW)] * 2 for s in (1, 2)})
+    sols, problems = make_run(
+        tmp_path, {s: [("1/A", f"{SLOW}\n# {s}.{i}") for i in range(2)] for s in (1, 2)}
+    )
     out = tmp_path / "out"
     proc = subprocess.Popen(run_args(sols, problems, out))
     while not (out / "batch_eval_results.json").exists():

@@ -1,0 +1,93 @@
+"""A verdict cache keyed by content: the same program on the same tests under the same rules
+is judged once, across files, checkpoints and runs.
+
+The key is a hash of everything that can change a verdict: the normalised program and its
+language, the problem's tests (or function-test code), the limits, the comparison, the
+checker, early stop, the executor's identity (executor, interpreter and compiler versions,
+Python runner, isolation) and batch-eval's version. IE results are never stored (they must
+be retried), nor TLE (load can cause them; a rerun judges them again).
+
+SQLite in WAL mode: many checker processes of one run share it safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from batch_eval import __version__
+from batch_eval.verdict import SolutionResult, TestResult, Verdict
+
+NOT_CACHED = frozenset({Verdict.IE, Verdict.TLE})
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "batch-eval"
+
+
+def normalise(source: str) -> str:
+    """Line endings and trailing whitespace never change what a program does."""
+    lines = [line.rstrip() for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def digest(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class VerdictCache:
+    """get/put SolutionResults by key; `hits` and `stores` count this process's use."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "verdicts.sqlite"
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=60000")
+        self.db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+        self.hits = 0
+        self.stores = 0
+
+    @staticmethod
+    def key(program_key: str, problem_key: str, rules: dict[str, Any], environment: dict[str, Any]) -> str:
+        return digest(__version__, program_key, problem_key, rules, environment)
+
+    def get(self, key: str) -> SolutionResult | None:
+        row = self.db.execute("SELECT result FROM verdicts WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        self.hits += 1
+        return SolutionResult(
+            Verdict(data["verdict"]),
+            [TestResult.from_dict(t) for t in data["tests"]],
+            data.get("reason", ""),
+            data.get("compile_output", ""),
+        )
+
+    def put(self, key: str, result: SolutionResult) -> None:
+        if result.verdict in NOT_CACHED or any(t.verdict in NOT_CACHED for t in result.tests):
+            return
+        body = {
+            "verdict": result.verdict.value,
+            "tests": [t.to_dict() for t in result.tests],
+            "reason": result.reason,
+            "compile_output": result.compile_output,
+        }
+        self.db.execute(
+            "INSERT OR REPLACE INTO verdicts (key, result) VALUES (?, ?)", (key, json.dumps(body))
+        )
+        self.stores += 1
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,65 @@
+"""The verdict cache: a program seen before on the same tests is not run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batch_eval.check import check_file
+from batch_eval.config import CheckConfig
+from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+
+RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
+
+
+def test_repeated_programs_run_once_and_results_say_so(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    # the same program four times, once with other line endings and trailing spaces
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "1/A", "code": RIGHT},
+            {"id": "1/A", "code": RIGHT.replace("\n", "   \r\n")},
+            {"id": "1/A", "code": "print(3)"},
+            {"id": "1/A", "code": RIGHT},
+        ],
+    )
+    outcome = check_file(CheckConfig(problems=problems), sols, tmp_path / "o")
+    lines = read_jsonl(outcome.results_path)
+    assert [line.get("cached", False) for line in lines] == [False, True, False, True]
+    assert [line["verdict"] for line in lines] == ["AC", "AC", "WA", "AC"]
+    assert lines[1]["tests"] == lines[0]["tests"]
+    assert outcome.metrics["cache_hits"] == 2 and outcome.metrics["tests_run"] == 3 + 2
+
+    # a second file: nothing runs at all
+    again = check_file(CheckConfig(problems=problems), sols, tmp_path / "o2")
+    assert again.metrics["cache_hits"] == 4 and again.metrics["tests_run"] == 0
+    assert again.metrics["pass_at_k"] == outcome.metrics["pass_at_k"]
+
+
+def test_anything_that_can_change_a_verdict_misses_the_cache(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": RIGHT}])
+    check_file(CheckConfig(problems=problems), sols, tmp_path / "o")
+    for config in (
+        CheckConfig(problems=problems, time_limit=5.0, time_multiplier=3.0),
+        CheckConfig(problems=problems, compare="exact"),
+        CheckConfig(problems=problems, all_tests=True),
+        CheckConfig(problems=problems, python_runner="process"),
+    ):
+        assert check_file(config, sols, tmp_path / "o").metrics["cache_hits"] == 0
+    changed = write_jsonl(
+        tmp_path / "p2.jsonl", [dict(SUM_PROBLEM, official_tests=[{"input": "1 1", "output": "2"}])]
+    )
+    assert check_file(CheckConfig(problems=changed), sols, tmp_path / "o").metrics["cache_hits"] == 0
+
+
+def test_timeouts_are_judged_again_and_no_cache_means_no_cache(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, time_limit=0.2)])
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": "while True: pass"}, {"id": "1/A", "code": RIGHT}]
+    )
+    check_file(CheckConfig(problems=problems), sols, tmp_path / "o")
+    second = check_file(CheckConfig(problems=problems), sols, tmp_path / "o")
+    assert [line.get("cached", False) for line in read_jsonl(second.results_path)] == [False, True]
+    third = check_file(CheckConfig(problems=problems, cache=False), sols, tmp_path / "o")
+    assert third.metrics["cache_hits"] == 0
