@@ -29,6 +29,15 @@ PROGRAMS = {
         "threading.Thread(target=main).start()",
         b"",
     ),
+    # glibc sizes thread stacks by RLIMIT_STACK: a plain Thread must start under the memory limit
+    "plain_thread": ("import threading\nthreading.Thread(target=lambda: print('t')).start()", b""),
+    "c_recursion": (
+        "import sys\nfrom functools import lru_cache\nsys.setrecursionlimit(10**6)\n"
+        "@lru_cache(None)\ndef f(n): return 0 if n == 0 else 1 + f(n - 1)\nprint(f(100000))",
+        b"",
+    ),
+    # out of memory in small pieces: even the traceback cannot be formatted any more
+    "memory_pieces": ("x = []\nwhile True: x.append({})", b""),
     "atexit": ("import atexit\natexit.register(lambda: print('at exit'))\nprint('body')", b""),
     "argv_file": (
         "import sys, os\nprint(os.path.basename(sys.argv[0]), os.path.basename(__file__), __name__)",

@@ -9,6 +9,7 @@ is reported as IE, never as the solution's failure.
 from __future__ import annotations
 
 import os
+import resource
 import select
 import subprocess
 from pathlib import Path
@@ -20,6 +21,13 @@ from batch_eval.verdict import Verdict
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 SETUP_MARKER = "batch-eval fork server:"
+
+
+def _zygote_init() -> None:
+    die_with_parent()
+    # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
+    # the same room for deep recursion and the same thread stacks as a fresh interpreter
+    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
 
 class ForkServerDown(Exception):
@@ -46,7 +54,7 @@ class ForkServer:
                 cwd=self.home,
                 env=self.env,
                 start_new_session=True,
-                preexec_fn=die_with_parent,
+                preexec_fn=_zygote_init,
             )
             self._buffer = b""
         return self.proc

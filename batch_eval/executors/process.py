@@ -53,8 +53,10 @@ def _set_limits(limits: Limits, nproc: int | None) -> None:  # pragma: no cover 
     mem = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    # as on Codeforces the stack may use the whole memory limit (deep recursion)
-    resource.setrlimit(resource.RLIMIT_STACK, (mem, mem))
+    # as on Codeforces the stack may use the whole memory limit (deep recursion), bounded by
+    # RLIMIT_AS; not `mem` itself: glibc sizes every new thread's stack by this limit, so
+    # threading.Thread would fail under the address-space limit
+    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes + 1, limits.output_bytes + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if nproc is not None:

@@ -22,6 +22,10 @@ import sys
 import time
 import traceback
 
+# made now: when a solution has used all its memory there is none left to format these
+_MEMORY_ERROR = b"Traceback (most recent call last):\nMemoryError\n"
+_SETUP_FAILED = b"batch-eval fork server: child setup failed\n"
+
 if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)  # as Codeforces' Python: integers of any length print
 
@@ -81,7 +85,7 @@ def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
     cpu = max(1, int(time_s + 0.999)) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_STACK, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if nproc != "-":
@@ -94,13 +98,22 @@ def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
         runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
         code = _exit_code(exc)
+    except MemoryError as exc:
+        # no memory left to format a traceback: free the frames, say it with bytes made earlier
+        exc.__traceback__ = None
+        del exc
+        os.write(2, _MEMORY_ERROR)
+        code = 1
     except BaseException as exc:
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != script:
             tb = tb.tb_next  # the interpreter's own traceback starts at the script
         if tb is None:
             tb = exc.__traceback__  # a failure before the script's first line: keep it all
-        traceback.print_exception(type(exc), exc, tb)
+        try:
+            traceback.print_exception(type(exc), exc, tb)
+        except MemoryError:
+            os.write(2, _MEMORY_ERROR)
         code = 1
     threading = sys.modules.get("threading")
     if threading is not None:
@@ -184,9 +197,14 @@ def main():
                 _child(
                     script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs
                 )
+            except MemoryError:
+                os.write(2, _MEMORY_ERROR)
+                os._exit(1)
             except BaseException as exc:
                 try:
                     os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
+                except BaseException:
+                    os.write(2, _SETUP_FAILED)
                 finally:
                     os._exit(127)
         status, usage, killed = _wait(pid, float(wall))
