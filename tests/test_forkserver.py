@@ -38,6 +38,20 @@ PROGRAMS = {
     ),
     # out of memory in small pieces: even the traceback cannot be formatted any more
     "memory_pieces": ("x = []\nwhile True: x.append({})", b""),
+    # real accepted Codeforces submissions that a judge emulating exit got wrong:
+    "with_stdout": (
+        "import sys\nwith sys.stdin as fin, sys.stdout as fout:\n    fout.write(fin.read())",
+        b"x\n",
+    ),
+    "dunder_stdout_atexit": (
+        "import atexit, io, sys\nbuf = io.StringIO()\nsys.stdout = buf\n"
+        "atexit.register(lambda: sys.__stdout__.write(buf.getvalue()))\nprint(42)",
+        b"",
+    ),
+    "unclosed_file": (
+        "f = open('out.txt', 'w')\nf.write('data')\nimport os\nprint(os.path.getsize('out.txt'))",
+        b"",
+    ),
     "atexit": ("import atexit\natexit.register(lambda: print('at exit'))\nprint('body')", b""),
     "argv_file": (
         "import sys, os\nprint(os.path.basename(sys.argv[0]), os.path.basename(__file__), __name__)",

@@ -39,20 +39,8 @@ def _prctl_pdeathsig():
         pass
 
 
-def _exit_code(exc):
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    try:
-        sys.stderr.write(str(code) + "\n")
-    except Exception:
-        pass
-    return 1
-
-
-def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
+def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
+    """In the child: descriptors, folder, user, limits. Any failure here is the judge's."""
     os.setsid()
     if procs != "-":
         fd = os.open(procs, os.O_WRONLY)
@@ -66,12 +54,8 @@ def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
     os.closerange(3, 65536)
     # fresh standard streams over the new descriptors, made as the interpreter makes them
     # (the inherited ones were set up for the command pipe: buffering, seekability)
-    sys.stdin = sys.__stdin__ = open(
-        0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False
-    )
-    sys.stdout = sys.__stdout__ = open(
-        1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False
-    )
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False)
     sys.stderr = sys.__stderr__ = open(
         2, "w", encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False, buffering=1
     )
@@ -93,17 +77,23 @@ def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
     os.environ["HOME"] = os.environ["TMPDIR"] = cwd
     sys.argv = [script]
     sys.path[0] = os.path.dirname(script)
-    code = 0
+
+
+def _run(script):
+    """In the child: the solution as __main__. Returns the exit status of an uncaught
+    exception; SystemExit propagates to the top, where the interpreter itself exits as it
+    would after a script (threads joined, atexit run, every open file flushed, 120 when
+    stdout cannot be flushed)."""
     try:
         runpy.run_path(script, run_name="__main__")
-    except SystemExit as exc:
-        code = _exit_code(exc)
+    except SystemExit:
+        raise
     except MemoryError as exc:
         # no memory left to format a traceback: free the frames, say it with bytes made earlier
         exc.__traceback__ = None
         del exc
         os.write(2, _MEMORY_ERROR)
-        code = 1
+        return 1
     except BaseException as exc:
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != script:
@@ -114,27 +104,8 @@ def _child(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
             traceback.print_exception(type(exc), exc, tb)
         except MemoryError:
             os.write(2, _MEMORY_ERROR)
-        code = 1
-    threading = sys.modules.get("threading")
-    if threading is not None:
-        try:
-            threading._shutdown()  # like interpreter exit: wait for non-daemon threads
-        except SystemExit as exc:
-            code = _exit_code(exc)
-        except BaseException:
-            traceback.print_exc()
-    try:
-        import atexit
-
-        atexit._run_exitfuncs()
-    except BaseException:
-        pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            code = code or 120  # what the interpreter returns when flushing stdout fails
-    os._exit(code)
+        return 1
+    return 0
 
 
 def _wait(pid, wall):
@@ -194,12 +165,7 @@ def main():
             continue
         if pid == 0:
             try:
-                _child(
-                    script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs
-                )
-            except MemoryError:
-                os.write(2, _MEMORY_ERROR)
-                os._exit(1)
+                _setup(script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs)
             except BaseException as exc:
                 try:
                     os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
@@ -207,6 +173,7 @@ def main():
                     os.write(2, _SETUP_FAILED)
                 finally:
                     os._exit(127)
+            return _run(script)
         status, usage, killed = _wait(pid, float(wall))
         wall_used = time.monotonic() - start
         try:
@@ -218,4 +185,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # main() returns only in a forked child, with the solution's exit status: leaving
+    # through sys.exit gives it the interpreter's own shutdown
+    sys.exit(main())
