@@ -54,8 +54,12 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
     os.closerange(3, 65536)
     # fresh standard streams over the new descriptors, made as the interpreter makes them
     # (the inherited ones were set up for the command pipe: buffering, seekability)
-    sys.stdin = sys.__stdin__ = open(0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False)
+    sys.stdin = sys.__stdin__ = open(
+        0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False
+    )
+    sys.stdout = sys.__stdout__ = open(
+        1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False
+    )
     sys.stderr = sys.__stderr__ = open(
         2, "w", encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False, buffering=1
     )
@@ -165,7 +169,9 @@ def main():
             continue
         if pid == 0:
             try:
-                _setup(script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs)
+                _setup(
+                    script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs
+                )
             except BaseException as exc:
                 try:
                     os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
