@@ -25,6 +25,7 @@ SUMMARY_KEYS = (
     "ie",
     "skipped_records",
     "tests_run",
+    "cache_hits",
     "seconds",
 )
 

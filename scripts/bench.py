@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
-"""Throughput of `check` with the local executor next to a naive baseline, in the same run.
+"""Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--problems N] [--data DIR]
+    python scripts/bench.py [--workloads a,b,c,d,e,f] [--quick]
 
-Workload: the accepted human solutions of codecontests_cf300 (real Codeforces programs,
-real tests), every test run (`--all-tests`). Baseline: what simple scripts do — one
-`python3` subprocess per test found through PATH, stdin through a pipe, output captured.
-Prints tests per second of both and their ratio (higher is better for batch-eval).
+a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
+   process runner against a naive runner (one `python3` through PATH per test, stdin piped,
+   as simple scripts do) and the bare fork() floor (a started interpreter forking a child
+   that runs the same code in-process)
+b  real data as a multi-checkpoint batch (e2h_codeforces models as checkpoint-N folders):
+   `run` with the fork runner against `run` with the process runner
+c  one C++ program on many tests: compiles counted (one per program) and tests/s
+d  rerunning an unchanged finished batch: executions and seconds
+e  a batch whose programs repeat across checkpoints: executions against distinct programs
+f  the orchestrator's peak memory (a checker process) on a large solutions file
+p  Piston requests: what one-request-per-test sends for workload b's solutions
+
+Nothing here asserts a time: the numbers are for reading, with their baselines beside them.
 """
 
 from __future__ import annotations
@@ -15,97 +24,274 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from batch_eval.check import check_file
-from batch_eval.config import CheckConfig
+from batch_eval.config import CheckConfig  # noqa: E402
+from batch_eval.display import SilentDisplay  # noqa: E402
+from batch_eval.executors.base import Limits, Program  # noqa: E402
+from batch_eval.executors.local import LocalExecutor  # noqa: E402
+from batch_eval.run import RunOptions, run_batch  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "codecontests"
-
-
-def subset(root: Path, n: int, tmp: Path) -> tuple[Path, Path]:
-    problems = [json.loads(line) for line in open(root / "problems.jsonl")]
-    problems = [p for p in problems if not p.get("checker_note")][:n]
-    ids = {p["id"] for p in problems}
-    sols_dir = root / "checkpoints"
-    sols_file = next(sols_dir.glob("*/solutions.jsonl"))
-    sols = [json.loads(line) for line in open(sols_file) if json.loads(line)["id"] in ids]
-    p_path, s_path = tmp / "problems.jsonl", tmp / "solutions.jsonl"
-    p_path.write_text("".join(json.dumps(p) + "\n" for p in problems))
-    s_path.write_text("".join(json.dumps(s) + "\n" for s in sols))
-    return p_path, s_path
+DATA = ROOT.parent / "shared" / "data"
+TINY = "a, b = map(int, input().split())\nprint(a + b)\n"
+CPP = "#include <bits/stdc++.h>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}\n"
+LIMITS = Limits(time_s=2.0, memory_mb=256)
 
 
-def naive(problems: Path, solutions: Path, timeout: float) -> tuple[int, float, int]:
-    """One `python3` through PATH per test, stdin piped: the way simple scripts do it."""
-    by_id = {json.loads(line)["id"]: json.loads(line) for line in open(problems)}
-    tests = passed = 0
-    start = time.perf_counter()
+def row(name: str, tests: int, seconds: float, base_rate: float | None = None, extra: str = "") -> float:
+    rate = tests / seconds if seconds else float("inf")
+    ratio = f"{rate / base_rate:7.2f}x" if base_rate else "  1.00x"
+    print(f"  {name:44} {tests:>6} tests {seconds:8.2f} s {rate:9.1f} tests/s {ratio}  {extra}")
+    return rate
+
+
+def tiny_inputs(n: int) -> list[bytes]:
+    rng = random.Random(1)
+    return [f"{rng.randint(1, 10**9)} {rng.randint(1, 10**9)}\n".encode() for _ in range(n)]
+
+
+def naive(source: str, inputs: list[bytes]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        for line in open(solutions):
-            sol = json.loads(line)
-            main = Path(tmp) / "main.py"
-            main.write_text(sol["code"])
-            for test in by_id[sol["id"]]["official_tests"]:
-                tests += 1
-                try:
-                    out = subprocess.run(
-                        ["python3", str(main)],
-                        input=test["input"].encode(),
-                        capture_output=True,
-                        timeout=timeout,
-                        check=False,
-                    )
-                except subprocess.TimeoutExpired:
-                    continue
-                passed += out.stdout.decode().split() == test["output"].split()
-    return tests, time.perf_counter() - start, passed
-
-
-def ours(problems: Path, solutions: Path, time_limit: float) -> tuple[int, float, int]:
-    config = CheckConfig(problems=problems, time_limit=time_limit, all_tests=True)
-    with tempfile.TemporaryDirectory() as out:
+        main = Path(tmp) / "main.py"
+        main.write_text(source)
         start = time.perf_counter()
-        outcome = check_file(config, solutions, Path(out))
-        seconds = time.perf_counter() - start
-    m = outcome.metrics
-    return m["tests_run"], seconds, m["passed"]
+        for data in inputs:
+            subprocess.run(["python3", str(main)], input=data, capture_output=True, timeout=10, check=False)
+        return time.perf_counter() - start
+
+
+def fork_floor(source: str, inputs: list[bytes]) -> float:
+    """The floor: this started interpreter forks a child that runs the compiled code."""
+    code = compile(source, "main.py", "exec")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        for i, data in enumerate(inputs):
+            path = Path(tmp) / f"in{i}"
+            path.write_bytes(data)
+            out = os.open(Path(tmp) / f"out{i}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            pid = os.fork()
+            if pid == 0:
+                fd = os.open(path, os.O_RDONLY)
+                os.dup2(fd, 0)
+                os.dup2(out, 1)
+                sys.stdin = open(0)
+                sys.stdout = open(1, "w")
+                exec(code, {"__name__": "__main__"})
+                sys.stdout.flush()
+                os._exit(0)
+            os.close(out)
+            os.waitpid(pid, 0)
+        return time.perf_counter() - start
+
+
+def executor_time(executor: LocalExecutor, program: Program, inputs: list[bytes]) -> tuple[float, int]:
+    start = time.perf_counter()
+    run = executor.run(program, inputs, LIMITS, lambda i, e: True)
+    ok = sum(1 for r in run.runs if r.stdout.strip())
+    return time.perf_counter() - start, ok
+
+
+def workload_a(n: int) -> None:
+    print(f"(a) {n} tiny Python tests, one program (overhead-bound)")
+    inputs = tiny_inputs(n)
+    base = row("naive: python3 via PATH per test, piped", n, naive(TINY, inputs))
+    floor_s = fork_floor(TINY, inputs)
+    floor = row("floor: bare fork() of a started interpreter", n, floor_s, base)
+    for runner in ("process", "fork"):
+        executor = LocalExecutor(python_runner=runner)
+        seconds, ok = executor_time(executor, Program("python", TINY), inputs)
+        executor.close()
+        rate = row(f"batch-eval local, --python-runner {runner}", n, seconds, base, f"({ok} outputs)")
+        if runner == "fork":
+            print(
+                f"  -> fork runner: {rate / base:.1f}x the naive runner; "
+                f"the floor is {floor / rate:.2f}x faster"
+                f" ({1000 * (seconds - floor_s) / n:.2f} ms overhead per test above the floor)"
+            )
+
+
+def e2h_tree(root: Path, per_checkpoint: int | None, models: list[str]) -> Path:
+    src = DATA / "e2h_codeforces" / "checkpoints"
+    for i, model in enumerate(models, start=1):
+        lines = (src / model / "solutions.jsonl").read_text().splitlines()
+        if per_checkpoint:
+            lines = lines[:per_checkpoint]
+        folder = root / f"checkpoint-{100 * i}"
+        folder.mkdir(parents=True)
+        (folder / "solutions.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def timed_run(solutions: Path, out: Path, **config: Any) -> tuple[float, dict[str, Any]]:
+    options = RunOptions(output_dir=out, solutions_dir=solutions, max_workers=2)
+    start = time.perf_counter()
+    run_batch(
+        options, CheckConfig(problems=DATA / "e2h_codeforces" / "problems.jsonl", **config), SilentDisplay()
+    )
+    seconds = time.perf_counter() - start
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    return seconds, summary
+
+
+def totals(summary: dict[str, Any], key: str) -> int:
+    return sum(int((c.get("metrics") or {}).get(key) or 0) for c in summary["checkpoints"])
+
+
+def workload_b(per_checkpoint: int | None) -> dict[str, Any]:
+    models = ["deepseek-r1-llama-8b", "qwen3-14b", "gpt-5-mini-2025-08-07"]
+    print(
+        f"(b) e2h_codeforces as {len(models)} checkpoints x {per_checkpoint or 'all'} solutions, "
+        "`run`, 2 workers"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        sols = e2h_tree(Path(tmp) / "sols", per_checkpoint, models)
+        results = {}
+        for runner in ("process", "fork"):
+            seconds, summary = timed_run(sols, Path(tmp) / runner, python_runner=runner, cache=False)
+            results[runner] = (seconds, summary)
+        base = None
+        for runner in ("process", "fork"):
+            seconds, summary = results[runner]
+            rate = row(
+                f"run --python-runner {runner} --no-cache", totals(summary, "tests_run"), seconds, base
+            )
+            base = base or rate
+        same = [c["metrics"]["pass_at_k"] for c in results["fork"][1]["checkpoints"]] == [
+            c["metrics"]["pass_at_k"] for c in results["process"][1]["checkpoints"]
+        ]
+        print(f"  -> pass@k identical with the fast path on and off: {same}")
+        return results["fork"][1]
+
+
+def workload_c(n: int) -> None:
+    print(f"(c) one C++ program, {n} tests")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "compiles"
+        wrapper = Path(tmp) / "g++"
+        wrapper.write_text(f'#!/bin/sh\necho x >> {log}\nexec {shutil.which("g++")} "$@"\n')
+        wrapper.chmod(0o755)
+        os.chmod(tmp, 0o755)
+        executor = LocalExecutor(cxx=str(wrapper))
+        seconds, ok = executor_time(executor, Program("cpp", CPP), tiny_inputs(n))
+        executor.close()
+        compiles = len(log.read_text().splitlines())
+        row("batch-eval local (compile included)", n, seconds, None, f"compiles: {compiles}, {ok} outputs")
+
+
+def workload_d_e(quick: bool) -> None:
+    print("(d) rerun of an unchanged finished batch; (e) programs repeated across checkpoints")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = DATA / "e2h_codeforces" / "checkpoints" / "gemini-2.5-flash" / "solutions.jsonl"
+        records = src.read_text().splitlines()[: 24 if quick else 60]
+        for i in range(1, 5):  # the same programs in four checkpoints
+            folder = Path(tmp) / "sols" / f"checkpoint-{i}"
+            folder.mkdir(parents=True)
+            (folder / "solutions.jsonl").write_text("\n".join(records) + "\n")
+        distinct = len({json.loads(r)["code"] for r in records})
+        cache = {"cache_dir": Path(tmp) / "cache"}
+        first_s, first = timed_run(Path(tmp) / "sols", Path(tmp) / "out", **cache)
+        executions = totals(first, "records") - totals(first, "cache_hits")
+        print(
+            f"  (e) 4 checkpoints x {len(records)} records, {distinct} distinct programs: "
+            f"{executions} executions, {totals(first, 'cache_hits')} cache hits, {first_s:.1f} s"
+        )
+        again_s, again = timed_run(Path(tmp) / "sols", Path(tmp) / "out", **cache)
+        files = again["totals"]["files"]
+        rerun_exec = sum(
+            1 for c in again["checkpoints"] for f in c["files"] if f.get("reason") != "done in an earlier run"
+        )
+        print(
+            f"  (d) rerun: {rerun_exec} of {files} files checked, 0 executions, {again_s:.2f} s "
+            f"(first run {first_s:.1f} s: {first_s / again_s:.0f}x)"
+        )
+
+
+def workload_f(records: int) -> None:
+    print(f"(f) peak memory of a checker process on a {records}-record solutions file")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = DATA / "e2h_codeforces" / "checkpoints" / "gemini-2.5-flash" / "solutions.jsonl"
+        lines = src.read_text().splitlines()
+        big = Path(tmp) / "big.jsonl"
+        with open(big, "w") as f:
+            for i in range(records):
+                f.write(lines[i % 40] + "\n")
+        size_mb = big.stat().st_size / 1e6
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "batch_eval",
+                "check",
+                str(big),
+                "--problems",
+                str(DATA / "e2h_codeforces" / "problems.jsonl"),
+                "-o",
+                str(Path(tmp) / "o"),
+                "-q",
+                "--cache-dir",
+                str(Path(tmp) / "cache"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        peak_kb = 0
+        while proc.poll() is None:  # the checker's own high-water mark, not its solutions'
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+                peak_kb = max(peak_kb, int(status.split("VmHWM:")[1].split()[0]))
+            except (OSError, IndexError, ValueError):
+                pass
+            time.sleep(0.05)
+        print(f"  file {size_mb:.1f} MB; checker peak RSS {peak_kb / 1024:.1f} MB")
+
+
+def piston_requests(summary: dict[str, Any]) -> None:
+    print("(p) Piston requests for workload (b)'s solutions")
+    tests = totals(summary, "tests_run")
+    records = totals(summary, "records")
+    print(
+        f"  one request per test: {tests} requests for {records} solutions "
+        f"({tests / max(records, 1):.1f} per solution); batch-eval sends the same today (one per test): "
+        "batching many tests per request is not built yet"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--problems", type=int, default=30, help="how many problems of the set")
-    ap.add_argument("--data", type=Path, default=DATA / "codecontests_cf300")
-    ap.add_argument("--time-limit", type=float, default=5.0)
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,p")
+    ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
-    root = args.data if args.data.is_dir() else EXAMPLE
+    chosen = set(args.workloads.split(","))
     print(
-        f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, python3 on PATH = {shutil.which('python3')}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        problems, solutions = subset(root, args.problems, Path(tmp))
-        print(f"workload: {root.name}, {args.problems} problems, every test")
-        n_tests, t_ours, p_ours = ours(problems, solutions, args.time_limit)
-        b_tests, t_base, p_base = naive(problems, solutions, args.time_limit)
-    ours_rate, base_rate = n_tests / t_ours, b_tests / t_base
-    print(f"{'runner':34} {'tests':>6} {'seconds':>8} {'tests/s':>8} {'ratio':>6}")
-    print(
-        f"{'naive (python3 via PATH, per test)':34} {b_tests:>6} {t_base:>8.2f} {base_rate:>8.1f} {1.0:>6.2f}"
-    )
-    print(
-        f"{'batch-eval check (local)':34} {n_tests:>6} {t_ours:>8.2f} {ours_rate:>8.1f} "
-        f"{ours_rate / base_rate:>6.2f}"
-    )
-    print(f"solutions accepted: naive {p_base} tests passed / batch-eval {p_ours} solutions AC")
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("a", lambda: workload_a(100 if args.quick else 400)),
+        ("c", lambda: workload_c(100 if args.quick else 400)),
+        ("f", lambda: workload_f(2000 if args.quick else 20000)),
+    ]
+    summary = None
+    for key, step in steps:
+        if key in chosen:
+            step()
+    if "d" in chosen or "e" in chosen:
+        workload_d_e(args.quick)
+    if "b" in chosen or "p" in chosen:
+        summary = workload_b(10 if args.quick else 60)
+        if "p" in chosen:
+            piston_requests(summary)
     return 0
 
 
