@@ -7,7 +7,10 @@ checker, early stop, the executor's identity (executor, interpreter and compiler
 Python runner, isolation) and batch-eval's version. IE results are never stored (they must
 be retried), nor TLE (load can cause them; a rerun judges them again).
 
-SQLite in WAL mode: many checker processes of one run share it safely.
+SQLite in WAL mode: many checker processes of one run share it safely. A process about to
+judge a program first claims its key; another process meeting the same key waits for that
+result instead of judging it again (a claim whose owner died is taken over), so parallel
+checkpoints holding the same programs execute each of them once.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,16 @@ from batch_eval import __version__
 from batch_eval.verdict import SolutionResult, TestResult, Verdict
 
 NOT_CACHED = frozenset({Verdict.IE, Verdict.TLE})
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def default_cache_dir() -> Path:
@@ -52,11 +67,25 @@ class VerdictCache:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "verdicts.sqlite"
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=60000")
-        self.db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+        # several checkers of one run open a new cache at once: switching it to WAL needs a
+        # moment alone, and SQLite answers "locked" at once instead of waiting for it
+        for attempt in range(200):
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute(
+                    "CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, result TEXT NOT NULL)"
+                )
+                self.db.execute(
+                    "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, pid INTEGER, host TEXT)"
+                )
+                break
+            except sqlite3.OperationalError:
+                if attempt == 199:
+                    raise
+                time.sleep(0.05)
         self.hits = 0
         self.stores = 0
+        self.host = socket.gethostname()
 
     @staticmethod
     def key(program_key: str, problem_key: str, rules: dict[str, Any], environment: dict[str, Any]) -> str:
@@ -74,6 +103,32 @@ class VerdictCache:
             data.get("reason", ""),
             data.get("compile_output", ""),
         )
+
+    def claim(self, key: str, wait: float) -> SolutionResult | None:
+        """Before judging `key`: its result if another live process was judging it (waiting
+        up to `wait` seconds), else None after taking the claim for ourselves."""
+        deadline = time.monotonic() + wait
+        while True:
+            # the result first: its owner stores it, then releases the claim
+            found = self.get(key)
+            if found is not None:
+                return found
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO claims (key, pid, host) VALUES (?, ?, ?)",
+                (key, os.getpid(), self.host),
+            )
+            if cur.rowcount == 1:
+                return None
+            owner = self.db.execute("SELECT pid, host FROM claims WHERE key = ?", (key,)).fetchone()
+            if owner is None:
+                continue  # released without a result (IE, TLE): try to claim again
+            if (owner[1] == self.host and not _alive(int(owner[0]))) or time.monotonic() > deadline:
+                self.db.execute("DELETE FROM claims WHERE key = ? AND pid = ?", (key, owner[0]))
+                continue
+            time.sleep(0.05)
+
+    def release(self, key: str) -> None:
+        self.db.execute("DELETE FROM claims WHERE key = ? AND pid = ?", (key, os.getpid()))
 
     def put(self, key: str, result: SolutionResult) -> None:
         if result.verdict in NOT_CACHED or any(t.verdict in NOT_CACHED for t in result.tests):

@@ -118,15 +118,22 @@ class Checker:
             line["program_sha256"] = program.digest()
             tests = self.tests_for(problem)
             key = self._cache_key(problem, tests, program, limits)
-            cached = self.cache.get(key) if self.cache is not None else None
+            cached = None
+            if self.cache is not None:
+                # another checker judging the same program now: wait for it rather than judge twice
+                cached = self.cache.claim(key, wait=limits.wall * max(1, len(tests)) + 30)
             if cached is not None:
                 result = cached
                 line["cached"] = True
             else:
                 checker = self._checker_for(problem)
-                result = judge(problem, tests, program, self.executor, limits, self.options, checker)
-                if self.cache is not None:
-                    self.cache.put(key, result)
+                try:
+                    result = judge(problem, tests, program, self.executor, limits, self.options, checker)
+                    if self.cache is not None:
+                        self.cache.put(key, result)
+                finally:
+                    if self.cache is not None:
+                        self.cache.release(key)
         line.update(
             verdict=result.verdict.value,
             passed=result.passed,

@@ -63,3 +63,21 @@ def test_timeouts_are_judged_again_and_no_cache_means_no_cache(tmp_path: Path) -
     assert [line.get("cached", False) for line in read_jsonl(second.results_path)] == [False, True]
     third = check_file(CheckConfig(problems=problems, cache=False), sols, tmp_path / "o")
     assert third.metrics["cache_hits"] == 0
+
+
+def test_parallel_checkpoints_with_the_same_programs_execute_each_once(tmp_path: Path) -> None:
+    from batch_eval.display import SilentDisplay
+    from batch_eval.run import RunOptions, run_batch
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    codes = [f"import time\ntime.sleep(0.3)\n{RIGHT}\n# {i}" for i in range(3)]
+    for step in (1, 2):
+        write_jsonl(
+            tmp_path / "sols" / f"checkpoint-{step}" / "s.jsonl", [{"id": "1/A", "code": c} for c in codes]
+        )
+    options = RunOptions(output_dir=tmp_path / "out", solutions_dir=tmp_path / "sols", max_workers=2)
+    run_batch(options, CheckConfig(problems=problems), SilentDisplay())
+    metrics = [read_jsonl(tmp_path / "out" / f"eval_checkpoint_{s}" / "s.results.jsonl") for s in (1, 2)]
+    executed = sum(1 for lines in metrics for line in lines if not line.get("cached"))
+    assert executed == 3  # both checkers ran at once; each program was judged by one of them
+    assert all(line["verdict"] == "AC" for lines in metrics for line in lines)

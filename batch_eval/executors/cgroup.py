@@ -58,10 +58,10 @@ class PidsGroup:
     def pids(self) -> list[int]:
         return [int(p) for p in _read(self.path / "cgroup.procs").split()]
 
-    def kill_all(self) -> None:
-        """SIGKILL every member until the group is empty (a forking loop needs a few rounds)."""
+    def kill_all(self, spare: int | None = None) -> None:
+        """SIGKILL every member but `spare` until none is left (a forking loop needs a few rounds)."""
         for attempt in range(500):
-            members = self.pids()
+            members = [pid for pid in self.pids() if pid != spare]
             if not members:
                 return
             for pid in members:

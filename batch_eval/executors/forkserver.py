@@ -12,6 +12,7 @@ import os
 import resource
 import select
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
@@ -23,11 +24,18 @@ ZYGOTE = Path(__file__).with_name("zygote.py")
 SETUP_MARKER = "batch-eval fork server:"
 
 
-def _zygote_init() -> None:
-    die_with_parent()
-    # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
-    # the same room for deep recursion and the same thread stacks as a fresh interpreter
-    resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+def _zygote_init(group: PidsGroup | None) -> Callable[[], None]:
+    def init() -> None:
+        die_with_parent()
+        # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
+        # the same room for deep recursion and the same thread stacks as a fresh interpreter
+        resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        if group is not None:
+            # solutions are then born in the cgroup: moving a process into one per test costs
+            # an RCU grace period (~10 ms), more than everything else a test pays here
+            group.join()
+
+    return init
 
 
 class ForkServerDown(Exception):
@@ -37,10 +45,11 @@ class ForkServerDown(Exception):
 class ForkServer:
     """One started interpreter that forks a child per test."""
 
-    def __init__(self, python: str, home: Path, env: dict[str, str]) -> None:
+    def __init__(self, python: str, home: Path, env: dict[str, str], group: PidsGroup | None = None) -> None:
         self.python = python
         self.home = home
         self.env = env
+        self.group = group
         self.proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
 
@@ -54,7 +63,7 @@ class ForkServer:
                 cwd=self.home,
                 env=self.env,
                 start_new_session=True,
-                preexec_fn=_zygote_init,
+                preexec_fn=_zygote_init(self.group),
             )
             self._buffer = b""
         return self.proc
@@ -67,9 +76,12 @@ class ForkServer:
         limits: Limits,
         uid: int | None,
         nproc: int | None,
-        group: PidsGroup | None,
     ) -> Execution:
         """Like run_command for `python script`, through the fork server."""
+        group = self.group
+        proc = self._start()
+        if group is not None:
+            group.set_limit(limits.processes + 1)  # the server itself is a member
         fields = [
             str(script),
             str(cwd),
@@ -79,17 +91,17 @@ class ForkServer:
             str(limits.output_bytes + 1),
             "-" if nproc is None else str(nproc),
             "-" if uid is None else str(uid),
-            "-" if group is None else str(group.path / "cgroup.procs"),
+            "-",  # no per-test cgroup move: the server was started inside the group
             repr(limits.wall),
         ]
         try:
             reply = self._ask("\t".join(fields) + "\n", limits.wall + 10)
         except ForkServerDown:
             self.close()
-            raise  # the caller reruns the test the plain way: a verdict, not an IE
+            raise  # the caller retries on a fresh server
         finally:
             if group is not None:
-                group.kill_all()
+                group.kill_all(spare=proc.pid)
         parts = reply.split("\t")
         if parts[0] != "ok":
             return Execution(Verdict.IE, reason=f"fork server: {parts[-1]}")

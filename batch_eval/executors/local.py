@@ -138,6 +138,10 @@ class LocalExecutor(Executor):
         return Command(argv, cwd, solution_env(cwd), self.uid, nproc)
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
+        if self._server is not None:
+            # the fork server lives in the cgroup: a plain run's cleanup would kill it
+            self._server.close()
+            self._server = None
         if self.group is not None:
             self.group.set_limit(limits.processes)
         return run_command(cmd, stdin, limits, box, out_name=name, group=self.group)
@@ -146,15 +150,11 @@ class LocalExecutor(Executor):
         if self._server is None:
             self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
             home = Path(self._server_home.name)
-            self._server = ForkServer(self.python, home, solution_env(home))
-        if self.group is not None:
-            self.group.set_limit(limits.processes)
+            self._server = ForkServer(self.python, home, solution_env(home), self.group)
         files = (stdin, box / f"{name}.out", box / f"{name}.err")
         for _attempt in range(2):
             try:
-                return self._server.run(
-                    Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc, self.group
-                )
+                return self._server.run(Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc)
             except ForkServerDown as exc:
                 down = exc  # a fault of ours once; the same program killing a fresh server is its own doing
         return Execution(Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})")
