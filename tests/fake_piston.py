@@ -230,7 +230,8 @@ def _run(
         return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory)
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
-        if sig == "SIGXCPU":
+        if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_used >= cpu_ms):
+            # the real server kills at run_cpu_time and says TO, whichever signal did it
             return _stage(
                 stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used, wall_ms, memory
             )
