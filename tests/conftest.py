@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,11 @@ SUM_PROBLEM = {
 def private_verdict_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test (and the processes it starts) gets its own empty verdict cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_pch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One precompiled bits/stdc++.h for the whole session (building it takes seconds)."""
+    os.environ["BATCH_EVAL_PCH_DIR"] = str(tmp_path_factory.mktemp("pch"))
+    yield
+    os.environ.pop("BATCH_EVAL_PCH_DIR", None)

@@ -153,7 +153,8 @@ def test_environment_is_scrubbed(local: LocalExecutor, monkeypatch: pytest.Monke
 def test_cpp_compiles_once_and_runs_every_test(tmp_path: Path) -> None:
     log = tmp_path / "compiles.log"
     wrapper = tmp_path / "counting-g++"
-    wrapper.write_text(f'#!/bin/sh\necho x >> {log}\nexec g++ "$@"\n')
+    # counts compiles of the program itself (not the one-off precompiled header build)
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *"-o main"*) echo x >> {log};; esac\nexec g++ "$@"\n')
     wrapper.chmod(0o755)
     os.chmod(tmp_path, 0o777)
     executor = LocalExecutor(cxx=str(wrapper))
@@ -193,3 +194,15 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def test_bits_stdcxx_is_precompiled_once_and_used(local: LocalExecutor) -> None:
+    source = (
+        "#include <bits/stdc++.h>\nusing namespace std;\n"
+        "int main(){vector<int> v{3,1,2};sort(v.begin(),v.end());cout<<v[0]<<endl;}"
+    )
+    first = local.run(Program("cpp", source), [b""], LIMITS, lambda i, e: True)
+    second = local.run(Program("cpp", source + "\n// again"), [b""], LIMITS, lambda i, e: True)
+    assert [first.runs[0].stdout, second.runs[0].stdout] == [b"1\n", b"1\n"]
+    pch = Path(local.describe()["cxx_pch"])
+    assert pch.is_file() and pch.is_relative_to(os.environ["BATCH_EVAL_PCH_DIR"])

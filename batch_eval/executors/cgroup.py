@@ -18,9 +18,10 @@ class PidsGroup:
     Root ignores RLIMIT_NPROC, so this is what stops a fork loop when we run as root.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limit: int = 0) -> None:
         self.path = path
         self._procs = str(path / "cgroup.procs")
+        self._limit = limit
 
     @classmethod
     def create(cls, limit: int) -> PidsGroup | None:
@@ -38,14 +39,16 @@ class PidsGroup:
                 with contextlib.suppress(OSError):
                     path.rmdir()
                 continue
-            group = cls(path)
+            group = cls(path, limit)
             # the folder must not outlive us even when close() is never reached
             weakref.finalize(group, _remove, path)
             return group
         return None
 
     def set_limit(self, limit: int) -> None:
-        (self.path / "pids.max").write_text(str(limit))
+        if limit != self._limit:
+            (self.path / "pids.max").write_text(str(limit))
+            self._limit = limit
 
     def join(self) -> None:
         """Move the calling process into the group (called in the forked child)."""

@@ -16,6 +16,7 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.cgroup import PidsGroup
 from batch_eval.executors.forkserver import ForkServer, ForkServerDown
+from batch_eval.executors.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.process import SANDBOX_UID, Command, run_command, user_tasks
 from batch_eval.verdict import Verdict
 
@@ -69,6 +70,7 @@ class LocalExecutor(Executor):
             )
         self.python_runner = python_runner
         self._server: ForkServer | None = None
+        self._pch: str | None = None
         self._server_home: tempfile.TemporaryDirectory[str] | None = None
         self.uid = self._sandbox_uid()
         self.group = PidsGroup.create(64)
@@ -103,6 +105,8 @@ class LocalExecutor(Executor):
             "cxx": self.cxx,
             "cxx_version": _version_of((self.cxx, "--version")),
             "cxx_flags": list(CXX_FLAGS),
+            # programs that include <bits/stdc++.h> compile against this precompiled header
+            "cxx_pch": self._pch,
             "isolation": self.isolation,
         }
 
@@ -179,7 +183,9 @@ class LocalExecutor(Executor):
     ) -> ProgramRun:
         with tempfile.TemporaryDirectory(prefix="batch-eval-") as tmp:
             box = Path(tmp)
-            self._own(box)
+            # readable by the solution's user, not writable: a program must not rewrite
+            # itself (or its input) for the tests that follow
+            box.chmod(0o755)
             compiled = self._prepare(program, box)
             if isinstance(compiled, Execution):
                 return ProgramRun(compile=compiled, runs=[])
@@ -214,7 +220,13 @@ class LocalExecutor(Executor):
         src.chmod(0o644)
         empty = box / "empty.in"
         empty.write_bytes(b"")
-        cmd = self._command([cxx, *CXX_FLAGS, "-o", "main", "main.cpp"], build, COMPILE_LIMITS)
+        include: list[str] = []
+        if uses_stdcxx(program.source):
+            folder = pch_folder(cxx, CXX_FLAGS, _version_of((self.cxx, "--version")))
+            if folder is not None:
+                include = ["-I", str(folder)]
+                self._pch = str(folder / "bits" / "stdc++.h.gch")
+        cmd = self._command([cxx, *CXX_FLAGS, *include, "-o", "main", "main.cpp"], build, COMPILE_LIMITS)
         ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
         if ex.verdict is not Verdict.AC:
             reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
@@ -225,31 +237,39 @@ class LocalExecutor(Executor):
                 wall_time=ex.wall_time,
                 exit_code=ex.exit_code,
             )
+        if self.uid is not None:  # the compiler ran as the sandbox user; the binary must not stay theirs
+            for path in (build, build / "main"):
+                os.chown(path, 0, 0)
+            build.chmod(0o755)
         return [str(build / "main")], ex
 
     def _run_test(
         self, argv: list[str], box: Path, i: int, data: bytes, limits: Limits, input_mode: str
     ) -> Execution:
-        run_dir = box / f"run{i}"
-        run_dir.mkdir()
-        stdin_path = box / f"input{i}.txt"
+        # one working folder, emptied between tests: a test that leaves nothing behind costs
+        # no mkdir/rmtree, and one that does gets a fresh folder (nothing reaches the next test)
+        run_dir = box / "run"
+        if not run_dir.is_dir():
+            run_dir.mkdir()
+            self._own(run_dir)
+        stdin_path = box / "input.txt"
         stdin_path.write_bytes(data)
-        stdin_path.chmod(0o644)
+        if self.uid is not None:
+            stdin_path.chmod(0o644)
         if input_mode == "file":
             (run_dir / "input.txt").write_bytes(data)
-        self._own(run_dir)
         cmd = self._command(argv, run_dir, limits)
+        name = "test"
         if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
-            ex = self._fork(cmd, stdin_path, limits, box, f"test{i}")
+            ex = self._fork(cmd, stdin_path, limits, box, name)
         else:
-            ex = self._exec(cmd, stdin_path, limits, box, f"test{i}")
+            ex = self._exec(cmd, stdin_path, limits, box, name)
         if input_mode == "file":
             out_file = run_dir / "output.txt"
             if out_file.is_file():
                 ex.stdout = out_file.read_bytes()[: limits.output_bytes]
-        shutil.rmtree(run_dir, ignore_errors=True)
-        for leftover in (stdin_path, box / f"test{i}.out", box / f"test{i}.err"):
-            leftover.unlink(missing_ok=True)
+        if any(os.scandir(run_dir)):
+            shutil.rmtree(run_dir, ignore_errors=True)
         return ex
 
 
