@@ -134,3 +134,32 @@ def test_process_path_stays_available_from_the_cli(tmp_path: Path) -> None:
     from batch_eval.config import CheckConfig
 
     assert "--python-runner" in CheckConfig(problems=tmp_path / "p.jsonl").to_check_args()
+
+
+def test_real_solutions_get_the_same_verdicts_with_the_fast_path_on_and_off(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    import json
+
+    from batch_eval.check import check_file
+    from batch_eval.config import CheckConfig
+    from tests.conftest import read_jsonl
+
+    root = data_dir / "e2h_codeforces"
+    small = {p["id"] for p in read_jsonl(root / "problems.jsonl") if len(p["official_tests"]) <= 15}
+    picked, per_problem = [], {}  # two samples of each small problem, from a strong and a weak model
+    for model in ("gpt-5-mini-2025-08-07", "deepseek-r1-llama-8b"):
+        for line in (root / "checkpoints" / model / "solutions.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            if record["id"] in small and per_problem.get((model, record["id"]), 0) < 1:
+                per_problem[(model, record["id"])] = 1
+                picked.append(line)
+    sols = tmp_path / "sample.jsonl"
+    sols.write_text("\n".join(picked) + "\n")
+    verdicts = {}
+    for runner in ("fork", "process"):
+        config = CheckConfig(problems=root / "problems.jsonl", python_runner=runner, cache=False)
+        outcome = check_file(config, sols, tmp_path / runner)
+        verdicts[runner] = [(line["key"], line["verdict"]) for line in read_jsonl(outcome.results_path)]
+    assert len(verdicts["fork"]) >= 10
+    assert verdicts["fork"] == verdicts["process"]
