@@ -147,7 +147,9 @@ def test_real_solutions_get_the_same_verdicts_with_the_fast_path_on_and_off(
 
     root = data_dir / "e2h_codeforces"
     small = {p["id"] for p in read_jsonl(root / "problems.jsonl") if len(p["official_tests"]) <= 15}
-    picked, per_problem = [], {}  # two samples of each small problem, from a strong and a weak model
+    # one sample of each small problem from a strong and a weak model
+    picked: list[str] = []
+    per_problem: dict[tuple[str, str], int] = {}
     for model in ("gpt-5-mini-2025-08-07", "deepseek-r1-llama-8b"):
         for line in (root / "checkpoints" / model / "solutions.jsonl").read_text().splitlines():
             record = json.loads(line)
