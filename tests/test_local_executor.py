@@ -206,3 +206,43 @@ def test_bits_stdcxx_is_precompiled_once_and_used(local: LocalExecutor) -> None:
     assert [first.runs[0].stdout, second.runs[0].stdout] == [b"1\n", b"1\n"]
     pch = Path(local.describe()["cxx_pch"])
     assert pch.is_file() and pch.is_relative_to(os.environ["BATCH_EVAL_PCH_DIR"])
+
+
+@pytest.mark.parametrize("runner", ["fork", "process"])
+def test_solutions_reach_no_network_not_even_the_hosts_loopback(runner: str) -> None:
+    import socket
+    import threading
+
+    executor = LocalExecutor(python_runner=runner)
+    if not executor.no_network:
+        executor.close()
+        pytest.skip("network namespaces are not available here")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(5)
+    received: list[bytes] = []
+
+    def accept() -> None:
+        try:
+            conn, _ = listener.accept()
+            received.append(conn.recv(100))
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    port = listener.getsockname()[1]
+    source = (
+        "import socket\ntry:\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'secret')\n"
+        "    print('sent')\nexcept OSError as e:\n    print('blocked')\n"
+    )
+    try:
+        ex = run_one(executor, source)
+    finally:
+        executor.close()
+        listener.close()
+        thread.join()
+    assert ex.stdout == b"blocked\n" and received == []
+    assert "netns" in executor.isolation

@@ -17,16 +17,18 @@ from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.cgroup import PidsGroup
-from batch_eval.executors.process import die_with_parent, finish, kill_group
+from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network
 from batch_eval.verdict import Verdict
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 SETUP_MARKER = "batch-eval fork server:"
 
 
-def _zygote_init(group: PidsGroup | None) -> Callable[[], None]:
+def _zygote_init(group: PidsGroup | None, no_network: bool) -> Callable[[], None]:
     def init() -> None:
         die_with_parent()
+        if no_network and not leave_network():
+            raise OSError("cannot create a network namespace")
         # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
         # the same room for deep recursion and the same thread stacks as a fresh interpreter
         resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -45,7 +47,15 @@ class ForkServerDown(Exception):
 class ForkServer:
     """One started interpreter that forks a child per test."""
 
-    def __init__(self, python: str, home: Path, env: dict[str, str], group: PidsGroup | None = None) -> None:
+    def __init__(
+        self,
+        python: str,
+        home: Path,
+        env: dict[str, str],
+        group: PidsGroup | None = None,
+        no_network: bool = False,
+    ) -> None:
+        self.no_network = no_network  # the server and every solution it forks have no network
         self.python = python
         self.home = home
         self.env = env
@@ -63,7 +73,7 @@ class ForkServer:
                 cwd=self.home,
                 env=self.env,
                 start_new_session=True,
-                preexec_fn=_zygote_init(self.group),
+                preexec_fn=_zygote_init(self.group, self.no_network),
             )
             self._buffer = b""
         return self.proc

@@ -17,7 +17,7 @@ from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Pro
 from batch_eval.executors.cgroup import PidsGroup
 from batch_eval.executors.forkserver import ForkServer, ForkServerDown
 from batch_eval.executors.pch import pch_folder, uses_stdcxx
-from batch_eval.executors.process import SANDBOX_UID, Command, run_command, user_tasks
+from batch_eval.executors.process import SANDBOX_UID, Command, leave_network, run_command, user_tasks
 from batch_eval.verdict import Verdict
 
 CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
@@ -73,6 +73,7 @@ class LocalExecutor(Executor):
         self._pch: str | None = None
         self._server_home: tempfile.TemporaryDirectory[str] | None = None
         self.uid = self._sandbox_uid()
+        self.no_network = _network_namespaces_work()
         self.group = PidsGroup.create(64)
         self._nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
@@ -120,6 +121,8 @@ class LocalExecutor(Executor):
             parts.append("nproc")
         if self.uid is not None:
             parts.append("user-nobody")
+        if self.no_network:
+            parts.append("netns")
         return "+".join(parts)
 
     def close(self) -> None:
@@ -139,7 +142,7 @@ class LocalExecutor(Executor):
             nproc = self._nproc_base + limits.processes
         elif self.uid is not None and self.group is None:
             nproc = limits.processes
-        return Command(argv, cwd, solution_env(cwd), self.uid, nproc)
+        return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network)
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
         if self._server is not None:
@@ -154,7 +157,7 @@ class LocalExecutor(Executor):
         if self._server is None:
             self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
             home = Path(self._server_home.name)
-            self._server = ForkServer(self.python, home, solution_env(home), self.group)
+            self._server = ForkServer(self.python, home, solution_env(home), self.group, self.no_network)
         files = (stdin, box / f"{name}.out", box / f"{name}.err")
         for _attempt in range(2):
             try:
@@ -271,6 +274,16 @@ class LocalExecutor(Executor):
         if any(os.scandir(run_dir)):
             shutil.rmtree(run_dir, ignore_errors=True)
         return ex
+
+
+@cache
+def _network_namespaces_work() -> bool:
+    """Whether a child may leave the network (root, or a user namespace allowed)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the probe child
+        os._exit(0 if leave_network() else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def _first_error(stderr: str) -> str:
