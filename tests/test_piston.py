@@ -76,7 +76,7 @@ def test_large_python_input_arrives_whole_as_a_file(piston_server: FakePiston) -
     run = piston(piston_server).run(program, [data], LIMITS, lambda i, e: True)
     assert run.runs[0].stdout == f"{len(data)} 100000\n".encode()
     sent = piston_server.requests[-1]
-    assert sent["stdin"] == "" and any(f["name"] == "input.txt" for f in sent["files"])
+    assert sent["stdin"] == "" and any(f["name"] == "in0.txt" for f in sent["files"])
 
 
 def test_large_cpp_input_is_ie_not_truncated(piston_server: FakePiston) -> None:
@@ -245,9 +245,50 @@ def test_request_body_follows_the_api_contract() -> None:
 def test_requests_are_spread_over_several_endpoints() -> None:
     with FakePiston() as a, FakePiston() as b:
         a.config.body_limit = b.config.body_limit = 10_000_000
-        executor = PistonExecutor([a.url, b.url], backoff=0.01)
+        executor = PistonExecutor([a.url, b.url], backoff=0.01, batch=False)
         executor.preflight(LIMITS)
         before = (len(a.requests), len(b.requests))
         run = executor.run(Program("python", "print(1)"), [b""] * 4, LIMITS, lambda i, e: True)
         assert [r.verdict for r in run.runs] == [Verdict.AC] * 4
         assert (len(a.requests) - before[0], len(b.requests) - before[1]) == (2, 2)
+
+
+def test_one_request_judges_a_whole_solution(piston_server: FakePiston) -> None:
+    executor = piston(piston_server)
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    before = len(piston_server.requests)
+    result = judge(
+        problem,
+        problem.tests,
+        Program("python", PROGRAMS["ac"]),
+        executor,
+        LIMITS,
+        JudgeOptions(Comparison()),
+    )
+    assert result.verdict is Verdict.AC and len(result.tests) == 3
+    assert len(piston_server.requests) - before == 1
+
+
+def test_a_batch_stops_at_the_first_failing_run(piston_server: FakePiston) -> None:
+    executor = piston(piston_server)
+    source = "import sys\nn = int(input().split()[0])\nsys.exit(3 if n == 10 else 0)\nprint(n)"
+    inputs = [b"1 2\n", b"10 20\n", b"5 5\n", b"7 7\n"]
+    before = len(piston_server.requests)
+    run = executor.run(Program("python", source), inputs, LIMITS, lambda i, e: e.verdict is Verdict.AC)
+    assert [r.verdict for r in run.runs] == [Verdict.AC, Verdict.RE]
+    assert run.runs[1].exit_code == 3 and len(piston_server.requests) - before == 1
+
+
+def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
+    with FakePiston() as server:
+        server.config.output_max = 9000  # enough for one test's output, not for ten
+        server.config.body_limit = 10_000_000
+        executor = PistonExecutor([server.url], backoff=0.01)
+        executor.preflight(LIMITS)
+        before = len(server.requests)
+        run = executor.run(Program("python", "print('x' * 2000)"), [b""] * 10, LIMITS, lambda i, e: True)
+        assert [r.verdict for r in run.runs] == [Verdict.AC] * 10
+        assert all(r.stdout == b"x" * 2000 + b"\n" for r in run.runs)
+        # the server's 20 s run_timeout holds 5 tests of 3 s wall: two batches, both cut
+        assert executor.max_run_timeout_ms == 20000
+        assert len(server.requests) - before == 2 + 10

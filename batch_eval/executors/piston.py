@@ -12,15 +12,20 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import signal
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun, tail
+from batch_eval.executors.process import classify
 from batch_eval.verdict import Verdict
+
+LAUNCHER_SOURCE = (Path(__file__).with_name("launcher.py")).read_text(encoding="utf-8")
 
 #: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
 SAFE_STDIN_BYTES = 64 * 1024
@@ -55,6 +60,7 @@ class PistonExecutor(Executor):
         timeout: float = 60.0,
         backoff: float = 0.5,
         session: requests.Session | None = None,
+        batch: bool = True,
     ) -> None:
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
@@ -68,6 +74,10 @@ class PistonExecutor(Executor):
         self.body_limit: int | None = None
         self.warnings: list[str] = []
         self.requests_sent = 0
+        # one request runs many tests of a Python program (see launcher.py); needs the server's
+        # run_timeout maximum, learnt at preflight
+        self.batch = batch
+        self.max_run_timeout_ms: int | None = None
         self._next = itertools.cycle(range(len(self.endpoints)))
 
     # -- preflight -------------------------------------------------------------------------
@@ -94,7 +104,25 @@ class PistonExecutor(Executor):
                     "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
+        if self.batch:
+            self.max_run_timeout_ms = self._probe_max_timeout(self.endpoints[0], limits)
         return self.warnings
+
+    def _probe_max_timeout(self, url: str, limits: Limits) -> int | None:
+        """The largest run_timeout the server accepts (Piston refuses, never clamps)."""
+        probe = Program("python", "pass\n")
+        for ms in (60000, 30000, 20000, 15000, 10000, 6000, 3000):
+            body = self._body(probe, b"", limits)
+            body["run_timeout"] = body["run_cpu_time"] = ms
+            try:
+                reply = self.session.post(
+                    f"{url}/api/v2/execute", data=json.dumps(body), timeout=self.timeout
+                )
+            except requests.RequestException:
+                return None
+            if reply.status_code == 200:
+                return ms
+        return None
 
     def _resolve_runtimes(self, url: str) -> None:
         try:
@@ -169,6 +197,8 @@ class PistonExecutor(Executor):
         if program.language not in self.runtimes:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
+        if program.language == "python" and self.batch and self.max_run_timeout_ms:
+            return self._run_batched(program, inputs, limits, on_result)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
         for i, data in enumerate(inputs):
@@ -184,6 +214,94 @@ class PistonExecutor(Executor):
             if not on_result(i, ex):
                 break
         return ProgramRun(compile=compile_ex, runs=runs)
+
+    def _run_batched(
+        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult
+    ) -> ProgramRun:
+        """Tests in chunks that fit the server's limits, one request per chunk; a chunk the
+        server could not run whole is run again a request per test."""
+        runs: list[Execution] = []
+        start = 0
+        while start < len(inputs):
+            chunk = self._chunk(inputs, start, limits)
+            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits)
+            if executions is None:  # fall back: a request per test for this chunk
+                executions = []
+                for i in chunk:
+                    answer = self._execute(program, inputs[i], limits)
+                    ex = answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
+                    executions.append(ex)
+                    if ex.verdict is not Verdict.AC:
+                        break
+            for offset, ex in enumerate(executions):
+                runs.append(ex)
+                if not on_result(chunk[offset], ex):
+                    return ProgramRun(compile=None, runs=runs)
+            start = chunk[0] + len(executions)
+        return ProgramRun(compile=None, runs=runs)
+
+    def _chunk(self, inputs: Sequence[bytes], start: int, limits: Limits) -> list[int]:
+        budget_ms = (self.max_run_timeout_ms or 0) - 2000
+        body_budget = (self.body_limit or 50_000_000) * 0.8 - 20_000
+        chunk: list[int] = []
+        used_ms = used_bytes = 0.0
+        for i in range(start, len(inputs)):
+            cost_ms, size = limits.wall * 1000 + 50, len(inputs[i]) * 4 / 3 + 200
+            if chunk and (
+                len(chunk) >= 64 or used_ms + cost_ms > budget_ms or used_bytes + size > body_budget
+            ):
+                break
+            chunk.append(i)
+            used_ms += cost_ms
+            used_bytes += size
+        return chunk
+
+    def _execute_chunk(self, program: Program, inputs: list[bytes], limits: Limits) -> list[Execution] | None:
+        language, version = self.runtimes["python"]
+        tests = [
+            {
+                "stdin": f"in{i}.txt",
+                "time_s": limits.time_s,
+                "wall_s": limits.wall,
+                "memory": limits.memory_mb * 1024 * 1024,
+                "output": limits.output_bytes,
+            }
+            for i in range(len(inputs))
+        ]
+        files = [
+            {"name": "launcher.py", "content": LAUNCHER_SOURCE},
+            {"name": "main.py", "content": program.source},
+            {"name": "tests.json", "content": json.dumps({"tests": tests, "stop_on_failure": True})},
+            *(
+                {"name": f"in{i}.txt", "content": base64.b64encode(data).decode(), "encoding": "base64"}
+                for i, data in enumerate(inputs)
+            ),
+        ]
+        total_ms = min(self.max_run_timeout_ms or 0, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
+        body = {
+            "language": language,
+            "version": version,
+            "files": files,
+            "stdin": "",
+            "args": [],
+            "run_timeout": total_ms,
+            "run_cpu_time": total_ms,
+            "run_memory_limit": limits.memory_mb * 1024 * 1024,
+        }
+        try:
+            answer = self._post(json.dumps(body))
+        except PistonUnavailable:
+            return None
+        run = answer.get("run") or {}
+        if run.get("status") is not None or run.get("code") != 0:
+            return None  # the batch itself was stopped (time, output, memory): judge per test
+        executions = []
+        for line in str(run.get("stdout") or "").splitlines():
+            try:
+                executions.append(_launcher_execution(json.loads(line), limits))
+            except (ValueError, KeyError, TypeError):
+                return None
+        return executions or None
 
     def _body(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any]:
         language, version = self.runtimes.get(program.language, (program.language, "*"))
@@ -282,6 +400,25 @@ class PistonExecutor(Executor):
 
     def close(self) -> None:
         self.session.close()
+
+
+def _launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
+    """One launcher result line as an Execution, classified exactly as local runs are."""
+    stdout = base64.b64decode(result["stdout"])
+    ex = Execution(
+        Verdict.AC,
+        stdout=stdout[: limits.output_bytes],
+        stderr=tail(str(result.get("stderr") or "")),
+        wall_time=round(float(result["wall"]), 4),
+        cpu_time=round(float(result["cpu"]), 4),
+        memory_kb=int(result["memory_kb"]),
+        exit_code=result.get("code"),
+        signal=signal.Signals(result["signal"]).name if result.get("signal") else None,
+    )
+    if ex.exit_code == 127 and not ex.stderr:
+        return Execution(Verdict.IE, reason="the Piston launcher could not start the interpreter")
+    classify(ex, limits, bool(result["wall_killed"]), len(stdout) > limits.output_bytes)
+    return ex
 
 
 def _compile_stage(stage: dict[str, Any] | None) -> Execution | None:

@@ -261,11 +261,11 @@ def finish(
         ex.exit_code = os.WEXITSTATUS(status)
     elif os.WIFSIGNALED(status):
         ex.signal = signal.Signals(os.WTERMSIG(status)).name
-    _classify(ex, limits, wall_killed, over)
+    classify(ex, limits, wall_killed, over)
     return ex
 
 
-def _classify(ex: Execution, limits: Limits, wall_killed: bool, output_over: bool) -> None:
+def classify(ex: Execution, limits: Limits, wall_killed: bool, output_over: bool) -> None:
     cpu = ex.cpu_time or 0.0
     if wall_killed:
         ex.verdict, ex.reason = Verdict.TLE, f"killed after {limits.wall:g} s wall clock"

@@ -1,0 +1,87 @@
+"""Runs inside a Piston sandbox: one request judges a Python solution on many inputs.
+
+Sent as the entry file with main.py, tests.json and the inputs; for each test it starts a
+normal interpreter on main.py in its own session, stdin from the input file, under the
+test's CPU, address-space and wall limits, and prints one JSON line with what happened.
+It stops after the first run that did not exit 0 when asked to (early stop). Standard
+library only; written for any Python 3 that Piston may have.
+"""
+
+import base64
+import json
+import os
+import resource
+import signal
+import sys
+import time
+
+
+def run_one(test, env):
+    out_path, err_path = "out.txt", "err.txt"
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            fd = os.open(test["stdin"], os.O_RDONLY)
+            os.dup2(fd, 0)
+            os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
+            os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+            cpu = max(1, int(test["time_s"] + 0.999)) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            resource.setrlimit(resource.RLIMIT_AS, (test["memory"], test["memory"]))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (test["output"] + 1, test["output"] + 1))
+            os.execve(sys.executable, [sys.executable, "main.py"], env)
+        finally:
+            os._exit(127)
+    killed = False
+    deadline = start + test["wall_s"]
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done == pid:
+            break
+        if time.monotonic() > deadline:
+            killed = True
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _, status, usage = os.wait4(pid, 0)
+            break
+        time.sleep(0.001)
+    wall = time.monotonic() - start
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    with open(out_path, "rb") as f:
+        stdout = f.read(test["output"] + 1)
+    with open(err_path, "rb") as f:
+        stderr = f.read()[-2000:]
+    return {
+        "exited": os.WIFEXITED(status),
+        "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "memory_kb": usage.ru_maxrss,
+        "wall": wall,
+        "wall_killed": killed,
+        "stdout": base64.b64encode(stdout).decode(),
+        "stderr": stderr.decode("utf-8", "replace"),
+    }
+
+
+def main():
+    with open("tests.json") as f:
+        plan = json.load(f)
+    env = dict(os.environ, PYTHONINTMAXSTRDIGITS="0")
+    for test in plan["tests"]:
+        result = run_one(test, env)
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+        failed = result["wall_killed"] or not result["exited"] or result["code"] != 0
+        if plan["stop_on_failure"] and failed:
+            break
+
+
+main()
