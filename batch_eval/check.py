@@ -58,7 +58,10 @@ def make_executor(config: CheckConfig) -> Executor:
         from batch_eval.executors.piston import PistonExecutor
 
         return PistonExecutor(
-            list(config.endpoints), retries=config.piston_retries, timeout=config.piston_timeout
+            list(config.endpoints),
+            retries=config.piston_retries,
+            timeout=config.piston_timeout,
+            batch=config.piston_batch,
         )
     raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
 

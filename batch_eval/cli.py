@@ -157,6 +157,11 @@ def check_options(f: Any) -> Any:
             help="Where the verdict cache lives (default: $XDG_CACHE_HOME/batch-eval).",
         ),
         click.option(
+            "--piston-per-test",
+            is_flag=True,
+            help="One Piston request per test (default: one request runs many tests of a Python solution).",
+        ),
+        click.option(
             "--python-runner",
             type=click.Choice(["fork", "process"]),
             default="fork",
@@ -207,6 +212,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         python=options["python"],
         python_runner=options["python_runner"],
         cache=not options["no_cache"],
+        piston_batch=not options["piston_per_test"],
         cache_dir=options["cache_dir"],
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],

@@ -35,6 +35,7 @@ class CheckConfig:
     sample: int | None = None
     seed: int = 0
     python: str | None = None
+    piston_batch: bool = True  # one Piston request runs many tests of a Python solution
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
     # runtime-only knobs: they never change a verdict
     piston_retries: int = 4
@@ -104,6 +105,8 @@ class CheckConfig:
         if self.python is not None:
             args += ["--python", self.python]
         args += ["--python-runner", self.python_runner]
+        if not self.piston_batch:
+            args.append("--piston-per-test")
         if not self.cache:
             args.append("--no-cache")
         if self.cache_dir is not None:
