@@ -85,7 +85,9 @@ class Checker:
         self.config = config
         self.problems = problems
         self.executor = executor
-        self.options = JudgeOptions(config.comparison(), early_stop=not config.all_tests)
+        self.options = JudgeOptions(
+            config.comparison(), early_stop=not config.all_tests, test_order=config.test_order
+        )
         self.generated = (
             GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
             if config.generated_tests_dir is not None
@@ -161,6 +163,7 @@ class Checker:
             "float_tolerance": problem.float_tolerance,
             "checker": [checker.source, checker.convention] if checker else None,
             "early_stop": self.options.early_stop,
+            "test_order": self.options.test_order,
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }

@@ -162,6 +162,13 @@ def check_options(f: Any) -> Any:
             help="One Piston request per test (default: one request runs many tests of a Python solution).",
         ),
         click.option(
+            "--test-order",
+            type=click.Choice(["size", "given"]),
+            default="size",
+            show_default=True,
+            help="With early stop: run the smallest inputs first (size) or in the file's order.",
+        ),
+        click.option(
             "--python-runner",
             type=click.Choice(["fork", "process"]),
             default="fork",
@@ -205,6 +212,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         generated_tests_dir=options["generated_tests_dir"],
         max_generated_tests=options["max_generated_tests"],
         all_tests=options["all_tests"],
+        test_order=options["test_order"],
         limit=options["limit"],
         sample=options["sample"],
         seed=options["seed"],

@@ -31,6 +31,7 @@ class CheckConfig:
     generated_tests_dir: Path | None = None
     max_generated_tests: int = 0
     all_tests: bool = False
+    test_order: str = "size"  # with early stop: smallest inputs first ("given": file order)
     limit: int | None = None
     sample: int | None = None
     seed: int = 0
@@ -115,6 +116,7 @@ class CheckConfig:
             args += ["--generated-tests-dir", str(self.generated_tests_dir)]
         if self.all_tests:
             args.append("--all-tests")
+        args += ["--test-order", self.test_order]
         if self.limit is not None:
             args += ["--limit", str(self.limit)]
         if self.sample is not None:

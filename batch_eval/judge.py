@@ -11,11 +11,23 @@ from batch_eval.executors.base import Execution, Executor, Limits, Program
 from batch_eval.problems import Problem, TestCase
 from batch_eval.verdict import SolutionResult, TestResult, Verdict, solution_verdict
 
+TEST_ORDERS = ("size", "given")
+
 
 @dataclass(frozen=True)
 class JudgeOptions:
     comparison: Comparison
     early_stop: bool = True
+    # with early stop, "size" runs the smallest inputs first: most wrong programs fail there,
+    # and cheaply; the order is a function of the tests alone, so verdicts stay reproducible
+    test_order: str = "size"
+
+
+def run_order(tests: list[TestCase], options: JudgeOptions) -> list[int]:
+    """The order in which to run the tests (indices); results keep the tests' own order."""
+    if not options.early_stop or options.test_order == "given":
+        return list(range(len(tests)))
+    return sorted(range(len(tests)), key=lambda i: (len(tests[i].input), i))
 
 
 def syntax_error(program: Program) -> str | None:
@@ -64,9 +76,11 @@ def judge(
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
-    results: list[TestResult] = []
+    order = run_order(tests, options)
+    by_index: dict[int, TestResult] = {}
 
-    def on_result(i: int, ex: Execution) -> bool:
+    def on_result(k: int, ex: Execution) -> bool:
+        i = order[k]
         result = _test_result(ex)
         if result.verdict is Verdict.AC and problem.kind == "stdio":
             expected = tests[i].output
@@ -79,15 +93,15 @@ def judge(
         elif result.verdict is Verdict.RE and problem.kind == "function" and "AssertionError" in ex.stderr:
             # a failed assert in check() is a wrong answer; other exceptions stay RE
             result.verdict = Verdict.WA
-        results.append(result)
+        by_index[i] = result
         return not (options.early_stop and result.verdict is not Verdict.AC)
 
-    run = executor.run(program, [t.input for t in tests], limits, on_result, problem.input_mode)
+    run = executor.run(program, [tests[i].input for i in order], limits, on_result, problem.input_mode)
     if run.compile_failed:
         assert run.compile is not None
         verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
         return SolutionResult(verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:])
-    results.extend(TestResult(Verdict.SKIP, reason="early stop") for _ in tests[len(results) :])
+    results = [by_index.get(i) or TestResult(Verdict.SKIP, reason="early stop") for i in range(len(tests))]
     verdict = solution_verdict(results)
     first_bad = next((r for r in results if r.verdict is verdict), None)
     reason = ""

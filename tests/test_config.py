@@ -34,6 +34,7 @@ CHANGED: dict[str, Any] = {
     "piston_retries": 1,
     "piston_timeout": 5.0,
     "cache": False,
+    "test_order": "given",
     "piston_batch": False,
     "cache_dir": Path("c"),
 }

@@ -124,3 +124,32 @@ def test_checker_files_are_cleaned(local: LocalExecutor) -> None:
     assert sorted(p.name for p in box.iterdir() if p.suffix == ".txt") == []
     runner.close()
     assert not box.exists()
+
+
+def test_early_stop_runs_small_inputs_first_and_reports_in_the_tests_order(local: LocalExecutor) -> None:
+    raw = dict(
+        SUM_PROBLEM,
+        official_tests=[
+            {"input": "1000000 2000000\n", "output": "3000000\n"},
+            {"input": "1 1\n", "output": "2\n"},
+            {"input": "10 20\n", "output": "30\n"},
+        ],
+    )
+    problem = parse_problem(raw, Path("p.jsonl"), 1)
+    wrong_on_big = "a, b = map(int, input().split())\nprint(a + b if a < 100 else 0)"
+    by_size = judge(
+        problem, problem.tests, Program("python", wrong_on_big), local, LIMITS, JudgeOptions(Comparison())
+    )
+    # the two small tests ran first and passed; the big one failed; results keep the file order
+    assert [t.verdict for t in by_size.tests] == [Verdict.WA, Verdict.AC, Verdict.AC]
+    assert by_size.reason.startswith("test 1:")
+    given = judge(
+        problem,
+        problem.tests,
+        Program("python", wrong_on_big),
+        local,
+        LIMITS,
+        JudgeOptions(Comparison(), test_order="given"),
+    )
+    assert [t.verdict for t in given.tests] == [Verdict.WA, Verdict.SKIP, Verdict.SKIP]
+    assert given.verdict is by_size.verdict is Verdict.WA

@@ -181,7 +181,8 @@ def test_cpp_compile_error_is_ce(local: LocalExecutor) -> None:
 def test_early_stop_skips_the_remaining_tests(local: LocalExecutor) -> None:
     problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
     wrong = Program("python", "print(3)")
-    result = judge(problem, problem.tests, wrong, local, LIMITS, JudgeOptions(Comparison()))
+    given = JudgeOptions(Comparison(), test_order="given")
+    result = judge(problem, problem.tests, wrong, local, LIMITS, given)
     assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA, Verdict.SKIP]
     result = judge(problem, problem.tests, wrong, local, LIMITS, JudgeOptions(Comparison(), False))
     assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA, Verdict.WA]
