@@ -11,8 +11,6 @@ from batch_eval.executors.base import Execution, Executor, Limits, Program
 from batch_eval.problems import Problem, TestCase
 from batch_eval.verdict import SolutionResult, TestResult, Verdict, solution_verdict
 
-TEST_ORDERS = ("size", "given")
-
 
 @dataclass(frozen=True)
 class JudgeOptions:

@@ -56,14 +56,12 @@ class TestResult:
         )
 
 
-def solution_verdict(tests: list[TestResult], compile_failed: bool = False) -> Verdict:
-    """The solution's verdict: CE, else its first failing test, else IE if any, else AC.
+def solution_verdict(tests: list[TestResult]) -> Verdict:
+    """The solution's verdict: its first failing test's, else IE if any, else AC.
 
     A definite failure outranks an IE elsewhere: the solution is wrong whatever the
     infrastructure did on another test. An IE alone leaves the solution undecided.
     """
-    if compile_failed:
-        return Verdict.CE
     for t in tests:
         if t.verdict in FAILURES:
             return t.verdict

@@ -52,6 +52,16 @@ PROGRAMS = {
         "f = open('out.txt', 'w')\nf.write('data')\nimport os\nprint(os.path.getsize('out.txt'))",
         b"",
     ),
+    # the FastIO template's wrapper flushes through the script's globals
+    "fastio_wrapper": (
+        "import os, sys\nfrom io import BytesIO\nclass W:\n"
+        "    def __init__(self):\n        self.b = BytesIO()\n"
+        "    def write(self, s):\n        self.b.write(s.encode())\n"
+        "    def flush(self):\n        os.write(1, self.b.getvalue())\n"
+        "        self.b.seek(0)\n        self.b.truncate(0)\n"
+        "sys.stdout = W()\nprint('fast')",
+        b"",
+    ),
     "atexit": ("import atexit\natexit.register(lambda: print('at exit'))\nprint('body')", b""),
     "argv_file": (
         "import sys, os\nprint(os.path.basename(sys.argv[0]), os.path.basename(__file__), __name__)",

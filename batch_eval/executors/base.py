@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from batch_eval.verdict import Verdict
 
-LANGUAGES = ("python", "cpp")
 LANGUAGE_ALIASES = {
     "python": "python",
     "python3": "python",
@@ -80,7 +79,6 @@ class Execution:
     wall_time: float | None = None
     cpu_time: float | None = None
     memory_kb: int | None = None
-    output_files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass

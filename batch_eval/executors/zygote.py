@@ -162,7 +162,8 @@ def _finish(status):
             gc.collect()
         except BaseException:
             pass
-    status = _flush(status)
+    # as CPython's last flush: the original streams, errors ignored (a replaced sys.stdout,
+    # e.g. the FastIO template's wrapper, may no longer work once the script's globals are gone)
     for stream in (sys.__stdout__, sys.__stderr__):
         try:
             if stream is not None and not stream.closed:
