@@ -118,7 +118,11 @@ class VerdictCache:
                 (key, os.getpid(), self.host),
             )
             if cur.rowcount == 1:
-                return None
+                # the owner before us may have stored its result and released just now
+                found = self.get(key)
+                if found is not None:
+                    self.release(key)
+                return found
             owner = self.db.execute("SELECT pid, host FROM claims WHERE key = ?", (key,)).fetchone()
             if owner is None:
                 continue  # released without a result (IE, TLE): try to claim again
