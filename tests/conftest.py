@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,23 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def run_argv(sols: Path, problems: Path, out: Path | None, *extra: str, workers: int = 1) -> list[str]:
+    """`python -m batch_eval run` over a checkpoint folder, as a user types it."""
+    argv = [
+        sys.executable,
+        "-m",
+        "batch_eval",
+        "run",
+        "--solutions-dir",
+        str(sols),
+        "--problems",
+        str(problems),
+    ]
+    if out is not None:
+        argv += ["-o", str(out)]
+    return [*argv, "--max-workers", str(workers), "-q", *extra]
 
 
 def shared_rows(dataset: str, name: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from batch_eval.config import CheckConfig
 from batch_eval.display import SilentDisplay
 from batch_eval.errors import ExitCode
 from batch_eval.run import RunOptions, run_batch
-from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+from tests.conftest import SUM_PROBLEM, read_jsonl, run_argv, write_jsonl
 
 FAKE = Path(__file__).with_name("fake_checker.py")
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
@@ -171,19 +171,7 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_
     slow = "import time\ntime.sleep(0.2)\n" + RIGHT
     steps = {s: [RIGHT, slow, WRONG, slow] for s in (100, 200, 300, 400)}
     sols, problems = training_run(tmp_path, steps)
-    args = [
-        sys.executable,
-        "-m",
-        "batch_eval",
-        "run",
-        "--solutions-dir",
-        str(sols),
-        "--problems",
-        str(problems),
-        "--max-workers",
-        "2",
-        "-q",
-    ]
+    args = run_argv(sols, problems, None, workers=2)
     clean = tmp_path / "clean"
     subprocess.run([*args, "-o", str(clean)], check=True)
     killed = tmp_path / "killed"
@@ -208,23 +196,7 @@ def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path:
     sols, problems = training_run(tmp_path, {s: [sleeper] for s in (1, 2, 3)})
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "batch_eval",
-            "run",
-            "--solutions-dir",
-            str(sols),
-            "--problems",
-            str(problems),
-            "-o",
-            str(out),
-            "--max-workers",
-            "2",
-            "--time-limit",
-            "20",
-            "-q",
-        ],
+        run_argv(sols, problems, out, "--time-limit", "20", workers=2),
         start_new_session=True,
     )
     registry = out / ".batch_eval" / "running"

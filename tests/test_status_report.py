@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from batch_eval.cli import cli
 from batch_eval.stats import paired_p_value
-from tests.conftest import SUM_PROBLEM, write_jsonl
+from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
 
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
 WRONG = "print(3)"
@@ -37,21 +37,7 @@ def make_run(root: Path, steps: dict[int, list[tuple[str, str]]]) -> tuple[Path,
 
 
 def run_args(sols: Path, problems: Path, out: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "batch_eval",
-        "run",
-        "--solutions-dir",
-        str(sols),
-        "--problems",
-        str(problems),
-        "-o",
-        str(out),
-        "--max-workers",
-        "1",
-        "-q",
-    ]
+    return run_argv(sols, problems, out)
 
 
 def status_json(out: Path) -> dict[str, Any]:
