@@ -6,7 +6,7 @@ from collections import Counter
 from math import comb
 from typing import Any
 
-from batch_eval.verdict import Verdict
+from batch_eval.verdict import TestResult, Verdict
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -41,7 +41,17 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
             acc[1] += c
         verdicts.update(part.get("verdicts", {}))
         skipped.update(part.get("skipped_by_reason", {}))
-        for key in ("records", "judged", "passed", "ie", "skipped_records", "tests_run", "cache_hits"):
+        for key in (
+            "records",
+            "judged",
+            "passed",
+            "ie",
+            "skipped_records",
+            "tests_run",
+            "cache_hits",
+            "timing_reruns",
+            "timing_flips",
+        ):
             totals[key] += int(part.get(key, 0))
     return {
         "pass_at_k": pass_at_ks({pid: (n, c) for pid, (n, c) in per_problem.items()}),
@@ -53,6 +63,8 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "skipped_by_reason": dict(skipped),
         "tests_run": totals["tests_run"],
         "cache_hits": totals["cache_hits"],
+        "timing_reruns": totals["timing_reruns"],
+        "timing_flips": totals["timing_flips"],
         "seconds": round(sum(float(p.get("seconds", 0)) for p in parts), 3),
     }
 
@@ -68,6 +80,8 @@ class Metrics:
         self.tests_run = 0
         self.seconds = 0.0
         self.cache_hits = 0
+        self.timing_reruns = 0  # tests run twice because the first verdict hung on timing
+        self.timing_flips = 0  # of which the two runs disagreed (the faster counted)
 
     def add(self, problem_id: str, verdict: Verdict, tests_run: int, cached: bool = False) -> None:
         self.records += 1
@@ -77,6 +91,12 @@ class Metrics:
         if verdict is not Verdict.IE:
             # an IE says nothing about the solution: it is counted, not scored
             self.by_problem.setdefault(problem_id, []).append(verdict is Verdict.AC)
+
+    def timing(self, tests: list[TestResult]) -> None:
+        for t in tests:
+            if t.counted is not None:
+                self.timing_reruns += 1
+                self.timing_flips += bool(t.other_run and t.other_run.get("verdict") != t.verdict.value)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
@@ -99,6 +119,8 @@ class Metrics:
             "skipped_by_reason": dict(self.skipped),
             "tests_run": self.tests_run,
             "cache_hits": self.cache_hits,
+            "timing_reruns": self.timing_reruns,
+            "timing_flips": self.timing_flips,
             # judged and passed samples per problem: enough to combine files exactly
             "per_problem": {pid: [len(v), sum(v)] for pid, v in sorted(self.by_problem.items())},
             "seconds": round(self.seconds, 3),

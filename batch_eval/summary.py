@@ -26,6 +26,8 @@ SUMMARY_KEYS = (
     "skipped_records",
     "tests_run",
     "cache_hits",
+    "timing_reruns",
+    "timing_flips",
     "seconds",
 )
 

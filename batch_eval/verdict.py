@@ -38,6 +38,10 @@ class TestResult:
     memory_kb: int | None = None
     reason: str = ""  # short, for anything but AC
     exit_code: int | None = None
+    # a timing verdict is never decided by one run: the other run's verdict and time, and
+    # which of the two counted ("first" or "rerun": the faster, the least slowed by load)
+    other_run: dict[str, Any] | None = None
+    counted: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if v is not None and v != ""}
@@ -53,6 +57,8 @@ class TestResult:
             memory_kb=d.get("memory_kb"),
             reason=d.get("reason", ""),
             exit_code=d.get("exit_code"),
+            other_run=d.get("other_run"),
+            counted=d.get("counted"),
         )
 
 

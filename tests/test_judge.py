@@ -153,3 +153,39 @@ def test_early_stop_runs_small_inputs_first_and_reports_in_the_tests_order(local
     )
     assert [t.verdict for t in given.tests] == [Verdict.WA, Verdict.SKIP, Verdict.SKIP]
     assert given.verdict is by_size.verdict is Verdict.WA
+
+
+def test_a_timeout_is_timed_twice_and_the_faster_run_counts(local: LocalExecutor, tmp_path: Path) -> None:
+    # slow on its first run only (a marker file plays the part of a loaded machine)
+    marker = tmp_path / "slowed-once"
+    tmp_path.chmod(0o777)
+    source = (
+        "import os, time\n"
+        f"if not os.path.exists({str(marker)!r}):\n"
+        f"    open({str(marker)!r}, 'w').close()\n"
+        "    while True: pass\n"
+        "print(3)\n"
+    )
+    problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.5), Path("p.jsonl"), 1)
+    limits = Limits(time_s=0.5, memory_mb=256)
+    result = judge(
+        problem, problem.tests[:1], Program("python", source), local, limits, JudgeOptions(Comparison())
+    )
+    test = result.tests[0]
+    assert result.verdict is Verdict.AC
+    assert test.counted == "rerun" and test.other_run is not None and test.other_run["verdict"] == "TLE"
+
+
+def test_a_real_timeout_stays_tle_after_its_rerun(local: LocalExecutor) -> None:
+    problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.5), Path("p.jsonl"), 1)
+    limits = Limits(time_s=0.5, memory_mb=256)
+    result = judge(
+        problem,
+        problem.tests[:1],
+        Program("python", "while True: pass"),
+        local,
+        limits,
+        JudgeOptions(Comparison()),
+    )
+    assert result.verdict is Verdict.TLE
+    assert result.tests[0].other_run is not None and result.tests[0].other_run["verdict"] == "TLE"

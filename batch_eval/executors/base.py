@@ -79,6 +79,7 @@ class Execution:
     wall_time: float | None = None
     cpu_time: float | None = None
     memory_kb: int | None = None
+    timing: dict[str, Any] | None = None  # set by the judge when a timing verdict was re-run
 
 
 @dataclass
