@@ -291,3 +291,12 @@ def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
         assert all(r.stdout == b"x" * 2000 + b"\n" for r in run.runs)
         assert executor.max_run_timeout_ms == 20000  # learnt at preflight
         assert len(server.requests) - before == 1 + 10  # the batch, cut; then a request per test
+
+
+def test_a_dead_endpoint_is_dropped_and_the_live_one_does_the_work(piston_server: FakePiston) -> None:
+    executor = PistonExecutor(["http://127.0.0.1:9", piston_server.url], backoff=0.01)
+    warnings = executor.preflight(LIMITS)
+    assert any("cannot reach Piston at http://127.0.0.1:9" in w for w in warnings)
+    assert executor.endpoints == [piston_server.url]
+    run = executor.run(Program("python", "print(1)"), [b""] * 3, LIMITS, lambda i, e: True)
+    assert [r.verdict for r in run.runs] == [Verdict.AC] * 3

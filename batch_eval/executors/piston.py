@@ -83,8 +83,21 @@ class PistonExecutor(Executor):
     # -- preflight -------------------------------------------------------------------------
 
     def preflight(self, limits: Limits) -> list[str]:
+        # a dead endpoint among live ones is dropped (its share goes to the others); all
+        # dead is the first one's error
+        alive: list[str] = []
+        errors: list[BatchEvalError] = []
         for url in self.endpoints:
-            self._resolve_runtimes(url)
+            try:
+                self._resolve_runtimes(url)
+                alive.append(url)
+            except BatchEvalError as err:
+                errors.append(err)
+        if not alive:
+            raise errors[0]
+        self.warnings += [f"{err}; going on without it" for err in errors]
+        self.endpoints = alive
+        self._next = itertools.cycle(range(len(self.endpoints)))
         probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
