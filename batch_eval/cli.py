@@ -25,7 +25,8 @@ def _warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
-@click.group(epilog=f"Exit codes:\n\n{EXIT_CODES_HELP}")
+# "\b" keeps click from re-wrapping the table into one line
+@click.group(epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}")
 @click.version_option(__version__, prog_name="batch-eval")
 def cli() -> None:
     """Judge generated programs of every checkpoint against their problems' tests."""
