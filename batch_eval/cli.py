@@ -18,7 +18,14 @@ from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.scan import SORT_ORDERS
 
-EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {code.name.lower().replace('_', ' ')}" for code in ExitCode)
+EXIT_MEANINGS = {
+    ExitCode.OK: "everything asked for was judged",
+    ExitCode.INCOMPLETE: "some records skipped, verdicts IE, or files failed (see the summary)",
+    ExitCode.USAGE: "bad options or bad input, found before any work",
+    ExitCode.INTERNAL: "a bug in batch-eval (the traceback is printed)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a rerun resumes",
+}
+EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {EXIT_MEANINGS[code]}" for code in ExitCode)
 
 
 def _warn(message: str) -> None:
