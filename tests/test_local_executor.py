@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,24 @@ def test_solutions_reach_no_network_not_even_the_hosts_loopback(runner: str) -> 
         thread.join()
     assert ex.stdout == b"blocked\n" and received == []
     assert "netns" in executor.isolation
+
+
+def test_groups_left_by_killed_checkers_are_removed() -> None:
+    from batch_eval.executors.cgroup import PidsGroup
+
+    probe = PidsGroup.create(8)
+    if probe is None:
+        pytest.skip("no pids cgroup here")
+    root = probe.path.parent
+    probe.close()
+    stale = root / f"batch-eval-{_finished_pid()}-1"  # its creator is gone
+    stale.mkdir()
+    group = PidsGroup.create(8)
+    assert group is not None and not stale.exists()
+    group.close()
+
+
+def _finished_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -31,6 +31,7 @@ class PidsGroup:
                 continue
             if root.name != "pids" and "pids" not in _read(root / "cgroup.subtree_control"):
                 continue
+            _remove_stale(root)
             path = root / f"batch-eval-{os.getpid()}-{time.monotonic_ns()}"
             try:
                 path.mkdir()
@@ -76,6 +77,19 @@ class PidsGroup:
         self.kill_all()
         with contextlib.suppress(OSError):
             self.path.rmdir()
+
+
+def _remove_stale(root: Path) -> None:
+    """Groups left by checkers that were SIGKILLed (no finaliser ran): empty ones whose
+    creator is gone are removed (rmdir refuses a group that still has members)."""
+    for path in root.glob("batch-eval-*"):
+        try:
+            owner = int(path.name.split("-")[2])
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            _remove(path)
+        except (ValueError, IndexError, PermissionError):
+            continue
 
 
 def _remove(path: Path) -> None:
