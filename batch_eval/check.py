@@ -78,8 +78,8 @@ def select(records: Iterable[Record], limit: int | None, sample: int | None, see
         yield record
 
 
-class Checker:
-    """Judges records against loaded problems; one per check (it owns checker processes)."""
+class RecordJudge:
+    """Judges records against loaded problems; one per check (it owns checker processes and the cache)."""
 
     def __init__(self, config: CheckConfig, problems: dict[str, Problem], executor: Executor) -> None:
         self.config = config
@@ -216,14 +216,14 @@ def check_file(
     input_digest = hashlib.sha256()
     results_path = out_dir / f"{stem}.results.jsonl"
     metrics_path = out_dir / f"{stem}.metrics.json"
-    checker = Checker(config, problems, executor)
+    records_judge = RecordJudge(config, problems, executor)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
         stream = read_records(solutions, input_digest)
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
-                line, result, skip = checker.judge_record(record)
+                line, result, skip = records_judge.judge_record(record)
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
                     metrics.skip(_reason_kind(skip))
@@ -251,7 +251,7 @@ def check_file(
         }
         write_json_atomic(metrics_path, body)
     finally:
-        checker.close()
+        records_judge.close()
         if own_executor:
             executor.close()
     return CheckOutcome(results_path, metrics_path, stamped(body))

@@ -28,45 +28,60 @@ def pass_at_ks(per_problem: dict[str, tuple[int, int]]) -> dict[str, float]:
     return out
 
 
-def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The metrics of several files of one checkpoint, as if they were one file."""
-    per_problem: dict[str, list[int]] = {}
-    verdicts: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
-    totals = Counter[str]()
-    for part in parts:
-        for pid, (n, c) in part.get("per_problem", {}).items():
-            acc = per_problem.setdefault(pid, [0, 0])
-            acc[0] += n
-            acc[1] += c
-        verdicts.update(part.get("verdicts", {}))
-        skipped.update(part.get("skipped_by_reason", {}))
-        for key in (
-            "records",
-            "judged",
-            "passed",
-            "ie",
-            "skipped_records",
-            "tests_run",
-            "cache_hits",
-            "timing_reruns",
-            "timing_flips",
-        ):
-            totals[key] += int(part.get(key, 0))
+#: the plain counts of a metrics body: adding them up combines files
+COUNTERS = ("records", "ie", "skipped_records", "tests_run", "cache_hits", "timing_reruns", "timing_flips")
+#: what the batch summary repeats of each file's and checkpoint's metrics
+SUMMARY_KEYS = (
+    "pass_at_k",
+    "records",
+    "judged",
+    "passed",
+    "problems",
+    "problems_solved",
+    "verdicts",
+    *COUNTERS[1:],
+    "seconds",
+)
+
+
+def _body(
+    per_problem: dict[str, tuple[int, int]],
+    verdicts: Counter[str],
+    skipped: Counter[str],
+    counters: dict[str, int],
+    seconds: float,
+) -> dict[str, Any]:
+    """The metrics body, from judged/passed samples per problem and the plain counts."""
     return {
-        "pass_at_k": pass_at_ks({pid: (n, c) for pid, (n, c) in per_problem.items()}),
-        **{k: totals[k] for k in ("records", "judged", "passed")},
+        "pass_at_k": pass_at_ks(per_problem),
+        "records": counters["records"],
+        "judged": sum(n for n, _ in per_problem.values()),
+        "passed": sum(c for _, c in per_problem.values()),
         "problems": len(per_problem),
         "problems_solved": sum(1 for _, c in per_problem.values() if c),
         "verdicts": dict(sorted(verdicts.items())),
-        **{k: totals[k] for k in ("ie", "skipped_records")},
+        **{k: counters[k] for k in COUNTERS[1:]},
         "skipped_by_reason": dict(skipped),
-        "tests_run": totals["tests_run"],
-        "cache_hits": totals["cache_hits"],
-        "timing_reruns": totals["timing_reruns"],
-        "timing_flips": totals["timing_flips"],
-        "seconds": round(sum(float(p.get("seconds", 0)) for p in parts), 3),
+        # judged and passed samples per problem: enough to combine files exactly
+        "per_problem": {pid: [n, c] for pid, (n, c) in sorted(per_problem.items())},
+        "seconds": round(seconds, 3),
     }
+
+
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The metrics of several files of one checkpoint, as if they were one file."""
+    per_problem: dict[str, tuple[int, int]] = {}
+    verdicts: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    counters: Counter[str] = Counter()
+    for part in parts:
+        for pid, (n, c) in part.get("per_problem", {}).items():
+            old_n, old_c = per_problem.get(pid, (0, 0))
+            per_problem[pid] = (old_n + n, old_c + c)
+        verdicts.update(part.get("verdicts", {}))
+        skipped.update(part.get("skipped_by_reason", {}))
+        counters.update({k: int(part.get(k, 0)) for k in COUNTERS})
+    return _body(per_problem, verdicts, skipped, counters, sum(float(p.get("seconds", 0)) for p in parts))
 
 
 class Metrics:
@@ -101,27 +116,15 @@ class Metrics:
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
-    def pass_at(self) -> dict[str, float]:
-        return pass_at_ks({pid: (len(v), sum(v)) for pid, v in self.by_problem.items()})
-
     def to_dict(self) -> dict[str, Any]:
-        judged = sum(len(v) for v in self.by_problem.values())
-        return {
-            "pass_at_k": self.pass_at(),
+        counters = {
             "records": self.records,
-            "judged": judged,
-            "passed": sum(sum(v) for v in self.by_problem.values()),
-            "problems": len(self.by_problem),
-            "problems_solved": sum(1 for v in self.by_problem.values() if any(v)),
-            "verdicts": dict(sorted(self.verdicts.items())),
             "ie": self.verdicts.get(Verdict.IE.value, 0),
             "skipped_records": sum(self.skipped.values()),
-            "skipped_by_reason": dict(self.skipped),
             "tests_run": self.tests_run,
             "cache_hits": self.cache_hits,
             "timing_reruns": self.timing_reruns,
             "timing_flips": self.timing_flips,
-            # judged and passed samples per problem: enough to combine files exactly
-            "per_problem": {pid: [len(v), sum(v)] for pid, v in sorted(self.by_problem.items())},
-            "seconds": round(self.seconds, 3),
         }
+        per_problem = {pid: (len(v), sum(v)) for pid, v in self.by_problem.items()}
+        return _body(per_problem, self.verdicts, self.skipped, counters, self.seconds)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.metrics import pass_at_ks
+from batch_eval.metrics import combine
 from batch_eval.stats import METHOD, bootstrap_interval, paired_p_value
 from batch_eval.status import load_summary
 
@@ -84,32 +84,19 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
     summary = load_summary(output_dir)
     rows = []
     for c in summary["checkpoints"]:
-        per_problem: dict[str, list[int]] = {}
-        verdicts: dict[str, int] = {}
-        records = ie = 0
-        seconds = 0.0
+        parts = []
         for f in c["files"]:
             if f.get("status") != "ok":
                 continue
-            metrics_path = Path(f["results"]).with_name(
-                Path(f["results"]).name.replace(".results.jsonl", ".metrics.json")
-            )
+            metrics_path = Path(f["metrics_file"])
             try:
-                m = json.loads(metrics_path.read_text(encoding="utf-8"))
+                parts.append(json.loads(metrics_path.read_text(encoding="utf-8")))
             except (OSError, ValueError):
                 raise BatchEvalError(
                     "metrics file missing or unreadable: rerun the batch", metrics_path
                 ) from None
-            for pid, (n, k) in m.get("per_problem", {}).items():
-                acc = per_problem.setdefault(pid, [0, 0])
-                acc[0] += n
-                acc[1] += k
-            for v, count in m.get("verdicts", {}).items():
-                verdicts[v] = verdicts.get(v, 0) + count
-            records += int(m.get("records", 0))
-            ie += int(m.get("ie", 0))
-            seconds += float(m.get("seconds", 0))
-        pp = {pid: (n, k) for pid, (n, k) in per_problem.items()}
+        m = combine(parts)
+        pp = {pid: (n, k) for pid, (n, k) in m["per_problem"].items()}
         rates = [k / n for n, k in pp.values() if n]
         meta = dict(c.get("metadata") or {})
         meta.update((metadata or {}).get(c["name"], {}))
@@ -118,14 +105,14 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
                 name=c["name"],
                 step=c["step"],
                 status=c.get("status", "?"),
-                pass_at_k=pass_at_ks(pp),
+                pass_at_k=m["pass_at_k"],
                 ci=bootstrap_interval(rates),
-                problems=len(pp),
-                solved=sum(1 for _, k in pp.values() if k),
-                records=records,
-                verdicts=verdicts,
-                ie=ie,
-                seconds=round(seconds, 1),
+                problems=m["problems"],
+                solved=m["problems_solved"],
+                records=m["records"],
+                verdicts=m["verdicts"],
+                ie=m["ie"],
+                seconds=round(m["seconds"], 1),
                 metadata=meta,
                 per_problem=pp,
             )

@@ -9,27 +9,11 @@ from typing import Any
 
 from batch_eval.config import CheckConfig
 from batch_eval.files import write_json_atomic
-from batch_eval.metrics import combine
+from batch_eval.metrics import SUMMARY_KEYS, combine
 from batch_eval.plan import Plan
 from batch_eval.pool import FileOutcome
 
 SUMMARY_NAME = "batch_eval_results.json"
-SUMMARY_KEYS = (
-    "pass_at_k",
-    "records",
-    "judged",
-    "passed",
-    "problems",
-    "problems_solved",
-    "verdicts",
-    "ie",
-    "skipped_records",
-    "tests_run",
-    "cache_hits",
-    "timing_reruns",
-    "timing_flips",
-    "seconds",
-)
 
 
 @dataclass
@@ -78,6 +62,7 @@ class Summary:
                     "solutions": str(task.solutions),
                     "stem": task.stem,
                     "results": str(task.results_path),
+                    "metrics_file": str(task.metrics_path),
                 }
                 if outcome is None:
                     entry["status"] = "pending"

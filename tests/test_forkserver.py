@@ -175,3 +175,16 @@ def test_real_solutions_get_the_same_verdicts_with_the_fast_path_on_and_off(
         verdicts[runner] = [(line["key"], line["verdict"]) for line in read_jsonl(outcome.results_path)]
     assert len(verdicts["fork"]) >= 10
     assert verdicts["fork"] == verdicts["process"]
+
+
+def test_a_cpp_compile_between_python_programs_keeps_the_fork_server(
+    runners: dict[str, LocalExecutor],
+) -> None:
+    executor = runners["fork"]
+    run(executor, "print(1)", b"")
+    server = executor._server
+    assert server is not None and server.pid is not None
+    pid = server.pid
+    built = executor.run(Program("cpp", "int main(){return 0;}"), [b""], LIMITS, lambda i, e: True)
+    assert built.runs[0].verdict is Verdict.AC
+    assert run(executor, "print(2)", b"").stdout == b"2\n" and server.pid == pid

@@ -63,6 +63,11 @@ class ForkServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
 
+    @property
+    def pid(self) -> int | None:
+        """The server's pid while it runs."""
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
@@ -105,7 +110,7 @@ class ForkServer:
             repr(limits.wall),
         ]
         try:
-            reply = self._ask("\t".join(fields) + "\n", limits.wall + 10)
+            reply = self._ask(proc, "\t".join(fields) + "\n", limits.wall + 10)
         except ForkServerDown:
             self.close()
             raise  # the caller retries on a fresh server
@@ -127,8 +132,7 @@ class ForkServer:
             return Execution(Verdict.IE, reason=ex.stderr.strip().splitlines()[-1][:300])
         return ex
 
-    def _ask(self, command: str, timeout: float) -> str:
-        proc = self._start()
+    def _ask(self, proc: subprocess.Popen[bytes], command: str, timeout: float) -> str:
         assert proc.stdin is not None and proc.stdout is not None
         try:
             os.write(proc.stdin.fileno(), command.encode())

@@ -145,13 +145,11 @@ class LocalExecutor(Executor):
         return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network)
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
-        if self._server is not None:
-            # the fork server lives in the cgroup: a plain run's cleanup would kill it
-            self._server.close()
-            self._server = None
+        server = self._server.pid if self._server is not None else None
         if self.group is not None:
-            self.group.set_limit(limits.processes)
-        return run_command(cmd, stdin, limits, box, out_name=name, group=self.group)
+            # a running fork server is a member of the group too: spared, and counted
+            self.group.set_limit(limits.processes + (server is not None))
+        return run_command(cmd, stdin, limits, box, out_name=name, group=self.group, spare=server)
 
     def _fork(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
         if self._server is None:

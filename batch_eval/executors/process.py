@@ -182,11 +182,13 @@ def run_command(
     box: Path,
     out_name: str = "stdout",
     group: PidsGroup | None = None,
+    spare: int | None = None,
 ) -> Execution:
     """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
 
     The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
-    IE when the process could not be started at all.
+    IE when the process could not be started at all. Every member of `group` but `spare`
+    (a fork server living there) is killed afterwards.
     """
     out_path = box / f"{out_name}.out"
     err_path = box / f"{out_name}.err"
@@ -218,7 +220,7 @@ def run_command(
         # daemons and grandchildren die with the program, even those that left the session
         kill_group(pid)
         if group is not None:
-            group.kill_all()
+            group.kill_all(spare=spare)
         exec_error = _read_all(err_r)
     finally:
         os.close(err_r)
