@@ -17,18 +17,20 @@ from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.jail import TMP, Jail, mount_tmpfs
 from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network
 from batch_eval.verdict import Verdict
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 SETUP_MARKER = "batch-eval fork server:"
+OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file system inside
 
 
-def _zygote_init(group: PidsGroup | None, no_network: bool) -> Callable[[], None]:
+def _zygote_init(
+    group: PidsGroup | None, no_network: bool, jail: Jail | None, outputs_bytes: int
+) -> Callable[[], None]:
     def init() -> None:
         die_with_parent()
-        if no_network and not leave_network():
-            raise OSError("cannot create a network namespace")
         # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
         # the same room for deep recursion and the same thread stacks as a fresh interpreter
         resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -36,6 +38,13 @@ def _zygote_init(group: PidsGroup | None, no_network: bool) -> Callable[[], None
             # solutions are then born in the cgroup: moving a process into one per test costs
             # an RCU grace period (~10 ms), more than everything else a test pays here
             group.join()
+        if jail is not None:  # last: the cgroup file system is read-only inside
+            jail.apply(no_network)
+            # the tests' stdout/stderr: written by the children, read by us through /proc
+            mount_tmpfs(f"{jail.keep}/{OUTPUTS}", outputs_bytes, 0o700)
+            os.chdir(TMP)
+        elif no_network and not leave_network():
+            raise OSError("cannot create a network namespace")
 
     return init
 
@@ -54,8 +63,14 @@ class ForkServer:
         env: dict[str, str],
         group: PidsGroup | None = None,
         no_network: bool = False,
+        jail: Jail | None = None,
+        outputs_bytes: int = 0,
     ) -> None:
         self.no_network = no_network  # the server and every solution it forks have no network
+        # jailed: the server and its children see a read-only file system and one private /tmp,
+        # emptied before each test; outputs are read through the server's root
+        self.jail = jail
+        self.outputs_bytes = outputs_bytes
         self.python = python
         self.home = home
         self.env = env
@@ -68,17 +83,30 @@ class ForkServer:
         """The server's pid while it runs."""
         return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
 
+    def _argv(self) -> list[str]:
+        argv = [self.python, str(ZYGOTE)]
+        if self.jail is not None:
+            kept = [os.path.basename(self.jail.keep)] if os.path.dirname(self.jail.keep) == TMP else []
+            argv += ["--clean", TMP, *kept]
+        return argv
+
+    def view(self, path: str) -> str:
+        """Where the host finds a path of the server's file system."""
+        if self.jail is None or self.pid is None:
+            return path
+        return f"/proc/{self.pid}/root{path}"
+
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
-                [self.python, str(ZYGOTE)],
+                self._argv(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 cwd=self.home,
                 env=self.env,
                 start_new_session=True,
-                preexec_fn=_zygote_init(self.group, self.no_network),
+                preexec_fn=_zygote_init(self.group, self.no_network, self.jail, self.outputs_bytes),
             )
             self._buffer = b""
         return self.proc
@@ -91,16 +119,24 @@ class ForkServer:
         limits: Limits,
         uid: int | None,
         nproc: int | None,
+        input_copy: str | None = None,
     ) -> Execution:
-        """Like run_command for `python script`, through the fork server."""
+        """Like run_command for `python script`, through the fork server. `input_copy`: a
+        path where the child puts a copy of the test's input (jailed file-mode problems)."""
         group = self.group
         proc = self._start()
+        if self.jail is not None:
+            outs = [f"{self.jail.keep}/{OUTPUTS}/{path.name}" for path in files[1:]]
+            files = (files[0], Path(self.view(outs[0])), Path(self.view(outs[1])))
+        else:
+            outs = [str(path) for path in files[1:]]
         if group is not None:
             group.set_limit(limits.processes + 1)  # the server itself is a member
         fields = [
             str(script),
             str(cwd),
-            *map(str, files),
+            str(files[0]),
+            *outs,
             repr(limits.time_s),
             str(limits.memory_mb * 1024 * 1024),
             str(limits.output_bytes + 1),
@@ -108,6 +144,7 @@ class ForkServer:
             "-" if uid is None else str(uid),
             "-",  # no per-test cgroup move: the server was started inside the group
             repr(limits.wall),
+            input_copy or "-",
         ]
         try:
             reply = self._ask(proc, "\t".join(fields) + "\n", limits.wall + 10)

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
+from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.cgroup import PidsGroup
 from batch_eval.executors.forkserver import ForkServer, ForkServerDown
@@ -24,6 +26,7 @@ CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
 COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
 PYTHON_RUNNERS = ("fork", "process")
 PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
+DISK_MB = 256  # a test's private /tmp (its working folder) when jailed
 
 
 def solution_env(home: Path) -> dict[str, str]:
@@ -60,7 +63,14 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, python: str | None = None, cxx: str = "g++", python_runner: str = "fork") -> None:
+    def __init__(
+        self,
+        python: str | None = None,
+        cxx: str = "g++",
+        python_runner: str = "fork",
+        jailed: bool | None = None,
+        disk_mb: int = DISK_MB,
+    ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
         self.cxx = cxx
@@ -72,6 +82,11 @@ class LocalExecutor(Executor):
         self._server: ForkServer | None = None
         self._pch: str | None = None
         self._server_home: tempfile.TemporaryDirectory[str] | None = None
+        self._home: tempfile.TemporaryDirectory[str] | None = None
+        self._boxes = 0
+        # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
+        self.jailed = jail.works() if jailed is None else jailed
+        self.disk_bytes = disk_mb * 1024 * 1024
         self.uid = self._sandbox_uid()
         self.no_network = _network_namespaces_work()
         self.group = PidsGroup.create(64)
@@ -109,6 +124,7 @@ class LocalExecutor(Executor):
             # programs that include <bits/stdc++.h> compile against this precompiled header
             "cxx_pch": self._pch,
             "isolation": self.isolation,
+            "disk_mb": self.disk_bytes // (1024 * 1024) if self.jailed else None,
         }
 
     @property
@@ -123,26 +139,42 @@ class LocalExecutor(Executor):
             parts.append("user-nobody")
         if self.no_network:
             parts.append("netns")
+        if self.jailed:
+            parts.append("readonly-fs+private-tmp")
         return "+".join(parts)
 
     def close(self) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
-        if self._server_home is not None:
-            self._server_home.cleanup()
-            self._server_home = None
+        for folder in (self._server_home, self._home):
+            if folder is not None:
+                folder.cleanup()
+        self._server_home = self._home = None
         if self.group is not None:
             self.group.close()
             self.group = None
 
-    def _command(self, argv: list[str], cwd: Path, limits: Limits) -> Command:
+    def _command(
+        self, argv: list[str], cwd: Path, limits: Limits, jailed: jail.Jail | None = None
+    ) -> Command:
         nproc = None
         if self._nproc_base is not None:
             nproc = self._nproc_base + limits.processes
         elif self.uid is not None and self.group is None:
             nproc = limits.processes
-        return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network)
+        return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network, jailed)
+
+    def _jail(self, tmp_bytes: int, writable: tuple[str, ...] = (), file_io: Path | None = None) -> jail.Jail:
+        """The jail of one process: our folder read-only, a private /tmp; `file_io`: the host
+        file the program's output.txt lands in (file-mode problems)."""
+        assert self._home is not None
+        if file_io is None:
+            return jail.Jail(self._home.name, tmp_bytes, writable)
+        inside = f"{jail.TMP}/output.txt"
+        return jail.Jail(
+            self._home.name, tmp_bytes, writable, f"{jail.TMP}/input.txt", (str(file_io), inside)
+        )
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
         server = self._server.pid if self._server is not None else None
@@ -151,15 +183,22 @@ class LocalExecutor(Executor):
             self.group.set_limit(limits.processes + (server is not None))
         return run_command(cmd, stdin, limits, box, out_name=name, group=self.group, spare=server)
 
-    def _fork(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
+    def _fork(
+        self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, file_io: bool = False
+    ) -> Execution:
         if self._server is None:
             self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
             home = Path(self._server_home.name)
-            self._server = ForkServer(self.python, home, solution_env(home), self.group, self.no_network)
+            jailed = self._jail(self.disk_bytes) if self.jailed else None
+            outputs = 2 * (limits.output_bytes + 1) + (1 << 20)
+            self._server = ForkServer(
+                self.python, home, solution_env(home), self.group, self.no_network, jailed, outputs
+            )
         files = (stdin, box / f"{name}.out", box / f"{name}.err")
+        copy = f"{jail.TMP}/input.txt" if file_io else None
         for _attempt in range(2):
             try:
-                return self._server.run(Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc)
+                return self._server.run(Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc, copy)
             except ForkServerDown as exc:
                 down = exc  # a fault of ours once; the same program killing a fresh server is its own doing
         return Execution(Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})")
@@ -182,11 +221,17 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         input_mode: str = "stdio",
     ) -> ProgramRun:
-        with tempfile.TemporaryDirectory(prefix="batch-eval-") as tmp:
-            box = Path(tmp)
-            # readable by the solution's user, not writable: a program must not rewrite
-            # itself (or its input) for the tests that follow
-            box.chmod(0o755)
+        if self._home is None:
+            self._home = tempfile.TemporaryDirectory(prefix="batch-eval-", dir=_home_base(self.jailed))
+            Path(self._home.name).chmod(0o755)
+            (Path(self._home.name) / "outputs").mkdir()
+        self._boxes += 1
+        box = Path(self._home.name) / f"program-{self._boxes}"
+        box.mkdir()
+        # readable by the solution's user, not writable: a program must not rewrite
+        # itself (or its input) for the tests that follow
+        box.chmod(0o755)
+        try:
             compiled = self._prepare(program, box)
             if isinstance(compiled, Execution):
                 return ProgramRun(compile=compiled, runs=[])
@@ -198,6 +243,8 @@ class LocalExecutor(Executor):
                 if not on_result(i, ex):
                     break
             return ProgramRun(compile=compile_ex, runs=runs)
+        finally:
+            shutil.rmtree(box, ignore_errors=True)
 
     def _prepare(self, program: Program, box: Path) -> tuple[list[str], Execution | None] | Execution:
         if program.language == "python":
@@ -227,8 +274,14 @@ class LocalExecutor(Executor):
             if folder is not None:
                 include = ["-I", str(folder)]
                 self._pch = str(folder / "bits" / "stdc++.h.gch")
-        cmd = self._command([cxx, *CXX_FLAGS, *include, "-o", "main", "main.cpp"], build, COMPILE_LIMITS)
+        jailed = None
+        if self.jailed:
+            jailed = self._jail(COMPILE_LIMITS.memory_mb * 1024 * 1024, writable=(str(build),))
+        argv = [cxx, *CXX_FLAGS, *include, "-o", "main", "main.cpp"]
+        cmd = self._command(argv, build, COMPILE_LIMITS, jailed)
         ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
+        if ex.verdict is Verdict.IE:
+            return ex  # the compiler could not be started: ours, never the program's fault
         if ex.verdict is not Verdict.AC:
             reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
             return Execution(
@@ -247,6 +300,8 @@ class LocalExecutor(Executor):
     def _run_test(
         self, argv: list[str], box: Path, i: int, data: bytes, limits: Limits, input_mode: str
     ) -> Execution:
+        if self.jailed:
+            return self._run_jailed(argv, box, data, limits, input_mode == "file")
         # one working folder, emptied between tests: a test that leaves nothing behind costs
         # no mkdir/rmtree, and one that does gets a fresh folder (nothing reaches the next test)
         run_dir = box / "run"
@@ -272,6 +327,41 @@ class LocalExecutor(Executor):
         if any(os.scandir(run_dir)):
             shutil.rmtree(run_dir, ignore_errors=True)
         return ex
+
+    def _run_jailed(
+        self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool
+    ) -> Execution:
+        """A test in the jail: its working folder is its private /tmp, nothing else is writable."""
+        stdin_path = box / "input.txt"
+        stdin_path.write_bytes(data)
+        stdin_path.chmod(0o644)
+        cmd = self._command(argv, Path(jail.TMP), limits)
+        if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
+            ex = self._fork(cmd, stdin_path, limits, box, "test", file_io)
+            output = Path(self._server.view(f"{jail.TMP}/output.txt")) if self._server else None
+        else:
+            output = box / "output.txt"
+            if file_io:
+                output.write_bytes(b"")
+            jailed = self._jail(self.disk_bytes, file_io=output if file_io else None)
+            ex = self._exec(replace(cmd, jail=jailed), stdin_path, limits, box, "test")
+        if file_io:
+            ex.stdout = b""
+            if output is not None and output.is_file():
+                ex.stdout = output.read_bytes()[: limits.output_bytes]
+        return ex
+
+
+def _home_base(jailed: bool) -> str | None:
+    """Where our folders go: jailed, outside /tmp (the solution's private /tmp starts empty)."""
+    if not jailed:
+        return None
+    base = Path("/run/batch-eval")
+    try:
+        base.mkdir(mode=0o755, exist_ok=True)
+    except OSError:
+        return None
+    return str(base)
 
 
 @cache

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, tail
 from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.jail import Jail
 from batch_eval.verdict import Verdict
 
 SANDBOX_UID = 65534  # nobody: when we run as root, solutions run as this user
@@ -35,6 +36,7 @@ class Command:
     uid: int | None = None
     nproc: int | None = None  # RLIMIT_NPROC; counts all our user's tasks, so set with care
     no_network: bool = False  # a new, empty network namespace (needs root)
+    jail: Jail | None = None  # read-only file system, private /tmp (see jail.py)
 
 
 CLONE_NEWNET = 0x40000000
@@ -88,11 +90,13 @@ def _child(
             group.join()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
+        if cmd.jail is not None:
+            cmd.jail.apply(cmd.no_network)
+        elif cmd.no_network and not leave_network():
+            raise OSError("cannot create a network namespace")
         os.chdir(cmd.cwd)
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
-        if cmd.no_network and not leave_network():
-            raise OSError("cannot create a network namespace")
         if cmd.uid is not None:
             os.setgroups([])
             os.setgid(cmd.uid)

@@ -50,7 +50,19 @@ def _prctl_pdeathsig():
         _PRCTL(1, signal.SIGKILL)  # die with our parent
 
 
-def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
+def _empty(folder, kept):
+    """A jailed server's private /tmp loses what the previous test left there."""
+    for entry in os.scandir(folder):
+        if entry.name in kept:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _empty(entry.path, ())
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs, clean, input_copy):
     """In the child: descriptors, folder, user, limits. Any failure here is the judge's."""
     os.setsid()
     if procs != "-":
@@ -63,6 +75,11 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs):
         os.dup2(fd, target)
         os.close(fd)
     os.closerange(3, 65536)
+    if clean is not None:
+        _empty(clean[0], clean[1])
+    if input_copy != "-":
+        with open(input_copy, "wb") as f:
+            f.write(os.pread(0, os.fstat(0).st_size, 0))
     # fresh standard streams over the new descriptors, made as the interpreter makes them
     # (the inherited ones were set up for the command pipe: buffering, seekability)
     sys.stdin = sys.__stdin__ = open(
@@ -245,6 +262,9 @@ def _read_line(buffer):
 
 
 def main():
+    clean = None
+    if sys.argv[1:2] == ["--clean"]:
+        clean = (sys.argv[2], frozenset(sys.argv[3:]))
     _prctl_pdeathsig()
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -253,7 +273,7 @@ def main():
         line, buffer = _read_line(buffer)
         if line is None:
             return
-        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs, wall = line.split("\t")
+        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs, wall, copy = line.split("\t")
         start = time.monotonic()
         try:
             pid = os.fork()
@@ -263,7 +283,17 @@ def main():
         if pid == 0:
             try:
                 _setup(
-                    script, cwd, (fin, fout, ferr), float(time_s), int(memory), int(fsize), nproc, uid, procs
+                    script,
+                    cwd,
+                    (fin, fout, ferr),
+                    float(time_s),
+                    int(memory),
+                    int(fsize),
+                    nproc,
+                    uid,
+                    procs,
+                    clean,
+                    copy,
                 )
             except BaseException as exc:
                 try:
