@@ -120,6 +120,7 @@ class RecordJudge:
             result = SolutionResult(Verdict.CE, reason=program)
         else:
             line["language"] = program.language
+            line["isolation"] = self._environment.get("isolation")
             line["program_sha256"] = program.digest()
             tests = self.tests_for(problem)
             key = self._cache_key(problem, tests, program, limits)

@@ -61,11 +61,12 @@ class PlainDisplay:
     def warn(self, message: str) -> None:
         print(f"warning: {message}", file=self.stream, flush=True)
 
-    def start(self, plan: Plan) -> None:
+    def start(self, plan: Plan, isolation: str = "") -> None:
         self.total = len(plan.todo)
         print(
             f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
-            f"{len(plan.done)} already done, {self.total} to check",
+            f"{len(plan.done)} already done, {self.total} to check"
+            + (f"; isolation: {isolation}" if isolation else ""),
             file=self.stream,
             flush=True,
         )
@@ -107,7 +108,7 @@ class SilentDisplay(PlainDisplay):
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
-    def start(self, plan: Plan) -> None:
+    def start(self, plan: Plan, isolation: str = "") -> None:
         pass
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
@@ -141,8 +142,8 @@ class LiveDisplay(PlainDisplay):
     def warn(self, message: str) -> None:
         self.console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
-    def start(self, plan: Plan) -> None:
-        super().start(plan)
+    def start(self, plan: Plan, isolation: str = "") -> None:
+        super().start(plan, isolation)
         self.progress.start()
         self.task_id = self.progress.add_task("files", total=self.total, rate="", last="")
 

@@ -54,7 +54,7 @@ class RunOptions:
 
 
 class Display(Protocol):
-    def start(self, plan: Plan) -> None: ...
+    def start(self, plan: Plan, isolation: str = "") -> None: ...
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None: ...
     def finish(self, summary: Summary) -> None: ...
     def warn(self, message: str) -> None: ...
@@ -128,7 +128,7 @@ def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> Exi
     plan, fingerprint = plan_run(options, config)
     environment = preflight(config, options.output_dir, display)
     summary = Summary(plan, config, environment, plan_fingerprint=fingerprint, run=options.to_dict())
-    display.start(plan)
+    display.start(plan, str(environment.get("isolation") or ""))
     summary.write()
     try:
         with Heartbeat(options.output_dir):

@@ -114,7 +114,9 @@ def named(name: str) -> list[int]:
 
 def test_fork_loop_is_contained_and_leaves_nothing(local: LocalExecutor) -> None:
     name = f"forkloop{os.getpid() % 10**6}"
-    source = name_self(name) + """
+    source = (
+        name_self(name)
+        + """
 import os, time
 pids = 0
 for _ in range(10000):
@@ -129,6 +131,7 @@ for _ in range(10000):
 print(pids, flush=True)
 time.sleep(120)
 """
+    )
     ex = run_one(local, source, limits=Limits(1.0, 256, processes=32, wall_s=2.0))
     assert ex.verdict is Verdict.TLE
     assert 0 < int(ex.stdout) <= 32  # the process limit stopped the loop
@@ -139,7 +142,9 @@ def test_daemon_that_leaves_the_session_dies_with_the_program(local: LocalExecut
     if local.group is None:
         pytest.skip("no pids cgroup here: setsid escapees are issue 6's containment")
     name = f"daemon{os.getpid() % 10**6}"
-    source = name_self(name) + """
+    source = (
+        name_self(name)
+        + """
 import os, time
 if os.fork() == 0:
     os.setsid()
@@ -149,6 +154,7 @@ if os.fork() == 0:
 time.sleep(0.5)
 print("done")
 """
+    )
     ex = run_one(local, source)
     assert ex.verdict is Verdict.AC and ex.stdout == b"done\n"
     assert named(name) == []

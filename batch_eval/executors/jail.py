@@ -3,8 +3,9 @@ kernel's own calls (no helper binary), entered by a child before it runs a solut
 
 Inside: every mount read-only and nosuid; a fresh tmpfs of a fixed size on /tmp (also
 seen at /dev/shm and /var/tmp), so the only place a solution can write is private, dies
-with it and caps its disk use; the executor's folder (program, inputs) visible read-only
-at its own path; chosen folders (a compiler's output) writable. Needs root (or
+with it and caps its disk use; /root and /home empty; the executor's folder (program,
+inputs) and the folders it names (the interpreter's installation, the precompiled header)
+visible read-only at their own paths; chosen folders (a compiler's output) writable. Needs root (or
 CAP_SYS_ADMIN) and Linux >= 5.12 (mount_setattr); `works()` says whether this machine
 allows it.
 """
@@ -42,6 +43,7 @@ SYS_MOUNT_SETATTR = 442
 
 TMP = "/tmp"
 ALSO_TMP = ("/dev/shm", "/var/tmp")
+HIDDEN = ("/root", "/home")
 
 _libc: ctypes.CDLL | None = None
 
@@ -84,31 +86,47 @@ def _setattr(dirfd: int, path: str, flags: int, set_: int = 0, clear: int = 0) -
     _check(call, f"mount_setattr {path or dirfd}")
 
 
-def enter(keep: str, tmp_bytes: int, writable: Sequence[str] = (), no_network: bool = False) -> None:
-    """Put the calling process in the jail (see the module's text). `keep`: a folder shown
-    read-only at its own path; `writable`: folders under `keep` left writable."""
+def _clone(path: str) -> int:
+    """A detached, read-only copy of the mounts at `path`, to be put back after the hiding."""
+    flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE
+    tree = _check(_c().syscall(SYS_OPEN_TREE, AT_FDCWD, path.encode(), flags), f"open_tree {path}")
+    _setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
+    return tree
+
+
+def enter(
+    keep: str,
+    tmp_bytes: int,
+    writable: Sequence[str] = (),
+    no_network: bool = False,
+    reveal: Sequence[str] = (),
+) -> None:
+    """Put the calling process in the jail (see the module's text). `keep` and `reveal`:
+    folders shown read-only at their own paths, even under a hidden folder (the
+    interpreter's installation under /root); `writable`: folders under `keep` left writable."""
     libc = _c()
     _check(libc.unshare(CLONE_NEWNS | (CLONE_NEWNET if no_network else 0)), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    tree = _check(
-        libc.syscall(
-            SYS_OPEN_TREE, AT_FDCWD, keep.encode(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE
-        ),
-        f"open_tree {keep}",
-    )
+    shown = [keep, *reveal]
+    trees = [_clone(path) for path in shown]
     try:
-        sealed = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-        _setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, sealed | MOUNT_ATTR_NODEV)
-        _setattr(AT_FDCWD, "/", AT_RECURSIVE, sealed)
+        _setattr(AT_FDCWD, "/", AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
         mount_tmpfs(TMP, tmp_bytes, 0o1777)
         for other in ALSO_TMP:
             if os.path.isdir(other):
                 _mount(TMP, other, None, MS_BIND)
-        os.makedirs(keep, exist_ok=True)
-        moved = libc.syscall(SYS_MOVE_MOUNT, tree, b"", AT_FDCWD, keep.encode(), MOVE_MOUNT_F_EMPTY_PATH)
-        _check(moved, f"move_mount {keep}")
+        hidden = [home for home in HIDDEN if os.path.isdir(home)]
+        for home in hidden:  # users' files (keys, tokens): an empty folder instead
+            mount_tmpfs(home, 1 << 20, 0o755)
+        for path, tree in zip(shown, trees):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            moved = libc.syscall(SYS_MOVE_MOUNT, tree, b"", AT_FDCWD, path.encode(), MOVE_MOUNT_F_EMPTY_PATH)
+            _check(moved, f"move_mount {path}")
+        for home in hidden:
+            _setattr(AT_FDCWD, home, 0, MOUNT_ATTR_RDONLY)
     finally:
-        os.close(tree)
+        for tree in trees:
+            os.close(tree)
     for path in writable:
         _mount(path, path, None, MS_BIND)
         _setattr(AT_FDCWD, path, 0, clear=MOUNT_ATTR_RDONLY)
@@ -138,9 +156,10 @@ class Jail:
     writable: tuple[str, ...] = ()
     input_copy: str | None = None
     output_bind: tuple[str, str] | None = None
+    reveal: tuple[str, ...] = ()
 
     def apply(self, no_network: bool) -> None:  # pragma: no cover - in the child
-        enter(self.keep, self.tmp_bytes, self.writable, no_network)
+        enter(self.keep, self.tmp_bytes, self.writable, no_network, self.reveal)
         if self.input_copy is not None:
             with open(self.input_copy, "wb") as f:
                 f.write(os.pread(0, os.fstat(0).st_size, 0))

@@ -82,11 +82,19 @@ class LocalExecutor(Executor):
         self._server: ForkServer | None = None
         self._pch: str | None = None
         self._server_home: tempfile.TemporaryDirectory[str] | None = None
-        self._home: tempfile.TemporaryDirectory[str] | None = None
         self._boxes = 0
         # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
         self.jailed = jail.works() if jailed is None else jailed
         self.disk_bytes = disk_mb * 1024 * 1024
+        # our folder: each program's files, then (jailed) the tests' outputs
+        self._home: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix="batch-eval-", dir=_home_base(self.jailed)
+        )
+        self.home = Path(self._home.name)
+        self.home.chmod(0o755)
+        (self.home / "outputs").mkdir()
+        # jailed, /root and /home are hidden: the interpreter's installation is shown again
+        self._reveal = tuple(p for p in _installation(self.python) if self.jailed and _hidden(p))
         self.uid = self._sandbox_uid()
         self.no_network = _network_namespaces_work()
         self.group = PidsGroup.create(64)
@@ -98,11 +106,14 @@ class LocalExecutor(Executor):
         """`nobody` when we are root and that user can start the interpreter, else None."""
         if os.geteuid() != 0:
             return None
-        with tempfile.TemporaryDirectory(prefix="batch-eval-probe-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="probe-", dir=self.home) as tmp:
             box = Path(tmp)
             os.chown(box, SANDBOX_UID, SANDBOX_UID)
             (box / "in").write_bytes(b"")
-            cmd = Command([self.python, "-c", "import site"], box, solution_env(box), SANDBOX_UID)
+            cwd = Path(jail.TMP) if self.jailed else box
+            cmd = Command([self.python, "-c", "import site"], cwd, solution_env(cwd), SANDBOX_UID)
+            if self.jailed:
+                cmd = replace(cmd, jail=self._jail(1 << 20))
             probe = run_command(cmd, box / "in", PROBE_LIMITS, box)
         return SANDBOX_UID if probe.verdict is Verdict.AC else None
 
@@ -165,16 +176,20 @@ class LocalExecutor(Executor):
             nproc = limits.processes
         return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network, jailed)
 
-    def _jail(self, tmp_bytes: int, writable: tuple[str, ...] = (), file_io: Path | None = None) -> jail.Jail:
+    def _jail(
+        self,
+        tmp_bytes: int,
+        writable: tuple[str, ...] = (),
+        file_io: Path | None = None,
+        reveal: tuple[str, ...] = (),
+    ) -> jail.Jail:
         """The jail of one process: our folder read-only, a private /tmp; `file_io`: the host
         file the program's output.txt lands in (file-mode problems)."""
-        assert self._home is not None
+        reveal = self._reveal + tuple(p for p in reveal if _hidden(p))
         if file_io is None:
-            return jail.Jail(self._home.name, tmp_bytes, writable)
-        inside = f"{jail.TMP}/output.txt"
-        return jail.Jail(
-            self._home.name, tmp_bytes, writable, f"{jail.TMP}/input.txt", (str(file_io), inside)
-        )
+            return jail.Jail(str(self.home), tmp_bytes, writable, reveal=reveal)
+        io = (f"{jail.TMP}/input.txt", (str(file_io), f"{jail.TMP}/output.txt"))
+        return jail.Jail(str(self.home), tmp_bytes, writable, *io, reveal=reveal)
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
         server = self._server.pid if self._server is not None else None
@@ -206,12 +221,28 @@ class LocalExecutor(Executor):
     def preflight(self, limits: Limits) -> list[str]:
         if not os.access(self.python, os.X_OK):
             raise BatchEvalError(f"Python interpreter {self.python} is not executable")
+        warnings = []
         if self.group is None and self.uid is None and self._nproc_base is None:
-            return [
+            warnings.append(
                 "no process limit is possible here (root without a pids cgroup): "
                 "a fork loop is contained only by the time limit"
-            ]
-        return []
+            )
+        missing = [
+            what
+            for what, have in (
+                ("a read-only file system and private /tmp (mount namespaces)", self.jailed),
+                ("no network (network namespaces)", self.no_network),
+            )
+            if not have
+        ]
+        if missing:
+            warnings.append(
+                f"ISOLATION IS LIMITED ({self.isolation}): this machine does not allow "
+                f"{' or '.join(missing)} without root; solutions can "
+                + ("read and write what this user can" if not self.jailed else "use the network")
+                + ". Run as root, in a container, or use --executor piston for untrusted code."
+            )
+        return warnings
 
     def run(
         self,
@@ -221,12 +252,8 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         input_mode: str = "stdio",
     ) -> ProgramRun:
-        if self._home is None:
-            self._home = tempfile.TemporaryDirectory(prefix="batch-eval-", dir=_home_base(self.jailed))
-            Path(self._home.name).chmod(0o755)
-            (Path(self._home.name) / "outputs").mkdir()
         self._boxes += 1
-        box = Path(self._home.name) / f"program-{self._boxes}"
+        box = self.home / f"program-{self._boxes}"
         box.mkdir()
         # readable by the solution's user, not writable: a program must not rewrite
         # itself (or its input) for the tests that follow
@@ -269,14 +296,17 @@ class LocalExecutor(Executor):
         empty = box / "empty.in"
         empty.write_bytes(b"")
         include: list[str] = []
+        reveal: tuple[str, ...] = ()
         if uses_stdcxx(program.source):
             folder = pch_folder(cxx, CXX_FLAGS, _version_of((self.cxx, "--version")))
             if folder is not None:
                 include = ["-I", str(folder)]
+                reveal = (str(folder),)
                 self._pch = str(folder / "bits" / "stdc++.h.gch")
         jailed = None
         if self.jailed:
-            jailed = self._jail(COMPILE_LIMITS.memory_mb * 1024 * 1024, writable=(str(build),))
+            memory = COMPILE_LIMITS.memory_mb * 1024 * 1024
+            jailed = self._jail(memory, writable=(str(build),), reveal=reveal)
         argv = [cxx, *CXX_FLAGS, *include, "-o", "main", "main.cpp"]
         cmd = self._command(argv, build, COMPILE_LIMITS, jailed)
         ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
@@ -350,6 +380,17 @@ class LocalExecutor(Executor):
             if output is not None and output.is_file():
                 ex.stdout = output.read_bytes()[: limits.output_bytes]
         return ex
+
+
+def _installation(python: str) -> list[str]:
+    """The folder an interpreter is installed in (…/bin/python3 -> …)."""
+    bin_dir = os.path.dirname(python)
+    return [os.path.dirname(bin_dir)] if os.path.basename(bin_dir) == "bin" else [bin_dir]
+
+
+def _hidden(path: str) -> bool:
+    """Whether the jail hides `path` (under /root, /home or /tmp)."""
+    return any(path == top or path.startswith(top + "/") for top in (*jail.HIDDEN, jail.TMP))
 
 
 def _home_base(jailed: bool) -> str | None:
