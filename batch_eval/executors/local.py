@@ -19,7 +19,14 @@ from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Pro
 from batch_eval.executors.cgroup import PidsGroup
 from batch_eval.executors.forkserver import ForkServer, ForkServerDown
 from batch_eval.executors.pch import pch_folder, uses_stdcxx
-from batch_eval.executors.process import SANDBOX_UID, Command, leave_network, run_command, user_tasks
+from batch_eval.executors.process import (
+    SANDBOX_UID,
+    Command,
+    become_subreaper,
+    leave_network,
+    run_command,
+    user_tasks,
+)
 from batch_eval.verdict import Verdict
 
 CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
@@ -98,6 +105,8 @@ class LocalExecutor(Executor):
         self.uid = self._sandbox_uid()
         self.no_network = _network_namespaces_work()
         self.group = PidsGroup.create(64)
+        if self.group is not None:
+            become_subreaper()
         self._nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
             self._nproc_base = user_tasks(os.geteuid())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import os
@@ -63,6 +64,43 @@ def die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def become_subreaper() -> None:
+    """Orphans of the solutions we run are handed to us, not to init, so that we reap them
+    at once: unreaped, they would keep their place in the pids cgroup's count."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_ticks(pid: int) -> int:
+    """When `pid` started, in clock ticks since boot (0 when unknown)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def reap_orphans(since: int) -> None:
+    """Reap our zombie children born at or after `since`: the killed descendants of a test
+    (our own long-lived children, started earlier, are left alone)."""
+    me = os.getpid()
+    try:
+        children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+    except OSError:
+        return
+    for child in map(int, children):
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[19]) >= since:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, os.WNOHANG)
 
 
 def _set_limits(limits: Limits, nproc: int | None) -> None:  # pragma: no cover - in the child
@@ -210,6 +248,7 @@ def run_command(
     if pid == 0:  # pragma: no cover - the child execs or exits
         os.close(err_r)
         _child(cmd, (fin, fout, ferr), limits, err_w, group)
+    born = _start_ticks(pid)
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
     try:
@@ -225,6 +264,8 @@ def run_command(
         kill_group(pid)
         if group is not None:
             group.kill_all(spare=spare)
+        if born:
+            reap_orphans(born)
         exec_error = _read_all(err_r)
     finally:
         os.close(err_r)

@@ -50,6 +50,18 @@ def _prctl_pdeathsig():
         _PRCTL(1, signal.SIGKILL)  # die with our parent
 
 
+def _reap():
+    """Reap the killed orphans of earlier tests (we are their subreaper): unreaped, they
+    would keep their places in the pids cgroup's count."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def _empty(folder, kept):
     """A jailed server's private /tmp loses what the previous test left there."""
     for entry in os.scandir(folder):
@@ -266,6 +278,8 @@ def main():
     if sys.argv[1:2] == ["--clean"]:
         clean = (sys.argv[2], frozenset(sys.argv[3:]))
     _prctl_pdeathsig()
+    if _PRCTL is not None:
+        _PRCTL(36, 1)  # PR_SET_CHILD_SUBREAPER: our solutions' orphans come back to us
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     buffer = b""
@@ -274,6 +288,7 @@ def main():
         if line is None:
             return
         script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs, wall, copy = line.split("\t")
+        _reap()
         start = time.monotonic()
         try:
             pid = os.fork()

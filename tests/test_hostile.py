@@ -1,0 +1,233 @@
+"""Hostile programs on the local executor, each checked from the host side: no process
+left, no file written outside, no secret seen, the judge itself unharmed.
+
+Every program names its process (prctl) so the host can look for survivors without the
+program having to write anything the host sees (a jailed one cannot).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM, write_jsonl
+
+LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20, processes=32, wall_s=2.0)
+SECRET = "sk-batch-eval-test-secret-4242"
+
+
+@pytest.fixture(scope="module", params=["fork", "process"])
+def executor(request: pytest.FixtureRequest) -> Iterator[LocalExecutor]:
+    made = LocalExecutor(python_runner=request.param)
+    yield made
+    made.close()
+
+
+def named(name: str) -> list[int]:
+    """Live (not zombie) processes called `name`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if comm == name and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def hostile(executor: LocalExecutor, name: str, body: str, inputs: int = 1) -> list[Execution]:
+    """Run `body` as a named solution; afterwards no process of that name may be alive."""
+    name = f"{name[:8]}{os.getpid() % 10**6}"
+    source = f"import ctypes\nctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n{body}"
+    run = executor.run(Program("python", source), [b"1 2\n"] * inputs, LIMITS, lambda i, e: True)
+    assert named(name) == [], f"{name}: processes left behind"
+    return run.runs
+
+
+def require_jail(executor: LocalExecutor) -> None:
+    if not executor.jailed:
+        pytest.skip("no mount namespaces here: the file system is not contained (see the warning)")
+
+
+def test_fork_bomb_stops_at_the_process_limit(executor: LocalExecutor) -> None:
+    body = """
+import os, time
+n = 0
+while True:
+    try:
+        if os.fork() == 0:
+            time.sleep(100)
+            os._exit(0)
+        n += 1
+    except OSError:
+        break
+print(n, flush=True)
+time.sleep(100)
+"""
+    (ex,) = hostile(executor, "bomb", body)
+    assert ex.verdict is Verdict.TLE and 0 < int(ex.stdout) <= LIMITS.processes
+
+
+def test_double_forked_daemon_in_its_own_session_dies(executor: LocalExecutor) -> None:
+    body = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.chdir("/")
+        time.sleep(100)
+    os._exit(0)
+print(3)
+"""
+    (ex,) = hostile(executor, "daemon", body)
+    assert ex.verdict is Verdict.AC and ex.stdout == b"3\n"
+
+
+def test_sigterm_ignoring_sleeper_is_killed(executor: LocalExecutor) -> None:
+    body = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(100)\n"
+    (ex,) = hostile(executor, "stubborn", body)
+    assert ex.verdict is Verdict.TLE and ex.wall_time is not None and ex.wall_time < 10
+
+
+def test_killing_the_parent_is_the_solutions_failure_and_the_judge_goes_on(executor: LocalExecutor) -> None:
+    body = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint(3)\n"
+    ex, again = hostile(executor, "parricide", body, inputs=2)
+    assert ex.verdict is not Verdict.IE and again.verdict is not Verdict.IE
+    assert hostile(executor, "after", "print(3)")[0].stdout == b"3\n"
+
+
+def test_memory_hog_is_mle_and_the_host_is_fine(executor: LocalExecutor) -> None:
+    body = "blocks = []\nwhile True:\n    blocks.append(bytearray(16 << 20))\n"
+    (ex,) = hostile(executor, "hog", body)
+    assert ex.verdict is Verdict.MLE
+
+
+def test_gigabytes_of_output_stop_at_the_output_limit(executor: LocalExecutor) -> None:
+    body = "import os\nwhile True:\n    os.write(1, b'x' * (1 << 20))\n"
+    (ex,) = hostile(executor, "printer", body)
+    assert ex.verdict is Verdict.OLE and len(ex.stdout) <= LIMITS.output_bytes
+
+
+def test_nothing_is_written_outside_the_private_tmp(executor: LocalExecutor, tmp_path: Path) -> None:
+    require_jail(executor)
+    visible = Path("/run") / f"batch-eval-hostile-{os.getpid()}"  # a folder the jail shows
+    visible.mkdir(mode=0o777, exist_ok=True)
+    visible.chmod(0o777)
+    targets = [visible / "x", Path.home() / "x-batch-eval", Path("/tmp") / "x-batch-eval", tmp_path / "x"]
+    body = f"""
+import os
+wrote = []
+for path in {[str(t) for t in targets]!r} + [os.path.abspath("main.py"), __file__]:
+    try:
+        with open(path, "w") as f:
+            f.write("pwned")
+        wrote.append(path)
+    except OSError:
+        pass
+print(len(wrote), sorted(os.listdir("/tmp")))
+"""
+    try:
+        first, second = hostile(executor, "writer", body, inputs=2)
+        for target in targets:
+            assert not target.exists(), f"{target} written from inside"
+        # /tmp is private, writable and starts empty for every test: nothing reaches the next one
+        assert first.stdout == second.stdout == b"2 ['main.py', 'x-batch-eval']\n"
+    finally:
+        for leftover in visible.iterdir():
+            leftover.unlink()
+        visible.rmdir()
+
+
+def test_disk_writes_stop_at_the_cap(executor: LocalExecutor) -> None:
+    require_jail(executor)
+    body = """
+import os
+written = 0
+for i in range(10000):
+    try:
+        with open(f"f{i}", "wb") as f:
+            f.write(b"x" * (1 << 20))
+        written += 1
+    except OSError:
+        break
+print(written)
+"""
+    (ex,) = hostile(executor, "filler", body)
+    assert ex.verdict is Verdict.AC
+    assert 0 < int(ex.stdout) <= executor.disk_bytes >> 20
+
+
+def test_no_network_to_the_hosts_loopback(executor: LocalExecutor) -> None:
+    if not executor.no_network:
+        pytest.skip("no network namespaces here")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(4)
+    received: list[bytes] = []
+
+    def accept() -> None:
+        try:
+            conn, _ = listener.accept()
+            received.append(conn.recv(100))
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    port = listener.getsockname()[1]
+    body = (
+        "import socket\ntry:\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n"
+        "    print('sent')\nexcept OSError:\n    print('blocked')\n"
+    )
+    try:
+        (ex,) = hostile(executor, "caller", body)
+    finally:
+        listener.close()
+        thread.join()
+    assert ex.stdout == b"blocked\n" and received == []
+
+
+def test_secrets_in_the_judges_environment_are_not_visible(tmp_path: Path) -> None:
+    """End to end: `batch-eval check` started with an API key in its environment; the
+    solution looks where it could (its environment, every process's)."""
+    body = f"""
+import os
+found = [k for k, v in os.environ.items() if {SECRET!r} in v]
+for pid in os.listdir("/proc"):
+    try:
+        if {SECRET!r}.encode() in open(f"/proc/{{pid}}/environ", "rb").read():
+            found.append(pid)
+    except OSError:
+        pass
+a, b = map(int, input().split())
+print(a + b if not found and "PATH" in os.environ else found)
+"""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"problem_id": "1/A", "code": body}])
+    out = tmp_path / "out"
+    env = dict(os.environ, OPENAI_API_KEY=SECRET)
+    argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", str(problems)]
+    proc = subprocess.run([*argv, "-o", str(out), "--all-tests"], env=env, capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    line = json.loads((out / "s.results.jsonl").read_text())
+    metrics = json.loads((out / "s.metrics.json").read_text())
+    isolation = metrics["environment"]["isolation"]
+    assert line["isolation"] == isolation
+    if "user-nobody" not in isolation:
+        pytest.skip(f"solutions run as our own user here ({isolation}): other processes are readable")
+    assert line["verdict"] == "AC", line["tests"]  # right answers: nothing found
