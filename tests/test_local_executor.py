@@ -290,3 +290,16 @@ def _finished_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()
     return proc.pid
+
+
+def test_reserved_but_unused_address_space_is_not_memory(local: LocalExecutor) -> None:
+    # OpenBLAS, thread stacks and arenas reserve far more than they touch; judges count use
+    if local.memory is None:
+        pytest.skip("no memory cgroup here: the limit is on address space (RLIMIT_AS)")
+    source = "import mmap\nm = mmap.mmap(-1, 1 << 30)\nm[0] = 1\nprint(3)"
+    ex = run_one(local, source)
+    assert ex.verdict is Verdict.AC and ex.stdout == b"3\n"
+    assert (
+        run_one(local, "x = bytearray(300 << 20)\nx[::4096] = b'1' * len(x[::4096])").verdict is Verdict.MLE
+    )
+    assert "memory-cgroup" in local.isolation

@@ -79,6 +79,109 @@ class PidsGroup:
             self.path.rmdir()
 
 
+MEMORY_ROOTS = (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+
+
+class MemoryGroup:
+    """A memory cgroup: caps the memory a test really uses (pages it touches, files it
+    writes to its private /tmp), without swap, and tells whether the kernel killed it for
+    memory. Unlike RLIMIT_AS it does not count address space a program only reserves
+    (thread stacks, OpenBLAS buffers), so such programs run as they would on a judge."""
+
+    def __init__(self, path: Path, v2: bool) -> None:
+        self.path = path
+        self.v2 = v2
+        self._procs = str(path / "cgroup.procs")
+        self._ooms = 0
+
+    @classmethod
+    def create(cls) -> MemoryGroup | None:
+        for root in MEMORY_ROOTS:
+            if not (root / "cgroup.procs").exists():
+                continue
+            v2 = root.name != "memory"
+            if v2 and "memory" not in _read(root / "cgroup.subtree_control"):
+                continue
+            _remove_stale(root)
+            path = root / f"batch-eval-{os.getpid()}-{time.monotonic_ns()}"
+            try:
+                path.mkdir()
+                group = cls(path, v2)
+                group.arm(64 << 20)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            weakref.finalize(group, _remove, path)
+            return group
+        return None
+
+    def join(self) -> None:
+        """Move the calling process into the group (called in the forked child)."""
+        fd = os.open(self._procs, os.O_WRONLY)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+
+    def anonymous(self) -> int:
+        """The group's own memory now (a fork server's), not counting the file cache that
+        the kernel reclaims anyway (headers a compiler read, earlier inputs)."""
+        for line in _read(self.path / "memory.stat").splitlines():
+            key, _, value = line.partition(" ")
+            if key == ("anon" if self.v2 else "rss"):
+                return int(value)
+        return 0
+
+    def arm(self, limit: int) -> None:
+        """Allow `limit` bytes beyond the group's own memory now (a fork server living
+        there), swap none, and start counting out-of-memory kills afresh."""
+        total = str(self.anonymous() + limit)
+        if self.v2:
+            (self.path / "memory.max").write_text(total)
+            with contextlib.suppress(OSError):
+                (self.path / "memory.swap.max").write_text("0")
+        else:
+            memsw = self.path / "memory.memsw.limit_in_bytes"
+            old = int(_read(self.path / "memory.limit_in_bytes") or 0)
+            # memory+swap may never be below memory: raise it first, lower it last
+            order = ["memory.limit_in_bytes", memsw.name]
+            if int(total) > old:
+                order.reverse()
+            for name in order:
+                if name == memsw.name and not memsw.exists():
+                    continue
+                (self.path / name).write_text(total)
+        self._ooms = self._oom_count()
+
+    def _oom_count(self) -> int:
+        text = _read(self.path / ("memory.events" if self.v2 else "memory.oom_control"))
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel killed a process of the group for memory since `arm`."""
+        return self._oom_count() > self._ooms
+
+    def kill_all(self) -> None:
+        for _ in range(500):
+            members = [int(p) for p in _read(self.path / "cgroup.procs").split()]
+            if not members:
+                return
+            for pid in members:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.001)
+
+    def close(self) -> None:
+        self.kill_all()
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
 def _remove_stale(root: Path) -> None:
     """Groups left by checkers that were SIGKILLed (no finaliser ran): empty ones whose
     creator is gone are removed (rmdir refuses a group that still has members)."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
-from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.jail import TMP, Jail, mount_tmpfs
 from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network
 from batch_eval.verdict import Verdict
@@ -27,7 +27,11 @@ OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file sy
 
 
 def _zygote_init(
-    group: PidsGroup | None, no_network: bool, jail: Jail | None, outputs_bytes: int
+    group: PidsGroup | None,
+    no_network: bool,
+    jail: Jail | None,
+    outputs_bytes: int,
+    memory: MemoryGroup | None,
 ) -> Callable[[], None]:
     def init() -> None:
         die_with_parent()
@@ -38,6 +42,8 @@ def _zygote_init(
             # solutions are then born in the cgroup: moving a process into one per test costs
             # an RCU grace period (~10 ms), more than everything else a test pays here
             group.join()
+        if memory is not None:
+            memory.join()
         if jail is not None:  # last: the cgroup file system is read-only inside
             jail.apply(no_network)
             # the tests' stdout/stderr: written by the children, read by us through /proc
@@ -65,12 +71,16 @@ class ForkServer:
         no_network: bool = False,
         jail: Jail | None = None,
         outputs_bytes: int = 0,
+        memory: MemoryGroup | None = None,
     ) -> None:
         self.no_network = no_network  # the server and every solution it forks have no network
         # jailed: the server and its children see a read-only file system and one private /tmp,
         # emptied before each test; outputs are read through the server's root
         self.jail = jail
         self.outputs_bytes = outputs_bytes
+        # the server and its children share a memory cgroup: each test may use the limit
+        # beyond what the server holds (no RLIMIT_AS then)
+        self.memory = memory
         self.python = python
         self.home = home
         self.env = env
@@ -106,7 +116,9 @@ class ForkServer:
                 cwd=self.home,
                 env=self.env,
                 start_new_session=True,
-                preexec_fn=_zygote_init(self.group, self.no_network, self.jail, self.outputs_bytes),
+                preexec_fn=_zygote_init(
+                    self.group, self.no_network, self.jail, self.outputs_bytes, self.memory
+                ),
             )
             self._buffer = b""
         return self.proc
@@ -138,7 +150,7 @@ class ForkServer:
             str(files[0]),
             *outs,
             repr(limits.time_s),
-            str(limits.memory_mb * 1024 * 1024),
+            "-" if self.memory is not None else str(limits.memory_mb * 1024 * 1024),
             str(limits.output_bytes + 1),
             "-" if nproc is None else str(nproc),
             "-" if uid is None else str(uid),
@@ -146,10 +158,14 @@ class ForkServer:
             repr(limits.wall),
             input_copy or "-",
         ]
+        if self.memory is not None:
+            self.memory.arm(limits.memory_mb * 1024 * 1024)
         try:
             reply = self._ask(proc, "\t".join(fields) + "\n", limits.wall + 10)
         except ForkServerDown:
             self.close()
+            if self.memory is not None and self.memory.oom_killed():
+                return Execution(Verdict.MLE, reason=f"memory limit {limits.memory_mb} MB")
             raise  # the caller retries on a fresh server
         finally:
             if group is not None:
@@ -164,7 +180,8 @@ class ForkServer:
             float(parts[4]),
             parts[5],
         )
-        ex = finish(status, cpu, maxrss, wall, killed == "1", files[1], files[2], limits)
+        oom = self.memory is not None and self.memory.oom_killed()
+        ex = finish(status, cpu, maxrss, wall, killed == "1", files[1], files[2], limits, oom)
         if ex.exit_code == 127 and SETUP_MARKER in ex.stderr:
             return Execution(Verdict.IE, reason=ex.stderr.strip().splitlines()[-1][:300])
         return ex

@@ -16,7 +16,7 @@ from typing import Any
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
-from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.forkserver import ForkServer, ForkServerDown
 from batch_eval.executors.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.process import (
@@ -77,6 +77,7 @@ class LocalExecutor(Executor):
         python_runner: str = "fork",
         jailed: bool | None = None,
         disk_mb: int = DISK_MB,
+        memory_cgroup: bool = True,
     ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
@@ -107,6 +108,8 @@ class LocalExecutor(Executor):
         self.group = PidsGroup.create(64)
         if self.group is not None:
             become_subreaper()
+        # the memory limit as real use, not address space (which breaks threads, OpenBLAS)
+        self.memory = MemoryGroup.create() if memory_cgroup else None
         self._nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
             self._nproc_base = user_tasks(os.geteuid())
@@ -151,6 +154,8 @@ class LocalExecutor(Executor):
     def isolation(self) -> str:
         """What contains a solution here; recorded with every result."""
         parts = ["rlimits", "session"]
+        if self.memory is not None:
+            parts.append("memory-cgroup")
         if self.group is not None:
             parts.append("pids-cgroup")
         elif self._nproc_base is not None:
@@ -171,9 +176,10 @@ class LocalExecutor(Executor):
             if folder is not None:
                 folder.cleanup()
         self._server_home = self._home = None
-        if self.group is not None:
-            self.group.close()
-            self.group = None
+        for group in (self.group, self.memory):
+            if group is not None:
+                group.close()
+        self.group = self.memory = None
 
     def _command(
         self, argv: list[str], cwd: Path, limits: Limits, jailed: jail.Jail | None = None
@@ -205,7 +211,9 @@ class LocalExecutor(Executor):
         if self.group is not None:
             # a running fork server is a member of the group too: spared, and counted
             self.group.set_limit(limits.processes + (server is not None))
-        return run_command(cmd, stdin, limits, box, out_name=name, group=self.group, spare=server)
+        return run_command(
+            cmd, stdin, limits, box, out_name=name, group=self.group, spare=server, memory=self.memory
+        )
 
     def _fork(
         self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, file_io: bool = False
@@ -216,7 +224,14 @@ class LocalExecutor(Executor):
             jailed = self._jail(self.disk_bytes) if self.jailed else None
             outputs = 2 * (limits.output_bytes + 1) + (1 << 20)
             self._server = ForkServer(
-                self.python, home, solution_env(home), self.group, self.no_network, jailed, outputs
+                self.python,
+                home,
+                solution_env(home),
+                self.group,
+                self.no_network,
+                jailed,
+                outputs,
+                self.memory,
             )
         files = (stdin, box / f"{name}.out", box / f"{name}.err")
         copy = f"{jail.TMP}/input.txt" if file_io else None

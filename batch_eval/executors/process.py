@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, tail
-from batch_eval.executors.cgroup import PidsGroup
+from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.jail import Jail
 from batch_eval.verdict import Verdict
 
@@ -103,11 +103,12 @@ def reap_orphans(since: int) -> None:
                 os.waitpid(child, os.WNOHANG)
 
 
-def _set_limits(limits: Limits, nproc: int | None) -> None:  # pragma: no cover - in the child
+def _set_limits(limits: Limits, nproc: int | None, address_space: bool) -> None:  # pragma: no cover
     cpu = max(1, math.ceil(limits.time_s)) + 1
     mem = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    if address_space:  # without a memory cgroup, the only memory limit there is
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     # as on Codeforces the stack may use the whole memory limit (deep recursion), bounded by
     # RLIMIT_AS; not `mem` itself: glibc sizes every new thread's stack by this limit, so
     # threading.Thread would fail under the address-space limit
@@ -119,13 +120,20 @@ def _set_limits(limits: Limits, nproc: int | None) -> None:  # pragma: no cover 
 
 
 def _child(
-    cmd: Command, fds: tuple[int, int, int], limits: Limits, err_w: int, group: PidsGroup | None
+    cmd: Command,
+    fds: tuple[int, int, int],
+    limits: Limits,
+    err_w: int,
+    group: PidsGroup | None,
+    memory: MemoryGroup | None,
 ) -> None:  # pragma: no cover - runs in the forked child
     """In the forked child: never returns."""
     try:
         os.setsid()
         if group is not None:
             group.join()
+        if memory is not None:
+            memory.join()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         if cmd.jail is not None:
@@ -140,7 +148,7 @@ def _child(
             os.setgid(cmd.uid)
             os.setuid(cmd.uid)
         die_with_parent()  # after setuid, which clears it
-        _set_limits(limits, cmd.nproc)
+        _set_limits(limits, cmd.nproc, address_space=memory is None)
         os.closerange(3, err_w)
         os.closerange(err_w + 1, 65536)
         os.execve(cmd.argv[0], cmd.argv, cmd.env)
@@ -225,6 +233,7 @@ def run_command(
     out_name: str = "stdout",
     group: PidsGroup | None = None,
     spare: int | None = None,
+    memory: MemoryGroup | None = None,
 ) -> Execution:
     """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
 
@@ -238,6 +247,8 @@ def run_command(
     fout = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    if memory is not None:
+        memory.arm(limits.memory_mb * 1024 * 1024)
     start = time.monotonic()
     try:
         pid = os.fork()
@@ -247,7 +258,7 @@ def run_command(
         return Execution(Verdict.IE, reason=f"cannot fork: {exc}")
     if pid == 0:  # pragma: no cover - the child execs or exits
         os.close(err_r)
-        _child(cmd, (fin, fout, ferr), limits, err_w, group)
+        _child(cmd, (fin, fout, ferr), limits, err_w, group, memory)
     born = _start_ticks(pid)
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
@@ -280,6 +291,7 @@ def run_command(
         out_path,
         err_path,
         limits,
+        oom_killed=memory is not None and memory.oom_killed(),
     )
 
 
@@ -292,8 +304,10 @@ def finish(
     out_path: Path,
     err_path: Path,
     limits: Limits,
+    oom_killed: bool = False,
 ) -> Execution:
-    """The Execution of a finished run from its wait status, usage and output files."""
+    """The Execution of a finished run from its wait status, usage and output files;
+    `oom_killed`: the kernel killed a process of the run for memory (a memory cgroup)."""
     stdout, over = _read_capped(out_path, limits.output_bytes)
     stderr = tail(_read_capped(err_path, limits.output_bytes)[0])
     ex = Execution(
@@ -308,13 +322,17 @@ def finish(
         ex.exit_code = os.WEXITSTATUS(status)
     elif os.WIFSIGNALED(status):
         ex.signal = signal.Signals(os.WTERMSIG(status)).name
-    classify(ex, limits, wall_killed, over)
+    classify(ex, limits, wall_killed, over, oom_killed)
     return ex
 
 
-def classify(ex: Execution, limits: Limits, wall_killed: bool, output_over: bool) -> None:
+def classify(
+    ex: Execution, limits: Limits, wall_killed: bool, output_over: bool, oom_killed: bool = False
+) -> None:
     cpu = ex.cpu_time or 0.0
-    if wall_killed:
+    if oom_killed and not wall_killed:
+        ex.verdict, ex.reason = Verdict.MLE, f"killed for memory over the {limits.memory_mb} MB limit"
+    elif wall_killed:
         ex.verdict, ex.reason = Verdict.TLE, f"killed after {limits.wall:g} s wall clock"
     elif cpu > limits.time_s or ex.signal == "SIGXCPU":
         ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"

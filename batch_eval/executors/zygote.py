@@ -112,7 +112,8 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs, clean, 
     _prctl_pdeathsig()
     cpu = max(1, int(time_s + 0.999)) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if memory != "-":  # else a memory cgroup limits what the child really uses
+        resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -302,7 +303,7 @@ def main():
                     cwd,
                     (fin, fout, ferr),
                     float(time_s),
-                    int(memory),
+                    memory,
                     int(fsize),
                     nproc,
                     uid,
