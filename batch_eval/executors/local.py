@@ -320,12 +320,12 @@ class LocalExecutor(Executor):
         empty = box / "empty.in"
         empty.write_bytes(b"")
         include: list[str] = []
-        reveal: tuple[str, ...] = ()
+        reveal: tuple[str, ...] = (os.path.dirname(os.path.realpath(cxx)),)
         if uses_stdcxx(program.source):
             folder = pch_folder(cxx, CXX_FLAGS, _version_of((self.cxx, "--version")))
             if folder is not None:
                 include = ["-I", str(folder)]
-                reveal = (str(folder),)
+                reveal += (str(folder),)
                 self._pch = str(folder / "bits" / "stdc++.h.gch")
         jailed = None
         if self.jailed:
