@@ -13,12 +13,12 @@ from typing import Any
 
 from batch_eval.cache import VerdictCache, default_cache_dir, digest, normalise
 from batch_eval.checker import CheckerRunner
-from batch_eval.config import CheckConfig, problems_digest
+from batch_eval.config import CheckConfig, file_sha256, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local import LocalExecutor
-from batch_eval.files import AtomicFile, stamped, write_json_atomic
+from batch_eval.files import AtomicFile, previous_metrics, stamped, write_json_atomic
 from batch_eval.judge import JudgeOptions, judge
 from batch_eval.metrics import Metrics
 from batch_eval.problems import GeneratedTests, Problem, TestCase, load_problems
@@ -204,10 +204,13 @@ def check_file(
     executor: Executor | None = None,
     warn: Warn = lambda message: None,
     on_record: Callable[[dict[str, Any]], None] = lambda line: None,
+    redo_ie: bool = False,
 ) -> CheckOutcome:
     """Judge every selected record of `solutions`; write `<stem>.results.jsonl` and
     `<stem>.metrics.json` atomically in `out_dir`. Bad records are reported through
-    `warn` with file and line, written as SKIP lines, counted, and the rest is judged."""
+    `warn` with file and line, written as SKIP lines, counted, and the rest is judged.
+    `redo_ie`: an earlier check of this same content with these settings keeps its
+    verdicts; only its IE records (the infrastructure failed) are judged again."""
     problems = load_problems(config.problems, config.checker_convention)
     own_executor = executor is None
     executor = executor or make_executor(config)
@@ -218,12 +221,23 @@ def check_file(
     results_path = out_dir / f"{stem}.results.jsonl"
     metrics_path = out_dir / f"{stem}.metrics.json"
     records_judge = RecordJudge(config, problems, executor)
+    fingerprint = config.fingerprint(problems_digest(config))
+    previous: dict[int, dict[str, Any]] = {}
+    if redo_ie:  # `run` puts the earlier metrics aside (a stale metrics file must not stay)
+        for earlier in (previous_metrics(metrics_path), metrics_path):
+            previous = previous or _previous_verdicts(solutions, results_path, earlier, fingerprint)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
         stream = read_records(solutions, input_digest)
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
+                if record.line in previous:  # same content: the same record on the same line
+                    line = previous[record.line]
+                    metrics.reuse(record.problem_id, line)
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    on_record(line)
+                    continue
                 line, result, skip = records_judge.judge_record(record)
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
@@ -245,17 +259,40 @@ def check_file(
             "solutions_file": str(solutions),
             "problems_file": str(config.problems),
             "input_sha256": input_digest.hexdigest(),
-            "config_fingerprint": config.fingerprint(problems_digest(config)),
+            "config_fingerprint": fingerprint,
             "environment": executor.describe(),
             "limits_default": config.limits_for(None, None).to_dict(),
             **metrics.to_dict(),
         }
         write_json_atomic(metrics_path, body)
+        previous_metrics(metrics_path).unlink(missing_ok=True)
     finally:
         records_judge.close()
         if own_executor:
             executor.close()
     return CheckOutcome(results_path, metrics_path, stamped(body))
+
+
+def _previous_verdicts(
+    solutions: Path, results_path: Path, metrics_path: Path, fingerprint: str
+) -> dict[int, dict[str, Any]]:
+    """The results lines (by record line) of an earlier complete check of this same file
+    content with these settings, IE and SKIP lines left out: those are judged again."""
+    try:
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        if metrics.get("config_fingerprint") != fingerprint or metrics.get("input_sha256") != file_sha256(
+            solutions
+        ):
+            return {}
+        kept = {}
+        with open(results_path, encoding="utf-8") as f:
+            for text in f:
+                line = json.loads(text)
+                if line.get("verdict") not in (Verdict.IE.value, Verdict.SKIP.value, None):
+                    kept[int(line["line"])] = line
+        return kept
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # nothing usable: judge everything
 
 
 def _tests_run(result: SolutionResult) -> int:

@@ -248,14 +248,22 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
 @click.option(
     "--stem", default=None, hidden=True, help="Name of the output files (default: the file's stem)."
 )
+@click.option(
+    "--redo-ie",
+    is_flag=True,
+    help="Keep the verdicts of an earlier check of this same file with the same settings and "
+    "judge again only its IE records (those the infrastructure failed).",
+)
 @check_options
-def check(solutions: Path, output_dir: Path, quiet: bool, stem: str | None, **options: Any) -> None:
+def check(
+    solutions: Path, output_dir: Path, quiet: bool, stem: str | None, redo_ie: bool, **options: Any
+) -> None:
     """Judge every record of one SOLUTIONS JSONL file."""
     from batch_eval.check import check_file
     from batch_eval.display import summary_line
 
     config = config_from(options)
-    outcome = check_file(config, solutions, output_dir, stem=stem, warn=_warn)
+    outcome = check_file(config, solutions, output_dir, stem=stem, warn=_warn, redo_ie=redo_ie)
     if not quiet:
         click.echo(summary_line(solutions, outcome.metrics), err=True)
     click.echo(str(outcome.results_path))

@@ -39,9 +39,9 @@ def plan_text(plan: Plan) -> str:
             lines.append("  (no JSONL files: nothing to do)")
         for i in indices:
             task = plan.tasks[i]
-            action = "skip (done)" if i in plan.done else "check"
-            lines.append(f"  {action:11} {task.solutions} -> {task.results_path}")
-    lines.append(f"{len(plan.tasks)} files: {len(plan.done)} done, {len(plan.todo)} to check")
+            lines.append(f"  {plan.action(i):11} {task.solutions} -> {task.results_path}")
+    redo = f" ({len(plan.redo_ie)} only for their IE records)" if plan.redo_ie else ""
+    lines.append(f"{len(plan.tasks)} files: {len(plan.done)} done, {len(plan.todo)} to check{redo}")
     return "\n".join(lines)
 
 

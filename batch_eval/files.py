@@ -58,3 +58,8 @@ class AtomicFile:
             self.commit()
         else:
             self.abort()
+
+
+def previous_metrics(metrics_path: Path) -> Path:
+    """Where the metrics of the check a `--redo-ie` checker builds on wait for it."""
+    return metrics_path.with_name(metrics_path.name.replace(".metrics.json", ".metrics.previous.json"))

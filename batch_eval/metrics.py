@@ -29,7 +29,16 @@ def pass_at_ks(per_problem: dict[str, tuple[int, int]]) -> dict[str, float]:
 
 
 #: the plain counts of a metrics body: adding them up combines files
-COUNTERS = ("records", "ie", "skipped_records", "tests_run", "cache_hits", "timing_reruns", "timing_flips")
+COUNTERS = (
+    "records",
+    "ie",
+    "skipped_records",
+    "tests_run",
+    "cache_hits",
+    "reused",
+    "timing_reruns",
+    "timing_flips",
+)
 #: what the batch summary repeats of each file's and checkpoint's metrics
 SUMMARY_KEYS = (
     "pass_at_k",
@@ -95,6 +104,7 @@ class Metrics:
         self.tests_run = 0
         self.seconds = 0.0
         self.cache_hits = 0
+        self.reused = 0  # verdicts kept from the previous check of the same file (--redo-ie)
         self.timing_reruns = 0  # tests run twice because the first verdict hung on timing
         self.timing_flips = 0  # of which the two runs disagreed (the faster counted)
 
@@ -113,6 +123,12 @@ class Metrics:
                 self.timing_reruns += 1
                 self.timing_flips += bool(t.other_run and t.other_run.get("verdict") != t.verdict.value)
 
+    def reuse(self, problem_id: str, line: dict[str, Any]) -> None:
+        """A verdict kept from the previous check of this file with these settings."""
+        self.add(problem_id, Verdict(line["verdict"]), 0)
+        self.reused += 1
+        self.timing([TestResult.from_dict(t) for t in line.get("tests") or [] if isinstance(t, dict)])
+
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
@@ -123,6 +139,7 @@ class Metrics:
             "skipped_records": sum(self.skipped.values()),
             "tests_run": self.tests_run,
             "cache_hits": self.cache_hits,
+            "reused": self.reused,
             "timing_reruns": self.timing_reruns,
             "timing_flips": self.timing_flips,
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,15 @@ class Plan:
     tasks: list[FileTask]
     done: dict[int, dict[str, Any]]  # task index -> metrics of the finished check
     output_dir: Path
+    # task index -> IE records of a finished check: only those are judged again
+    redo_ie: dict[int, int] = field(default_factory=dict)
+
+    def action(self, i: int) -> str:
+        if i in self.done:
+            return "skip (done)"
+        if i in self.redo_ie:
+            return f"redo {self.redo_ie[i]} IE"
+        return "check"
 
     @property
     def todo(self) -> list[int]:
@@ -79,7 +88,7 @@ class Plan:
                         {
                             "solutions": str(self.tasks[i].solutions),
                             "results": str(self.tasks[i].results_path),
-                            "action": "skip (done)" if i in self.done else "check",
+                            "action": self.action(i),
                         }
                         for i in self.tasks_of(c)
                     ],
@@ -105,9 +114,14 @@ def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str,
         FileTask(c, f, output_dir / c.output_name, file_stem(c, f)) for c in checkpoints for f in c.files
     ]
     done: dict[int, dict[str, Any]] = {}
+    redo_ie: dict[int, int] = {}
     if not force:
         for i, task in enumerate(tasks):
             metrics = task.finished_metrics(fingerprint)
-            if metrics is not None:
+            if metrics is None:
+                continue
+            if int(metrics.get("ie") or 0) > 0:
+                redo_ie[i] = int(metrics["ie"])  # a fault (a server down) left these unjudged
+            else:
                 done[i] = metrics
-    return Plan(checkpoints, tasks, done, output_dir)
+    return Plan(checkpoints, tasks, done, output_dir, redo_ie)

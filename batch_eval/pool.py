@@ -21,6 +21,7 @@ from typing import Any
 
 from batch_eval.errors import ExitCode
 from batch_eval.executors.process import die_with_parent
+from batch_eval.files import previous_metrics
 
 GRACE_SECONDS = 2.0
 
@@ -83,7 +84,11 @@ def run_job(job: Job) -> FileOutcome:
     """In a pool worker: run the checker, wait at most `job.timeout`, read its metrics."""
     start = time.monotonic()
     job.log_path.parent.mkdir(parents=True, exist_ok=True)
-    job.metrics_path.unlink(missing_ok=True)  # a stale file must not pass for this run's result
+    # a stale file must not pass for this run's result; one the checker reuses verdicts
+    # from (--redo-ie) is kept aside for it
+    if "--redo-ie" in job.argv and job.metrics_path.exists():
+        job.metrics_path.replace(previous_metrics(job.metrics_path))
+    job.metrics_path.unlink(missing_ok=True)
     with open(job.log_path, "wb") as log:
         proc = subprocess.Popen(
             job.argv,

@@ -93,7 +93,7 @@ def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[s
         executor.close()
 
 
-def job_for(task: FileTask, config: CheckConfig, options: RunOptions) -> Job:
+def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: bool = False) -> Job:
     command = list(options.checker_command) or [sys.executable, "-m", "batch_eval"]
     argv = [
         *command,
@@ -104,6 +104,7 @@ def job_for(task: FileTask, config: CheckConfig, options: RunOptions) -> Job:
         "--stem",
         task.stem,
         "-q",
+        *(["--redo-ie"] if redo_ie else []),
         *config.to_check_args(),
     ]
     registry = options.output_dir / ".batch_eval" / "running"
@@ -112,7 +113,7 @@ def job_for(task: FileTask, config: CheckConfig, options: RunOptions) -> Job:
 
 def execute(plan: Plan, summary: Summary, config: CheckConfig, options: RunOptions, display: Display) -> None:
     todo = plan.todo
-    jobs = [job_for(plan.tasks[i], config, options) for i in todo]
+    jobs = [job_for(plan.tasks[i], config, options, i in plan.redo_ie) for i in todo]
 
     def on_done(j: int, outcome: FileOutcome) -> None:
         i = todo[j]

@@ -45,6 +45,10 @@ class FakePistonConfig:
     )
     # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
     fail_next: list[int] = field(default_factory=list)
+    # gone: every request's connection is dropped unanswered (a server going away);
+    # down_after: gone once this many more solutions (batched requests) have been answered
+    gone: bool = False
+    down_after: int | None = None
 
 
 class FakePiston:
@@ -82,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
+        if self.piston.config.gone:
+            self.close_connection = True
+            return
         if self.path == "/":
             self._send(200, {"message": "Piston v3.1.1"})
         elif self.path == "/api/v2/runtimes":
@@ -94,6 +101,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         cfg = self.piston.config
         with self.piston.lock:
+            if cfg.down_after is not None and b'"launcher.py"' in raw:
+                cfg.gone = cfg.gone or cfg.down_after <= 0
+                cfg.down_after -= 1
+            if cfg.gone:
+                self.close_connection = True  # no answer at all: the client sees a dropped connection
+                return
             if cfg.fail_next:
                 self._send(cfg.fail_next.pop(0), None)
                 return

@@ -13,6 +13,7 @@ import base64
 import itertools
 import json
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,62 @@ class PistonUnavailable(Exception):
     """A request that failed for reasons outside the program: becomes IE."""
 
 
+DOWN_AFTER = 3  # consecutive connection failures that take an endpoint out of the rotation
+MAX_COOLDOWN_S = 60.0
+
+
+class Endpoints:
+    """Round-robin over the endpoints, leaving out those that stopped answering.
+
+    An endpoint that failed to connect (refused, reset, timed out) DOWN_AFTER times in a
+    row is down: its work goes to the others, and it gets one request again after a
+    cooldown that doubles up to a minute. Busy answers (429, 503) are not failures of the
+    connection: they are retried with backoff on the same rotation. When every endpoint
+    is down, requests fail at once (IE) instead of each waiting out its retries.
+    """
+
+    def __init__(self, urls: Sequence[str], clock: Any = time.monotonic) -> None:
+        self.urls = list(urls)
+        self.clock = clock
+        self.failures = {url: 0 for url in self.urls}
+        self.down_until: dict[str, float] = {}
+        self._next = itertools.cycle(range(len(self.urls)))
+
+    def pick(self) -> str | None:
+        """The next endpoint to send to, or None when every one is down."""
+        now = self.clock()
+        for _ in range(len(self.urls)):
+            url = self.urls[next(self._next)]
+            if self.down_until.get(url, 0.0) <= now:
+                return url
+        return None
+
+    def ok(self, url: str) -> None:
+        if self.failures.get(url):
+            if url in self.down_until:
+                print(f"batch-eval: Piston at {url} answers again", file=sys.stderr, flush=True)
+            self.failures[url] = 0
+            self.down_until.pop(url, None)
+
+    def failed(self, url: str) -> None:
+        self.failures[url] = self.failures.get(url, 0) + 1
+        n = self.failures[url]
+        if n >= DOWN_AFTER:
+            cooldown = min(MAX_COOLDOWN_S, 2.0 ** (n - DOWN_AFTER))
+            self.down_until[url] = self.clock() + cooldown
+            if n == DOWN_AFTER:
+                others = "its work goes to the others" if len(self.urls) > 1 else "requests fail as IE"
+                print(
+                    f"batch-eval: Piston at {url} is down ({n} failed connections): {others}; "
+                    "it is tried again now and then",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    def status(self) -> str:
+        return ", ".join(f"{url}: {self.failures[url]} failed connections" for url in self.urls)
+
+
 class PistonExecutor(Executor):
     """One request per test, spread round-robin over the endpoints, retried with backoff."""
 
@@ -78,7 +135,7 @@ class PistonExecutor(Executor):
         # run_timeout maximum, learnt at preflight
         self.batch = batch
         self.max_run_timeout_ms: int | None = None
-        self._next = itertools.cycle(range(len(self.endpoints)))
+        self.health = Endpoints(self.endpoints)
 
     # -- preflight -------------------------------------------------------------------------
 
@@ -97,7 +154,7 @@ class PistonExecutor(Executor):
             raise errors[0]
         self.warnings += [f"{err}; going on without it" for err in errors]
         self.endpoints = alive
-        self._next = itertools.cycle(range(len(self.endpoints)))
+        self.health = Endpoints(self.endpoints)
         probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
@@ -379,16 +436,24 @@ class PistonExecutor(Executor):
     def _post(self, payload: str) -> dict[str, Any]:
         """The JSON answer of /execute, retried with backoff over the endpoints."""
         last = "no attempt"
+        delay = 0.0
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            url = self.endpoints[next(self._next)]
+                time.sleep(max(delay, self.backoff * 2 ** (attempt - 1)))
+            delay = 0.0
+            url = self.health.pick()
+            if url is None:
+                raise PistonUnavailable(
+                    f"every Piston endpoint is down ({self.health.status()}); last: {last}"
+                )
             self.requests_sent += 1
             try:
                 reply = self.session.post(f"{url}/api/v2/execute", data=payload, timeout=self.timeout)
             except requests.RequestException as exc:
                 last = f"{url}: {_why(exc)}"
+                self.health.failed(url)
                 continue
+            self.health.ok(url)
             if reply.status_code == 200:
                 try:
                     answer = reply.json()
@@ -405,6 +470,7 @@ class PistonExecutor(Executor):
             message = _message(reply)
             if reply.status_code in RETRY_STATUSES or (reply.status_code == 500 and not message):
                 last = f"{url}: HTTP {reply.status_code}"
+                delay = _retry_after(reply)
                 continue
             if "PayloadTooLarge" in message:
                 raise PistonUnavailable(
@@ -507,6 +573,14 @@ def _message(reply: requests.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("message") or body.get("stack") or "")[:300]
     return str(body)[:300]
+
+
+def _retry_after(reply: requests.Response) -> float:
+    """The wait a busy server asks for (Retry-After in seconds), at most half a minute."""
+    try:
+        return min(30.0, max(0.0, float(reply.headers.get("Retry-After", 0))))
+    except ValueError:
+        return 0.0
 
 
 def _why(exc: requests.RequestException) -> str:

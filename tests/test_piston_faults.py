@@ -1,0 +1,130 @@
+"""Piston faults mid-run: endpoints that stop answering are dropped, busy servers are waited
+for, every fault is IE (never a wrong answer), and a rerun judges only the IE records."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.piston import PistonExecutor
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
+from tests.fake_piston import FakePiston
+
+LIMITS = Limits(time_s=1.0, memory_mb=256)
+A, B = "http://piston-a.test", "http://piston-b.test"
+STAGE = {"stdout": "3\n", "stderr": "", "code": 0, "signal": None, "status": None, "cpu_time": 5}
+
+
+def executor_for(*urls: str, retries: int = 4) -> PistonExecutor:
+    executor = PistonExecutor(list(urls), retries=retries, backoff=0.0, timeout=1.0, batch=False)
+    executor.runtimes["python"] = ("python", "3.12.0")
+    return executor
+
+
+def verdicts(executor: PistonExecutor, tests: int) -> list[Verdict]:
+    run = executor.run(Program("python", "print(3)"), [b""] * tests, LIMITS, lambda i, e: True)
+    return [r.verdict for r in run.runs]
+
+
+@responses.activate
+def test_an_endpoint_that_stops_answering_is_dropped_and_the_others_do_its_work() -> None:
+    responses.add(responses.POST, f"{A}/api/v2/execute", body=requests.ConnectionError("refused"))
+    responses.add(responses.POST, f"{B}/api/v2/execute", json={"run": STAGE})
+    assert verdicts(executor_for(A, B), 10) == [Verdict.AC] * 10
+    calls_a = [c for c in responses.calls if (c.request.url or "").startswith(A)]
+    assert len(calls_a) == 3  # down after three failed connections: no request wasted on it after
+
+
+@responses.activate
+def test_when_every_endpoint_is_down_requests_are_ie_at_once() -> None:
+    responses.add(responses.POST, f"{A}/api/v2/execute", body=requests.ConnectionError("refused"))
+    executor = executor_for(A, retries=4)
+    assert verdicts(executor, 1) == [Verdict.IE]
+    assert len(responses.calls) == 3
+    run = executor.run(Program("python", "print(3)"), [b""], LIMITS, lambda i, e: True)
+    assert run.runs[0].verdict is Verdict.IE and "every Piston endpoint is down" in run.runs[0].reason
+    assert len(responses.calls) == 3  # no wait, no request: it is known to be down
+
+
+@responses.activate
+def test_a_busy_server_is_given_the_time_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("batch_eval.executors.piston.time.sleep", slept.append)
+    responses.add(responses.POST, f"{A}/api/v2/execute", status=429, headers={"Retry-After": "2"})
+    responses.add(responses.POST, f"{A}/api/v2/execute", status=503)
+    responses.add(responses.POST, f"{A}/api/v2/execute", json={"run": STAGE})
+    assert verdicts(executor_for(A), 1) == [Verdict.AC]
+    assert slept[0] == 2.0 and len(responses.calls) == 3  # 429 and 503 do not take it down
+
+
+def sources_sent(server: FakePiston, since: int) -> list[str]:
+    """The solutions sent to the server from request `since` on (batched requests: the
+    preflight's probes are not solutions)."""
+    found = []
+    for body in server.requests[since:]:
+        files = {f.get("name"): f.get("content") for f in body.get("files", [])}
+        if "launcher.py" in files:
+            found.append(files["main.py"])
+    return found
+
+
+def test_a_server_going_away_mid_run_gives_ie_and_the_rerun_judges_only_those(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    ac = "a, b = map(int, input().split())\nprint(a + b)\n"
+    sols = tmp_path / "sols"
+    for step in (100, 200):
+        records = [
+            {"problem_id": "1/A", "code": ac + f"# {step} {i}" if i % 3 else f"print({i})  # {step}"}
+            for i in range(6)
+        ]
+        write_jsonl(sols / f"checkpoint-{step}" / "solutions.jsonl", records)
+    options = ["--executor", "piston", "--piston-retries", "1", "--no-cache"]
+    with FakePiston() as server:
+        server.config.body_limit = 10_000_000
+        clean = tmp_path / "clean"
+        url = ["--endpoint", server.url]
+        done = subprocess.run(run_argv(sols, problems, clean, *options, *url), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+        out = tmp_path / "out"
+        server.config.down_after = 4  # answers four solutions, then drops every connection
+        faulty = subprocess.run(run_argv(sols, problems, out, *options, *url), capture_output=True, text=True)
+        assert faulty.returncode == 1, faulty.stderr  # incomplete: IE records, the batch went on
+        summary = json.loads((out / "batch_eval_results.json").read_text())
+        files = [f for c in summary["checkpoints"] for f in c["files"]]
+        # the first file met the fault mid-way: its unjudged records are IE; the next checker
+        # found the server gone before judging anything: a failed file with the reason, no results
+        assert files[0]["status"] == "ok" and files[1]["status"] == "failed"
+        assert "cannot reach Piston" in files[1]["reason"]
+        first = out / "eval_checkpoint_100" / "solutions.results.jsonl"
+        lines = [json.loads(text) for text in first.read_text().splitlines()]
+        ie = [line for line in lines if line["verdict"] == "IE"]
+        assert len(ie) == 2 and all(
+            line["verdict"] in ("AC", "WA", "IE") for line in lines
+        )  # no fault is a WA
+
+        server.config.gone, server.config.down_after = False, None
+        plan = subprocess.run(
+            run_argv(sols, problems, out, *options, *url, "--dry-run"), capture_output=True, text=True
+        )
+        assert "redo 2 IE" in plan.stdout + plan.stderr, plan.stdout + plan.stderr
+        before = len(server.requests)
+        rerun = subprocess.run(run_argv(sols, problems, out, *options, *url), capture_output=True, text=True)
+        assert rerun.returncode == 0, rerun.stderr
+        # only the IE records of the first file ran again, and all of the second
+        assert len(sources_sent(server, before)) == len(ie) + 6
+
+    for step in (100, 200):
+        name = f"eval_checkpoint_{step}/solutions.results.jsonl"
+        again = [json.loads(t) for t in (out / name).read_text().splitlines()]
+        reference = [json.loads(t) for t in (clean / name).read_text().splitlines()]
+        assert [(x["line"], x["verdict"]) for x in again] == [(x["line"], x["verdict"]) for x in reference]
+        metrics = json.loads((out / f"eval_checkpoint_{step}" / "solutions.metrics.json").read_text())
+        assert metrics["ie"] == 0 and metrics["reused"] == (4 if step == 100 else 0)
