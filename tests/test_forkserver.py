@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.forkserver import Submitted
 from batch_eval.executors.local import LocalExecutor
 from batch_eval.verdict import Verdict
 
@@ -200,3 +201,31 @@ def test_a_cpp_compile_between_python_programs_keeps_the_fork_server(
     built = executor.run(Program("cpp", "int main(){return 0;}"), [b""], LIMITS, lambda i, e: True)
     assert built.runs[0].verdict is Verdict.AC
     assert run(executor, "print(2)", b"").stdout == b"2\n" and server.pid == pid
+
+
+def test_the_next_test_runs_while_one_is_judged_and_is_cancelled_on_an_early_stop(
+    runners: dict[str, LocalExecutor],
+) -> None:
+    executor = runners["fork"]
+    run(executor, "print(1)", b"")  # the server is up
+    server = executor._server
+    assert server is not None
+    outcomes: list[Execution | None] = []
+    collect = server.collect
+
+    def recording(test: Submitted) -> Execution | None:
+        outcomes.append(collect(test))
+        return outcomes[-1]
+
+    server.collect = recording  # type: ignore[method-assign]
+    try:
+        source = "import time\nif input() == 'slow':\n    time.sleep(60)\nprint(0)"
+        result = executor.run(
+            Program("python", source), [b"x\n", b"slow\n", b"y\n"], LIMITS, lambda i, e: False
+        )
+    finally:
+        del server.collect
+    assert [r.stdout for r in result.runs] == [b"0\n"]  # the judge stopped after the first
+    # the second was already queued: cancelled (killed), never waited for to its time limit
+    assert len(outcomes) == 2 and outcomes[1] is None
+    assert run(executor, "print(2)", b"").stdout == b"2\n"  # and the server goes on

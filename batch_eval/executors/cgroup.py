@@ -21,6 +21,7 @@ class PidsGroup:
     def __init__(self, path: Path, limit: int = 0) -> None:
         self.path = path
         self._procs = str(path / "cgroup.procs")
+        self.procs_file = self._procs
         self._limit = limit
 
     @classmethod
@@ -154,8 +155,13 @@ class MemoryGroup:
                 (self.path / name).write_text(total)
         self._ooms = self._oom_count()
 
+    @property
+    def oom_file(self) -> Path:
+        """Where the kernel counts the group's out-of-memory kills (`oom_kill N`)."""
+        return self.path / ("memory.events" if self.v2 else "memory.oom_control")
+
     def _oom_count(self) -> int:
-        text = _read(self.path / ("memory.events" if self.v2 else "memory.oom_control"))
+        text = _read(self.oom_file)
         for line in text.splitlines():
             key, _, value = line.partition(" ")
             if key == "oom_kill":

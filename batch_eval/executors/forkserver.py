@@ -13,6 +13,7 @@ import resource
 import select
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
@@ -59,6 +60,14 @@ class ForkServerDown(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A test sent to the server: where its outputs are read and the limits it ran under."""
+
+    files: tuple[Path, Path, Path]
+    limits: Limits
+
+
 class ForkServer:
     """One started interpreter that forks a child per test."""
 
@@ -72,6 +81,7 @@ class ForkServer:
         jail: Jail | None = None,
         outputs_bytes: int = 0,
         memory: MemoryGroup | None = None,
+        clean: tuple[str, list[str]] | None = None,
     ) -> None:
         self.no_network = no_network  # the server and every solution it forks have no network
         # jailed: the server and its children see a read-only file system and one private /tmp,
@@ -81,6 +91,8 @@ class ForkServer:
         # the server and its children share a memory cgroup: each test may use the limit
         # beyond what the server holds (no RLIMIT_AS then)
         self.memory = memory
+        # the tests' working folder (and what to keep in it): emptied by the server before each test
+        self.clean = clean
         self.python = python
         self.home = home
         self.env = env
@@ -95,9 +107,12 @@ class ForkServer:
 
     def _argv(self) -> list[str]:
         argv = [self.python, str(ZYGOTE)]
-        if self.jail is not None:
-            kept = [os.path.basename(self.jail.keep)] if os.path.dirname(self.jail.keep) == TMP else []
-            argv += ["--clean", TMP, *kept]
+        if self.clean is not None:
+            argv += ["--clean", self.clean[0], "/".join(self.clean[1]) or "/"]
+        if self.group is not None:  # the server kills what a test leaves in the group
+            argv += ["--group", self.group.procs_file]
+        if self.memory is not None:  # and tells whether the kernel killed it for memory
+            argv += ["--oom", str(self.memory.oom_file)]
         return argv
 
     def view(self, path: str) -> str:
@@ -123,7 +138,7 @@ class ForkServer:
             self._buffer = b""
         return self.proc
 
-    def run(
+    def submit(
         self,
         script: Path,
         cwd: Path,
@@ -132,18 +147,16 @@ class ForkServer:
         uid: int | None,
         nproc: int | None,
         input_copy: str | None = None,
-    ) -> Execution:
-        """Like run_command for `python script`, through the fork server. `input_copy`: a
-        path where the child puts a copy of the test's input (jailed file-mode problems)."""
-        group = self.group
+    ) -> Submitted:
+        """Send one test; the server runs tests in the order sent, so the next one can be
+        sent while this one runs. `input_copy`: a path where the child puts a copy of the
+        test's input (jailed file-mode problems). Every submitted test gets one `collect`."""
         proc = self._start()
         if self.jail is not None:
             outs = [f"{self.jail.keep}/{OUTPUTS}/{path.name}" for path in files[1:]]
             files = (files[0], Path(self.view(outs[0])), Path(self.view(outs[1])))
         else:
             outs = [str(path) for path in files[1:]]
-        if group is not None:
-            group.set_limit(limits.processes + 1)  # the server itself is a member
         fields = [
             str(script),
             str(cwd),
@@ -158,40 +171,71 @@ class ForkServer:
             repr(limits.wall),
             input_copy or "-",
         ]
+        self._send(proc, "\t".join(fields) + "\n")
+        return Submitted(files, limits)
+
+    def arm(self, limits: Limits) -> None:
+        """Set the groups' limits for the tests about to be sent (the same for a program's tests)."""
+        self._start()
+        if self.group is not None:
+            self.group.set_limit(limits.processes + 1)  # the server itself is a member
         if self.memory is not None:
             self.memory.arm(limits.memory_mb * 1024 * 1024)
+
+    def collect(self, test: Submitted) -> Execution | None:
+        """The outcome of the oldest submitted test; None when it was cancelled."""
+        assert self.proc is not None
         try:
-            reply = self._ask(proc, "\t".join(fields) + "\n", limits.wall + 10)
+            reply = self._reply(self.proc, test.limits.wall + 10)
         except ForkServerDown:
             self.close()
             if self.memory is not None and self.memory.oom_killed():
-                return Execution(Verdict.MLE, reason=f"memory limit {limits.memory_mb} MB")
+                return Execution(Verdict.MLE, reason=f"memory limit {test.limits.memory_mb} MB")
             raise  # the caller retries on a fresh server
-        finally:
-            if group is not None:
-                group.kill_all(spare=proc.pid)
         parts = reply.split("\t")
+        if parts[0] == "cancelled":
+            return None
         if parts[0] != "ok":
             return Execution(Verdict.IE, reason=f"fork server: {parts[-1]}")
-        status, cpu, maxrss, wall, killed = (
-            int(parts[1]),
-            float(parts[2]),
-            int(parts[3]),
-            float(parts[4]),
-            parts[5],
-        )
-        oom = self.memory is not None and self.memory.oom_killed()
-        ex = finish(status, cpu, maxrss, wall, killed == "1", files[1], files[2], limits, oom)
+        status, cpu, maxrss, wall = int(parts[1]), float(parts[2]), int(parts[3]), float(parts[4])
+        files, limits = test.files, test.limits
+        ex = finish(status, cpu, maxrss, wall, parts[5] == "1", files[1], files[2], limits, parts[6] == "1")
         if ex.exit_code == 127 and SETUP_MARKER in ex.stderr:
             return Execution(Verdict.IE, reason=ex.stderr.strip().splitlines()[-1][:300])
         return ex
 
-    def _ask(self, proc: subprocess.Popen[bytes], command: str, timeout: float) -> str:
-        assert proc.stdin is not None and proc.stdout is not None
+    def cancel(self) -> None:
+        """Stop every test sent so far that has not finished (each still gets its `collect`)."""
+        if self.proc is not None:
+            self._send(self.proc, "cancel\n")
+
+    def run(
+        self,
+        script: Path,
+        cwd: Path,
+        files: tuple[Path, Path, Path],
+        limits: Limits,
+        uid: int | None,
+        nproc: int | None,
+        input_copy: str | None = None,
+    ) -> Execution:
+        """Like run_command for `python script`, through the fork server."""
+        self.arm(limits)
+        test = self.submit(script, cwd, files, limits, uid, nproc, input_copy)
+        ex = self.collect(test)
+        assert ex is not None  # nothing cancels a lone test
+        return ex
+
+    def _send(self, proc: subprocess.Popen[bytes], command: str) -> None:
+        assert proc.stdin is not None
         try:
             os.write(proc.stdin.fileno(), command.encode())
         except OSError as exc:
+            self.close()
             raise ForkServerDown(f"cannot send: {exc}") from None
+
+    def _reply(self, proc: subprocess.Popen[bytes], timeout: float) -> str:
+        assert proc.stdout is not None
         fd = proc.stdout.fileno()
         while b"\n" not in self._buffer:
             ready, _, _ = select.select([fd], [], [], timeout)
@@ -212,3 +256,5 @@ class ForkServer:
                 if stream is not None:
                     stream.close()
             self.proc = None
+            if self.group is not None:  # a test it ran may outlive it: it cleans up no more
+                self.group.kill_all()

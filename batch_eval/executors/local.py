@@ -17,7 +17,7 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
-from batch_eval.executors.forkserver import ForkServer, ForkServerDown
+from batch_eval.executors.forkserver import ForkServer, ForkServerDown, Submitted
 from batch_eval.executors.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.process import (
     SANDBOX_UID,
@@ -104,6 +104,8 @@ class LocalExecutor(Executor):
         # jailed, /root and /home are hidden: the interpreter's installation is shown again
         self._reveal = tuple(p for p in _installation(self.python) if self.jailed and _hidden(p))
         self.uid = self._sandbox_uid()
+        (self.home / "run").mkdir()  # the fork server's tests' working folder when not jailed
+        self._own(self.home / "run")
         self.no_network = _network_namespaces_work()
         self.group = PidsGroup.create(64)
         if self.group is not None:
@@ -215,14 +217,14 @@ class LocalExecutor(Executor):
             cmd, stdin, limits, box, out_name=name, group=self.group, spare=server, memory=self.memory
         )
 
-    def _fork(
-        self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, file_io: bool = False
-    ) -> Execution:
+    def _server_for(self, limits: Limits) -> ForkServer:
         if self._server is None:
             self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
             home = Path(self._server_home.name)
             jailed = self._jail(self.disk_bytes) if self.jailed else None
-            outputs = 2 * (limits.output_bytes + 1) + (1 << 20)
+            # the tests' working folder, emptied by the server before each test
+            work = jail.TMP if self.jailed else str(self.home / "run")
+            kept = [self.home.name] if self.jailed and str(self.home.parent) == jail.TMP else []
             self._server = ForkServer(
                 self.python,
                 home,
@@ -230,17 +232,73 @@ class LocalExecutor(Executor):
                 self.group,
                 self.no_network,
                 jailed,
-                outputs,
+                4 * (limits.output_bytes + 1) + (1 << 20),  # two tests' stdout and stderr
                 self.memory,
+                clean=(work, kept),
             )
-        files = (stdin, box / f"{name}.out", box / f"{name}.err")
-        copy = f"{jail.TMP}/input.txt" if file_io else None
-        for _attempt in range(2):
-            try:
-                return self._server.run(Path(cmd.argv[1]), cmd.cwd, files, limits, cmd.uid, cmd.nproc, copy)
-            except ForkServerDown as exc:
-                down = exc  # a fault of ours once; the same program killing a fresh server is its own doing
-        return Execution(Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})")
+        return self._server
+
+    def _run_forked(
+        self,
+        script: Path,
+        box: Path,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        file_io: bool,
+        on_result: OnResult,
+        start: int = 0,
+        retried: int = -1,
+    ) -> list[Execution]:
+        """Python tests from `start` on through the fork server, the next test sent while one
+        runs (its input written, its command queued) so that our work overlaps the
+        solution's; on an early stop the one in flight is cancelled. File-mode problems go
+        one at a time (the working folder holds output.txt until we read it). A server that
+        dies under test i is our fault once (a fresh one runs i again), the program's the
+        second time (RE)."""
+        server = self._server_for(limits)
+        work = Path(jail.TMP) if self.jailed else self.home / "run"
+        cmd = self._command([self.python, str(script)], work, limits)
+        copy = str(work / "input.txt") if file_io else None
+        ahead = 0 if file_io else 1
+        runs: list[Execution] = []
+        queued: list[tuple[int, Submitted]] = []
+
+        def send(k: int) -> None:
+            stdin = box / f"input{k % 2}.txt"  # two slots: the one in use is never rewritten
+            stdin.write_bytes(inputs[k])
+            stdin.chmod(0o644)
+            files = (stdin, box / f"test{k % 2}.out", box / f"test{k % 2}.err")
+            queued.append((k, server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy)))
+
+        i = start
+        try:
+            server.arm(limits)
+            for i in range(start, len(inputs)):
+                while len(queued) <= ahead and (queued[-1][0] + 1 if queued else i) < len(inputs):
+                    send(queued[-1][0] + 1 if queued else i)
+                _, test = queued.pop(0)
+                ex = server.collect(test)
+                assert ex is not None  # only a cancel makes None, and none was sent
+                if file_io:
+                    output = Path(server.view(str(work / "output.txt")))
+                    ex.stdout = output.read_bytes()[: limits.output_bytes] if output.is_file() else b""
+                runs.append(ex)
+                if not on_result(i, ex):
+                    if queued:
+                        server.cancel()
+                        for _, left in queued:
+                            server.collect(left)
+                    return runs
+        except ForkServerDown as down:
+            if retried == i:
+                ex = Execution(
+                    Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})"
+                )
+                runs.append(ex)
+                on_result(i, ex)
+                return runs
+            return runs + self._run_forked(script, box, inputs, limits, file_io, on_result, i, retried=i)
+        return runs
 
     def preflight(self, limits: Limits) -> list[str]:
         if not os.access(self.python, os.X_OK):
@@ -287,6 +345,9 @@ class LocalExecutor(Executor):
             if isinstance(compiled, Execution):
                 return ProgramRun(compile=compiled, runs=[])
             argv, compile_ex = compiled
+            if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
+                forked = self._run_forked(Path(argv[1]), box, inputs, limits, input_mode == "file", on_result)
+                return ProgramRun(compile=compile_ex, runs=forked)
             runs: list[Execution] = []
             for i, data in enumerate(inputs):
                 ex = self._run_test(argv, box, i, data, limits, input_mode)
@@ -369,11 +430,7 @@ class LocalExecutor(Executor):
         if input_mode == "file":
             (run_dir / "input.txt").write_bytes(data)
         cmd = self._command(argv, run_dir, limits)
-        name = "test"
-        if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
-            ex = self._fork(cmd, stdin_path, limits, box, name)
-        else:
-            ex = self._exec(cmd, stdin_path, limits, box, name)
+        ex = self._exec(cmd, stdin_path, limits, box, "test")
         if input_mode == "file":
             out_file = run_dir / "output.txt"
             if out_file.is_file():
@@ -389,20 +446,14 @@ class LocalExecutor(Executor):
         stdin_path = box / "input.txt"
         stdin_path.write_bytes(data)
         stdin_path.chmod(0o644)
-        cmd = self._command(argv, Path(jail.TMP), limits)
-        if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
-            ex = self._fork(cmd, stdin_path, limits, box, "test", file_io)
-            output = Path(self._server.view(f"{jail.TMP}/output.txt")) if self._server else None
-        else:
-            output = box / "output.txt"
-            if file_io:
-                output.write_bytes(b"")
-            jailed = self._jail(self.disk_bytes, file_io=output if file_io else None)
-            ex = self._exec(replace(cmd, jail=jailed), stdin_path, limits, box, "test")
+        output = box / "output.txt"
         if file_io:
-            ex.stdout = b""
-            if output is not None and output.is_file():
-                ex.stdout = output.read_bytes()[: limits.output_bytes]
+            output.write_bytes(b"")
+        jailed = self._jail(self.disk_bytes, file_io=output if file_io else None)
+        cmd = self._command(argv, Path(jail.TMP), limits, jailed)
+        ex = self._exec(cmd, stdin_path, limits, box, "test")
+        if file_io:
+            ex.stdout = output.read_bytes()[: limits.output_bytes] if output.is_file() else b""
         return ex
 
 

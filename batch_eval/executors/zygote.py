@@ -10,7 +10,11 @@ Only the standard library, and only modules a bare interpreter start already has
 traceback/resource/select/ctypes: this file is what every solution's process inherits.
 Commands arrive on fd 0 and answers leave on fd 1 as single tab-separated lines, read and
 written with os.read/os.write so that sys.stdin/sys.stdout never buffer anything a child
-could see.
+could see. Tests run in the order sent, one answer each; the judge sends the next test
+while one runs, and `cancel` stops every test sent before it (answered `cancelled`).
+After each test the server kills what it left (its session, and with --group every other
+member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
+--oom says whether the memory cgroup killed it.
 """
 
 import gc
@@ -234,62 +238,140 @@ def _run(script):
     _finish(status)
 
 
-def _wait(pid, wall):
+class _Commands:
+    """The command lines from fd 0, read ahead: a command may arrive while a test runs
+    (the judge queues the next test), and so may `cancel` (stop what was sent before it)."""
+
+    def __init__(self):
+        self.buffer = b""
+        self.lines = []
+        self.closed = False
+
+    def read(self):
+        chunk = os.read(0, 65536)
+        if not chunk:
+            self.closed = True
+            return
+        self.buffer += chunk
+        *complete, self.buffer = self.buffer.split(b"\n")
+        self.lines += [line.decode() for line in complete]
+
+    def next(self):
+        while not self.lines and not self.closed:
+            self.read()
+        return self.lines.pop(0) if self.lines else None
+
+    def cancelled(self):
+        return CANCEL in self.lines
+
+
+CANCEL = "cancel"
+
+
+def _wait(pid, wall, commands):
+    """Wait for the child until `wall` seconds; kill its group at the deadline or when a
+    `cancel` arrives. Returns status, usage, killed at the deadline, cancelled."""
     deadline = time.monotonic() + wall
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = -1
-    killed = False
+    killed = cancelled = False
     try:
         while True:
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done == pid:
-                return status, usage, killed
+                return status, usage, killed, cancelled
             left = deadline - time.monotonic()
-            if left <= 0 and not killed:
-                killed = True
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            if (left <= 0 or commands.cancelled()) and not (killed or cancelled):
+                killed, cancelled = left <= 0, left > 0
+                # the child itself too: a cancel can come before it has made its own session
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
                 _, status, usage = os.wait4(pid, 0)
-                return status, usage, killed
-            if pidfd >= 0:
-                select.select([pidfd], [], [], max(left, 0))
-            else:
-                time.sleep(min(max(left, 0), 0.002))
+                return status, usage, killed, cancelled
+            watch = [pidfd] if pidfd >= 0 else []
+            if not commands.closed:
+                watch.append(0)
+            ready, _, _ = select.select(watch, [], [], max(min(left, 0.002 if pidfd < 0 else left), 0))
+            if 0 in ready:
+                commands.read()
     finally:
         if pidfd >= 0:
             os.close(pidfd)
 
 
-def _read_line(buffer):
-    while b"\n" not in buffer:
-        chunk = os.read(0, 65536)
-        if not chunk:
-            return None, buffer
-        buffer += chunk
-    line, _, rest = buffer.partition(b"\n")
-    return line.decode(), rest
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode()
+    except OSError:
+        return ""
+
+
+def _kill_group(procs):
+    """SIGKILL what the test left in the pids cgroup (daemons that left its session) but us."""
+    me = str(os.getpid())
+    for attempt in range(500):
+        members = [p for p in _read(procs).split() if p != me]
+        if not members:
+            return
+        for pid in members:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.0005 * min(attempt + 1, 20))
+
+
+def _oom_kills(path):
+    """The memory cgroup's count of out-of-memory kills (v1 oom_control, v2 memory.events)."""
+    for line in _read(path).splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill":
+            return int(value)
+    return 0
+
+
+def _options(argv):
+    options = {}
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--clean":
+            options["clean"] = (argv[i + 1], frozenset(argv[i + 2].split("/")) - {""})
+            i += 3
+        else:
+            options[argv[i].lstrip("-")] = argv[i + 1]
+            i += 2
+    return options
 
 
 def main():
-    clean = None
-    if sys.argv[1:2] == ["--clean"]:
-        clean = (sys.argv[2], frozenset(sys.argv[3:]))
+    options = _options(sys.argv[1:])
+    clean, procs, oom = options.get("clean"), options.get("group"), options.get("oom")
     _prctl_pdeathsig()
     if _PRCTL is not None:
         _PRCTL(36, 1)  # PR_SET_CHILD_SUBREAPER: our solutions' orphans come back to us
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    buffer = b""
+    commands = _Commands()
     while True:
-        line, buffer = _read_line(buffer)
+        line = commands.next()
         if line is None:
             return
-        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs, wall, copy = line.split("\t")
+        if line == CANCEL:
+            continue
+        if commands.cancelled():  # queued before a cancel: never started
+            os.write(1, b"cancelled\n")
+            continue
+        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs_move, wall, copy = line.split(
+            "\t"
+        )
         _reap()
+        ooms = _oom_kills(oom) if oom else 0
         start = time.monotonic()
         try:
             pid = os.fork()
@@ -307,7 +389,7 @@ def main():
                     int(fsize),
                     nproc,
                     uid,
-                    procs,
+                    procs_move,
                     clean,
                     copy,
                 )
@@ -319,14 +401,22 @@ def main():
                 finally:
                     os._exit(127)
             _run(script)
-        status, usage, killed = _wait(pid, float(wall))
+        status, usage, killed, cancelled = _wait(pid, float(wall), commands)
         wall_used = time.monotonic() - start
         try:
             os.killpg(pid, signal.SIGKILL)  # what it left behind in its session
         except OSError:
             pass
+        if procs:
+            _kill_group(procs)  # and outside it
+        _reap()
+        if cancelled:
+            os.write(1, b"cancelled\n")
+            continue
+        oom_killed = int(bool(oom) and _oom_kills(oom) > ooms)
         cpu = usage.ru_utime + usage.ru_stime
-        os.write(1, f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\n".encode())
+        reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
+        os.write(1, reply.encode())
 
 
 if __name__ == "__main__":
