@@ -303,3 +303,26 @@ def test_reserved_but_unused_address_space_is_not_memory(local: LocalExecutor) -
         run_one(local, "x = bytearray(300 << 20)\nx[::4096] = b'1' * len(x[::4096])").verdict is Verdict.MLE
     )
     assert "memory-cgroup" in local.isolation
+
+
+CPP_VERDICTS = {
+    '#include <cstdio>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}': "AC",
+    '#include <cstdio>\nint main(){puts("0");}': "WA",
+    "#include <cstdlib>\nint main(){abort();}": "RE",
+    "int main(){volatile long x=0; for(;;) x++;}": "TLE",
+    "#include <vector>\nint main(){std::vector<char> v(700u<<20, 1); return v[9] - 1;}": "MLE",
+    '#include <cstdio>\nint main(){for(;;) fputs("xxxxxxxxxxxxxxxx", stdout);}': "OLE",
+    "#include <unistd.h>\nint main(){if(fork()==0){setsid(); sleep(100);} return 1;}": "RE",
+}
+
+
+@pytest.mark.parametrize("source", sorted(CPP_VERDICTS))
+def test_cpp_verdicts_are_the_same_exec_d_from_the_fork_server_and_as_fresh_processes(source: str) -> None:
+    verdicts = {}
+    for runner in ("fork", "process"):
+        executor = LocalExecutor(python_runner=runner)
+        try:
+            verdicts[runner] = verdict_of(executor, source, "cpp")
+        finally:
+            executor.close()
+    assert verdicts == {"fork": Verdict(CPP_VERDICTS[source]), "process": Verdict(CPP_VERDICTS[source])}

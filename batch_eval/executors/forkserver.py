@@ -98,6 +98,7 @@ class ForkServer:
         self.env = env
         self.group = group
         self.proc: subprocess.Popen[bytes] | None = None
+        self._commands = self._answers = -1  # our ends of the command and answer pipes
         self._buffer = b""
 
     @property
@@ -123,20 +124,39 @@ class ForkServer:
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
-            self.proc = subprocess.Popen(
-                self._argv(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.home,
-                env=self.env,
-                start_new_session=True,
-                preexec_fn=_zygote_init(
-                    self.group, self.no_network, self.jail, self.outputs_bytes, self.memory
-                ),
-            )
+            self._close_pipes()
+            # commands and answers on pipes of their own: the server's standard streams stay
+            # on /dev/null, made by the interpreter as for a file, and every child inherits
+            # them untouched over the test's files (no new stream objects per test)
+            commands_r, self._commands = os.pipe()
+            self._answers, answers_w = os.pipe()
+            os.set_inheritable(commands_r, True)
+            os.set_inheritable(answers_w, True)
+            try:
+                self.proc = subprocess.Popen(
+                    [*self._argv(), "--fds", f"{commands_r},{answers_w}"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    pass_fds=(commands_r, answers_w),
+                    cwd=self.home,
+                    env=self.env,
+                    start_new_session=True,
+                    preexec_fn=_zygote_init(
+                        self.group, self.no_network, self.jail, self.outputs_bytes, self.memory
+                    ),
+                )
+            finally:
+                os.close(commands_r)
+                os.close(answers_w)
             self._buffer = b""
         return self.proc
+
+    def _close_pipes(self) -> None:
+        for fd in (self._commands, self._answers):
+            if fd >= 0:
+                os.close(fd)
+        self._commands = self._answers = -1
 
     def submit(
         self,
@@ -147,8 +167,10 @@ class ForkServer:
         uid: int | None,
         nproc: int | None,
         input_copy: str | None = None,
+        binary: bool = False,
     ) -> Submitted:
-        """Send one test; the server runs tests in the order sent, so the next one can be
+        """Send one test (`script` run as Python, or exec'd when `binary`: a compiled
+        program); the server runs tests in the order sent, so the next one can be
         sent while this one runs. `input_copy`: a path where the child puts a copy of the
         test's input (jailed file-mode problems). Every submitted test gets one `collect`."""
         proc = self._start()
@@ -170,6 +192,7 @@ class ForkServer:
             "-",  # no per-test cgroup move: the server was started inside the group
             repr(limits.wall),
             input_copy or "-",
+            "exec" if binary else "python",
         ]
         self._send(proc, "\t".join(fields) + "\n")
         return Submitted(files, limits)
@@ -227,16 +250,14 @@ class ForkServer:
         return ex
 
     def _send(self, proc: subprocess.Popen[bytes], command: str) -> None:
-        assert proc.stdin is not None
         try:
-            os.write(proc.stdin.fileno(), command.encode())
+            os.write(self._commands, command.encode())
         except OSError as exc:
             self.close()
             raise ForkServerDown(f"cannot send: {exc}") from None
 
     def _reply(self, proc: subprocess.Popen[bytes], timeout: float) -> str:
-        assert proc.stdout is not None
-        fd = proc.stdout.fileno()
+        fd = self._answers
         while b"\n" not in self._buffer:
             ready, _, _ = select.select([fd], [], [], timeout)
             if not ready:
@@ -252,9 +273,7 @@ class ForkServer:
         if self.proc is not None:
             kill_group(self.proc.pid)
             self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout):
-                if stream is not None:
-                    stream.close()
+            self._close_pipes()
             self.proc = None
             if self.group is not None:  # a test it ran may outlive it: it cleans up no more
                 self.group.kill_all()

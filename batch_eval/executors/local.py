@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -91,6 +91,7 @@ class LocalExecutor(Executor):
         self._pch: str | None = None
         self._server_home: tempfile.TemporaryDirectory[str] | None = None
         self._boxes = 0
+        self._nested: list[Callable[[], None]] = []  # fork-server runs waiting in on_result
         # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
         self.jailed = jail.works() if jailed is None else jailed
         self.disk_bytes = disk_mb * 1024 * 1024
@@ -248,6 +249,7 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         start: int = 0,
         retried: int = -1,
+        binary: bool = False,
     ) -> list[Execution]:
         """Python tests from `start` on through the fork server, the next test sent while one
         runs (its input written, its command queued) so that our work overlaps the
@@ -257,33 +259,63 @@ class LocalExecutor(Executor):
         second time (RE)."""
         server = self._server_for(limits)
         work = Path(jail.TMP) if self.jailed else self.home / "run"
-        cmd = self._command([self.python, str(script)], work, limits)
+        cmd = self._command([str(script)] if binary else [self.python, str(script)], work, limits)
         copy = str(work / "input.txt") if file_io else None
         ahead = 0 if file_io else 1
         runs: list[Execution] = []
         queued: list[tuple[int, Submitted]] = []
+        ready: dict[int, Execution] = {}  # tests collected early, for a run nested in on_result
+        next_send = start
 
         def send(k: int) -> None:
             stdin = box / f"input{k % 2}.txt"  # two slots: the one in use is never rewritten
             stdin.write_bytes(inputs[k])
             stdin.chmod(0o644)
             files = (stdin, box / f"test{k % 2}.out", box / f"test{k % 2}.err")
-            queued.append((k, server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy)))
+            test = server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy, binary)
+            queued.append((k, test))
 
+        def make_way() -> None:
+            """A run nested in on_result (the judge timing a test again) needs the server:
+            what we queued is cancelled, or kept if it finished first, and sent again later."""
+            nonlocal next_send
+            if queued:
+                server.cancel()
+                for k, test in queued:
+                    done = server.collect(test)
+                    if done is not None:
+                        ready[k] = done
+                next_send = min(k for k, _ in queued)
+                queued.clear()
+
+        for outer in self._nested:
+            outer()
         i = start
         try:
             server.arm(limits)
             for i in range(start, len(inputs)):
-                while len(queued) <= ahead and (queued[-1][0] + 1 if queued else i) < len(inputs):
-                    send(queued[-1][0] + 1 if queued else i)
-                _, test = queued.pop(0)
-                ex = server.collect(test)
-                assert ex is not None  # only a cancel makes None, and none was sent
+                while len(queued) <= ahead and next_send < len(inputs):
+                    if next_send not in ready:
+                        send(next_send)
+                    next_send += 1
+                if i in ready:
+                    ex = ready.pop(i)
+                else:
+                    k, test = queued.pop(0)
+                    assert k == i, (k, i)
+                    collected = server.collect(test)
+                    assert collected is not None  # only a cancel makes None, and none was sent
+                    ex = collected
                 if file_io:
                     output = Path(server.view(str(work / "output.txt")))
                     ex.stdout = output.read_bytes()[: limits.output_bytes] if output.is_file() else b""
                 runs.append(ex)
-                if not on_result(i, ex):
+                self._nested.append(make_way)
+                try:
+                    go_on = on_result(i, ex)
+                finally:
+                    self._nested.pop()
+                if not go_on:
                     if queued:
                         server.cancel()
                         for _, left in queued:
@@ -297,7 +329,8 @@ class LocalExecutor(Executor):
                 runs.append(ex)
                 on_result(i, ex)
                 return runs
-            return runs + self._run_forked(script, box, inputs, limits, file_io, on_result, i, retried=i)
+            more = self._run_forked(script, box, inputs, limits, file_io, on_result, i, i, binary)
+            return runs + more
         return runs
 
     def preflight(self, limits: Limits) -> list[str]:
@@ -345,8 +378,20 @@ class LocalExecutor(Executor):
             if isinstance(compiled, Execution):
                 return ProgramRun(compile=compiled, runs=[])
             argv, compile_ex = compiled
-            if self.python_runner == "fork" and argv[0] == self.python and len(argv) == 2:
-                forked = self._run_forked(Path(argv[1]), box, inputs, limits, input_mode == "file", on_result)
+            if self.python_runner == "fork" and (
+                len(argv) == 1 or (argv[0] == self.python and len(argv) == 2)
+            ):
+                # Python run in a fork of the started interpreter; a compiled program exec'd from one
+                # (its jail, network namespace and cgroups made once, not per test)
+                forked = self._run_forked(
+                    Path(argv[-1]),
+                    box,
+                    inputs,
+                    limits,
+                    input_mode == "file",
+                    on_result,
+                    binary=len(argv) == 1,
+                )
                 return ProgramRun(compile=compile_ex, runs=forked)
             runs: list[Execution] = []
             for i, data in enumerate(inputs):

@@ -96,17 +96,9 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs, clean, 
     if input_copy != "-":
         with open(input_copy, "wb") as f:
             f.write(os.pread(0, os.fstat(0).st_size, 0))
-    # fresh standard streams over the new descriptors, made as the interpreter makes them
-    # (the inherited ones were set up for the command pipe: buffering, seekability)
-    sys.stdin = sys.__stdin__ = open(
-        0, "r", encoding=sys.stdin.encoding, errors=sys.stdin.errors, closefd=False
-    )
-    sys.stdout = sys.__stdout__ = open(
-        1, "w", encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=False
-    )
-    sys.stderr = sys.__stderr__ = open(
-        2, "w", encoding=sys.stderr.encoding, errors=sys.stderr.errors, closefd=False, buffering=1
-    )
+    # sys.stdin/stdout/stderr stay the interpreter's own: made at its start over /dev/null
+    # as for any file (not a terminal, seekable, the same buffer size), never used by the
+    # server, so each child gets them untouched, now over the test's files
     os.chdir(cwd)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if uid != "-":
@@ -123,7 +115,8 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs, clean, 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if nproc != "-":
         resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc), int(nproc)))
-    os.environ["HOME"] = os.environ["TMPDIR"] = cwd
+    if os.environ.get("HOME") != cwd:
+        os.environ["HOME"] = os.environ["TMPDIR"] = cwd
     sys.argv = [script]
     sys.path[0] = os.path.dirname(script)
 
@@ -248,7 +241,7 @@ class _Commands:
         self.closed = False
 
     def read(self):
-        chunk = os.read(0, 65536)
+        chunk = os.read(_COMMANDS, 65536)
         if not chunk:
             self.closed = True
             return
@@ -295,9 +288,9 @@ def _wait(pid, wall, commands):
                 return status, usage, killed, cancelled
             watch = [pidfd] if pidfd >= 0 else []
             if not commands.closed:
-                watch.append(0)
+                watch.append(_COMMANDS)
             ready, _, _ = select.select(watch, [], [], max(min(left, 0.002 if pidfd < 0 else left), 0))
-            if 0 in ready:
+            if _COMMANDS in ready:
                 commands.read()
     finally:
         if pidfd >= 0:
@@ -336,6 +329,13 @@ def _oom_kills(path):
     return 0
 
 
+_COMMANDS, _ANSWERS = 0, 1  # the pipes' descriptors (--fds), 0 and 1 for an old caller
+
+
+def _answer(line):
+    os.write(_ANSWERS, line)
+
+
 def _options(argv):
     options = {}
     i = 0
@@ -350,8 +350,13 @@ def _options(argv):
 
 
 def main():
+    global _COMMANDS, _ANSWERS
     options = _options(sys.argv[1:])
     clean, procs, oom = options.get("clean"), options.get("group"), options.get("oom")
+    if "fds" in options:
+        _COMMANDS, _ANSWERS = map(int, options["fds"].split(","))
+    if clean is not None:  # the tests' working folder is their home (set once, not per child)
+        os.environ["HOME"] = os.environ["TMPDIR"] = clean[0]
     _prctl_pdeathsig()
     if _PRCTL is not None:
         _PRCTL(36, 1)  # PR_SET_CHILD_SUBREAPER: our solutions' orphans come back to us
@@ -365,18 +370,18 @@ def main():
         if line == CANCEL:
             continue
         if commands.cancelled():  # queued before a cancel: never started
-            os.write(1, b"cancelled\n")
+            _answer(b"cancelled\n")
             continue
-        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs_move, wall, copy = line.split(
-            "\t"
-        )
+        fields = line.split("\t")
+        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs_move, wall, copy = fields[:13]
+        binary = fields[13:14] == ["exec"]  # a compiled program: exec'd in the prepared child
         _reap()
         ooms = _oom_kills(oom) if oom else 0
         start = time.monotonic()
         try:
             pid = os.fork()
         except OSError as exc:
-            os.write(1, f"error\tcannot fork: {exc}\n".encode())
+            _answer(f"error\tcannot fork: {exc}\n".encode())
             continue
         if pid == 0:
             try:
@@ -393,6 +398,12 @@ def main():
                     clean,
                     copy,
                 )
+                if binary:
+                    # as a fresh process has them (the interpreter ignores these two, and an
+                    # ignored signal stays ignored across exec)
+                    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+                        signal.signal(sig, signal.SIG_DFL)
+                    os.execve(script, [script], os.environ)
             except BaseException as exc:
                 try:
                     os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
@@ -411,12 +422,12 @@ def main():
             _kill_group(procs)  # and outside it
         _reap()
         if cancelled:
-            os.write(1, b"cancelled\n")
+            _answer(b"cancelled\n")
             continue
         oom_killed = int(bool(oom) and _oom_kills(oom) > ooms)
         cpu = usage.ru_utime + usage.ru_stime
         reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
-        os.write(1, reply.encode())
+        _answer(reply.encode())
 
 
 if __name__ == "__main__":
