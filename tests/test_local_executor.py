@@ -326,3 +326,20 @@ def test_cpp_verdicts_are_the_same_exec_d_from_the_fork_server_and_as_fresh_proc
         finally:
             executor.close()
     assert verdicts == {"fork": Verdict(CPP_VERDICTS[source]), "process": Verdict(CPP_VERDICTS[source])}
+
+
+def test_folders_left_by_killed_checkers_are_removed() -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a checker that was SIGKILLed: its pid is dead, its folder stayed
+    probe = LocalExecutor(python_runner="process")
+    base = probe.home.parent
+    probe.close()
+    left = base / f"batch-eval-{gone.pid}-abcdef"
+    (left / "outputs").mkdir(parents=True)
+    mine = base / f"batch-eval-{os.getpid()}-keepme"  # a live checker's stays
+    mine.mkdir()
+    try:
+        LocalExecutor(python_runner="process").close()
+        assert not left.exists() and mine.exists()
+    finally:
+        mine.rmdir()

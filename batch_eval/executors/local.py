@@ -89,7 +89,6 @@ class LocalExecutor(Executor):
         self.python_runner = python_runner
         self._server: ForkServer | None = None
         self._pch: str | None = None
-        self._server_home: tempfile.TemporaryDirectory[str] | None = None
         self._boxes = 0
         self._nested: list[Callable[[], None]] = []  # fork-server runs waiting in on_result
         # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
@@ -97,7 +96,7 @@ class LocalExecutor(Executor):
         self.disk_bytes = disk_mb * 1024 * 1024
         # our folder: each program's files, then (jailed) the tests' outputs
         self._home: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
-            prefix="batch-eval-", dir=_home_base(self.jailed)
+            prefix=f"batch-eval-{os.getpid()}-", dir=_home_base(self.jailed)
         )
         self.home = Path(self._home.name)
         self.home.chmod(0o755)
@@ -175,10 +174,9 @@ class LocalExecutor(Executor):
         if self._server is not None:
             self._server.close()
             self._server = None
-        for folder in (self._server_home, self._home):
-            if folder is not None:
-                folder.cleanup()
-        self._server_home = self._home = None
+        if self._home is not None:
+            self._home.cleanup()
+            self._home = None
         for group in (self.group, self.memory):
             if group is not None:
                 group.close()
@@ -220,8 +218,8 @@ class LocalExecutor(Executor):
 
     def _server_for(self, limits: Limits) -> ForkServer:
         if self._server is None:
-            self._server_home = tempfile.TemporaryDirectory(prefix="batch-eval-zygote-")
-            home = Path(self._server_home.name)
+            home = self.home / "server"  # the server's own home (its children get the working folder)
+            home.mkdir(exist_ok=True)
             jailed = self._jail(self.disk_bytes) if self.jailed else None
             # the tests' working folder, emptied by the server before each test
             work = jail.TMP if self.jailed else str(self.home / "run")
@@ -513,15 +511,20 @@ def _hidden(path: str) -> bool:
     return any(path == top or path.startswith(top + "/") for top in (*jail.HIDDEN, jail.TMP))
 
 
-def _home_base(jailed: bool) -> str | None:
-    """Where our folders go: jailed, outside /tmp (the solution's private /tmp starts empty)."""
-    if not jailed:
-        return None
-    base = Path("/run/batch-eval")
-    try:
-        base.mkdir(mode=0o755, exist_ok=True)
-    except OSError:
-        return None
+def _home_base(jailed: bool) -> str:
+    """Where our folders go: jailed, outside /tmp (the solution's private /tmp starts empty).
+    Folders left by checkers that were SIGKILLed (no cleanup ran) are removed on the way."""
+    base = Path(tempfile.gettempdir())
+    if jailed:
+        try:
+            Path("/run/batch-eval").mkdir(mode=0o755, exist_ok=True)
+            base = Path("/run/batch-eval")
+        except OSError:
+            pass
+    for folder in base.glob("batch-eval-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
     return str(base)
 
 
