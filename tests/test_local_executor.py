@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -343,3 +345,23 @@ def test_folders_left_by_killed_checkers_are_removed() -> None:
         assert not left.exists() and mine.exists()
     finally:
         mine.rmdir()
+
+
+def test_works_when_batch_eval_itself_lives_where_the_jail_hides(tmp_path: Path) -> None:
+    # a clone under /tmp or a virtualenv under /home: the jail hides both from solutions
+    shutil.copytree(Path(__file__).parents[1] / "batch_eval", tmp_path / "batch_eval")
+    script = (
+        "from batch_eval.executors.local import LocalExecutor\n"
+        "from batch_eval.executors.base import Program, Limits\n"
+        "e = LocalExecutor()\n"
+        "cpp = '#include <cstdio>\\nint main(){puts(\"7\");}'\n"
+        "for language, source in (('python', 'print(input())'), ('cpp', cpp)):\n"
+        "    run = e.run(Program(language, source), [b'7'], Limits(2, 256), lambda i, x: True)\n"
+        "    print(run.runs[0].verdict.value, run.runs[0].stdout.strip().decode())\n"
+        "e.close()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.stdout.split("\n")[:2] == ["AC 7", "AC 7"], done.stderr
