@@ -55,13 +55,16 @@ def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
         return LocalExecutor(python=config.python, python_runner=config.python_runner)
     if config.executor == "piston":
+        from batch_eval.executors.budget import SharedBudget
         from batch_eval.executors.piston import PistonExecutor
 
+        budget = SharedBudget((config.cache_dir or default_cache_dir()) / "piston", config.piston_concurrency)
         return PistonExecutor(
             list(config.endpoints),
             retries=config.piston_retries,
             timeout=config.piston_timeout,
             batch=config.piston_batch,
+            budget=budget,
         )
     raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
 

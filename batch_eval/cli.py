@@ -197,6 +197,14 @@ def check_options(f: Any) -> Any:
             show_default=True,
             help="Seconds to wait for one Piston answer (queueing included).",
         ),
+        click.option(
+            "--piston-concurrency",
+            type=click.IntRange(min=1),
+            default=8,
+            show_default=True,
+            help="Most requests in flight per Piston endpoint, shared by every checker of this "
+            "machine; halved when the server answers 429/503 or times out, grown back one at a time.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -232,6 +240,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         cache_dir=options["cache_dir"],
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
+        piston_concurrency=options["piston_concurrency"],
     )
 
 

@@ -41,11 +41,14 @@ class CheckConfig:
     # runtime-only knobs: they never change a verdict
     piston_retries: int = 4
     piston_timeout: float = 60.0
+    piston_concurrency: int = 8  # requests in flight per endpoint, shared by every checker
     cache: bool = True  # the verdict cache, keyed by everything that can change a verdict
     cache_dir: Path | None = None  # None: $XDG_CACHE_HOME/batch-eval
 
     #: fields that cannot change a verdict (everything else is in the fingerprint)
-    RUNTIME_ONLY = frozenset({"piston_retries", "piston_timeout", "endpoints", "cache", "cache_dir"})
+    RUNTIME_ONLY = frozenset(
+        {"piston_retries", "piston_timeout", "piston_concurrency", "endpoints", "cache", "cache_dir"}
+    )
 
     def limits_for(self, time_limit: float | None, memory_limit: int | None) -> Limits:
         seconds = (time_limit or self.time_limit) * self.time_multiplier
@@ -102,6 +105,8 @@ class CheckConfig:
             str(self.piston_retries),
             "--piston-timeout",
             repr(self.piston_timeout),
+            "--piston-concurrency",
+            str(self.piston_concurrency),
         ]
         if self.python is not None:
             args += ["--python", self.python]

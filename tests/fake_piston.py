@@ -49,6 +49,7 @@ class FakePistonConfig:
     # down_after: gone once this many more solutions (batched requests) have been answered
     gone: bool = False
     down_after: int | None = None
+    delay_s: float = 0.0  # each /execute answer waits this long (to see requests overlap)
 
 
 class FakePiston:
@@ -56,6 +57,8 @@ class FakePiston:
         self.config = config or FakePistonConfig()
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most /execute requests ever open at once
         handler = type("Handler", (_Handler,), {"piston": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -133,8 +136,16 @@ class _Handler(BaseHTTPRequestHandler):
         if any(".." in f.get("name", "") or f.get("name", "").startswith("/") for f in body["files"]):
             self._send(500)
             return
-        with _RUN_LOCK:
-            answer = _execute(body, cfg)
+        with self.piston.lock:
+            self.piston.in_flight += 1
+            self.piston.max_in_flight = max(self.piston.max_in_flight, self.piston.in_flight)
+        try:
+            time.sleep(cfg.delay_s)
+            with _RUN_LOCK:
+                answer = _execute(body, cfg)
+        finally:
+            with self.piston.lock:
+                self.piston.in_flight -= 1
         self._send(200, answer)
 
 

@@ -33,6 +33,7 @@ CHANGED: dict[str, Any] = {
     "python_runner": "process",
     "piston_retries": 1,
     "piston_timeout": 5.0,
+    "piston_concurrency": 3,
     "cache": False,
     "test_order": "given",
     "piston_batch": False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import requests
 import responses
 
 from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.budget import SharedBudget
 from batch_eval.executors.piston import PistonExecutor
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
@@ -128,3 +130,45 @@ def test_a_server_going_away_mid_run_gives_ie_and_the_rerun_judges_only_those(tm
         assert [(x["line"], x["verdict"]) for x in again] == [(x["line"], x["verdict"]) for x in reference]
         metrics = json.loads((out / f"eval_checkpoint_{step}" / "solutions.metrics.json").read_text())
         assert metrics["ie"] == 0 and metrics["reused"] == (4 if step == 100 else 0)
+
+
+def test_checkers_share_one_budget_per_endpoint(tmp_path: Path) -> None:
+    """Four checkers (each its own executor, as separate processes would be) with a budget
+    of two: the server never sees more than two requests at once."""
+    with FakePiston() as server:
+        server.config.body_limit = 10_000_000
+        server.config.delay_s = 0.05
+        executors = []
+        for _ in range(4):
+            executor = PistonExecutor(
+                [server.url], backoff=0.01, batch=False, budget=SharedBudget(tmp_path, 2)
+            )
+            executor.preflight(LIMITS)
+            executors.append(executor)
+        server.max_in_flight = 0
+
+        def judge(executor: PistonExecutor) -> list[Verdict]:
+            run = executor.run(Program("python", "print(3)"), [b""] * 5, LIMITS, lambda i, e: True)
+            return [r.verdict for r in run.runs]
+
+        with ThreadPoolExecutor(4) as pool:
+            verdict_lists = list(pool.map(judge, executors))
+    assert verdict_lists == [[Verdict.AC] * 5] * 4
+    assert server.max_in_flight == 2  # the budget was used, and never exceeded
+
+
+@responses.activate
+def test_a_busy_answer_halves_the_shared_budget_and_successes_grow_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("batch_eval.executors.piston.time.sleep", lambda s: None)
+    budget = SharedBudget(tmp_path, 8)
+    executor = executor_for(A)
+    executor.budget = budget
+    responses.add(responses.POST, f"{A}/api/v2/execute", status=429)
+    responses.add(responses.POST, f"{A}/api/v2/execute", json={"run": STAGE})
+    assert verdicts(executor, 1) == [Verdict.AC]
+    assert budget.limit(A) == 4  # halved for every checker (it is a file)
+    assert SharedBudget(tmp_path, 8).limit(A) == 4
+    assert verdicts(executor, 12) == [Verdict.AC] * 12
+    assert budget.limit(A) == 6  # one more after as many successes in a row as there are slots

@@ -10,6 +10,7 @@ stdin, and only inputs small enough to arrive intact.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import signal
@@ -23,6 +24,7 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun, tail
+from batch_eval.executors.budget import SharedBudget
 from batch_eval.executors.process import classify
 from batch_eval.verdict import Verdict
 
@@ -118,6 +120,7 @@ class PistonExecutor(Executor):
         backoff: float = 0.5,
         session: requests.Session | None = None,
         batch: bool = True,
+        budget: SharedBudget | None = None,
     ) -> None:
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
@@ -136,6 +139,7 @@ class PistonExecutor(Executor):
         self.batch = batch
         self.max_run_timeout_ms: int | None = None
         self.health = Endpoints(self.endpoints)
+        self.budget = budget  # requests in flight per endpoint, shared with the other checkers
 
     # -- preflight -------------------------------------------------------------------------
 
@@ -448,12 +452,20 @@ class PistonExecutor(Executor):
                 )
             self.requests_sent += 1
             try:
-                reply = self.session.post(f"{url}/api/v2/execute", data=payload, timeout=self.timeout)
+                with self.budget.slot(url) if self.budget else contextlib.nullcontext():
+                    reply = self.session.post(f"{url}/api/v2/execute", data=payload, timeout=self.timeout)
             except requests.RequestException as exc:
                 last = f"{url}: {_why(exc)}"
                 self.health.failed(url)
+                if self.budget is not None and isinstance(exc, requests.Timeout):
+                    self.budget.overloaded(url)
                 continue
             self.health.ok(url)
+            if self.budget is not None:
+                if reply.status_code in (429, 503):
+                    self.budget.overloaded(url)
+                elif reply.status_code == 200:
+                    self.budget.succeeded(url)
             if reply.status_code == 200:
                 try:
                     answer = reply.json()
