@@ -78,6 +78,10 @@ class VerdictCache:
                 self.db.execute(
                     "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, pid INTEGER, host TEXT)"
                 )
+                self.db.execute(
+                    "CREATE TABLE IF NOT EXISTS failures (problem TEXT, test INTEGER, count INTEGER, "
+                    "PRIMARY KEY (problem, test))"
+                )
                 break
             except sqlite3.OperationalError:
                 if attempt == 199:
@@ -147,6 +151,18 @@ class VerdictCache:
             "INSERT OR REPLACE INTO verdicts (key, result) VALUES (?, ?)", (key, json.dumps(body))
         )
         self.stores += 1
+
+    def failures(self, problem_key: str) -> dict[int, int]:
+        """How often each test of a problem was the one a solution failed (test order "failures")."""
+        rows = self.db.execute("SELECT test, count FROM failures WHERE problem = ?", (problem_key,))
+        return {int(test): int(count) for test, count in rows}
+
+    def failed(self, problem_key: str, test: int) -> None:
+        self.db.execute(
+            "INSERT INTO failures (problem, test, count) VALUES (?, ?, 1) "
+            "ON CONFLICT (problem, test) DO UPDATE SET count = count + 1",
+            (problem_key, test),
+        )
 
     def close(self) -> None:
         self.db.close()

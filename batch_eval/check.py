@@ -98,6 +98,7 @@ class RecordJudge:
         )
         self._checkers: dict[str, CheckerRunner] = {}
         self._problem_keys: dict[str, str] = {}
+        self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
         self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
         # what the executor is, minus counters and addresses that do not change verdicts
         self._environment = {
@@ -136,8 +137,13 @@ class RecordJudge:
                 line["cached"] = True
             else:
                 checker = self._checker_for(problem)
+                history = self._problem_keys[problem.id]
+                failures = self._failures_of(history) if self.options.test_order == "failures" else None
                 try:
-                    result = judge(problem, tests, program, self.executor, limits, self.options, checker)
+                    result = judge(
+                        problem, tests, program, self.executor, limits, self.options, checker, failures
+                    )
+                    self._remember_failure(history, result)
                     if self.cache is not None:
                         self.cache.put(key, result)
                 finally:
@@ -173,6 +179,24 @@ class RecordJudge:
         }
         program_key = digest(program.language, normalise(program.source))
         return VerdictCache.key(program_key, self._problem_keys[problem.id], rules, self._environment)
+
+    def _failures_of(self, problem_key: str) -> dict[int, int]:
+        if self.cache is not None:
+            return self.cache.failures(problem_key)  # shared by every checker, every checkpoint
+        return dict(self._failures.get(problem_key, {}))
+
+    def _remember_failure(self, problem_key: str, result: SolutionResult) -> None:
+        """Which test this solution failed: test order "failures" runs it earlier next time."""
+        if self.options.test_order != "failures":
+            return
+        for i, test in enumerate(result.tests):
+            if test.verdict not in (Verdict.AC, Verdict.SKIP, Verdict.IE):
+                if self.cache is not None:
+                    self.cache.failed(problem_key, i)
+                else:
+                    counts = self._failures.setdefault(problem_key, {})
+                    counts[i] = counts.get(i, 0) + 1
+                return
 
     def _unjudgeable(self, record: Record) -> str:
         problem = self.problems.get(record.problem_id)

@@ -171,10 +171,13 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--test-order",
-            type=click.Choice(["size", "given"]),
+            type=click.Choice(["size", "given", "failures"]),
             default="size",
             show_default=True,
-            help="With early stop: run the smallest inputs first (size) or in the file's order.",
+            help="With early stop: run the smallest inputs first (size), in the file's order (given), "
+            "or the tests earlier solutions of the problem failed most first, then the smallest "
+            "(failures: shared through the verdict cache; which failure a solution is reported with, "
+            "e.g. WA or TLE, may then depend on what was judged before — pass/fail never does).",
         ),
         click.option(
             "--python-runner",

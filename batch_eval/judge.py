@@ -21,11 +21,16 @@ class JudgeOptions:
     test_order: str = "size"
 
 
-def run_order(tests: list[TestCase], options: JudgeOptions) -> list[int]:
-    """The order in which to run the tests (indices); results keep the tests' own order."""
+def run_order(
+    tests: list[TestCase], options: JudgeOptions, failures: dict[int, int] | None = None
+) -> list[int]:
+    """The order in which to run the tests (indices); results keep the tests' own order.
+    `failures` (test order "failures"): how often each test was the one an earlier solution
+    of the problem failed; those go first, then the smallest."""
     if not options.early_stop or options.test_order == "given":
         return list(range(len(tests)))
-    return sorted(range(len(tests)), key=lambda i: (len(tests[i].input), i))
+    seen = failures or {}
+    return sorted(range(len(tests)), key=lambda i: (-seen.get(i, 0), len(tests[i].input), i))
 
 
 def syntax_error(program: Program) -> str | None:
@@ -63,6 +68,7 @@ def judge(
     limits: Limits,
     options: JudgeOptions,
     checker: CheckerRunner | None = None,
+    failures: dict[int, int] | None = None,
 ) -> SolutionResult:
     """The verdict of `program` on `problem`, one TestResult per test."""
     if problem.kind == "function":
@@ -74,7 +80,7 @@ def judge(
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
-    order = run_order(tests, options)
+    order = run_order(tests, options, failures)
     by_index: dict[int, TestResult] = {}
 
     def on_result(k: int, ex: Execution) -> bool:

@@ -81,3 +81,29 @@ def test_parallel_checkpoints_with_the_same_programs_execute_each_once(tmp_path:
     executed = sum(1 for lines in metrics for line in lines if not line.get("cached"))
     assert executed == 3  # both checkers ran at once; each program was judged by one of them
     assert all(line["verdict"] == "AC" for lines in metrics for line in lines)
+
+
+WRONG_ON_TENS = "a, b = map(int, input().split())\nprint(0 if a == 10 else a + b)  # {}"
+
+
+def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: Path) -> None:
+    # tests by size: "1 2" (0), "-5 5" (2), "10 20" (1); these programs fail only test 1
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+
+    def first_runs(order: str, cache: bool, tag: str) -> list[list[str]]:
+        sols = write_jsonl(
+            tmp_path / f"{tag}.jsonl",
+            [{"id": "1/A", "code": WRONG_ON_TENS.format(f"{tag}{i}")} for i in range(3)],
+        )
+        config = CheckConfig(problems=problems, test_order=order, cache=cache, cache_dir=tmp_path / "cache")
+        outcome = check_file(config, sols, tmp_path / f"o-{tag}")
+        return [[t["verdict"] for t in line["tests"]] for line in read_jsonl(outcome.results_path)]
+
+    by_size = ["AC", "WA", "AC"]  # ran 0, 2, then 1
+    assert first_runs("size", False, "s") == [by_size] * 3
+    learnt = ["SKIP", "WA", "SKIP"]  # straight to the test the first solution failed
+    assert first_runs("failures", False, "f") == [by_size, learnt, learnt]
+    # through the verdict cache the history outlives the checker: the next checkpoint's file
+    # (other programs) starts with what this one learnt
+    first_runs("failures", True, "a")
+    assert first_runs("failures", True, "b") == [learnt] * 3
