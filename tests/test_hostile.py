@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -234,3 +235,53 @@ print(a + b if not found and "PATH" in os.environ else found)
     if "user-nobody" not in isolation:
         pytest.skip(f"solutions run as our own user here ({isolation}): other processes are readable")
     assert line["verdict"] == "AC", line["tests"]  # right answers: nothing found
+
+
+USER_PROBE = """
+import os, socket
+for p in ('/work/x-be', '/tmp/x-be'):
+    try:
+        open(p, 'w').write('1')
+        print('wrote', p)
+    except OSError:
+        print('refused', p)
+try:
+    socket.create_connection(('127.0.0.1', 9), timeout=1)
+except OSError as exc:
+    print('network', exc.errno)
+"""
+AS_A_USER = f"""
+import json, os
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.base import Program, Limits
+e = LocalExecutor()
+run = e.run(Program("python", {USER_PROBE!r}), [b""], Limits(2, 256), lambda i, x: True)
+print(json.dumps({{"isolation": e.isolation, "uid": os.getuid(), "out": run.runs[0].stdout.decode()}}))
+e.close()
+"""
+
+
+def test_a_normal_user_gets_the_jail_through_a_user_namespace() -> None:
+    """Not root: the same read-only file system, private /tmp and no network, made in a user
+    namespace of the user's own (where the kernel allows it unprivileged)."""
+    system_python = Path("/usr/bin/python3")
+    if os.geteuid() != 0 or not system_python.exists() or shutil.which("su") is None:
+        pytest.skip("needs root to become another user, and a system Python that user can run")
+    repo = Path(__file__).resolve().parents[1]
+    env = f"PYTHONPATH={repo} HOME=/tmp XDG_CACHE_HOME=/tmp/batch-eval-nobody-cache"
+    done = subprocess.run(
+        ["su", "nobody", "-s", "/bin/sh", "-c", f"cd /tmp && {env} {system_python} -"],
+        input=AS_A_USER,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if "ModuleNotFoundError" in done.stderr or "Permission denied" in done.stderr:
+        pytest.skip(f"the checkout is not readable by nobody here: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["uid"] != 0
+    if "readonly-fs" not in report["isolation"]:
+        pytest.skip(f"no unprivileged user namespaces here: {report['isolation']}")
+    assert report["out"].splitlines() == ["refused /work/x-be", "wrote /tmp/x-be", "network 101"]
+    assert not Path("/tmp/x-be").exists() and not Path("/work/x-be").exists()

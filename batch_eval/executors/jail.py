@@ -5,9 +5,9 @@ Inside: every mount read-only and nosuid; a fresh tmpfs of a fixed size on /tmp 
 seen at /dev/shm and /var/tmp), so the only place a solution can write is private, dies
 with it and caps its disk use; /root and /home empty; the executor's folder (program,
 inputs) and the folders it names (the interpreter's installation, the precompiled header)
-visible read-only at their own paths; chosen folders (a compiler's output) writable. Needs root (or
-CAP_SYS_ADMIN) and Linux >= 5.12 (mount_setattr); `works()` says whether this machine
-allows it.
+visible read-only at their own paths; chosen folders (a compiler's output) writable. Needs
+Linux >= 5.12 (mount_setattr) and root, or, for other users, unprivileged user namespaces;
+`works()` says whether this machine allows it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
@@ -86,6 +87,17 @@ def _setattr(dirfd: int, path: str, flags: int, set_: int = 0, clear: int = 0) -
     _check(call, f"mount_setattr {path or dirfd}")
 
 
+def _enter_user_namespace() -> None:
+    """Without root: a user namespace of our own (the kernel allows it unprivileged on most
+    distributions) gives the right to make the mount and network namespaces; we stay the
+    same user in it (no other ids are mapped), so nothing is gained outside."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_c().unshare(CLONE_NEWUSER), "unshare a user namespace")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
 def _clone(path: str) -> int:
     """A detached, read-only copy of the mounts at `path`, to be put back after the hiding."""
     flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE
@@ -105,6 +117,8 @@ def enter(
     folders shown read-only at their own paths, even under a hidden folder (the
     interpreter's installation under /root); `writable`: folders under `keep` left writable."""
     libc = _c()
+    if os.geteuid() != 0:
+        _enter_user_namespace()
     _check(libc.unshare(CLONE_NEWNS | (CLONE_NEWNET if no_network else 0)), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     shown = [keep, *reveal]

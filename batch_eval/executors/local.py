@@ -106,10 +106,10 @@ class LocalExecutor(Executor):
         self.uid = self._sandbox_uid()
         (self.home / "run").mkdir()  # the fork server's tests' working folder when not jailed
         self._own(self.home / "run")
-        self.no_network = _network_namespaces_work()
+        # jailed, the network namespace comes with the jail (for a normal user, in its user namespace)
+        self.no_network = self.jailed or _network_namespaces_work()
         self.group = PidsGroup.create(64)
-        if self.group is not None:
-            become_subreaper()
+        become_subreaper()  # killed orphans come to us to be reaped, not to a slow init
         # the memory limit as real use, not address space (which breaks threads, OpenBLAS)
         self.memory = MemoryGroup.create() if memory_cgroup else None
         self._nproc_base: int | None = None
@@ -518,9 +518,10 @@ def _home_base(jailed: bool) -> str:
     if jailed:
         try:
             Path("/run/batch-eval").mkdir(mode=0o755, exist_ok=True)
-            base = Path("/run/batch-eval")
+            if os.access("/run/batch-eval", os.W_OK):
+                base = Path("/run/batch-eval")
         except OSError:
-            pass
+            pass  # not root: our folder stays in /tmp, shown again inside the jail
     for folder in base.glob("batch-eval-*-*"):
         owner = folder.name.split("-")[2]
         if owner.isdigit() and not Path(f"/proc/{owner}").exists():
