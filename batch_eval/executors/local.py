@@ -223,7 +223,11 @@ class LocalExecutor(Executor):
             jailed = self._jail(self.disk_bytes) if self.jailed else None
             # the tests' working folder, emptied by the server before each test
             work = jail.TMP if self.jailed else str(self.home / "run")
-            kept = [self.home.name] if self.jailed and str(self.home.parent) == jail.TMP else []
+            # what the jail shows again under /tmp (mount points) stays when it is emptied
+            shown = [str(self.home), *self._reveal] if self.jailed else []
+            kept = sorted(
+                {Path(p).relative_to(jail.TMP).parts[0] for p in shown if p.startswith(jail.TMP + "/")}
+            )
             self._server = ForkServer(
                 self.python,
                 home,
