@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from batch_eval.compare import Comparison
+from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import LocalExecutor
 from batch_eval.judge import JudgeOptions, judge
@@ -365,3 +366,20 @@ def test_works_when_batch_eval_itself_lives_where_the_jail_hides(tmp_path: Path)
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert done.stdout.split("\n")[:2] == ["AC 7", "AC 7"], done.stderr
+
+
+def test_limited_isolation_is_said_loudly_before_any_work() -> None:
+    executor = LocalExecutor(jailed=False)
+    try:
+        executor.no_network = False  # as on a machine without namespaces
+        warnings = executor.preflight(LIMITS)
+        assert any(w.startswith("ISOLATION IS LIMITED (") and "read and write" in w for w in warnings)
+        assert "readonly-fs" not in executor.isolation
+    finally:
+        executor.close()
+    if jail.works():
+        full = LocalExecutor()
+        try:
+            assert not [w for w in full.preflight(LIMITS) if "ISOLATION" in w]
+        finally:
+            full.close()

@@ -355,7 +355,8 @@ class LocalExecutor(Executor):
         if missing:
             warnings.append(
                 f"ISOLATION IS LIMITED ({self.isolation}): this machine does not allow "
-                f"{' or '.join(missing)} without root; solutions can "
+                f"{' or '.join(missing)} (Linux >= 5.12 and root or unprivileged user namespaces); "
+                "solutions can "
                 + ("read and write what this user can" if not self.jailed else "use the network")
                 + ". Run as root, in a container, or use --executor piston for untrusted code."
             )
