@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pytest
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import LocalExecutor
 from batch_eval.verdict import Verdict
-from tests.conftest import SUM_PROBLEM, write_jsonl
+from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named, write_jsonl
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20, processes=32, wall_s=2.0)
 SECRET = "sk-batch-eval-test-secret-4242"
@@ -35,24 +33,10 @@ def executor(request: pytest.FixtureRequest) -> Iterator[LocalExecutor]:
     made.close()
 
 
-def named(name: str) -> list[int]:
-    """Live (not zombie) processes called `name`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if comm == name and state != "Z":
-            found.append(int(entry))
-    return found
-
-
 def hostile(executor: LocalExecutor, name: str, body: str, inputs: int = 1) -> list[Execution]:
     """Run `body` as a named solution; afterwards no process of that name may be alive."""
     name = f"{name[:8]}{os.getpid() % 10**6}"
-    source = f"import ctypes\nctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n{body}"
+    source = name_self(name) + body
     run = executor.run(Program("python", source), [b"1 2\n"] * inputs, LIMITS, lambda i, e: True)
     assert named(name) == [], f"{name}: processes left behind"
     return run.runs
@@ -177,32 +161,13 @@ print(written)
 def test_no_network_to_the_hosts_loopback(executor: LocalExecutor) -> None:
     if not executor.no_network:
         pytest.skip("no network namespaces here")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    listener.settimeout(4)
-    received: list[bytes] = []
-
-    def accept() -> None:
-        try:
-            conn, _ = listener.accept()
-            received.append(conn.recv(100))
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    port = listener.getsockname()[1]
-    body = (
-        "import socket\ntry:\n"
-        f"    socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n"
-        "    print('sent')\nexcept OSError:\n    print('blocked')\n"
-    )
-    try:
+    with loopback_listener(4) as (port, received):
+        body = (
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'leak')\n"
+            "    print('sent')\nexcept OSError:\n    print('blocked')\n"
+        )
         (ex,) = hostile(executor, "caller", body)
-    finally:
-        listener.close()
-        thread.join()
     assert ex.stdout == b"blocked\n" and received == []
 
 

@@ -17,7 +17,7 @@ from batch_eval.executors.local import LocalExecutor
 from batch_eval.judge import JudgeOptions, judge
 from batch_eval.problems import parse_problem
 from batch_eval.verdict import Verdict
-from tests.conftest import SUM_PROBLEM
+from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=8 * 1024 * 1024)
 
@@ -93,26 +93,6 @@ def test_100_mb_of_output_is_ole_and_stops_at_the_limit(local: LocalExecutor, tm
     ex = run_one(local, source)
     assert ex.verdict is Verdict.OLE
     assert len(ex.stdout) <= LIMITS.output_bytes
-
-
-def name_self(name: str) -> str:
-    """Python that gives the solution's process (and what it forks) a name the host can find:
-    a jailed solution cannot write anything the host sees."""
-    return f"import ctypes\nctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n"
-
-
-def named(name: str) -> list[int]:
-    """Live (not zombie) processes called `name`, seen from the host."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if comm == name and state != "Z":
-            found.append(int(entry))
-    return found
 
 
 def test_fork_loop_is_contained_and_leaves_nothing(local: LocalExecutor) -> None:
@@ -236,40 +216,20 @@ def test_bits_stdcxx_is_precompiled_once_and_used(local: LocalExecutor) -> None:
 
 @pytest.mark.parametrize("runner", ["fork", "process"])
 def test_solutions_reach_no_network_not_even_the_hosts_loopback(runner: str) -> None:
-    import socket
-    import threading
-
     executor = LocalExecutor(python_runner=runner)
     if not executor.no_network:
         executor.close()
         pytest.skip("network namespaces are not available here")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    listener.settimeout(5)
-    received: list[bytes] = []
-
-    def accept() -> None:
-        try:
-            conn, _ = listener.accept()
-            received.append(conn.recv(100))
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    port = listener.getsockname()[1]
-    source = (
-        "import socket\ntry:\n"
-        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'secret')\n"
-        "    print('sent')\nexcept OSError as e:\n    print('blocked')\n"
-    )
     try:
-        ex = run_one(executor, source)
+        with loopback_listener(5) as (port, received):
+            source = (
+                "import socket\ntry:\n"
+                f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'secret')\n"
+                "    print('sent')\nexcept OSError as e:\n    print('blocked')\n"
+            )
+            ex = run_one(executor, source)
     finally:
         executor.close()
-        listener.close()
-        thread.join()
     assert ex.stdout == b"blocked\n" and received == []
     assert "netns" in executor.isolation
 

@@ -1,4 +1,5 @@
-"""A pids cgroup per checker process: caps a solution's process count, finds its escapees."""
+"""Cgroups per checker process: a pids group caps a solution's process count and finds its
+escapees; a memory group caps the memory it really uses."""
 
 from __future__ import annotations
 
@@ -7,54 +8,48 @@ import os
 import signal
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
-PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
 
+class Group:
+    """A cgroup folder of ours: what a solution starts stays a member, even after setsid,
+    so every one of them can be found and killed."""
 
-class PidsGroup:
-    """A cgroup with `pids.max`; every process a solution starts stays in it, even after setsid.
+    controller = ""
 
-    Root ignores RLIMIT_NPROC, so this is what stops a fork loop when we run as root.
-    """
-
-    def __init__(self, path: Path, limit: int = 0) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._procs = str(path / "cgroup.procs")
-        self.procs_file = self._procs
-        self._limit = limit
+        self.procs_file = str(path / "cgroup.procs")
 
     @classmethod
-    def create(cls, limit: int) -> PidsGroup | None:
-        """A new group, or None when this machine does not let us make one."""
-        for root in PIDS_ROOTS:
+    def _make(cls, roots: tuple[Path, ...], setup: Callable[[Path], object]) -> Path | None:
+        """A new group folder under the first root that has our controller and lets `setup`
+        configure it; None when this machine does not let us make one."""
+        for root in roots:
             if not (root / "cgroup.procs").exists():
                 continue
-            if root.name != "pids" and "pids" not in _read(root / "cgroup.subtree_control"):
+            if root.name != cls.controller and cls.controller not in _read(root / "cgroup.subtree_control"):
                 continue
             _remove_stale(root)
             path = root / f"batch-eval-{os.getpid()}-{time.monotonic_ns()}"
             try:
                 path.mkdir()
-                (path / "pids.max").write_text(str(limit))
+                setup(path)
             except OSError:
                 with contextlib.suppress(OSError):
                     path.rmdir()
                 continue
-            group = cls(path, limit)
-            # the folder must not outlive us even when close() is never reached
-            weakref.finalize(group, _remove, path)
-            return group
+            return path
         return None
 
-    def set_limit(self, limit: int) -> None:
-        if limit != self._limit:
-            (self.path / "pids.max").write_text(str(limit))
-            self._limit = limit
+    def _keep_tidy(self) -> None:
+        # the folder must not outlive us even when close() is never reached
+        weakref.finalize(self, _remove, self.path)
 
     def join(self) -> None:
         """Move the calling process into the group (called in the forked child)."""
-        fd = os.open(self._procs, os.O_WRONLY)
+        fd = os.open(self.procs_file, os.O_WRONLY)
         try:
             os.write(fd, b"0")
         finally:
@@ -80,50 +75,59 @@ class PidsGroup:
             self.path.rmdir()
 
 
+PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+
+
+class PidsGroup(Group):
+    """A cgroup with `pids.max`. Root ignores RLIMIT_NPROC, so this is what stops a fork
+    loop when we run as root."""
+
+    controller = "pids"
+
+    def __init__(self, path: Path, limit: int = 0) -> None:
+        super().__init__(path)
+        self._limit = limit
+
+    @classmethod
+    def create(cls, limit: int) -> PidsGroup | None:
+        """A new group, or None when this machine does not let us make one."""
+        path = cls._make(PIDS_ROOTS, lambda p: (p / "pids.max").write_text(str(limit)))
+        if path is None:
+            return None
+        group = cls(path, limit)
+        group._keep_tidy()
+        return group
+
+    def set_limit(self, limit: int) -> None:
+        if limit != self._limit:
+            (self.path / "pids.max").write_text(str(limit))
+            self._limit = limit
+
+
 MEMORY_ROOTS = (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
 
 
-class MemoryGroup:
+class MemoryGroup(Group):
     """A memory cgroup: caps the memory a test really uses (pages it touches, files it
     writes to its private /tmp), without swap, and tells whether the kernel killed it for
     memory. Unlike RLIMIT_AS it does not count address space a program only reserves
     (thread stacks, OpenBLAS buffers), so such programs run as they would on a judge."""
 
-    def __init__(self, path: Path, v2: bool) -> None:
-        self.path = path
-        self.v2 = v2
-        self._procs = str(path / "cgroup.procs")
+    controller = "memory"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.v2 = path.parent.name != "memory"
         self._ooms = 0
 
     @classmethod
     def create(cls) -> MemoryGroup | None:
-        for root in MEMORY_ROOTS:
-            if not (root / "cgroup.procs").exists():
-                continue
-            v2 = root.name != "memory"
-            if v2 and "memory" not in _read(root / "cgroup.subtree_control"):
-                continue
-            _remove_stale(root)
-            path = root / f"batch-eval-{os.getpid()}-{time.monotonic_ns()}"
-            try:
-                path.mkdir()
-                group = cls(path, v2)
-                group.arm(64 << 20)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-                continue
-            weakref.finalize(group, _remove, path)
-            return group
-        return None
-
-    def join(self) -> None:
-        """Move the calling process into the group (called in the forked child)."""
-        fd = os.open(self._procs, os.O_WRONLY)
-        try:
-            os.write(fd, b"0")
-        finally:
-            os.close(fd)
+        path = cls._make(MEMORY_ROOTS, lambda p: cls(p).arm(64 << 20))
+        if path is None:
+            return None
+        group = cls(path)
+        group._keep_tidy()
+        return group
 
     def anonymous(self) -> int:
         """The group's own memory now (a fork server's), not counting the file cache that
@@ -171,21 +175,6 @@ class MemoryGroup:
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the group for memory since `arm`."""
         return self._oom_count() > self._ooms
-
-    def kill_all(self) -> None:
-        for _ in range(500):
-            members = [int(p) for p in _read(self.path / "cgroup.procs").split()]
-            if not members:
-                return
-            for pid in members:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.001)
-
-    def close(self) -> None:
-        self.kill_all()
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
 
 
 def _remove_stale(root: Path) -> None:

@@ -180,7 +180,7 @@ class ForkServer:
         program); the server runs tests in the order sent, so the next one can be
         sent while this one runs. `input_copy`: a path where the child puts a copy of the
         test's input (jailed file-mode problems). Every submitted test gets one `collect`."""
-        proc = self._start()
+        self._start()
         if self.jail is not None:
             outs = [f"{self.jail.keep}/{OUTPUTS}/{path.name}" for path in files[1:]]
             files = (files[0], Path(self.view(outs[0])), Path(self.view(outs[1])))
@@ -196,12 +196,11 @@ class ForkServer:
             str(limits.output_bytes + 1),
             "-" if nproc is None else str(nproc),
             "-" if uid is None else str(uid),
-            "-",  # no per-test cgroup move: the server was started inside the group
             repr(limits.wall),
             input_copy or "-",
             "exec" if binary else "python",
         ]
-        self._send(proc, "\t".join(fields) + "\n")
+        self._send("\t".join(fields) + "\n")
         return Submitted(files, limits)
 
     def arm(self, limits: Limits) -> None:
@@ -214,9 +213,8 @@ class ForkServer:
 
     def collect(self, test: Submitted) -> Execution | None:
         """The outcome of the oldest submitted test; None when it was cancelled."""
-        assert self.proc is not None
         try:
-            reply = self._reply(self.proc, test.limits.wall + 10)
+            reply = self._reply(test.limits.wall + 10)
         except ForkServerDown:
             self.close()
             if self.memory is not None and self.memory.oom_killed():
@@ -237,33 +235,16 @@ class ForkServer:
     def cancel(self) -> None:
         """Stop every test sent so far that has not finished (each still gets its `collect`)."""
         if self.proc is not None:
-            self._send(self.proc, "cancel\n")
+            self._send("cancel\n")
 
-    def run(
-        self,
-        script: Path,
-        cwd: Path,
-        files: tuple[Path, Path, Path],
-        limits: Limits,
-        uid: int | None,
-        nproc: int | None,
-        input_copy: str | None = None,
-    ) -> Execution:
-        """Like run_command for `python script`, through the fork server."""
-        self.arm(limits)
-        test = self.submit(script, cwd, files, limits, uid, nproc, input_copy)
-        ex = self.collect(test)
-        assert ex is not None  # nothing cancels a lone test
-        return ex
-
-    def _send(self, proc: subprocess.Popen[bytes], command: str) -> None:
+    def _send(self, command: str) -> None:
         try:
             os.write(self._commands, command.encode())
         except OSError as exc:
             self.close()
             raise ForkServerDown(f"cannot send: {exc}") from None
 
-    def _reply(self, proc: subprocess.Popen[bytes], timeout: float) -> str:
+    def _reply(self, timeout: float) -> str:
         fd = self._answers
         while b"\n" not in self._buffer:
             ready, _, _ = select.select([fd], [], [], timeout)

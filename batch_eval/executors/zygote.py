@@ -78,13 +78,10 @@ def _empty(folder, kept):
             os.unlink(entry.path)
 
 
-def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, procs, clean, input_copy):
-    """In the child: descriptors, folder, user, limits. Any failure here is the judge's."""
+def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, clean, input_copy):
+    """In the child: descriptors, folder, user, limits. Any failure here is the judge's.
+    (No cgroup to join: the server was started inside the judge's groups.)"""
     os.setsid()
-    if procs != "-":
-        fd = os.open(procs, os.O_WRONLY)
-        os.write(fd, b"0")
-        os.close(fd)
     flags = (os.O_RDONLY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     for target, (path, flag) in enumerate(zip(files, flags)):
         fd = os.open(path, flag, 0o600)
@@ -363,6 +360,7 @@ def main():
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     commands = _Commands()
+    ooms = _oom_kills(oom) if oom else 0
     while True:
         line = commands.next()
         if line is None:
@@ -373,10 +371,9 @@ def main():
             _answer(b"cancelled\n")
             continue
         fields = line.split("\t")
-        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, procs_move, wall, copy = fields[:13]
-        binary = fields[13:14] == ["exec"]  # a compiled program: exec'd in the prepared child
+        script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, wall, copy, mode = fields
+        binary = mode == "exec"  # a compiled program: exec'd in the prepared child
         _reap()
-        ooms = _oom_kills(oom) if oom else 0
         start = time.monotonic()
         try:
             pid = os.fork()
@@ -394,7 +391,6 @@ def main():
                     int(fsize),
                     nproc,
                     uid,
-                    procs_move,
                     clean,
                     copy,
                 )
@@ -421,10 +417,12 @@ def main():
         if procs:
             _kill_group(procs)  # and outside it
         _reap()
+        # the count only moves while a test runs: the one read after each test is the next one's start
+        oom_now = _oom_kills(oom) if oom else 0
+        oom_killed, ooms = int(oom_now > ooms), oom_now
         if cancelled:
             _answer(b"cancelled\n")
             continue
-        oom_killed = int(bool(oom) and _oom_kills(oom) > ooms)
         cpu = usage.ru_utime + usage.ru_stime
         reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
         _answer(reply.encode())
