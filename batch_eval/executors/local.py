@@ -398,7 +398,7 @@ class LocalExecutor(Executor):
                 return ProgramRun(compile=compile_ex, runs=forked)
             runs: list[Execution] = []
             for i, data in enumerate(inputs):
-                ex = self._run_test(argv, box, i, data, limits, input_mode)
+                ex = self._run_test(argv, box, data, limits, input_mode)
                 runs.append(ex)
                 if not on_result(i, ex):
                     break
@@ -461,7 +461,7 @@ class LocalExecutor(Executor):
         return [str(build / "main")], ex
 
     def _run_test(
-        self, argv: list[str], box: Path, i: int, data: bytes, limits: Limits, input_mode: str
+        self, argv: list[str], box: Path, data: bytes, limits: Limits, input_mode: str
     ) -> Execution:
         if self.jailed:
             return self._run_jailed(argv, box, data, limits, input_mode == "file")
