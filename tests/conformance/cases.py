@@ -1,0 +1,195 @@
+"""The conformance corpus: programs with the verdicts each must get, on every path.
+
+A case is a problem, one program and the set of verdicts it may get. Problems are written
+in the schemas users bring (open-r1's Codeforces rows, HumanEval rows); limits are small
+so the whole corpus runs in a minute a path. `unsupported` names paths that cannot judge a
+case at all and must say so with IE (never a verdict about the program).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+AC, WA, TLE, MLE, OLE, RE, CE, IE = "AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "IE"
+
+#: the output limit every path runs the corpus with (MB); cases below are sized against it
+OUTPUT_LIMIT_MB = 32
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    problem: dict[str, Any]
+    source: str
+    expect: frozenset[str]
+    language: str = "python"
+    unsupported: frozenset[str] = field(default_factory=frozenset)  # path tags judged IE
+
+    def record(self) -> dict[str, Any]:
+        return {"id": self.problem.get("id", self.problem.get("task_id")), "code": self.source,
+                "language": self.language, "case": self.name}
+
+
+def stdio(pid: str, tests: list[tuple[str, str]], time_limit: float = 1.0, memory_limit: int = 128,
+          input_mode: str = "stdio") -> dict[str, Any]:
+    return {
+        "id": pid,
+        "contest_id": 9000,
+        "index": pid,
+        "title": pid,
+        "time_limit": time_limit,
+        "memory_limit": memory_limit,
+        "official_tests": [{"input": i, "output": o} for i, o in tests],
+        "generated_checker": None,
+        "input_mode": input_mode,
+    }
+
+
+SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
+SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUM_CPP = "#include <cstdio>\nint main(){long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n"
+
+
+def function(pid: str, prompt: str, test: str, entry: str) -> dict[str, Any]:
+    return {"task_id": pid, "prompt": prompt, "test": test, "entry_point": entry}
+
+
+ADD_PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n'
+ADD_TEST = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
+
+
+def _case(name: str, problem: dict[str, Any], source: str, *expect: str, **kw: Any) -> Case:
+    return Case(name, problem, source, frozenset(expect), **kw)
+
+
+def _fn(name: str, completion: str, *expect: str) -> Case:
+    return _case(name, function(f"fn/{name}", ADD_PROMPT, ADD_TEST, "add"), completion, *expect)
+
+
+def _sum(
+    name: str,
+    source: str,
+    *expect: str,
+    language: str = "python",
+    unsupported: frozenset[str] = frozenset(),
+    **problem: Any,
+) -> Case:
+    return _case(name, stdio(name, SUM, **problem), source, *expect, language=language, unsupported=unsupported)
+
+
+CASES: list[Case] = [
+    # -- the basic verdicts, Python ---------------------------------------------------------
+    _sum("py-ac", SUM_PY, AC),
+    _sum("py-wa", "a, b = map(int, input().split())\nprint(a - b)\n", WA),
+    _sum("py-re-exception", "raise ValueError('no')\n", RE),
+    _sum("py-re-exit-3", "import sys\nsys.exit(3)\n", RE),
+    _sum("py-tle-cpu", "while True:\n    pass\n", TLE, time_limit=0.5),
+    _sum("py-tle-sleep", "import time\ntime.sleep(30)\n", TLE, time_limit=0.5),
+    _sum("py-mle-touched", "x = b'x' * (300 << 20)\nprint(len(x))\n", MLE),
+    _sum("py-ole", f"import sys\nsys.stdout.write('x' * ({OUTPUT_LIMIT_MB + 8} << 20))\n", OLE),
+    _sum("py-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE),
+    _sum("py-ce-indent", "if True:\nprint(1)\n", CE),
+    # a SyntaxError raised while running (eval) is the program's runtime error, not a compile error
+    _sum("py-re-runtime-syntaxerror", "eval('1 +')\n", RE),
+    # -- real memory, not address space (item 14) -------------------------------------------
+    _sum("py-mmap-untouched", "import mmap\nm = mmap.mmap(-1, 1 << 30)\n" + SUM_PY, AC),
+    _sum(
+        "py-40-idle-threads",
+        "import threading, time\nts = [threading.Thread(target=time.sleep, args=(0.05,)) for _ in range(40)]\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\n" + SUM_PY,
+        AC,
+    ),
+    # -- the previous test's output is not this test's memory (item 3) --------------------------
+    _case(
+        "py-output-then-memory",
+        stdio("py-output-then-memory", [("1\n", "1\n"), ("2\n", "2\n")], memory_limit=48),
+        "import sys\nn = int(input())\n"
+        "if n == 1:\n    sys.stdout.write('1\\n' + ' ' * (30 << 20))\n"
+        "else:\n    x = b'y' * (24 << 20)\n    print(2)\n",
+        AC,
+    ),
+    # -- slow but correct: timed again, and the re-run may not disturb the next test (item 2) ---
+    _sum("py-near-limit", "import time\nwhile time.process_time() < 0.8:\n    pass\n" + SUM_PY, AC),
+    # -- function problems: only a returned check() passes (item 1) --------------------------
+    _fn("fn-ac", "    return a + b\n", AC),
+    _fn("fn-wa", "    return a - b\n", WA),
+    _fn("fn-exit-0", "    return a - b\nexit(0)\n", WA, RE),
+    _fn("fn-quit", "    return a - b\nquit()\n", WA, RE),
+    _fn("fn-sys-exit", "    return a - b\nimport sys\nsys.exit(0)\n", WA, RE),
+    _fn("fn-raise-systemexit", "    return a - b\nraise SystemExit(0)\n", WA, RE),
+    _fn("fn-os-exit", "    return a - b\nimport os\nos._exit(0)\n", WA, RE),
+    _fn("fn-atexit-os-exit", "    return a - b\nimport atexit, os\natexit.register(os._exit, 0)\n", WA, RE),
+    _fn(
+        "fn-excepthook",
+        "    return a - b\nimport sys, os\nsys.excepthook = lambda *a: os._exit(0)\n",
+        WA,
+        RE,
+    ),
+    _fn(
+        "fn-thread-exit",
+        "    import os, threading\n    threading.Timer(0, os._exit, (0,)).start()\n    import time\n"
+        "    time.sleep(1)\n    return a - b\n",
+        WA,
+        RE,
+        TLE,
+    ),
+    _fn("fn-prints", "    print('debug', a, b)\n    return a + b\n", AC),
+    _fn("fn-reads-stdin", "    import sys\n    sys.stdin.read()\n    return a + b\n", AC),
+    _fn("fn-ce", "    return a +\n", CE),
+    _fn("fn-tle", "    while True:\n        pass\n", TLE),
+    _fn("fn-re", "    return {}[a]\n", RE),
+    # -- file mode: input on stdin and as input.txt; output.txt when written, else stdout (item 4)
+    _sum("file-stdin-stdout", SUM_PY, AC, input_mode="file"),
+    _sum("file-input-txt-stdout", "a, b = map(int, open('input.txt').read().split())\nprint(a + b)\n",
+         AC, input_mode="file"),
+    _sum(
+        "file-input-txt-output-txt",
+        "a, b = map(int, open('input.txt').read().split())\nopen('output.txt', 'w').write(f'{a + b}\\n')\n",
+        AC,
+        input_mode="file",
+    ),
+    _sum(
+        "file-output-txt-wins",
+        "a, b = map(int, input().split())\nprint('noise')\nopen('output.txt', 'w').write(f'{a + b}\\n')\n",
+        AC,
+        input_mode="file",
+    ),
+    _sum(
+        "file-empty-output-txt",
+        "a, b = map(int, input().split())\nprint(a + b)\nopen('output.txt', 'w').close()\n",
+        WA,
+        input_mode="file",
+    ),
+    # -- C++ ---------------------------------------------------------------------------------
+    _sum("cpp-ac", SUM_CPP, AC, language="cpp"),
+    _sum("cpp-wa", SUM_CPP.replace("a+b", "a-b"), WA, language="cpp"),
+    _sum("cpp-ce", "int main() { return x; }\n", CE, language="cpp"),
+    _sum("cpp-re-segv", "int main(){ volatile int *p = 0; *p = 1; }\n", RE, language="cpp"),
+    _sum("cpp-tle", "int main(){ volatile unsigned long x = 0; for(;;) x++; }\n", TLE, language="cpp", time_limit=0.5),
+    _sum(
+        "cpp-near-limit",
+        "#include <ctime>\n" + SUM_CPP.replace("int main(){", "int main(){while(clock()<0.8*CLOCKS_PER_SEC);"),
+        AC,
+        language="cpp",
+    ),
+    # Codeforces defines ONLINE_JUDGE: the local-debugging template reads stdin there (item 5)
+    _sum(
+        "cpp-online-judge",
+        "#include <cstdio>\nint main(){\n#ifndef ONLINE_JUDGE\nfreopen(\"input.txt\",\"r\",stdin);"
+        "freopen(\"output.txt\",\"w\",stdout);\n#endif\n"
+        "long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n",
+        AC,
+        language="cpp",
+    ),
+    _sum(
+        "cpp-file-mode",
+        "#include <cstdio>\nint main(){freopen(\"input.txt\",\"r\",stdin);freopen(\"output.txt\",\"w\",stdout);"
+        "long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n",
+        AC,
+        language="cpp",
+        input_mode="file",
+        # Piston compiles every file it is sent: a C++ program cannot be given input.txt there
+        unsupported=frozenset({"piston"}),
+    ),
+]

@@ -1,0 +1,71 @@
+"""Every way batch-eval can judge a program, as one list: a new runner, executor, language
+or batching mode joins the conformance suite by adding one line here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from batch_eval.executors import Executor
+from batch_eval.executors.jail import works as jail_works
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.piston import PistonExecutor
+
+#: a real Piston server to run the suite against as well (e.g. http://127.0.0.1:2000)
+REAL_PISTON = os.environ.get("BATCH_EVAL_PISTON_URL", "")
+
+
+@dataclass(frozen=True)
+class JudgePath:
+    """One path: how to make its executor, the check options it runs with, and its tags
+    (cases name the tags of paths that cannot judge them)."""
+
+    name: str
+    make: Callable[[str], Executor]  # from the Piston URL (unused by local paths)
+    tags: frozenset[str]
+    options: dict[str, Any] = field(default_factory=dict)  # CheckConfig fields
+    warm_cache: bool = False  # judged twice through one cache; the second (all hits) counts
+    rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
+    needs_jail: bool = False
+
+
+def _local(**kw: Any) -> Callable[[str], Executor]:
+    return lambda url: LocalExecutor(**kw)
+
+
+def _piston(batch: bool) -> Callable[[str], Executor]:
+    return lambda url: PistonExecutor([url], batch=batch, retries=2, timeout=120)
+
+
+LOCAL = frozenset({"local"})
+PISTON = frozenset({"piston"})
+
+PATHS: list[JudgePath] = [
+    JudgePath("fork-jailed", _local(python_runner="fork", jailed=True), LOCAL, needs_jail=True),
+    JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL),
+    JudgePath("process-jailed", _local(python_runner="process", jailed=True), LOCAL, needs_jail=True),
+    JudgePath("process-open", _local(python_runner="process", jailed=False), LOCAL),
+    JudgePath("piston-batched", _piston(batch=True), PISTON),
+    JudgePath("piston-per-test", _piston(batch=False), PISTON),
+    # the same executors through the other switches that must not change a verdict
+    JudgePath("fork-warm-cache", _local(python_runner="fork"), LOCAL, warm_cache=True),
+    JudgePath("fork-all-tests", _local(python_runner="fork"), LOCAL, {"all_tests": True}),
+    JudgePath("fork-given-order", _local(python_runner="fork"), LOCAL, {"test_order": "given"}),
+    JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
+    JudgePath("process-rerun-all", _local(python_runner="process"), LOCAL, rerun_all=True),
+    JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
+]
+if REAL_PISTON:
+    PATHS += [
+        JudgePath("real-piston-batched", _piston(batch=True), PISTON | {"real"}),
+        JudgePath("real-piston-per-test", _piston(batch=False), PISTON | {"real"}),
+    ]
+
+
+def available(path: JudgePath) -> str:
+    """Why this machine cannot take `path` ('' when it can)."""
+    if path.needs_jail and not jail_works():
+        return "this machine cannot make the jail (mount namespaces)"
+    return ""
