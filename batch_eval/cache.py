@@ -1,10 +1,13 @@
 """A verdict cache keyed by content: the same program on the same tests under the same rules
 is judged once, across files, checkpoints and runs.
 
-The key is a hash of everything that can change a verdict: the normalised program and its
-language, the problem's tests (or function-test code), the limits, the comparison, the
-checker, early stop, the executor's identity (executor, interpreter and compiler versions,
-Python runner, isolation) and batch-eval's version. IE results are never stored (they must
+The key is a hash of everything that can change a verdict: the program's exact bytes and its
+language, the problem's tests (or function-test code), its limits, checker (with the
+interpreter that runs it) and input mode, every verdict-affecting setting of the check
+(CheckConfig.verdict_settings: comparison, early stop, test order, runner, Piston batching,
+...), the executor's identity as it stands after preflight (interpreter and compiler
+versions and flags, Piston runtime versions, isolation) and the judging code's own identity
+(a hash of the judging modules: batch_eval.identity). IE results are never stored (they must
 be retried), nor TLE (load can cause them; a rerun judges them again).
 
 SQLite in WAL mode: many checker processes of one run share it safely. A process about to
@@ -24,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from batch_eval import __version__
+from batch_eval.identity import judging_code
 from batch_eval.verdict import SolutionResult, TestResult, Verdict
 
 NOT_CACHED = frozenset({Verdict.IE, Verdict.TLE})
@@ -43,12 +46,6 @@ def _alive(pid: int) -> bool:
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "batch-eval"
-
-
-def normalise(source: str) -> str:
-    """Line endings and trailing whitespace never change what a program does."""
-    lines = [line.rstrip() for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "\n".join(lines).strip("\n") + "\n"
 
 
 def digest(*parts: Any) -> str:
@@ -93,7 +90,7 @@ class VerdictCache:
 
     @staticmethod
     def key(program_key: str, problem_key: str, rules: dict[str, Any], environment: dict[str, Any]) -> str:
-        return digest(__version__, program_key, problem_key, rules, environment)
+        return digest(judging_code(), program_key, problem_key, rules, environment)
 
     def get(self, key: str) -> SolutionResult | None:
         row = self.db.execute("SELECT result FROM verdicts WHERE key = ?", (key,)).fetchone()

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from batch_eval.cache import VerdictCache, default_cache_dir, digest, normalise
+from batch_eval.cache import VerdictCache, default_cache_dir, digest
 from batch_eval.checker import CheckerRunner
 from batch_eval.config import CheckConfig, file_sha256, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program
-from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.local import LocalExecutor, python_version
 from batch_eval.files import AtomicFile, previous_metrics, stamped, write_json_atomic
 from batch_eval.judge import JudgeOptions, judge
 from batch_eval.metrics import Metrics
@@ -100,10 +100,17 @@ class RecordJudge:
         self._problem_keys: dict[str, str] = {}
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
         self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
-        # what the executor is, minus counters and addresses that do not change verdicts
-        self._environment = {
-            k: v for k, v in executor.describe().items() if k not in ("requests_sent", "endpoints")
-        }
+        self._described: dict[str, Any] | None = None
+
+    @property
+    def _environment(self) -> dict[str, Any]:
+        """What the executor is, minus counters and addresses that do not change verdicts;
+        read at the first record, after preflight (which learns Piston's runtime versions)."""
+        if self._described is None:
+            self._described = {
+                k: v for k, v in self.executor.describe().items() if k not in ("requests_sent", "endpoints")
+            }
+        return self._described
 
     def tests_for(self, problem: Problem) -> list[TestCase]:
         extra = self.generated.for_problem(problem) if self.generated else []
@@ -168,17 +175,19 @@ class RecordJudge:
             self._problem_keys[problem.id] = content
         checker = problem.checker
         rules = {
+            "settings": self.config.verdict_settings(),
             "limits": limits.to_dict(),
-            "comparison": [self.options.comparison.mode, self.options.comparison.tolerance],
             "float_tolerance": problem.float_tolerance,
-            "checker": [checker.source, checker.convention] if checker else None,
-            "early_stop": self.options.early_stop,
-            "test_order": self.options.test_order,
+            "checker": [checker.source, checker.convention, self._checker_python()] if checker else None,
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
-        program_key = digest(program.language, normalise(program.source))
-        return VerdictCache.key(program_key, self._problem_keys[problem.id], rules, self._environment)
+        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, self._environment)
+
+    def _checker_python(self) -> list[str]:
+        """The interpreter that runs checker programs, and its version."""
+        python = getattr(self.executor, "python", None) or "python3"
+        return [python, python_version(python)]
 
     def _failures_of(self, problem_key: str) -> dict[int, int]:
         if self.cache is not None:
@@ -212,8 +221,7 @@ class RecordJudge:
         if problem.checker is None:
             return None
         if problem.id not in self._checkers:
-            python = getattr(self.executor, "python", None) or "python3"
-            self._checkers[problem.id] = CheckerRunner(problem.checker, python)
+            self._checkers[problem.id] = CheckerRunner(problem.checker, self._checker_python()[0])
         return self._checkers[problem.id]
 
     def close(self) -> None:
@@ -259,13 +267,26 @@ def check_file(
         stream = read_records(solutions, input_digest)
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
-                if record.line in previous:  # same content: the same record on the same line
-                    line = previous[record.line]
-                    metrics.reuse(record.problem_id, line)
-                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    on_record(line)
+                known = previous.get(record.line)  # same content: the same record on the same line
+                if known is not None and known["verdict"] == Verdict.IE.value:
+                    attempts = int(known.get("ie_attempts") or 1)
+                    if attempts >= MAX_IE_ATTEMPTS:
+                        known = _given_up(known, attempts)
+                        warn(f"{solutions}:{record.line}: skipped: {known['error']}")
+                    else:
+                        known = None  # judged again below
+                if known is not None:
+                    if known["verdict"] == Verdict.SKIP.value:  # an IE given up on: still undecided
+                        metrics.skip(GIVEN_UP)
+                        metrics.ie_by_problem[record.problem_id] += 1
+                    else:
+                        metrics.reuse(record.problem_id, known)
+                    out.write(json.dumps(known, ensure_ascii=False) + "\n")
+                    on_record(known)
                     continue
                 line, result, skip = records_judge.judge_record(record)
+                if result is not None and result.verdict is Verdict.IE:
+                    line["ie_attempts"] = int((previous.get(record.line) or {}).get("ie_attempts") or 0) + 1
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
                     metrics.skip(_reason_kind(skip))
@@ -274,6 +295,8 @@ def check_file(
                     metrics.add(
                         record.problem_id, result.verdict, 0 if cached else _tests_run(result), cached
                     )
+                    if not cached:
+                        metrics.timing(result.tests)
                     if result.verdict is Verdict.IE:
                         warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -300,11 +323,25 @@ def check_file(
     return CheckOutcome(results_path, metrics_path, stamped(body))
 
 
+#: an IE record judged this many times in a row is given up on: a reasoned skip, not a redo
+#: on every run forever (its problem stays undecided in the metrics)
+MAX_IE_ATTEMPTS = 3
+GIVEN_UP = "internal error on every try"
+
+
+def _given_up(line: dict[str, Any], attempts: int) -> dict[str, Any]:
+    """The SKIP line of a record whose judging failed (IE) `attempts` times in a row."""
+    kept = {k: v for k, v in line.items() if k not in ("tests", "reason", "passed", "verdict", "cached")}
+    why = f"{GIVEN_UP} ({attempts} tries): {line.get('reason') or 'IE'}"
+    return {**kept, "verdict": Verdict.SKIP.value, "passed": False, "error": why}
+
+
 def _previous_verdicts(
     solutions: Path, results_path: Path, metrics_path: Path, fingerprint: str
 ) -> dict[int, dict[str, Any]]:
     """The results lines (by record line) of an earlier complete check of this same file
-    content with these settings, IE and SKIP lines left out: those are judged again."""
+    content with these settings; SKIP lines are left out (judged again) unless they give up
+    on an IE; IE lines are kept for their count of tries (judged again below the limit)."""
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         if metrics.get("config_fingerprint") != fingerprint or metrics.get("input_sha256") != file_sha256(
@@ -315,8 +352,10 @@ def _previous_verdicts(
         with open(results_path, encoding="utf-8") as f:
             for text in f:
                 line = json.loads(text)
-                if line.get("verdict") not in (Verdict.IE.value, Verdict.SKIP.value, None):
-                    kept[int(line["line"])] = line
+                verdict = line.get("verdict")
+                if verdict is None or (verdict == Verdict.SKIP.value and not line.get("ie_attempts")):
+                    continue
+                kept[int(line["line"])] = line
         return kept
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}  # nothing usable: judge everything

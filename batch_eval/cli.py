@@ -465,6 +465,9 @@ def report(
         sys.exit(ExitCode.OK)
     rows = reporting.load_rows(output_dir, reporting.load_metadata(run_metadata))
     click.echo(reporting.render(rows, fmt))
+    for row in rows:
+        if row.incomplete:
+            click.echo(f"warning: {row.name} is incomplete ({row.incomplete}): not ranked", err=True)
     if plot is not None:
         from batch_eval.plot import plot_curve
 
@@ -475,7 +478,7 @@ def report(
 
         run_id = log_to_mlflow(rows, mlflow_uri, mlflow_experiment, output_dir.resolve().name)
         click.echo(f"mlflow: logged {len(rows)} checkpoints to run {run_id}", err=True)
-    sys.exit(ExitCode.OK)
+    sys.exit(ExitCode.INCOMPLETE if any(row.incomplete for row in rows) else ExitCode.OK)
 
 
 def _terminate(signum: int, frame: object) -> None:

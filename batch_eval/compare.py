@@ -1,23 +1,30 @@
 """Output comparison: is the program's output the expected one?
 
+Every mode works on bytes: whitespace is ASCII whitespace only (space, \\t, \\n, \\v, \\f,
+\\r), as in testlib; a non-breaking space or any other byte is part of a token, and two
+different invalid UTF-8 outputs are two different outputs.
+
 Modes (`--compare`):
 
 - `default`: what open-r1's Codeforces grader publishes, a `diff -b`-style line
-  comparison made lenient on purpose: `\r` is ignored, blank lines are ignored, the
+  comparison made lenient on purpose: `\\r` is ignored, blank lines are ignored, the
   amount of whitespace between and around tokens is ignored, and the tokens `YES`/`NO`
-  match in any letter case. A problem's own `float_tolerance` switches it to `float`.
+  match in any letter case (Codeforces problems accept either for yes/no answers). A
+  problem's own `float_tolerance` switches it to `float`.
 - `exact`: byte for byte.
 - `lines`: line by line after stripping trailing whitespace of each line and blank lines
   at the start and the end (the rule of simple harnesses such as E2H's).
-- `tokens`: the whitespace-separated tokens, ignoring line structure (Codeforces' own
-  default checker).
-- `float`: tokens; two tokens that both parse as numbers match when their absolute or
-  relative difference is at most the tolerance (`--float-tolerance`, default 1e-6).
+- `tokens`: the whitespace-separated tokens, ignoring line structure, compared exactly
+  (testlib's `wcmp`, Codeforces' default checker).
+- `float`: tokens; two tokens that are both decimal numbers (digits, an optional point and
+  exponent: no `inf`, `nan` or `1_0`) match when their absolute or relative difference is
+  at most the tolerance (`--float-tolerance`, default 1e-6; testlib's `doubleCompare`);
+  other tokens compare as in `default` (`YES`/`NO` in any case).
 """
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,7 +32,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 MODES = ("default", "exact", "lines", "tokens", "float")
-_YES_NO = frozenset({"yes", "no"})
+_YES_NO = frozenset({b"yes", b"no"})
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_BLANK = b" \t\n\x0b\x0c\r"
 
 
 @dataclass(frozen=True)
@@ -38,20 +47,18 @@ class Comparison:
     def compare(self, expected: bytes, actual: bytes) -> tuple[bool, str]:
         if self.mode == "exact":
             return (True, "") if expected == actual else (False, _first_difference(expected, actual))
-        exp = expected.decode("utf-8", "replace")
-        act = actual.decode("utf-8", "replace")
         if self.mode == "lines":
-            return _compare_seq(_trimmed_lines(exp), _trimmed_lines(act), _same, "line")
+            return _compare_seq(_trimmed_lines(expected), _trimmed_lines(actual), _same, "line")
         if self.mode == "tokens":
-            return _compare_seq(exp.split(), act.split(), _same_token)
+            return _compare_seq(expected.split(), actual.split(), _same)
         if self.mode == "float":
             tol = self.tolerance
-            return _compare_seq(exp.split(), act.split(), lambda e, a: _same_number(e, a, tol))
-        return _compare_seq(_token_lines(exp), _token_lines(act), _same_token_line, "line")
+            return _compare_seq(expected.split(), actual.split(), lambda e, a: _same_number(e, a, tol))
+        return _compare_seq(_token_lines(expected), _token_lines(actual), _same_token_line, "line")
 
 
-def _trimmed_lines(text: str) -> list[str]:
-    lines = [ln.rstrip() for ln in text.replace("\r", "").split("\n")]
+def _trimmed_lines(text: bytes) -> list[bytes]:
+    lines = [ln.rstrip(_BLANK) for ln in text.replace(b"\r", b"").split(b"\n")]
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:
@@ -59,31 +66,28 @@ def _trimmed_lines(text: str) -> list[str]:
     return lines
 
 
-def _token_lines(text: str) -> list[list[str]]:
-    return [ln.split() for ln in text.replace("\r", "").split("\n") if ln.strip()]
+def _token_lines(text: bytes) -> list[list[bytes]]:
+    return [ln.split() for ln in text.replace(b"\r", b"").split(b"\n") if ln.strip(_BLANK)]
 
 
-def _same(e: str, a: str) -> bool:
+def _same(e: bytes, a: bytes) -> bool:
     return e == a
 
 
-def _same_token(e: str, a: str) -> bool:
+def _same_token(e: bytes, a: bytes) -> bool:
     return e == a or (e.lower() in _YES_NO and e.lower() == a.lower())
 
 
-def _same_token_line(e: list[str], a: list[str]) -> bool:
+def _same_token_line(e: list[bytes], a: list[bytes]) -> bool:
     return len(e) == len(a) and all(_same_token(x, y) for x, y in zip(e, a))
 
 
-def _same_number(e: str, a: str, tol: float) -> bool:
+def _same_number(e: bytes, a: bytes, tol: float) -> bool:
     if _same_token(e, a):
         return True
-    try:
-        x, y = float(e), float(a)
-    except ValueError:
+    if not (_NUMBER.fullmatch(e) and _NUMBER.fullmatch(a)):
         return False
-    if math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
-        return False
+    x, y = float(e), float(a)
     return abs(x - y) <= tol * max(1.0, abs(x)) + 1e-15
 
 
@@ -100,7 +104,8 @@ def _compare_seq(
 
 
 def _show(value: Any) -> str:
-    text = " ".join(value) if isinstance(value, list) else value
+    raw = b" ".join(value) if isinstance(value, list) else value
+    text = raw.decode("utf-8", "backslashreplace")
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 

@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from batch_eval import __version__
 from batch_eval.compare import Comparison
 from batch_eval.executors.base import Limits
+from batch_eval.identity import judging_code
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,16 @@ class CheckConfig:
         {"piston_retries", "piston_timeout", "piston_concurrency", "endpoints", "cache", "cache_dir"}
     )
 
+    #: fields that choose which records are judged, not how: in the resume fingerprint only
+    SELECTION = frozenset({"limit", "sample", "seed"})
+
+    def verdict_settings(self) -> dict[str, Any]:
+        """Every setting that can change the verdict of one program (the verdict cache's share
+        of this config): all fields but the runtime-only knobs, the record selection and the
+        problems file's path (its content is keyed by the tests themselves)."""
+        skip = self.RUNTIME_ONLY | self.SELECTION | {"problems"}
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
+
     def limits_for(self, time_limit: float | None, memory_limit: int | None) -> Limits:
         seconds = (time_limit or self.time_limit) * self.time_multiplier
         return Limits(
@@ -63,14 +73,16 @@ class CheckConfig:
         return Comparison(self.compare, self.float_tolerance)
 
     def fingerprint(self, problems_digest: str = "") -> str:
-        """A hash of every setting that can change a verdict, plus the tool version."""
+        """A hash of every setting that can change a verdict or the records judged, the
+        problems' content and the judging code's identity (a resume never keeps verdicts of
+        other judging code)."""
         keep = {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.name not in self.RUNTIME_ONLY and f.name != "problems"
         }
         keep["problems_digest"] = problems_digest
-        keep["version"] = __version__
+        keep["judging_code"] = judging_code()
         blob = json.dumps(keep, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -130,6 +142,10 @@ class CheckConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
 
 
 def file_sha256(path: Path) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 
 from batch_eval.checker import CheckerRunner
 from batch_eval.compare import Comparison
@@ -33,21 +34,44 @@ def run_order(
     return sorted(range(len(tests)), key=lambda i: (-seen.get(i, 0), len(tests[i].input), i))
 
 
-def syntax_error(program: Program) -> str | None:
-    """Python's own verdict on the source, without running it: CE, as a compiler would."""
-    if program.language != "python":
+#: what the interpreter prints for a program it cannot compile (no traceback above it)
+_COMPILE_ERRORS = ("SyntaxError:", "IndentationError:", "TabError:")
+
+
+def compile_error(program: Program, ex: Execution) -> str | None:
+    """The compile error of a Python program, read from its run: the interpreter that runs
+    the program decides what is valid syntax (3.12 code is valid under a 3.12 runtime
+    whatever runs the judge). A SyntaxError raised while running (eval, exec) comes with a
+    traceback and stays the program's runtime error."""
+    if program.language != "python" or ex.verdict is not Verdict.RE:
         return None
-    try:
-        compile(program.source, "main.py", "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
-    except (ValueError, MemoryError, RecursionError, OverflowError):
-        return None  # let the real interpreter decide
+    if "Traceback (most recent call last)" in ex.stderr:
+        return None
+    lines = [ln.strip() for ln in ex.stderr.strip().splitlines() if ln.strip()]
+    if lines and lines[-1].startswith(_COMPILE_ERRORS):
+        where = next((ln for ln in lines if ln.startswith("File ")), "")
+        line_no = re.search(r"line (\d+)", where)
+        return lines[-1][:300] + (f" (line {line_no.group(1)})" if line_no else "")
     return None
 
 
+#: the harness of a function problem: a per-run token read from standard input before the
+#: completion runs, printed (on the real descriptor) only after check() returned. The
+#: completion never sees it, so no way of ending the process early (exit(0), os._exit in an
+#: atexit handler or an excepthook, a thread) can pass: the token is not printed.
+_HARNESS_HEAD = (
+    "def _batch_eval_harness():\n"
+    "    import os\n"
+    "    token = os.read(0, 256).strip()\n"
+    "    os.lseek(0, 0, os.SEEK_END)\n"
+    "    return lambda: os.write(1, b'\\n' + token + b'\\n')\n"
+    "_batch_eval_done = _batch_eval_harness(); del _batch_eval_harness\n"
+)
+
+
 def function_program(problem: Problem, program: Program) -> Program:
-    """prompt + completion + test + check(entry_point), as HumanEval's harness builds it.
+    """The harness, then prompt + completion + test + check(entry_point), as HumanEval's
+    harness builds it, then the proof that check() returned.
 
     When the code already defines the entry point (a model asked for the whole
     function), the prompt still comes first: its imports and helpers are what the
@@ -56,7 +80,9 @@ def function_program(problem: Problem, program: Program) -> Program:
     code = program.source
     defines = re.search(rf"^\s*(async\s+)?def\s+{re.escape(problem.entry_point)}\s*\(", code, re.M)
     body = problem.prompt + ("\n" + code if defines else code)
-    source = f"{body}\n\n{problem.test_code}\n\ncheck({problem.entry_point})\n"
+    source = (
+        f"{_HARNESS_HEAD}{body}\n\n{problem.test_code}\n\ncheck({problem.entry_point})\n_batch_eval_done()\n"
+    )
     return Program(program.language, source)
 
 
@@ -70,23 +96,23 @@ def judge(
     checker: CheckerRunner | None = None,
     failures: dict[int, int] | None = None,
 ) -> SolutionResult:
-    """The verdict of `program` on `problem`, one TestResult per test."""
+    """The verdict of `program` on `problem`, one TestResult per test.
+
+    Tests run in one pass through the executor; a test whose verdict hangs on timing is run
+    again after that pass, never inside it (nothing compiles, kills or re-runs while another
+    test of the program is in flight). When a re-run turns the test that stopped the pass
+    into an AC, the pass goes on with the tests after it.
+    """
+    token = b""
     if problem.kind == "function":
         program = function_program(problem, program)
-        tests = [TestCase(b"", b"", "check")]
-    error = syntax_error(program)
-    if error is not None:
-        return SolutionResult(Verdict.CE, reason=error)
+        token = secrets.token_hex(16).encode()
+        tests = [TestCase(token + b"\n", b"", "check")]
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
-    order = run_order(tests, options, failures)
-    by_index: dict[int, TestResult] = {}
 
-    def on_result(k: int, ex: Execution) -> bool:
-        i = order[k]
-        if _timing_decides(ex, limits):
-            ex = _rerun(ex, executor, program, tests[i].input, limits, problem.input_mode)
+    def decide(i: int, ex: Execution) -> TestResult:
         result = _test_result(ex)
         if result.verdict is Verdict.AC and problem.kind == "stdio":
             expected = tests[i].output
@@ -96,17 +122,54 @@ def judge(
                 ok, why = comparison.compare(expected, ex.stdout)
                 if not ok:
                     result.verdict, result.reason = Verdict.WA, why
-        elif result.verdict is Verdict.RE and problem.kind == "function" and "AssertionError" in ex.stderr:
-            # a failed assert in check() is a wrong answer; other exceptions stay RE
-            result.verdict = Verdict.WA
-        by_index[i] = result
-        return not (options.early_stop and result.verdict is not Verdict.AC)
+            if result.verdict is Verdict.WA and ex.stdout_lossy:
+                # the bytes the program wrote are unknown: no verdict on them
+                result.verdict = Verdict.IE
+                result.reason = (
+                    "the output came back with characters lost (not UTF-8, or mangled by the Piston "
+                    f"server): cannot judge it ({result.reason})"
+                )
+        elif problem.kind == "function":
+            if result.verdict is Verdict.AC and b"\n" + token + b"\n" not in ex.stdout:
+                result.verdict, result.reason = Verdict.WA, "check() did not return: the program ended first"
+            elif result.verdict is Verdict.RE and "AssertionError" in ex.stderr:
+                # a failed assert in check() is a wrong answer; other exceptions stay RE
+                result.verdict = Verdict.WA
+        return result
 
-    run = executor.run(program, [tests[i].input for i in order], limits, on_result, problem.input_mode)
-    if run.compile_failed:
-        assert run.compile is not None
-        verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
-        return SolutionResult(verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:])
+    by_index: dict[int, TestResult] = {}
+    executions: dict[int, Execution] = {}
+    remaining = run_order(tests, options, failures)
+    while remaining:
+        batch, ran = remaining, list[int]()
+
+        def on_result(k: int, ex: Execution, batch: list[int] = batch, ran: list[int] = ran) -> bool:
+            i = batch[k]
+            ran.append(i)
+            executions[i] = ex
+            by_index[i] = decide(i, ex)
+            if len(executions) == 1 and compile_error(program, ex):
+                return False
+            return not (options.early_stop and by_index[i].verdict is not Verdict.AC)
+
+        run = executor.run(program, [tests[i].input for i in batch], limits, on_result, problem.input_mode)
+        if run.compile_failed:
+            assert run.compile is not None
+            verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
+            return SolutionResult(
+                verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:]
+            )
+        if len(executions) == len(ran) and ran:
+            error = compile_error(program, executions[ran[0]])
+            if error is not None:
+                return SolutionResult(Verdict.CE, reason=error, compile_output=executions[ran[0]].stderr)
+        remaining = batch[len(ran) :]
+        for i in ran:
+            if _timing_decides(executions[i], limits):
+                ex = _rerun(executions[i], executor, program, tests[i].input, limits, problem.input_mode)
+                by_index[i] = decide(i, ex)
+        if options.early_stop and any(r.verdict is not Verdict.AC for r in by_index.values()):
+            break
     results = [by_index.get(i) or TestResult(Verdict.SKIP, reason="early stop") for i in range(len(tests))]
     verdict = solution_verdict(results)
     first_bad = next((r for r in results if r.verdict is verdict), None)
@@ -118,6 +181,9 @@ def judge(
 
 #: an AC this close to the time limit is timed again, as is every TLE
 NEAR_LIMIT = 0.75
+#: a run killed at the wall clock with CPU time to spare is run once more with this many
+#: times the wall time: on a loaded machine a program waits for a core, and that is not its fault
+PATIENT_WALL = 3.0
 
 
 def _timing_decides(ex: Execution, limits: Limits) -> bool:
@@ -126,24 +192,61 @@ def _timing_decides(ex: Execution, limits: Limits) -> bool:
     return ex.verdict is Verdict.AC and (ex.cpu_time or 0.0) > NEAR_LIMIT * limits.time_s
 
 
+def _starved(ex: Execution, limits: Limits) -> bool:
+    """Killed at the wall clock before using its CPU time: slow because it waited."""
+    return ex.wall_killed and (ex.cpu_time or 0.0) < limits.time_s
+
+
+def _once(
+    executor: Executor, program: Program, data: bytes, limits: Limits, input_mode: str
+) -> Execution | None:
+    again = executor.run(program, [data], limits, lambda i, e: True, input_mode)
+    if again.compile_failed or not again.runs or again.runs[0].verdict is Verdict.IE:
+        return None
+    return again.runs[0]
+
+
 def _rerun(
     first: Execution, executor: Executor, program: Program, data: bytes, limits: Limits, input_mode: str
 ) -> Execution:
-    """Run the test once more; the faster run counts (load only ever slows a program down).
-    Both runs are recorded on the Execution for the results."""
-    again = executor.run(program, [data], limits, lambda i, e: True, input_mode)
-    if again.compile_failed or not again.runs or again.runs[0].verdict is Verdict.IE:
+    """Run the test once more and keep the run least slowed by load. Both are recorded."""
+    second = _once(executor, program, data, limits, input_mode)
+    if second is None:
         return first  # the rerun could not be made: the first run stands
-    second = again.runs[0]
-
-    def cost(ex: Execution) -> float:
-        return ex.cpu_time if ex.cpu_time is not None else (ex.wall_time or 0.0)
-
-    counted, other, label = (
-        (second, first, "rerun") if cost(second) < cost(first) else (first, second, "first")
-    )
-    counted.timing = {"other_run": {"verdict": other.verdict.value, "time": cost(other)}, "counted": label}
+    counted, other = choose(first, second)
+    if _starved(counted, limits):
+        # twice killed while waiting for a core: once more, with time to finish
+        patient = replace(limits, wall_s=limits.wall * PATIENT_WALL)
+        third = _once(executor, program, data, patient, input_mode)
+        if third is not None:
+            if third.verdict is Verdict.TLE and third.wall_killed:
+                third.reason = (
+                    f"killed after {patient.wall:g} s wall clock with {third.cpu_time or 0:.2f} s CPU"
+                )
+            counted, other = third, counted
+            counted.timing = {"patient": True}
+    label = "rerun" if counted is not first else "first"
+    counted.timing = {
+        **(counted.timing or {}),
+        "other_run": {"verdict": other.verdict.value, "time": _cost(other)},
+        "counted": label,
+    }
     return counted
+
+
+def _cost(ex: Execution) -> float:
+    return ex.cpu_time if ex.cpu_time is not None else (ex.wall_time or 0.0)
+
+
+def choose(first: Execution, second: Execution) -> tuple[Execution, Execution]:
+    """(counted, other) of two runs of one test: a run that finished beats one killed at the
+    wall clock (whose CPU time was cut short); between two finished runs the one with less
+    CPU time counts (load only ever slows a program down); two killed runs keep the first."""
+    if first.wall_killed != second.wall_killed:
+        return (second, first) if first.wall_killed else (first, second)
+    if first.wall_killed:
+        return first, second
+    return (second, first) if _cost(second) < _cost(first) else (first, second)
 
 
 def _test_result(ex: Execution) -> TestResult:
@@ -151,6 +254,7 @@ def _test_result(ex: Execution) -> TestResult:
     return TestResult(
         other_run=timing.get("other_run"),
         counted=timing.get("counted"),
+        patient=timing.get("patient"),
         verdict=ex.verdict,
         time=ex.cpu_time if ex.cpu_time is not None else ex.wall_time,
         wall_time=ex.wall_time,

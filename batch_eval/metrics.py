@@ -1,4 +1,11 @@
-"""pass@k and verdict counts over the judged solutions of one file."""
+"""pass@k and verdict counts over the judged solutions of one file.
+
+A problem with an IE sample is undecided: the infrastructure failed on one of its samples,
+and IE is not independent of correctness (a wrong program stops at its first failing
+test, a right one goes on to reach the test where the infrastructure fails), so scoring
+its other samples alone would bias pass@k. Such problems are left out of pass@k as a whole
+and listed under `undecided` with their counts.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ COUNTERS = (
     "reused",
     "timing_reruns",
     "timing_flips",
+    "patient_reruns",
 )
 #: what the batch summary repeats of each file's and checkpoint's metrics
 SUMMARY_KEYS = (
@@ -46,6 +54,7 @@ SUMMARY_KEYS = (
     "judged",
     "passed",
     "problems",
+    "problems_undecided",
     "problems_solved",
     "verdicts",
     *COUNTERS[1:],
@@ -54,13 +63,15 @@ SUMMARY_KEYS = (
 
 
 def _body(
-    per_problem: dict[str, tuple[int, int]],
+    samples: dict[str, tuple[int, int, int]],
     verdicts: Counter[str],
     skipped: Counter[str],
     counters: dict[str, int],
     seconds: float,
 ) -> dict[str, Any]:
-    """The metrics body, from judged/passed samples per problem and the plain counts."""
+    """The metrics body, from judged/passed/IE samples per problem and the plain counts."""
+    per_problem = {pid: (n, c) for pid, (n, c, ie) in samples.items() if not ie}
+    undecided = {pid: [n, c, ie] for pid, (n, c, ie) in sorted(samples.items()) if ie}
     return {
         "pass_at_k": pass_at_ks(per_problem),
         "records": counters["records"],
@@ -68,29 +79,34 @@ def _body(
         "passed": sum(c for _, c in per_problem.values()),
         "problems": len(per_problem),
         "problems_solved": sum(1 for _, c in per_problem.values() if c),
+        "problems_undecided": len(undecided),
         "verdicts": dict(sorted(verdicts.items())),
         **{k: counters[k] for k in COUNTERS[1:]},
         "skipped_by_reason": dict(skipped),
         # judged and passed samples per problem: enough to combine files exactly
         "per_problem": {pid: [n, c] for pid, (n, c) in sorted(per_problem.items())},
+        # problems with an IE sample, out of pass@k: [judged, passed, IE] samples
+        "undecided": undecided,
         "seconds": round(seconds, 3),
     }
 
 
 def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The metrics of several files of one checkpoint, as if they were one file."""
-    per_problem: dict[str, tuple[int, int]] = {}
+    samples: dict[str, tuple[int, int, int]] = {}
     verdicts: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     counters: Counter[str] = Counter()
     for part in parts:
-        for pid, (n, c) in part.get("per_problem", {}).items():
-            old_n, old_c = per_problem.get(pid, (0, 0))
-            per_problem[pid] = (old_n + n, old_c + c)
+        rows = [(pid, n, c, 0) for pid, (n, c) in part.get("per_problem", {}).items()]
+        rows += [(pid, n, c, ie) for pid, (n, c, ie) in part.get("undecided", {}).items()]
+        for pid, n, c, ie in rows:
+            old = samples.get(pid, (0, 0, 0))
+            samples[pid] = (old[0] + n, old[1] + c, old[2] + ie)
         verdicts.update(part.get("verdicts", {}))
         skipped.update(part.get("skipped_by_reason", {}))
         counters.update({k: int(part.get(k, 0)) for k in COUNTERS})
-    return _body(per_problem, verdicts, skipped, counters, sum(float(p.get("seconds", 0)) for p in parts))
+    return _body(samples, verdicts, skipped, counters, sum(float(p.get("seconds", 0)) for p in parts))
 
 
 class Metrics:
@@ -99,6 +115,7 @@ class Metrics:
     def __init__(self) -> None:
         self.verdicts: Counter[str] = Counter()
         self.by_problem: dict[str, list[bool]] = {}
+        self.ie_by_problem: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.records = 0
         self.tests_run = 0
@@ -107,14 +124,17 @@ class Metrics:
         self.reused = 0  # verdicts kept from the previous check of the same file (--redo-ie)
         self.timing_reruns = 0  # tests run twice because the first verdict hung on timing
         self.timing_flips = 0  # of which the two runs disagreed (the faster counted)
+        self.patient_reruns = 0  # tests killed at the wall clock with CPU time to spare, run with more
 
     def add(self, problem_id: str, verdict: Verdict, tests_run: int, cached: bool = False) -> None:
         self.records += 1
         self.cache_hits += cached
         self.verdicts[verdict.value] += 1
         self.tests_run += tests_run
-        if verdict is not Verdict.IE:
-            # an IE says nothing about the solution: it is counted, not scored
+        if verdict is Verdict.IE:
+            # an IE says nothing about the solution, and leaves its problem undecided
+            self.ie_by_problem[problem_id] += 1
+        else:
             self.by_problem.setdefault(problem_id, []).append(verdict is Verdict.AC)
 
     def timing(self, tests: list[TestResult]) -> None:
@@ -122,6 +142,7 @@ class Metrics:
             if t.counted is not None:
                 self.timing_reruns += 1
                 self.timing_flips += bool(t.other_run and t.other_run.get("verdict") != t.verdict.value)
+                self.patient_reruns += bool(t.patient)
 
     def reuse(self, problem_id: str, line: dict[str, Any]) -> None:
         """A verdict kept from the previous check of this file with these settings."""
@@ -142,6 +163,14 @@ class Metrics:
             "reused": self.reused,
             "timing_reruns": self.timing_reruns,
             "timing_flips": self.timing_flips,
+            "patient_reruns": self.patient_reruns,
         }
-        per_problem = {pid: (len(v), sum(v)) for pid, v in self.by_problem.items()}
-        return _body(per_problem, self.verdicts, self.skipped, counters, self.seconds)
+        samples = {
+            pid: (
+                len(self.by_problem.get(pid, [])),
+                sum(self.by_problem.get(pid, [])),
+                self.ie_by_problem[pid],
+            )
+            for pid in {*self.by_problem, *self.ie_by_problem}
+        }
+        return _body(samples, self.verdicts, self.skipped, counters, self.seconds)

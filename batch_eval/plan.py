@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.config import file_sha256
+from batch_eval.errors import BatchEvalError
 from batch_eval.scan import Checkpoint
 
 
@@ -113,6 +114,14 @@ def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str,
     tasks = [
         FileTask(c, f, output_dir / c.output_name, file_stem(c, f)) for c in checkpoints for f in c.files
     ]
+    owner: dict[Path, FileTask] = {}
+    for task in tasks:
+        other = owner.setdefault(task.results_path, task)
+        if other is not task:
+            raise BatchEvalError(
+                f"{other.solutions} and {task.solutions} would share one results file "
+                f"({task.results_path}): rename one of them"
+            )
     done: dict[int, dict[str, Any]] = {}
     redo_ie: dict[int, int] = {}
     if not force:

@@ -18,6 +18,10 @@ from batch_eval.status import load_summary
 
 FORMATS = ("table", "markdown", "csv", "json")
 VERDICT_COLUMNS = ("WA", "TLE", "MLE", "OLE", "RE", "CE")
+LEGEND = (
+    "best pass@1 among complete checkpoints; ? incomplete (never ranked: its numbers may change); "
+    "interval: 95% percentile bootstrap over problems"
+)
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Row:
     metadata: dict[str, Any] = field(default_factory=dict)
     per_problem: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     best: bool = False
+    # why this checkpoint's numbers are not final ("" when they are): it is never ranked best
+    incomplete: str = ""
 
     @property
     def pass1(self) -> float | None:
@@ -82,6 +88,8 @@ def load_metadata(path: Path | None) -> dict[str, dict[str, Any]]:
 def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = None) -> list[Row]:
     """The rows of a run in its plan order (step order by default), from its files on disk."""
     summary = load_summary(output_dir)
+    config = summary.get("config") or {}
+    selected = [f"--{k}" for k in ("limit", "sample") if config.get(k) is not None]
     rows = []
     for c in summary["checkpoints"]:
         parts = []
@@ -115,12 +123,34 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
                 seconds=round(m["seconds"], 1),
                 metadata=meta,
                 per_problem=pp,
+                incomplete=_incomplete(c["files"], m, selected),
             )
         )
-    scored = [r for r in rows if r.pass1 is not None]
+    scored = [r for r in rows if r.pass1 is not None and not r.incomplete]
     if scored:
         max(scored, key=lambda r: (r.pass1, -rows.index(r))).best = True
     return rows
+
+
+def _incomplete(files: list[dict[str, Any]], metrics: dict[str, Any], selected: list[str]) -> str:
+    """Why a checkpoint's numbers may still change ("" when they are final)."""
+    why = []
+    by_status: dict[str, int] = {}
+    for f in files:
+        by_status[f.get("status", "?")] = by_status.get(f.get("status", "?"), 0) + 1
+    why += [f"{n} file{'s' * (n > 1)} {status}" for status, n in sorted(by_status.items()) if status != "ok"]
+    if not files:
+        why.append("no files")
+    for key, label in (
+        ("ie", "IE"),
+        ("skipped_records", "skipped"),
+        ("problems_undecided", "problems undecided"),
+    ):
+        if metrics.get(key):
+            why.append(f"{metrics[key]} {label}")
+    if selected:
+        why.append(f"records selected by {' and '.join(selected)}")
+    return ", ".join(why)
 
 
 def _top_k(row: Row) -> str:
@@ -134,7 +164,7 @@ def _cells(row: Row, meta_keys: list[str]) -> list[str]:
     p1 = f"{row.pass1:.3f}" if row.pass1 is not None else "-"
     ci = f"[{row.ci[0]:.3f}, {row.ci[1]:.3f}]" if row.pass1 is not None else "-"
     return [
-        "*" if row.best else "",
+        "*" if row.best else ("?" if row.incomplete else ""),
         row.name,
         "-" if row.step is None else str(row.step),
         p1,
@@ -218,12 +248,12 @@ def render(rows: list[Row], fmt: str) -> str:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
         lines.append("")
-        lines.append("`*` best pass@1; interval: 95% percentile bootstrap over problems.")
+        lines.append(f"`*` {LEGEND}.")
         return "\n".join(lines)
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in body]
-    lines.append("* best pass@1; interval: 95% percentile bootstrap over problems")
+    lines.append(f"* {LEGEND}")
     return "\n".join(lines)
 
 

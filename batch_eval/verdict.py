@@ -42,6 +42,7 @@ class TestResult:
     # which of the two counted ("first" or "rerun": the faster, the least slowed by load)
     other_run: dict[str, Any] | None = None
     counted: str | None = None
+    patient: bool | None = None  # the counted run had more wall time (the others waited for a core)
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if v is not None and v != ""}
@@ -59,6 +60,7 @@ class TestResult:
             exit_code=d.get("exit_code"),
             other_run=d.get("other_run"),
             counted=d.get("counted"),
+            patient=d.get("patient"),
         )
 
 

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from batch_eval.executors.cgroup import MemoryGroup
+
 STDIN_CUT = 219_264
 _RUN_LOCK = threading.Lock()
 
@@ -208,10 +210,14 @@ def _stage(
 def _run(
     argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int, mem: int, cfg: FakePistonConfig
 ) -> dict[str, Any]:
+    group = _memory_group() if mem and mem > 0 else None
+    if group is not None:
+        group.arm(mem)
+
     def limits() -> None:
         os.setsid()
-        if mem and mem > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        if group is not None:
+            group.join()  # run_memory_limit is a memory cgroup: real use, not address space
         cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
 
@@ -233,6 +239,9 @@ def _run(
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
     wall_ms = int((time.monotonic() - start) * 1000)
+    oom = group is not None and group.oom_killed()
+    if group is not None:
+        group.kill_all()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     # runs are serialised (_RUN_LOCK), so the children's usage grew by this run alone
     cpu_used = int((usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime) * 1000)
@@ -252,6 +261,11 @@ def _run(
         )
     if len(stdout) > cfg.output_max:
         return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory)
+    if oom:
+        # the real server's cgroup kills the box: exit 137, peak memory at the limit
+        return _stage(
+            stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE", cpu_used, wall_ms, mem
+        )
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
         if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_used >= cpu_ms):
@@ -274,6 +288,17 @@ def _run(
             stdout, stderr, code, None, f"Exited with error status {code}", "RE", cpu_used, wall_ms, memory
         )
     return _stage(stdout, stderr, 0, None, None, None, cpu_used, wall_ms, memory)
+
+
+_GROUP: list[MemoryGroup | None] = []
+
+
+def _memory_group() -> MemoryGroup | None:
+    """One memory cgroup for the server's runs (they run one at a time), as the real
+    server's isolate boxes have; None where this machine gives none (no memory limit then)."""
+    if not _GROUP:
+        _GROUP.append(MemoryGroup.create())
+    return _GROUP[0]
 
 
 def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:

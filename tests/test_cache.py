@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from batch_eval.check import check_file
 from batch_eval.config import CheckConfig
@@ -13,7 +14,8 @@ RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
 
 def test_repeated_programs_run_once_and_results_say_so(tmp_path: Path) -> None:
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
-    # the same program four times, once with other line endings and trailing spaces
+    # the same program three times; once more with other line endings and trailing spaces,
+    # which is another program (a trailing `\\ ` or space in a string changes what it does)
     sols = write_jsonl(
         tmp_path / "s.jsonl",
         [
@@ -25,10 +27,10 @@ def test_repeated_programs_run_once_and_results_say_so(tmp_path: Path) -> None:
     )
     outcome = check_file(CheckConfig(problems=problems), sols, tmp_path / "o")
     lines = read_jsonl(outcome.results_path)
-    assert [line.get("cached", False) for line in lines] == [False, True, False, True]
+    assert [line.get("cached", False) for line in lines] == [False, False, False, True]
     assert [line["verdict"] for line in lines] == ["AC", "AC", "WA", "AC"]
-    assert lines[1]["tests"] == lines[0]["tests"]
-    assert outcome.metrics["cache_hits"] == 2 and outcome.metrics["tests_run"] == 3 + 2
+    assert lines[3]["tests"] == lines[0]["tests"]
+    assert outcome.metrics["cache_hits"] == 1 and outcome.metrics["tests_run"] == 3 + 3 + 2
 
     # a second file: nothing runs at all
     again = check_file(CheckConfig(problems=problems), sols, tmp_path / "o2")
@@ -107,3 +109,84 @@ def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: P
     # (other programs) starts with what this one learnt
     first_runs("failures", True, "a")
     assert first_runs("failures", True, "b") == [learnt] * 3
+
+
+def _key(config: CheckConfig, source: str = RIGHT, describe: dict[str, object] | None = None) -> str:
+    from batch_eval.check import RecordJudge
+    from batch_eval.executors.base import Program
+    from batch_eval.problems import load_problems
+
+    class Described:
+        python = "/usr/bin/python3"
+
+        def describe(self) -> dict[str, object]:
+            return describe or {"executor": "local", "python_version": "Python 3.11.2"}
+
+    problem = load_problems(config.problems)["1/A"]
+    judge = RecordJudge(config, {"1/A": problem}, Described())  # type: ignore[arg-type]
+    limits = config.limits_for(problem.time_limit, problem.memory_limit)
+    return judge._cache_key(problem, problem.tests, Program("python", source), limits)
+
+
+#: a changed value for every setting of a check that can change a verdict
+VERDICT_SETTINGS: dict[str, Any] = {
+    "executor": "piston",
+    "time_limit": 7.0,
+    "memory_limit": 77,
+    "time_multiplier": 2.0,
+    "output_limit_mb": 7,
+    "process_limit": 7,
+    "compare": "tokens",
+    "float_tolerance": 1e-3,
+    "checker_convention": "testlib",
+    "generated_tests_dir": Path("g"),
+    "max_generated_tests": 7,
+    "all_tests": True,
+    "test_order": "given",
+    "python": "/usr/bin/python3.12",
+    "piston_batch": False,
+    "python_runner": "process",
+}
+
+
+def test_every_verdict_setting_is_in_the_cache_key(tmp_path: Path) -> None:
+    import dataclasses
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    base = CheckConfig(problems=problems)
+    names = {f.name for f in dataclasses.fields(CheckConfig)}
+    not_verdict = CheckConfig.RUNTIME_ONLY | CheckConfig.SELECTION | {"problems"}
+    # a new field is either listed here (and must change the key) or said not to change verdicts
+    assert names - not_verdict == set(VERDICT_SETTINGS)
+    key = _key(base)
+    for name, value in VERDICT_SETTINGS.items():
+        assert _key(dataclasses.replace(base, **{name: value})) != key, name
+    for name in CheckConfig.SELECTION:
+        same: dict[str, Any] = {name: 3}
+        assert _key(dataclasses.replace(base, **same)) == key, name
+
+
+def test_the_key_holds_the_exact_program_the_runtime_and_the_judging_code(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    import pytest
+
+    from batch_eval import cache
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    base = CheckConfig(problems=problems)
+    key = _key(base)
+    assert _key(base, RIGHT + " ") != key  # trailing whitespace is part of the program
+    assert _key(base, RIGHT.replace("\n", "\r\n")) != key
+    assert _key(base, describe={"executor": "local", "python_version": "Python 3.12.1"}) != key
+    piston = {"executor": "piston", "runtimes": {"python": "python-3.12.0"}, "batch": True}
+    assert _key(base, describe=piston) != _key(base, describe={**piston, "batch": False})
+    assert _key(base, describe=piston) != _key(
+        base, describe={**piston, "runtimes": {"python": "python-3.10.0"}}
+    )
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(cache, "judging_code", lambda: "another judge")
+        assert _key(base) != key
+    finally:
+        mp.undo()

@@ -31,3 +31,32 @@ def test_float_tolerance_absolute_or_relative() -> None:
     assert not c.compare(b"0.5\n", b"0.51\n")[0]
     assert not c.compare(b"1.0\n", b"nan\n")[0]
     assert c.compare(b"YES 0.5\n", b"yes 0.5000001\n")[0]
+
+
+def test_only_ascii_whitespace_separates_tokens() -> None:
+    # a non-breaking space is part of a token, in every mode
+    for mode in ("default", "lines", "tokens", "float"):
+        assert not Comparison(mode).compare(b"1 2\n", "1\u00a02\n".encode())[0], mode
+    assert Comparison("tokens").compare(b"1 2\n", b"1\t2\x0b\n")[0]
+
+
+def test_invalid_utf8_outputs_are_compared_as_bytes() -> None:
+    for mode in ("default", "lines", "tokens", "float"):
+        assert not Comparison(mode).compare(b"\xff\n", b"\xfe\n")[0], mode
+        assert Comparison(mode).compare(b"\xff\n", b"\xff\n")[0], mode
+    _, reason = Comparison().compare(b"\xff\n", b"\xfe\n")
+    assert "\\xff" in reason and "\\xfe" in reason
+
+
+def test_tokens_mode_is_codeforces_exact_token_checker() -> None:
+    assert not Comparison("tokens").compare(b"YES\n", b"yes\n")[0]
+    assert Comparison("default").compare(b"YES\n", b"yes\n")[0]
+
+
+def test_float_accepts_only_decimal_numbers() -> None:
+    c = Comparison("float", 1e-6)
+    assert not c.compare(b"10\n", b"1_0\n")[0]
+    assert not c.compare(b"inf\n", b"infinity\n")[0]
+    assert not c.compare(b"1.0\n", b"0x1p0\n")[0]
+    assert c.compare(b"1e3\n", b"1000.0000001\n")[0]
+    assert c.compare(b"-.5\n", b"-0.5\n")[0]

@@ -2,7 +2,7 @@ from math import comb
 
 import pytest
 
-from batch_eval.metrics import Metrics, pass_at_k
+from batch_eval.metrics import Metrics, combine, pass_at_k
 from batch_eval.verdict import Verdict
 
 
@@ -13,15 +13,34 @@ def test_pass_at_k_is_the_unbiased_estimator() -> None:
     assert pass_at_k(5, 4, 2) == 1.0
 
 
-def test_metrics_give_pass_at_every_k_the_data_allows_and_exclude_ie() -> None:
+def test_metrics_give_pass_at_every_k_the_data_allows() -> None:
     m = Metrics()
     for v in (Verdict.AC, Verdict.WA, Verdict.WA):
         m.add("a", v, 1)
-    for v in (Verdict.WA, Verdict.TLE, Verdict.IE):
+    for v in (Verdict.WA, Verdict.TLE):
         m.add("b", v, 1)
     d = m.to_dict()
     # problem b has two judged samples, so k goes up to 2
     assert set(d["pass_at_k"]) == {"1", "2"}
     assert d["pass_at_k"]["1"] == pytest.approx((1 / 3 + 0) / 2, abs=1e-6)
-    assert d["ie"] == 1 and d["judged"] == 5 and d["records"] == 6
-    assert d["verdicts"] == {"AC": 1, "IE": 1, "TLE": 1, "WA": 3}
+    assert d["judged"] == 5 and d["records"] == 5
+    assert d["verdicts"] == {"AC": 1, "TLE": 1, "WA": 3}
+
+
+def test_a_problem_with_an_ie_sample_is_undecided_not_scored() -> None:
+    # 3 right and 3 wrong samples; the right ones reach a test where the infrastructure fails
+    m = Metrics()
+    for v in (Verdict.AC, Verdict.AC, Verdict.IE, Verdict.WA, Verdict.WA, Verdict.WA):
+        m.add("p", v, 1)
+    for v in (Verdict.AC, Verdict.WA):
+        m.add("q", v, 1)
+    d = m.to_dict()
+    # p is neither 2/5 (its IE dropped) nor counted: only q decides pass@k
+    assert d["pass_at_k"] == {"1": 0.5, "2": 1.0}
+    assert d["undecided"] == {"p": [5, 2, 1]} and d["problems_undecided"] == 1
+    assert d["problems"] == 1 and d["ie"] == 1 and d["records"] == 8
+    # combining files keeps it undecided, even where another file judged it cleanly
+    other = Metrics()
+    other.add("p", Verdict.AC, 1)
+    both = combine([d, other.to_dict()])
+    assert both["undecided"] == {"p": [6, 3, 1]} and both["pass_at_k"] == {"1": 0.5, "2": 1.0}

@@ -135,6 +135,21 @@ def test_dry_run_writes_nothing_and_lists_exactly_what_run_does(tmp_path: Path) 
     assert "skip (done)" in text and "3 files: 3 done, 0 to check" in text
 
 
+def test_two_files_that_would_share_a_results_file_are_refused_before_any_work(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    ckpt = tmp_path / "sols" / "checkpoint-1"
+    write_jsonl(ckpt / "a__b.jsonl", [{"id": "1/A", "code": RIGHT}])
+    write_jsonl(ckpt / "a" / "b.jsonl", [{"id": "1/A", "code": WRONG}])
+    out = tmp_path / "out"
+    for extra in ([], ["--dry-run"]):
+        result = subprocess.run(
+            run_argv(tmp_path / "sols", problems, out, *extra), capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == ExitCode.USAGE, result.stderr
+        assert "a__b.jsonl" in result.stderr and "a/b.jsonl" in result.stderr and "rename" in result.stderr
+        assert "Traceback" not in result.stderr and not out.exists()
+
+
 def test_summary_pass_at_1_equals_check_per_file_and_changed_input_is_redone(tmp_path: Path) -> None:
     sols, problems = training_run(tmp_path, {100: [RIGHT, WRONG, WRONG, RIGHT], 200: [RIGHT]})
     out = tmp_path / "out"

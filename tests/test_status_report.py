@@ -142,7 +142,30 @@ def test_report_table_marks_the_best_and_gives_intervals(finished_run: Path) -> 
     assert [ln.split()[0] for ln in lines[1:4]] == ["checkpoint-100", "*", "checkpoint-300"]
     assert lines[2].split()[1:4] == ["checkpoint-200", "200", "0.750"]
     assert "0.250" in lines[1] and "0.750" in lines[3]
-    assert lines[-1].startswith("* best pass@1; interval: 95% percentile bootstrap")
+    assert lines[-1].startswith("* best pass@1 among complete checkpoints; ? incomplete")
+
+
+def test_report_never_ranks_an_incomplete_checkpoint_best(tmp_path: Path) -> None:
+    # the highest pass@1 belongs to a checkpoint with a record that could not be judged
+    sols, problems = make_run(
+        tmp_path, {100: [("1/A", RIGHT), ("1/B", WRONG)], 200: [("1/A", RIGHT), ("9/Z", RIGHT)]}
+    )
+    subprocess.run(run_args(sols, problems, tmp_path / "out"), check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "report", str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    rows = {ln.split()[1]: ln.split()[0] for ln in result.stdout.splitlines()[1:3]}
+    assert rows == {"checkpoint-100": "*", "checkpoint-200": "?"}
+    assert "checkpoint-200 is incomplete (1 skipped): not ranked" in result.stderr
+    data = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "batch_eval", "report", str(tmp_path / "out"), "--format", "json"],
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    assert data["best"] == "checkpoint-100" and data["checkpoints"][1]["incomplete"] == "1 skipped"
 
 
 def test_report_formats(finished_run: Path) -> None:

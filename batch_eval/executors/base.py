@@ -80,6 +80,8 @@ class Execution:
     cpu_time: float | None = None
     memory_kb: int | None = None
     timing: dict[str, Any] | None = None  # set by the judge when a timing verdict was re-run
+    wall_killed: bool = False  # killed at the wall clock (its CPU time was cut short there)
+    stdout_lossy: bool = False  # stdout came back as text with characters lost (Piston per test)
 
 
 @dataclass

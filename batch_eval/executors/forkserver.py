@@ -8,6 +8,7 @@ is reported as IE, never as the solution's failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import select
@@ -228,6 +229,10 @@ class ForkServer:
         status, cpu, maxrss, wall = int(parts[1]), float(parts[2]), int(parts[3]), float(parts[4])
         files, limits = test.files, test.limits
         ex = finish(status, cpu, maxrss, wall, parts[5] == "1", files[1], files[2], limits, parts[6] == "1")
+        for path in files[1:]:  # emptied before the next test starts: their pages are memory
+            with contextlib.suppress(OSError):
+                os.truncate(path, 0)
+        self._send("taken\n")
         if ex.exit_code == 127 and SETUP_MARKER in ex.stderr:
             return Execution(Verdict.IE, reason=ex.stderr.strip().splitlines()[-1][:300])
         return ex

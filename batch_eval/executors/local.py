@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,9 @@ from batch_eval.executors.process import (
 )
 from batch_eval.verdict import Verdict
 
-CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe")
+# as Codeforces builds C++ (GNU C++17, -O2, ONLINE_JUDGE defined: the common local-debugging
+# template `#ifndef ONLINE_JUDGE freopen("input.txt", ...)` must read stdin here as it does there)
+CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe", "-DONLINE_JUDGE")
 COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
 PYTHON_RUNNERS = ("fork", "process")
 PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
@@ -54,6 +57,11 @@ def solution_env(home: Path) -> dict[str, str]:
 def python_argv(python: str, script: Path) -> list[str]:
     # a normal interpreter start: `site` stays on so exit()/quit() exist, real descriptors
     return [python, str(script)]
+
+
+def python_version(python: str) -> str:
+    """`python --version` of an interpreter (cached)."""
+    return _version_of((python, "--version"))
 
 
 @cache
@@ -309,8 +317,8 @@ class LocalExecutor(Executor):
                     assert collected is not None  # only a cancel makes None, and none was sent
                     ex = collected
                 if file_io:
-                    output = Path(server.view(str(work / "output.txt")))
-                    ex.stdout = output.read_bytes()[: limits.output_bytes] if output.is_file() else b""
+                    written = written_output(Path(server.view(str(work / "output.txt"))), limits)
+                    ex.stdout = ex.stdout if written is None else written
                 runs.append(ex)
                 self._nested.append(make_way)
                 try:
@@ -480,9 +488,8 @@ class LocalExecutor(Executor):
         cmd = self._command(argv, run_dir, limits)
         ex = self._exec(cmd, stdin_path, limits, box, "test")
         if input_mode == "file":
-            out_file = run_dir / "output.txt"
-            if out_file.is_file():
-                ex.stdout = out_file.read_bytes()[: limits.output_bytes]
+            written = written_output(run_dir / "output.txt", limits)
+            ex.stdout = ex.stdout if written is None else written
         if any(os.scandir(run_dir)):
             shutil.rmtree(run_dir, ignore_errors=True)
         return ex
@@ -496,13 +503,34 @@ class LocalExecutor(Executor):
         stdin_path.chmod(0o644)
         output = box / "output.txt"
         if file_io:
+            # shown at /tmp/output.txt, writable by the program; whether it wrote the file is
+            # told by its time (any open for writing truncates it, and that sets the time)
             output.write_bytes(b"")
+            self._own(output)
+            os.utime(output, ns=(0, 0))
         jailed = self._jail(self.disk_bytes, file_io=output if file_io else None)
         cmd = self._command(argv, Path(jail.TMP), limits, jailed)
         ex = self._exec(cmd, stdin_path, limits, box, "test")
-        if file_io:
-            ex.stdout = output.read_bytes()[: limits.output_bytes] if output.is_file() else b""
+        if file_io and os.stat(output).st_mtime_ns != 0:
+            ex.stdout = written_output(output, limits) or b""
         return ex
+
+
+def written_output(path: Path, limits: Limits) -> bytes | None:
+    """What a file-mode program wrote to `output.txt` (at most the output limit), or None
+    when it wrote no such regular file (then its standard output is its output). A link
+    is never followed: the program could point it at a file of the judge's."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limits.output_bytes)
+    finally:
+        os.close(fd)
 
 
 def _installation(python: str) -> list[str]:

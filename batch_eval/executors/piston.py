@@ -37,6 +37,8 @@ PROBE_OUTPUT_BYTES = 8192
 PROBE_PADDING_BYTES = 150_000
 PISTON_LANGUAGES = {"python": ("python", "python3", "py"), "cpp": ("c++", "cpp", "g++")}
 
+ONLINE_JUDGE_HEADER = "#define ONLINE_JUDGE 1\n#line 1\n"
+
 ENTRY_SOURCE = """\
 import os, sys
 fd = os.open("input.txt", os.O_RDONLY)
@@ -44,6 +46,31 @@ os.dup2(fd, 0)
 os.close(fd)
 os.environ["PYTHONINTMAXSTRDIGITS"] = "0"
 os.execv(sys.executable, [sys.executable, "main.py"])
+"""
+
+#: file-mode problems: the program runs as a child with its stdout kept aside; the output is
+#: output.txt when it wrote that regular file, else its stdout (the rule of every path)
+FILE_ENTRY_SOURCE = """\
+import os, stat, sys
+pid = os.fork()
+if pid == 0:
+    for target, name, flags in ((0, "input.txt", os.O_RDONLY), (1, "stdout.txt", os.O_WRONLY | os.O_CREAT)):
+        fd = os.open(name, flags, 0o600)
+        os.dup2(fd, target)
+        os.close(fd)
+    os.environ["PYTHONINTMAXSTRDIGITS"] = "0"
+    os.execv(sys.executable, [sys.executable, "main.py"])
+_, status = os.waitpid(pid, 0)
+try:
+    name = "output.txt" if stat.S_ISREG(os.lstat("output.txt").st_mode) else "stdout.txt"
+except OSError:
+    name = "stdout.txt"
+with open(name, "rb") as f:
+    sys.stdout.buffer.write(f.read())
+sys.stdout.flush()
+if os.WIFSIGNALED(status):
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
 """
 
 
@@ -255,6 +282,8 @@ class PistonExecutor(Executor):
             "python_argv": ["python", "main.py"],
             "stdin": "python: input.txt on fd 0 via an entry program; c++: stdin",
             "isolation": "piston (isolate sandbox on the server)",
+            # a Python program's tests: many to a request through our launcher, or one a request
+            "batch": self.batch,
             "requests_sent": self.requests_sent,
         }
 
@@ -272,11 +301,11 @@ class PistonExecutor(Executor):
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
         if program.language == "python" and self.batch and self.max_run_timeout_ms:
-            return self._run_batched(program, inputs, limits, on_result)
+            return self._run_batched(program, inputs, limits, on_result, input_mode == "file")
         runs: list[Execution] = []
         compile_ex: Execution | None = None
         for i, data in enumerate(inputs):
-            answer = self._execute(program, data, limits)
+            answer = self._execute(program, data, limits, input_mode == "file")
             if isinstance(answer, Execution):
                 ex = answer
             else:
@@ -290,7 +319,7 @@ class PistonExecutor(Executor):
         return ProgramRun(compile=compile_ex, runs=runs)
 
     def _run_batched(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult
+        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, file_mode: bool
     ) -> ProgramRun:
         """Tests in chunks that fit the server's limits, one request per chunk; a chunk the
         server could not run whole is run again a request per test."""
@@ -298,11 +327,11 @@ class PistonExecutor(Executor):
         start = 0
         while start < len(inputs):
             chunk = self._chunk(inputs, start, limits)
-            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits)
+            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode)
             if not executions:  # cut by the server, or no room for a test: a request per test
                 executions = []
                 for i in chunk:
-                    answer = self._execute(program, inputs[i], limits)
+                    answer = self._execute(program, inputs[i], limits, file_mode)
                     ex = answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
                     executions.append(ex)
                     if ex.verdict is not Verdict.AC:
@@ -328,7 +357,9 @@ class PistonExecutor(Executor):
             used_bytes += size
         return chunk
 
-    def _execute_chunk(self, program: Program, inputs: list[bytes], limits: Limits) -> list[Execution] | None:
+    def _execute_chunk(
+        self, program: Program, inputs: list[bytes], limits: Limits, file_mode: bool
+    ) -> list[Execution] | None:
         language, version = self.runtimes["python"]
         total_ms = min(self.max_run_timeout_ms or 0, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
         budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
@@ -347,7 +378,9 @@ class PistonExecutor(Executor):
             {"name": "main.py", "content": program.source},
             {
                 "name": "tests.json",
-                "content": json.dumps({"tests": tests, "stop_on_failure": True, "budget_s": budget_s}),
+                "content": json.dumps(
+                    {"tests": tests, "stop_on_failure": True, "budget_s": budget_s, "file_mode": file_mode}
+                ),
             },
             *(
                 {"name": f"in{i}.txt", "content": base64.b64encode(data).decode(), "encoding": "base64"}
@@ -379,7 +412,7 @@ class PistonExecutor(Executor):
                 return None
         return executions or None
 
-    def _body(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any]:
+    def _body(self, program: Program, data: bytes, limits: Limits, file_mode: bool = False) -> dict[str, Any]:
         language, version = self.runtimes.get(program.language, (program.language, "*"))
         if program.language == "python":
             try:
@@ -391,13 +424,15 @@ class PistonExecutor(Executor):
                     "encoding": "base64",
                 }
             files = [
-                {"name": "entry.py", "content": ENTRY_SOURCE},
+                {"name": "entry.py", "content": FILE_ENTRY_SOURCE if file_mode else ENTRY_SOURCE},
                 {"name": "main.py", "content": program.source},
                 input_file,
             ]
             stdin = ""
         else:
-            files = [{"name": "main.cpp", "content": program.source}]
+            # Piston's compile stage takes no flags: ONLINE_JUDGE is defined in the source itself,
+            # and line numbers stay the program's own
+            files = [{"name": "main.cpp", "content": ONLINE_JUDGE_HEADER + program.source}]
             stdin = data.decode("utf-8")
         return {
             "language": language,
@@ -411,7 +446,17 @@ class PistonExecutor(Executor):
             "run_memory_limit": limits.memory_mb * 1024 * 1024,
         }
 
-    def _execute(self, program: Program, data: bytes, limits: Limits) -> dict[str, Any] | Execution:
+    def _execute(
+        self, program: Program, data: bytes, limits: Limits, file_mode: bool = False
+    ) -> dict[str, Any] | Execution:
+        if program.language != "python" and file_mode:
+            return Execution(
+                Verdict.IE,
+                reason=(
+                    "a file-mode problem (input.txt) in a compiled language: Piston compiles every "
+                    "file it is sent, so input.txt cannot be given; use --executor local"
+                ),
+            )
         if program.language != "python" and len(data) > SAFE_STDIN_BYTES:
             return Execution(
                 Verdict.IE,
@@ -421,7 +466,7 @@ class PistonExecutor(Executor):
                 ),
             )
         try:
-            payload = json.dumps(self._body(program, data, limits))
+            payload = json.dumps(self._body(program, data, limits, file_mode))
         except UnicodeDecodeError:
             return Execution(Verdict.IE, reason="test input is not UTF-8: Piston's stdin takes text")
         if self.body_limit is not None and len(payload) > self.body_limit:
@@ -548,11 +593,18 @@ def to_execution(stage: Any, limits: Limits) -> Execution:
         memory_kb=memory_kb,
     )
     limit_kb = limits.memory_mb * 1024
+    # the server decodes stdout as text: a byte that is not UTF-8 (or a character split across
+    # two of its reads) comes back as U+FFFD, and the output's real bytes are unknown
+    ex.stdout_lossy = "\ufffd" in str(stage.get("stdout") or "")
     if status is None and code == 0:
         if cpu is not None and cpu > limits.time_s:
             ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
+        elif len(ex.stdout) > limits.output_bytes:  # the server's own output limit may be higher
+            ex.verdict, ex.reason = Verdict.OLE, f"output over {limits.output_bytes} bytes"
+            ex.stdout = ex.stdout[: limits.output_bytes]
     elif status == "TO":
         ex.verdict, ex.reason = Verdict.TLE, str(stage.get("message") or "time limit")
+        ex.wall_killed = "wall" in ex.reason
     elif status in ("OL", "EL"):
         ex.verdict, ex.reason = Verdict.OLE, str(stage.get("message") or "output limit")
     elif status == "RE" and code == 137 and memory_kb is not None and memory_kb >= 0.9 * limit_kb:

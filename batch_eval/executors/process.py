@@ -247,6 +247,9 @@ def run_command(
     fout = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    # the child's peak memory starts at ours: the kernel keeps a forked copy's resident size
+    # across exec (ru_maxrss), so only a peak above it is the program's own
+    inherited_kb = resident_kb() + 1024
     if memory is not None:
         memory.arm(limits.memory_mb * 1024 * 1024)
     start = time.monotonic()
@@ -285,7 +288,7 @@ def run_command(
     return finish(
         status,
         usage.ru_utime + usage.ru_stime,
-        int(usage.ru_maxrss),
+        int(usage.ru_maxrss) if usage.ru_maxrss > inherited_kb else None,
         wall,
         wall_killed,
         out_path,
@@ -295,10 +298,19 @@ def run_command(
     )
 
 
+def resident_kb() -> int:
+    """This process's resident memory now, in kB."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def finish(
     status: int,
     cpu: float,
-    memory_kb: int,
+    memory_kb: int | None,
     wall: float,
     wall_killed: bool,
     out_path: Path,
@@ -307,7 +319,8 @@ def finish(
     oom_killed: bool = False,
 ) -> Execution:
     """The Execution of a finished run from its wait status, usage and output files;
-    `oom_killed`: the kernel killed a process of the run for memory (a memory cgroup)."""
+    `memory_kb`: the run's own peak (None when it is not known: below what the process that
+    started it passed on); `oom_killed`: the kernel killed a process of the run for memory."""
     stdout, over = _read_capped(out_path, limits.output_bytes)
     stderr = tail(_read_capped(err_path, limits.output_bytes)[0])
     ex = Execution(
@@ -330,6 +343,7 @@ def classify(
     ex: Execution, limits: Limits, wall_killed: bool, output_over: bool, oom_killed: bool = False
 ) -> None:
     cpu = ex.cpu_time or 0.0
+    ex.wall_killed = wall_killed
     if oom_killed and not wall_killed:
         ex.verdict, ex.reason = Verdict.MLE, f"killed for memory over the {limits.memory_mb} MB limit"
     elif wall_killed:

@@ -11,7 +11,9 @@ traceback/resource/select/ctypes: this file is what every solution's process inh
 Commands arrive on fd 0 and answers leave on fd 1 as single tab-separated lines, read and
 written with os.read/os.write so that sys.stdin/sys.stdout never buffer anything a child
 could see. Tests run in the order sent, one answer each; the judge sends the next test
-while one runs, and `cancel` stops every test sent before it (answered `cancelled`).
+while one runs, and `cancel` stops every test sent before it (answered `cancelled`). After
+an `ok` answer the next test starts only once the judge says `taken` (it has read and
+emptied that test's output files, which would otherwise count as the next test's memory).
 After each test the server kills what it left (its session, and with --group every other
 member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
 --oom says whether the memory cgroup killed it.
@@ -123,7 +125,12 @@ def _exec_main(script):
     (runpy.run_path would import pkgutil in every child: 7 ms, ten forks' worth.)"""
     with open(script, "rb") as f:
         source = f.read()
-    code = compile(source, script, "exec", dont_inherit=True)
+    try:
+        code = compile(source, script, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        # as the interpreter reports a script it cannot compile: the error, no traceback above it
+        traceback.print_exception(type(exc), exc, None)
+        _finish(1)
     main = type(sys)("__main__")
     main.__file__ = script
     main.__cached__ = None
@@ -236,6 +243,7 @@ class _Commands:
         self.buffer = b""
         self.lines = []
         self.closed = False
+        self.taken = 0
 
     def read(self):
         chunk = os.read(_COMMANDS, 65536)
@@ -244,7 +252,11 @@ class _Commands:
             return
         self.buffer += chunk
         *complete, self.buffer = self.buffer.split(b"\n")
-        self.lines += [line.decode() for line in complete]
+        for line in complete:
+            if line == b"taken":  # an acknowledgement, not a command: counted apart
+                self.taken += 1
+            else:
+                self.lines.append(line.decode())
 
     def next(self):
         while not self.lines and not self.closed:
@@ -253,6 +265,13 @@ class _Commands:
 
     def cancelled(self):
         return CANCEL in self.lines
+
+    def wait_taken(self):
+        """Until the judge has taken the last test's outputs (and emptied them): on a memory
+        cgroup they are the tests' memory, and must not count against the next test."""
+        while not self.taken and not self.closed:
+            self.read()
+        self.taken = max(0, self.taken - 1)
 
 
 CANCEL = "cancel"
@@ -361,12 +380,16 @@ def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     commands = _Commands()
     ooms = _oom_kills(oom) if oom else 0
+    taken_due = False
     while True:
         line = commands.next()
         if line is None:
             return
         if line == CANCEL:
             continue
+        if taken_due:
+            commands.wait_taken()
+            taken_due = False
         if commands.cancelled():  # queued before a cancel: never started
             _answer(b"cancelled\n")
             continue
@@ -426,6 +449,7 @@ def main():
         cpu = usage.ru_utime + usage.ru_stime
         reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
         _answer(reply.encode())
+        taken_due = True
 
 
 if __name__ == "__main__":

@@ -27,12 +27,21 @@ class Case:
     unsupported: frozenset[str] = field(default_factory=frozenset)  # path tags judged IE
 
     def record(self) -> dict[str, Any]:
-        return {"id": self.problem.get("id", self.problem.get("task_id")), "code": self.source,
-                "language": self.language, "case": self.name}
+        return {
+            "id": self.problem.get("id", self.problem.get("task_id")),
+            "code": self.source,
+            "language": self.language,
+            "case": self.name,
+        }
 
 
-def stdio(pid: str, tests: list[tuple[str, str]], time_limit: float = 1.0, memory_limit: int = 128,
-          input_mode: str = "stdio") -> dict[str, Any]:
+def stdio(
+    pid: str,
+    tests: list[tuple[str, str]],
+    time_limit: float = 1.0,
+    memory_limit: int = 128,
+    input_mode: str = "stdio",
+) -> dict[str, Any]:
     return {
         "id": pid,
         "contest_id": 9000,
@@ -48,7 +57,7 @@ def stdio(pid: str, tests: list[tuple[str, str]], time_limit: float = 1.0, memor
 
 SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
 SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
-SUM_CPP = "#include <cstdio>\nint main(){long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n"
+SUM_CPP = '#include <cstdio>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n'
 
 
 def function(pid: str, prompt: str, test: str, entry: str) -> dict[str, Any]:
@@ -75,7 +84,9 @@ def _sum(
     unsupported: frozenset[str] = frozenset(),
     **problem: Any,
 ) -> Case:
-    return _case(name, stdio(name, SUM, **problem), source, *expect, language=language, unsupported=unsupported)
+    return _case(
+        name, stdio(name, SUM, **problem), source, *expect, language=language, unsupported=unsupported
+    )
 
 
 CASES: list[Case] = [
@@ -84,19 +95,28 @@ CASES: list[Case] = [
     _sum("py-wa", "a, b = map(int, input().split())\nprint(a - b)\n", WA),
     _sum("py-re-exception", "raise ValueError('no')\n", RE),
     _sum("py-re-exit-3", "import sys\nsys.exit(3)\n", RE),
-    _sum("py-tle-cpu", "while True:\n    pass\n", TLE, time_limit=0.5),
-    _sum("py-tle-sleep", "import time\ntime.sleep(30)\n", TLE, time_limit=0.5),
+    _sum("py-tle-cpu", "while True:\n    pass\n", TLE, time_limit=0.25),
+    _sum("py-tle-sleep", "import time\ntime.sleep(30)\n", TLE, time_limit=0.25),
     _sum("py-mle-touched", "x = b'x' * (300 << 20)\nprint(len(x))\n", MLE),
     _sum("py-ole", f"import sys\nsys.stdout.write('x' * ({OUTPUT_LIMIT_MB + 8} << 20))\n", OLE),
     _sum("py-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE),
     _sum("py-ce-indent", "if True:\nprint(1)\n", CE),
     # a SyntaxError raised while running (eval) is the program's runtime error, not a compile error
     _sum("py-re-runtime-syntaxerror", "eval('1 +')\n", RE),
+    # -- outputs are bytes: non-ASCII travels whole, only ASCII whitespace separates tokens
+    _case(
+        "py-unicode-output",
+        stdio("py-unicode-output", [("", "naïve ✓ 東京\n")]),
+        "print('naïve ✓ 東京')\n",
+        AC,
+    ),
+    _case("py-nbsp-is-no-space", stdio("py-nbsp-is-no-space", [("", "1 2\n")]), "print('1\\u00a02')\n", WA),
     # -- real memory, not address space (item 14) -------------------------------------------
     _sum("py-mmap-untouched", "import mmap\nm = mmap.mmap(-1, 1 << 30)\n" + SUM_PY, AC),
     _sum(
         "py-40-idle-threads",
-        "import threading, time\nts = [threading.Thread(target=time.sleep, args=(0.05,)) for _ in range(40)]\n"
+        "import threading, time\n"
+        "ts = [threading.Thread(target=time.sleep, args=(0.05,)) for _ in range(40)]\n"
         "[t.start() for t in ts]\n[t.join() for t in ts]\n" + SUM_PY,
         AC,
     ),
@@ -105,12 +125,17 @@ CASES: list[Case] = [
         "py-output-then-memory",
         stdio("py-output-then-memory", [("1\n", "1\n"), ("2\n", "2\n")], memory_limit=48),
         "import sys\nn = int(input())\n"
-        "if n == 1:\n    sys.stdout.write('1\\n' + ' ' * (30 << 20))\n"
+        "if n == 1:\n    print(1)\n    for _ in range(30):\n        sys.stdout.write(' ' * (1 << 20))\n"
         "else:\n    x = b'y' * (24 << 20)\n    print(2)\n",
         AC,
     ),
     # -- slow but correct: timed again, and the re-run may not disturb the next test (item 2) ---
-    _sum("py-near-limit", "import time\nwhile time.process_time() < 0.8:\n    pass\n" + SUM_PY, AC),
+    _sum(
+        "py-near-limit",
+        "import time\nwhile time.process_time() < 0.4:\n    pass\n" + SUM_PY,
+        AC,
+        time_limit=0.5,
+    ),
     # -- function problems: only a returned check() passes (item 1) --------------------------
     _fn("fn-ac", "    return a + b\n", AC),
     _fn("fn-wa", "    return a - b\n", WA),
@@ -137,12 +162,21 @@ CASES: list[Case] = [
     _fn("fn-prints", "    print('debug', a, b)\n    return a + b\n", AC),
     _fn("fn-reads-stdin", "    import sys\n    sys.stdin.read()\n    return a + b\n", AC),
     _fn("fn-ce", "    return a +\n", CE),
-    _fn("fn-tle", "    while True:\n        pass\n", TLE),
+    _case(
+        "fn-tle",
+        {**function("fn/fn-tle", ADD_PROMPT, ADD_TEST, "add"), "time_limit": 0.25},
+        "    while True:\n        pass\n",
+        TLE,
+    ),
     _fn("fn-re", "    return {}[a]\n", RE),
     # -- file mode: input on stdin and as input.txt; output.txt when written, else stdout (item 4)
     _sum("file-stdin-stdout", SUM_PY, AC, input_mode="file"),
-    _sum("file-input-txt-stdout", "a, b = map(int, open('input.txt').read().split())\nprint(a + b)\n",
-         AC, input_mode="file"),
+    _sum(
+        "file-input-txt-stdout",
+        "a, b = map(int, open('input.txt').read().split())\nprint(a + b)\n",
+        AC,
+        input_mode="file",
+    ),
     _sum(
         "file-input-txt-output-txt",
         "a, b = map(int, open('input.txt').read().split())\nopen('output.txt', 'w').write(f'{a + b}\\n')\n",
@@ -166,26 +200,34 @@ CASES: list[Case] = [
     _sum("cpp-wa", SUM_CPP.replace("a+b", "a-b"), WA, language="cpp"),
     _sum("cpp-ce", "int main() { return x; }\n", CE, language="cpp"),
     _sum("cpp-re-segv", "int main(){ volatile int *p = 0; *p = 1; }\n", RE, language="cpp"),
-    _sum("cpp-tle", "int main(){ volatile unsigned long x = 0; for(;;) x++; }\n", TLE, language="cpp", time_limit=0.5),
+    _sum(
+        "cpp-tle",
+        "int main(){ volatile unsigned long x = 0; for(;;) x++; }\n",
+        TLE,
+        language="cpp",
+        time_limit=0.25,
+    ),
     _sum(
         "cpp-near-limit",
-        "#include <ctime>\n" + SUM_CPP.replace("int main(){", "int main(){while(clock()<0.8*CLOCKS_PER_SEC);"),
+        "#include <ctime>\n"
+        + SUM_CPP.replace("int main(){", "int main(){while(clock()<0.4*CLOCKS_PER_SEC);"),
         AC,
         language="cpp",
+        time_limit=0.5,
     ),
     # Codeforces defines ONLINE_JUDGE: the local-debugging template reads stdin there (item 5)
     _sum(
         "cpp-online-judge",
-        "#include <cstdio>\nint main(){\n#ifndef ONLINE_JUDGE\nfreopen(\"input.txt\",\"r\",stdin);"
-        "freopen(\"output.txt\",\"w\",stdout);\n#endif\n"
-        "long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n",
+        '#include <cstdio>\nint main(){\n#ifndef ONLINE_JUDGE\nfreopen("input.txt","r",stdin);'
+        'freopen("output.txt","w",stdout);\n#endif\n'
+        'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n',
         AC,
         language="cpp",
     ),
     _sum(
         "cpp-file-mode",
-        "#include <cstdio>\nint main(){freopen(\"input.txt\",\"r\",stdin);freopen(\"output.txt\",\"w\",stdout);"
-        "long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);}\n",
+        '#include <cstdio>\nint main(){freopen("input.txt","r",stdin);freopen("output.txt","w",stdout);'
+        'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n',
         AC,
         language="cpp",
         input_mode="file",

@@ -26,7 +26,7 @@ class JudgePath:
     make: Callable[[str], Executor]  # from the Piston URL (unused by local paths)
     tags: frozenset[str]
     options: dict[str, Any] = field(default_factory=dict)  # CheckConfig fields
-    warm_cache: bool = False  # judged twice through one cache; the second (all hits) counts
+    warm_cache: bool = False  # judged twice through one cache: cold, then warm (all hits); both count
     rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
     needs_jail: bool = False
 
@@ -43,18 +43,19 @@ LOCAL = frozenset({"local"})
 PISTON = frozenset({"piston"})
 
 PATHS: list[JudgePath] = [
-    JudgePath("fork-jailed", _local(python_runner="fork", jailed=True), LOCAL, needs_jail=True),
+    # judged twice through one verdict cache: cold, then warm (every verdict from the cache)
+    JudgePath(
+        "fork-jailed", _local(python_runner="fork", jailed=True), LOCAL, warm_cache=True, needs_jail=True
+    ),
     JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL),
     JudgePath("process-jailed", _local(python_runner="process", jailed=True), LOCAL, needs_jail=True),
     JudgePath("process-open", _local(python_runner="process", jailed=False), LOCAL),
     JudgePath("piston-batched", _piston(batch=True), PISTON),
     JudgePath("piston-per-test", _piston(batch=False), PISTON),
     # the same executors through the other switches that must not change a verdict
-    JudgePath("fork-warm-cache", _local(python_runner="fork"), LOCAL, warm_cache=True),
     JudgePath("fork-all-tests", _local(python_runner="fork"), LOCAL, {"all_tests": True}),
     JudgePath("fork-given-order", _local(python_runner="fork"), LOCAL, {"test_order": "given"}),
     JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
-    JudgePath("process-rerun-all", _local(python_runner="process"), LOCAL, rerun_all=True),
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
 ]
 if REAL_PISTON:

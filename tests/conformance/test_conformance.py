@@ -70,17 +70,20 @@ def judge_path(
     )
     if path.rerun_all:
         monkeypatch.setattr(judge_module, "NEAR_LIMIT", 0.0)
-    rounds = 2 if path.warm_cache else 1
-    for n in range(rounds):
+    rounds = []
+    for n in range(2 if path.warm_cache else 1):
         executor = path.make(url)
         try:
             outcome = check_file(config, solutions, tmp / f"out{n}", executor=executor)
         finally:
             executor.close()
-    lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
-    if path.warm_cache:
-        assert all(line.get("cached") for line in lines if line["verdict"] not in ("TLE", "IE")), path.name
+        rounds.append([json.loads(x) for x in outcome.results_path.read_text().splitlines()])
+    lines = rounds[-1]
     verdicts = {line["case"]: line["verdict"] for line in lines}
+    if path.warm_cache:
+        cold = {line["case"]: line["verdict"] for line in rounds[0]}
+        assert cold == verdicts, f"{path.name}: the warm cache changed verdicts"
+        assert all(line.get("cached") for line in lines if line["verdict"] not in ("TLE", "IE")), path.name
     _verdicts[path.name] = verdicts
     return verdicts
 

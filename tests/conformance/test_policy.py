@@ -1,0 +1,158 @@
+"""The verdict policies that hold on every path: which of two timed runs counts, what load may
+not do, who decides syntax, and what an IE that never goes away becomes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from batch_eval.check import MAX_IE_ATTEMPTS, check_file
+from batch_eval.compare import Comparison
+from batch_eval.config import CheckConfig
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local import LocalExecutor
+from batch_eval.judge import JudgeOptions, choose, judge
+from batch_eval.problems import parse_problem
+from batch_eval.verdict import Verdict
+from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+
+
+def _run(verdict: Verdict, cpu: float, wall_killed: bool = False) -> Execution:
+    return Execution(verdict, cpu_time=cpu, wall_time=cpu + 0.1, wall_killed=wall_killed)
+
+
+def test_a_finished_run_beats_one_killed_at_the_wall_clock() -> None:
+    finished = _run(Verdict.AC, 0.8)
+    killed = _run(Verdict.TLE, 0.3, wall_killed=True)  # its CPU time was cut short: not "faster"
+    assert choose(finished, killed)[0] is finished
+    assert choose(killed, finished)[0] is finished
+    # two finished runs: the one less slowed down counts
+    slow, fast = _run(Verdict.TLE, 1.2), _run(Verdict.AC, 0.9)
+    assert choose(slow, fast)[0] is fast and choose(fast, slow)[0] is fast
+    # two killed runs: the first stands
+    other = _run(Verdict.TLE, 0.1, wall_killed=True)
+    assert choose(killed, other)[0] is killed
+
+
+def test_machine_load_does_not_make_a_tle(tmp_path: Path) -> None:
+    """A program that needs 0.3 s of CPU under a 0.5 s limit, on a core shared with ten busy
+    loops: killed at the wall clock while it waited for the core, it is run again with time
+    to finish, and is accepted."""
+    # each in a session of its own: the kernel shares a core between sessions (autogroups)
+    hogs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import os; os.sched_setaffinity(0, {0})\nwhile True: pass"],
+            start_new_session=True,
+        )
+        for _ in range(10)
+    ]
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})  # the judge and what it starts share the hogs' core
+    local = LocalExecutor()
+    try:
+        problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.5), Path("p.jsonl"), 1)
+        source = "import time\nwhile time.process_time() < 0.3:\n    pass\nprint(3)\n"
+        result = judge(
+            problem,
+            problem.tests[:1],
+            Program("python", source),
+            local,
+            problem_limits(),
+            JudgeOptions(Comparison()),
+        )
+    finally:
+        local.close()
+        os.sched_setaffinity(0, before)
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    test = result.tests[0]
+    assert result.verdict is Verdict.AC, result
+    assert test.patient and test.other_run is not None and test.other_run["verdict"] == "TLE"
+
+
+def problem_limits() -> Limits:
+    return Limits(time_s=0.5, memory_mb=256)
+
+
+def test_a_program_that_only_waits_is_still_tle(local: LocalExecutor) -> None:
+    problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.25), Path("p.jsonl"), 1)
+    result = judge(
+        problem,
+        problem.tests[:1],
+        Program("python", "import time\ntime.sleep(60)\n"),
+        local,
+        Limits(time_s=0.25, memory_mb=256),
+        JudgeOptions(Comparison()),
+    )
+    assert result.verdict is Verdict.TLE and result.tests[0].patient
+    assert "wall clock" in result.tests[0].reason
+
+
+PY312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12"
+
+
+@pytest.mark.skipif(not PY312.exists(), reason="no CPython 3.12 under pyenv")
+def test_syntax_is_decided_by_the_interpreter_that_runs_the_program() -> None:
+    # PEP 701: quotes reused inside an f-string, valid from Python 3.12 on
+    source = 'a, b = map(int, input().split())\nprint(f"{"+".join([str(a + b)])}")\n'
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    limits = Limits(time_s=1.0, memory_mb=256)
+    verdicts = {}
+    for python in (str(PY312), sys.executable):
+        executor = LocalExecutor(python=python)
+        try:
+            verdicts[python] = judge(
+                problem,
+                problem.tests,
+                Program("python", source),
+                executor,
+                limits,
+                JudgeOptions(Comparison()),
+            )
+        finally:
+            executor.close()
+    new, old = verdicts[str(PY312)], verdicts[sys.executable]
+    assert new.verdict is Verdict.AC
+    if sys.version_info < (3, 12):
+        assert old.verdict is Verdict.CE and "SyntaxError" in old.reason
+
+
+def test_an_ie_that_never_goes_away_is_given_up_after_its_tries(tmp_path: Path) -> None:
+    # the problem's checker crashes on every test: IE, whatever the solution does
+    broken = dict(SUM_PROBLEM, generated_checker="raise SystemExit(5)\n")
+    fine = dict(SUM_PROBLEM, id="2/B")
+    problems = write_jsonl(tmp_path / "p.jsonl", [broken, fine])
+    right = "a, b = map(int, input().split())\nprint(a + b)\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "1/A", "code": right},
+            {"id": "2/B", "code": right},
+            {"id": "1/A", "code": "raise ValueError"},
+        ],
+    )
+    config = CheckConfig(problems=problems, cache=False)
+    out = tmp_path / "o"
+    for attempt in range(1, MAX_IE_ATTEMPTS + 1):
+        outcome = check_file(config, sols, out, redo_ie=attempt > 1)
+        line = read_jsonl(outcome.results_path)[0]
+        assert line["verdict"] == "IE" and line["ie_attempts"] == attempt
+        # the problem is undecided: neither its WA sample alone nor anything else scores it
+        assert outcome.metrics["undecided"] == {"1/A": [1, 0, 1]}
+        assert outcome.metrics["pass_at_k"] == {"1": 1.0}
+    warnings: list[str] = []
+    given_up = check_file(config, sols, out, redo_ie=True, warn=warnings.append)
+    line = read_jsonl(given_up.results_path)[0]
+    assert line["verdict"] == "SKIP" and "internal error on every try (3 tries)" in line["error"]
+    assert given_up.metrics["ie"] == 0 and given_up.metrics["skipped_records"] == 1
+    assert given_up.metrics["undecided"] == {"1/A": [1, 0, 1]} and given_up.metrics["tests_run"] == 0
+    assert any("internal error on every try" in w for w in warnings)
+    again = check_file(config, sols, out, redo_ie=True)
+    assert json.loads(again.results_path.read_text().splitlines()[0]) == line
+    assert again.metrics["tests_run"] == 0
