@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.cache import VerdictCache, default_cache_dir, digest
+from batch_eval.calibrate import REFERENCE_S, remembered, time_scale
 from batch_eval.checker import CheckerRunner
 from batch_eval.config import CheckConfig, file_sha256, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
@@ -53,7 +55,8 @@ def output_stem(solutions: Path) -> str:
 
 def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
-        return LocalExecutor(python=config.python, python_runner=config.python_runner)
+        flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
+        return LocalExecutor(python=config.python, python_runner=config.python_runner, cxx_flags=flags)
     if config.executor == "piston":
         from batch_eval.executors.budget import SharedBudget
         from batch_eval.executors.piston import PistonExecutor
@@ -101,6 +104,10 @@ class RecordJudge:
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
         self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
         self._described: dict[str, Any] | None = None
+        self.time_scale = 1.0  # --time-multiplier auto: set from the calibration after preflight
+
+    def environment(self) -> dict[str, Any]:
+        return self._environment
 
     @property
     def _environment(self) -> dict[str, Any]:
@@ -124,7 +131,7 @@ class RecordJudge:
             line.update(verdict=Verdict.SKIP.value, passed=False, error=skip)
             return line, None, skip
         problem = self.problems[record.problem_id]
-        limits = self.config.limits_for(problem.time_limit, problem.memory_limit)
+        limits = self.config.limits_for(problem.time_limit, problem.memory_limit, self.time_scale)
         program = extract_program(record.fields)
         line["limits"] = {"time_s": limits.time_s, "memory_mb": limits.memory_mb}
         if isinstance(program, str):
@@ -264,6 +271,17 @@ def check_file(
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
+        judge_identity = digest(records_judge.environment())
+        figure = remembered(
+            config.cache_dir or default_cache_dir() if config.cache else None, judge_identity, executor
+        )
+        if config.time_scale_auto:
+            records_judge.time_scale = time_scale(figure)
+        calibration = {
+            "benchmark_s": figure,
+            "reference_s": REFERENCE_S,
+            "time_scale": records_judge.time_scale,
+        }
         stream = read_records(solutions, input_digest)
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
@@ -310,8 +328,8 @@ def check_file(
             "problems_file": str(config.problems),
             "input_sha256": input_digest.hexdigest(),
             "config_fingerprint": fingerprint,
-            "environment": executor.describe(),
-            "limits_default": config.limits_for(None, None).to_dict(),
+            "environment": {**executor.describe(), "calibration": calibration},
+            "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),
         }
         write_json_atomic(metrics_path, body)

@@ -79,10 +79,12 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--time-multiplier",
-            type=click.FloatRange(min=0.1),
-            default=1.0,
+            type=Multiplier(),
+            default="1.0",
             show_default=True,
-            help="Multiply every time limit (slow machines).",
+            help="Multiply every time limit by this number, or `auto`: by how much slower than the "
+            "reference judge this machine and interpreter run a fixed benchmark (measured at the "
+            "start of each check), so checkpoints judged on different machines are judged alike.",
         ),
         click.option(
             "--output-limit",
@@ -187,6 +189,13 @@ def check_options(f: Any) -> Any:
             help="Local Python: fork an already-started interpreter per test, or start a fresh one.",
         ),
         click.option(
+            "--cxx-flags",
+            default=None,
+            metavar="FLAGS",
+            help="Local C++ compiler flags instead of Codeforces' `-std=gnu++17 -O2 -pipe -DONLINE_JUDGE` "
+            "(one string, split like a shell; part of every verdict's cache key).",
+        ),
+        click.option(
             "--piston-retries",
             type=click.IntRange(min=0),
             default=4,
@@ -214,6 +223,26 @@ def check_options(f: Any) -> Any:
     return f
 
 
+class Multiplier(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """A number of at least 0.1, `auto`, or `auto*NUMBER`: (auto, number)."""
+
+    name = "FLOAT|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        auto = text == "auto" or text.startswith("auto*")
+        number_text = text[len("auto*") :] if text.startswith("auto*") else ("1" if auto else text)
+        try:
+            number = float(number_text)
+        except ValueError:
+            self.fail(f"{value!r} is not a number, auto or auto*NUMBER", param, ctx)
+        if number < 0.1:
+            self.fail(f"{number} is below 0.1", param, ctx)
+        return auto, number
+
+
 def config_from(options: dict[str, Any]) -> CheckConfig:
     if options["executor"] == "piston" and not options["endpoints"]:
         raise click.UsageError("--executor piston needs at least one --endpoint URL")
@@ -223,7 +252,8 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         endpoints=tuple(options["endpoints"]),
         time_limit=options["time_limit"],
         memory_limit=options["memory_limit"],
-        time_multiplier=options["time_multiplier"],
+        time_multiplier=options["time_multiplier"][1],
+        time_scale_auto=options["time_multiplier"][0],
         output_limit_mb=options["output_limit_mb"],
         compare=options["compare"],
         float_tolerance=options["float_tolerance"],
@@ -238,6 +268,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         process_limit=options["process_limit"],
         python=options["python"],
         python_runner=options["python_runner"],
+        cxx_flags=options["cxx_flags"],
         cache=not options["no_cache"],
         piston_batch=not options["piston_per_test"],
         cache_dir=options["cache_dir"],
@@ -468,6 +499,9 @@ def report(
     for row in rows:
         if row.incomplete:
             click.echo(f"warning: {row.name} is incomplete ({row.incomplete}): not ranked", err=True)
+    speeds = reporting.speed_warning(rows)
+    if speeds:
+        click.echo(f"warning: {speeds}", err=True)
     if plot is not None:
         from batch_eval.plot import plot_curve
 

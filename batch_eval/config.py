@@ -23,6 +23,8 @@ class CheckConfig:
     time_limit: float = 2.0  # seconds, for problems without one
     memory_limit: int = 256  # MB, for problems without one
     time_multiplier: float = 1.0
+    # --time-multiplier auto: limits scaled by this judge's benchmark figure (calibrate.py)
+    time_scale_auto: bool = False
     output_limit_mb: int = 64
     process_limit: int = 64
     compare: str = "default"
@@ -38,6 +40,7 @@ class CheckConfig:
     python: str | None = None
     piston_batch: bool = True  # one Piston request runs many tests of a Python solution
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
+    cxx_flags: str | None = None  # local C++ flags (shell words); None: Codeforces' (local.CXX_FLAGS)
     # runtime-only knobs: they never change a verdict
     piston_retries: int = 4
     piston_timeout: float = 60.0
@@ -60,8 +63,10 @@ class CheckConfig:
         skip = self.RUNTIME_ONLY | self.SELECTION | {"problems"}
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
 
-    def limits_for(self, time_limit: float | None, memory_limit: int | None) -> Limits:
-        seconds = (time_limit or self.time_limit) * self.time_multiplier
+    def limits_for(self, time_limit: float | None, memory_limit: int | None, scale: float = 1.0) -> Limits:
+        """A problem's limits (the defaults where it has none); `scale`: the calibration's
+        factor under --time-multiplier auto."""
+        seconds = (time_limit or self.time_limit) * self.time_multiplier * scale
         return Limits(
             time_s=round(seconds, 3),
             memory_mb=int(memory_limit or self.memory_limit),
@@ -98,7 +103,7 @@ class CheckConfig:
             "--memory-limit",
             str(self.memory_limit),
             "--time-multiplier",
-            repr(self.time_multiplier),
+            f"auto*{self.time_multiplier!r}" if self.time_scale_auto else repr(self.time_multiplier),
             "--output-limit",
             str(self.output_limit_mb),
             "--compare",
@@ -123,6 +128,8 @@ class CheckConfig:
         if self.python is not None:
             args += ["--python", self.python]
         args += ["--python-runner", self.python_runner]
+        if self.cxx_flags is not None:
+            args += ["--cxx-flags", self.cxx_flags]
         if not self.piston_batch:
             args.append("--piston-per-test")
         if not self.cache:

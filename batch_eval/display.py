@@ -98,6 +98,18 @@ class PlainDisplay:
             pass1 = c["metrics"].get("pass_at_k", {}).get("1") if c["metrics"] else None
             shown = f"{pass1:.3f}" if pass1 is not None else "n/a"
             print(f"  {c['name']:30} {c['status']:10} pass@1 {shown}", file=self.stream, flush=True)
+        counts = {
+            key: sum(int((c["metrics"] or {}).get(key) or 0) for c in data["checkpoints"])
+            for key in ("timing_reruns", "timing_flips", "patient_reruns")
+        }
+        if counts["timing_reruns"]:
+            print(
+                f"  timing: {counts['timing_reruns']} tests run again near or over the time limit "
+                f"({counts['timing_flips']} changed verdict), {counts['patient_reruns']} of them given "
+                "more wall time after waiting for a core",
+                file=self.stream,
+                flush=True,
+            )
 
 
 class SilentDisplay(PlainDisplay):

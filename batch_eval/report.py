@@ -41,6 +41,8 @@ class Row:
     seconds: float
     metadata: dict[str, Any] = field(default_factory=dict)
     per_problem: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    # the judge's benchmark figures (CPU seconds, calibrate.py) of the files' checks
+    speeds: list[float] = field(default_factory=list, repr=False)
     best: bool = False
     # why this checkpoint's numbers are not final ("" when they are): it is never ranked best
     incomplete: str = ""
@@ -52,6 +54,7 @@ class Row:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("per_problem")
+        d.pop("speeds")
         d["ci"] = list(self.ci)
         return d
 
@@ -124,12 +127,35 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
                 metadata=meta,
                 per_problem=pp,
                 incomplete=_incomplete(c["files"], m, selected),
+                # limits made alike by --time-multiplier auto: speeds then need no warning
+                speeds=[] if config.get("time_scale_auto") else [s for s in map(_speed, parts) if s],
             )
         )
     scored = [r for r in rows if r.pass1 is not None and not r.incomplete]
     if scored:
         max(scored, key=lambda r: (r.pass1, -rows.index(r))).best = True
     return rows
+
+
+def _speed(metrics: dict[str, Any]) -> float | None:
+    figure = ((metrics.get("environment") or {}).get("calibration") or {}).get("benchmark_s")
+    return float(figure) if isinstance(figure, (int, float)) else None
+
+
+#: benchmark figures further apart than this say the checkpoints were judged at different speeds
+SPEED_SPREAD = 1.25
+
+
+def speed_warning(rows: list[Row]) -> str:
+    """A warning when the run's checks ran at different speeds (other machines, interpreters,
+    or a loaded machine) without --time-multiplier auto making their limits alike; '' else."""
+    speeds = [s for r in rows for s in r.speeds]
+    if len(speeds) < 2 or max(speeds) <= SPEED_SPREAD * min(speeds):
+        return ""
+    return (
+        f"checkpoints were judged at different speeds (benchmark {min(speeds):.2f}-{max(speeds):.2f} s CPU): "
+        "verdicts near the time limit may not compare; judge with --time-multiplier auto"
+    )
 
 
 def _incomplete(files: list[dict[str, Any]], metrics: dict[str, Any], selected: list[str]) -> str:

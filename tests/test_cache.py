@@ -134,6 +134,8 @@ VERDICT_SETTINGS: dict[str, Any] = {
     "time_limit": 7.0,
     "memory_limit": 77,
     "time_multiplier": 2.0,
+    "time_scale_auto": True,
+    "cxx_flags": "-std=gnu++20 -O2",
     "output_limit_mb": 7,
     "process_limit": 7,
     "compare": "tokens",

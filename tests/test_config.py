@@ -18,6 +18,8 @@ CHANGED: dict[str, Any] = {
     "time_limit": 3.0,
     "memory_limit": 512,
     "time_multiplier": 2.0,
+    "time_scale_auto": True,
+    "cxx_flags": "-std=gnu++20 -O2",
     "output_limit_mb": 8,
     "process_limit": 8,
     "compare": "tokens",

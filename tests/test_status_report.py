@@ -262,3 +262,20 @@ def test_mlflow_logs_each_checkpoint_at_its_step(
     run = client.search_runs([client.get_experiment_by_name("exp").experiment_id])[0]
     history = client.get_metric_history(run.info.run_id, "pass_at_1")
     assert [(m.step, m.value) for m in history] == [(100, 0.25), (200, 0.75), (300, 0.75)]
+
+
+def test_report_warns_when_checkpoints_were_judged_at_different_speeds(finished_run: Path) -> None:
+    runner = CliRunner()
+    assert "different speeds" not in runner.invoke(cli, ["report", str(finished_run)]).stderr
+    # as if checkpoint-300 had been judged on a machine twice as slow
+    metrics_path = next((finished_run / "eval_checkpoint_300").glob("*.metrics.json"))
+    original = metrics_path.read_text()
+    metrics = json.loads(original)
+    metrics["environment"]["calibration"]["benchmark_s"] *= 2
+    metrics_path.write_text(json.dumps(metrics))
+    try:
+        result = runner.invoke(cli, ["report", str(finished_run)])
+    finally:
+        metrics_path.write_text(original)
+    assert "checkpoints were judged at different speeds" in result.stderr
+    assert "--time-multiplier auto" in result.stderr

@@ -86,10 +86,12 @@ class LocalExecutor(Executor):
         jailed: bool | None = None,
         disk_mb: int = DISK_MB,
         memory_cgroup: bool = True,
+        cxx_flags: tuple[str, ...] | None = None,
     ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
         self.cxx = cxx
+        self.cxx_flags = CXX_FLAGS if cxx_flags is None else cxx_flags
         if python_runner not in PYTHON_RUNNERS:
             raise BatchEvalError(
                 f"unknown Python runner {python_runner!r}: use {' or '.join(PYTHON_RUNNERS)}"
@@ -153,7 +155,7 @@ class LocalExecutor(Executor):
             "python_runner": self.python_runner,
             "cxx": self.cxx,
             "cxx_version": _version_of((self.cxx, "--version")),
-            "cxx_flags": list(CXX_FLAGS),
+            "cxx_flags": list(self.cxx_flags),
             # programs that include <bits/stdc++.h> compile against this precompiled header
             "cxx_pch": self._pch,
             "isolation": self.isolation,
@@ -439,7 +441,7 @@ class LocalExecutor(Executor):
         include: list[str] = []
         reveal: tuple[str, ...] = (os.path.dirname(os.path.realpath(cxx)),)
         if uses_stdcxx(program.source):
-            folder = pch_folder(cxx, CXX_FLAGS, _version_of((self.cxx, "--version")))
+            folder = pch_folder(cxx, self.cxx_flags, _version_of((self.cxx, "--version")))
             if folder is not None:
                 include = ["-I", str(folder)]
                 reveal += (str(folder),)
@@ -448,7 +450,7 @@ class LocalExecutor(Executor):
         if self.jailed:
             memory = COMPILE_LIMITS.memory_mb * 1024 * 1024
             jailed = self._jail(memory, writable=(str(build),), reveal=reveal)
-        argv = [cxx, *CXX_FLAGS, *include, "-o", "main", "main.cpp"]
+        argv = [cxx, *self.cxx_flags, *include, "-o", "main", "main.cpp"]
         cmd = self._command(argv, build, COMPILE_LIMITS, jailed)
         ex = self._exec(cmd, empty, COMPILE_LIMITS, box, "compile")
         if ex.verdict is Verdict.IE:

@@ -156,3 +156,52 @@ def test_an_ie_that_never_goes_away_is_given_up_after_its_tries(tmp_path: Path) 
     again = check_file(config, sols, out, redo_ie=True)
     assert json.loads(again.results_path.read_text().splitlines()[0]) == line
     assert again.metrics["tests_run"] == 0
+
+
+def test_every_check_records_its_judge_speed_and_auto_scales_the_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batch_eval import calibrate
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, time_limit=1.0)])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    plain = check_file(CheckConfig(problems=problems, cache=False), sols, tmp_path / "plain")
+    figure = plain.metrics["environment"]["calibration"]["benchmark_s"]
+    assert 0.01 < figure < 10 and plain.metrics["environment"]["calibration"]["time_scale"] == 1.0
+    assert read_jsonl(plain.results_path)[0]["limits"]["time_s"] == 1.0
+    # a reference judge twice as fast as this one: auto gives twice the time
+    monkeypatch.setattr(calibrate, "REFERENCE_S", figure / 2)
+    auto = check_file(CheckConfig(problems=problems, cache=False, time_scale_auto=True), sols, tmp_path / "a")
+    scale = auto.metrics["environment"]["calibration"]["time_scale"]
+    assert 1.5 <= scale <= 2.5  # the figure is measured again: a little noise
+    assert read_jsonl(auto.results_path)[0]["limits"]["time_s"] == pytest.approx(scale)
+
+
+def test_cxx_flags_are_codeforces_by_default_and_can_be_changed(tmp_path: Path) -> None:
+    from tests.conformance.cases import CASES
+
+    case = next(c for c in CASES if c.name == "cpp-online-judge")
+    problems = write_jsonl(tmp_path / "p.jsonl", [case.problem])
+    sols = write_jsonl(tmp_path / "s.jsonl", [case.record()])
+    verdicts = {}
+    for flags in (None, "-std=gnu++17 -O2"):  # without ONLINE_JUDGE the template reads input.txt
+        config = CheckConfig(problems=problems, cache=False, cxx_flags=flags)
+        outcome = check_file(config, sols, tmp_path / str(flags is None))
+        verdicts[flags] = read_jsonl(outcome.results_path)[0]["verdict"]
+        assert outcome.metrics["environment"]["cxx_flags"][-1] == (
+            "-DONLINE_JUDGE" if flags is None else "-O2"
+        )
+    assert verdicts == {None: "AC", "-std=gnu++17 -O2": "WA"}
+
+
+def test_timing_reruns_are_counted(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, time_limit=0.5)])
+    slow = (
+        "import time\nwhile time.process_time() < 0.4:\n    pass\n"
+        + "a, b = map(int, input().split())\nprint(a + b)\n"
+    )
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": slow}])
+    outcome = check_file(CheckConfig(problems=problems, cache=False), sols, tmp_path / "o")
+    assert outcome.metrics["timing_reruns"] == 3 and outcome.metrics["timing_flips"] == 0
+    tests = read_jsonl(outcome.results_path)[0]["tests"]
+    assert all(t["counted"] in ("first", "rerun") and t["other_run"]["verdict"] == "AC" for t in tests)

@@ -1,0 +1,96 @@
+"""How fast this judge runs programs: a fixed CPU benchmark, run through the executor by the
+very interpreter that judges, so that time limits can be made alike across machines.
+
+The same program on the same test took 1.74 s of CPU on one machine and 2.64 s on another
+of the same kind (and a pyenv-built CPython runs it 8-30% slower than Debian's optimised
+build): a verdict near the limit depends on which node judged it. Every check records its
+figure; `--time-multiplier auto` scales the limits by figure / REFERENCE_S, so a program
+gets the same share of work everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from batch_eval.executors.base import Execution, Executor, Limits, Program
+from batch_eval.verdict import Verdict
+
+#: a fixed mix of what solutions do (integer arithmetic, dict stores, string sorting); prints
+#: the CPU seconds of the work alone (not the interpreter's start)
+BENCHMARK = """\
+import time
+t = time.process_time()
+s = 0
+d = {}
+for i in range(1_000_000):
+    s = (s * 31 + i) % 1000003
+    d[i & 4095] = s
+words = sorted(str(v) for v in d.values())
+print(f"{time.process_time() - t:.4f}")
+"""
+#: the benchmark's CPU seconds on the reference judge: Debian 12's CPython 3.11.2 on the
+#: project's reference machine (x86_64, 2 cores; the machine CI runs on), quiet, best of 3
+REFERENCE_S = 0.30
+RUNS = 3
+LIMITS = Limits(time_s=10.0, memory_mb=256, output_bytes=1 << 16, processes=4)
+#: a scale outside this range says the figure is wrong, not the machine
+SCALE_RANGE = (0.25, 8.0)
+#: a figure measured this recently by the same judge is used again (the files of one run are
+#: then judged with one figure, and each check does not pay the benchmark again)
+MEMO_S = 600.0
+
+
+def remembered(folder: Path | None, judge: str, executor: Executor) -> float | None:
+    """`calibrate`, remembered for MEMO_S in `folder` (None: measured every time) under the
+    judge's identity `judge` (its interpreter, versions and isolation)."""
+    if folder is None:
+        return calibrate(executor)
+    path = folder / "calibration.json"
+    try:
+        memo: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    entry = memo.get(judge)
+    if isinstance(entry, list) and len(entry) == 2 and time.time() - float(entry[1]) < MEMO_S:
+        return float(entry[0]) if entry[0] is not None else None
+    figure = calibrate(executor)
+    memo = {k: v for k, v in memo.items() if isinstance(v, list) and time.time() - float(v[1]) < MEMO_S}
+    memo[judge] = [figure, time.time()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".calibration.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # nowhere to remember it: measured again next time
+    return figure
+
+
+def calibrate(executor: Executor) -> float | None:
+    """The benchmark's CPU seconds through `executor`, the best of RUNS (None when it could
+    not be run: then nothing is scaled)."""
+    figures: list[float] = []
+    program = Program("python", BENCHMARK)
+    for _ in range(RUNS):
+        run = executor.run(program, [b""], LIMITS, lambda i, ex: True)
+        ex: Execution | None = run.runs[0] if run.runs else None
+        if ex is None or ex.verdict is not Verdict.AC:
+            return None
+        try:
+            figures.append(float(ex.stdout.decode().strip()))
+        except ValueError:
+            return None
+    return min(figures)
+
+
+def time_scale(figure: float | None) -> float:
+    """The factor `--time-multiplier auto` applies: figure / REFERENCE_S, rounded to 0.05
+    (so that noise does not make every check's limits differ), within SCALE_RANGE."""
+    if figure is None or figure <= 0:
+        return 1.0
+    low, high = SCALE_RANGE
+    return round(min(high, max(low, figure / REFERENCE_S)) * 20) / 20
