@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 
+from batch_eval.calibrate import BENCHMARK, RUNS
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.budget import SharedBudget
 from batch_eval.executors.piston import PistonExecutor
@@ -68,11 +69,11 @@ def test_a_busy_server_is_given_the_time_it_asks_for(monkeypatch: pytest.MonkeyP
 
 def sources_sent(server: FakePiston, since: int) -> list[str]:
     """The solutions sent to the server from request `since` on (batched requests: the
-    preflight's probes are not solutions)."""
+    preflight's probes and the judge's speed benchmark are not solutions)."""
     found = []
     for body in server.requests[since:]:
         files = {f.get("name"): f.get("content") for f in body.get("files", [])}
-        if "launcher.py" in files:
+        if "launcher.py" in files and files["main.py"] != BENCHMARK:
             found.append(files["main.py"])
     return found
 
@@ -96,7 +97,8 @@ def test_a_server_going_away_mid_run_gives_ie_and_the_rerun_judges_only_those(tm
         assert done.returncode == 0, done.stderr
 
         out = tmp_path / "out"
-        server.config.down_after = 4  # answers four solutions, then drops every connection
+        # answers the speed benchmark's runs and four solutions, then drops every connection
+        server.config.down_after = RUNS + 4
         faulty = subprocess.run(run_argv(sols, problems, out, *options, *url), capture_output=True, text=True)
         assert faulty.returncode == 1, faulty.stderr  # incomplete: IE records, the batch went on
         summary = json.loads((out / "batch_eval_results.json").read_text())
