@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from batch_eval import calibrate
 from batch_eval.cache import VerdictCache, default_cache_dir, digest
-from batch_eval.calibrate import REFERENCE_S, remembered, time_scale
 from batch_eval.checker import CheckerRunner
 from batch_eval.config import CheckConfig, file_sha256, problems_digest
 from batch_eval.errors import BatchEvalError, ExitCode
@@ -272,14 +272,14 @@ def check_file(
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
         judge_identity = digest(records_judge.environment())
-        figure = remembered(
+        figure = calibrate.remembered(
             config.cache_dir or default_cache_dir() if config.cache else None, judge_identity, executor
         )
         if config.time_scale_auto:
-            records_judge.time_scale = time_scale(figure)
+            records_judge.time_scale = calibrate.time_scale(figure)
         calibration = {
             "benchmark_s": figure,
-            "reference_s": REFERENCE_S,
+            "reference_s": calibrate.REFERENCE_S,
             "time_scale": records_judge.time_scale,
         }
         stream = read_records(solutions, input_digest)

@@ -68,8 +68,19 @@ def test_runtime_error_has_the_exception_as_reason(local: LocalExecutor) -> None
     assert run_one(local, "import sys; sys.exit(3)").exit_code == 3
 
 
-def test_syntax_error_is_ce_and_never_runs(local: LocalExecutor) -> None:
-    assert verdict_of(local, "print 'python 2'") is Verdict.CE
+def test_syntax_error_is_ce_as_the_running_interpreter_says(local: LocalExecutor) -> None:
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    result = judge(
+        problem,
+        problem.tests,
+        Program("python", "print 'python 2'"),
+        local,
+        LIMITS,
+        JudgeOptions(Comparison()),
+    )
+    assert result.verdict is Verdict.CE and "SyntaxError" in result.reason and "(line 1)" in result.reason
+    # found on the first test: the others are not run
+    assert [t.verdict for t in result.tests] == [] and "Missing parentheses" in result.compile_output
 
 
 def test_cpu_loop_is_tle(local: LocalExecutor) -> None:

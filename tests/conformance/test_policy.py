@@ -165,16 +165,21 @@ def test_every_check_records_its_judge_speed_and_auto_scales_the_limits(
 
     problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, time_limit=1.0)])
     sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
-    plain = check_file(CheckConfig(problems=problems, cache=False), sols, tmp_path / "plain")
+    plain = check_file(CheckConfig(problems=problems), sols, tmp_path / "plain")
     figure = plain.metrics["environment"]["calibration"]["benchmark_s"]
     assert 0.01 < figure < 10 and plain.metrics["environment"]["calibration"]["time_scale"] == 1.0
     assert read_jsonl(plain.results_path)[0]["limits"]["time_s"] == 1.0
-    # a reference judge twice as fast as this one: auto gives twice the time
+    # a reference judge twice as fast as this one: auto gives twice the time (the figure is
+    # remembered for this judge, so both checks use the same one)
     monkeypatch.setattr(calibrate, "REFERENCE_S", figure / 2)
-    auto = check_file(CheckConfig(problems=problems, cache=False, time_scale_auto=True), sols, tmp_path / "a")
-    scale = auto.metrics["environment"]["calibration"]["time_scale"]
-    assert 1.5 <= scale <= 2.5  # the figure is measured again: a little noise
-    assert read_jsonl(auto.results_path)[0]["limits"]["time_s"] == pytest.approx(scale)
+    auto = check_file(CheckConfig(problems=problems, time_scale_auto=True), sols, tmp_path / "a")
+    assert auto.metrics["environment"]["calibration"] == {
+        "benchmark_s": figure,
+        "reference_s": figure / 2,
+        "time_scale": 2.0,
+    }
+    assert read_jsonl(auto.results_path)[0]["limits"]["time_s"] == 2.0
+    assert not read_jsonl(auto.results_path)[0].get("cached")  # other limits: another key
 
 
 def test_cxx_flags_are_codeforces_by_default_and_can_be_changed(tmp_path: Path) -> None:
