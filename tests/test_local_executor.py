@@ -354,3 +354,20 @@ def test_limited_isolation_is_said_loudly_before_any_work() -> None:
             assert not [w for w in full.preflight(LIMITS) if "ISOLATION" in w]
         finally:
             full.close()
+
+
+def test_a_larger_output_limit_than_the_first_programs_gets_room() -> None:
+    # the first program (as the judge's speed benchmark is) runs with a small output limit;
+    # a later one may print far more, within its own larger limit
+    executor = LocalExecutor()
+    try:
+        small = run_one(executor, "print(1)", limits=Limits(1.0, 256, output_bytes=1 << 16))
+        assert small.verdict is Verdict.AC
+        big = run_one(
+            executor,
+            "import sys\nsys.stdout.write('x' * (8 << 20))",
+            limits=Limits(1.0, 256, output_bytes=16 << 20),
+        )
+    finally:
+        executor.close()
+    assert big.verdict is Verdict.AC and len(big.stdout) == 8 << 20

@@ -227,6 +227,11 @@ class LocalExecutor(Executor):
         )
 
     def _server_for(self, limits: Limits) -> ForkServer:
+        outputs = 4 * (limits.output_bytes + 1) + (1 << 20)  # two tests' stdout and stderr
+        if self._server is not None and self._server.outputs_bytes < outputs:
+            # its outputs' file system was sized for smaller outputs (jailed): a new one
+            self._server.close()
+            self._server = None
         if self._server is None:
             home = self.home / "server"  # the server's own home (its children get the working folder)
             home.mkdir(exist_ok=True)
@@ -245,7 +250,7 @@ class LocalExecutor(Executor):
                 self.group,
                 self.no_network,
                 jailed,
-                4 * (limits.output_bytes + 1) + (1 << 20),  # two tests' stdout and stderr
+                outputs,
                 self.memory,
                 clean=(work, kept),
             )
