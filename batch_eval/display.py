@@ -103,9 +103,10 @@ class PlainDisplay:
             for key in ("timing_reruns", "timing_flips", "patient_reruns")
         }
         if counts["timing_reruns"]:
+            n = counts["timing_reruns"]
             print(
-                f"  timing: {counts['timing_reruns']} tests run again near or over the time limit "
-                f"({counts['timing_flips']} changed verdict), {counts['patient_reruns']} of them given "
+                f"  timing: {n} test{'s' * (n != 1)} run again near or over the time limit "
+                f"({counts['timing_flips']} changed verdict), {counts['patient_reruns']} given "
                 "more wall time after waiting for a core",
                 file=self.stream,
                 flush=True,
