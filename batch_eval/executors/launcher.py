@@ -22,7 +22,8 @@ import time
 
 
 def _written(path, limit):
-    """output.txt when the program wrote that regular file (a link is never followed)."""
+    """output.txt when the program wrote that regular file (a link is never followed): the
+    rule of local.written_output, written again because this file runs alone in the sandbox."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
