@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shlex
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -105,12 +107,10 @@ class RecordJudge:
         self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
         self._described: dict[str, Any] | None = None
         self.time_scale = 1.0  # --time-multiplier auto: set from the calibration after preflight
-
-    def environment(self) -> dict[str, Any]:
-        return self._environment
+        self._settings = config.verdict_settings()  # the check's share of every cache key
 
     @property
-    def _environment(self) -> dict[str, Any]:
+    def environment(self) -> dict[str, Any]:
         """What the executor is, minus counters and addresses that do not change verdicts;
         read at the first record, after preflight (which learns Piston's runtime versions)."""
         if self._described is None:
@@ -138,7 +138,7 @@ class RecordJudge:
             result = SolutionResult(Verdict.CE, reason=program)
         else:
             line["language"] = program.language
-            line["isolation"] = self._environment.get("isolation")
+            line["isolation"] = self.environment.get("isolation")
             line["program_sha256"] = program.digest()
             tests = self.tests_for(problem)
             key = self._cache_key(problem, tests, program, limits)
@@ -182,18 +182,19 @@ class RecordJudge:
             self._problem_keys[problem.id] = content
         checker = problem.checker
         rules = {
-            "settings": self.config.verdict_settings(),
+            "settings": self._settings,
             "limits": limits.to_dict(),
             "float_tolerance": problem.float_tolerance,
             "checker": [checker.source, checker.convention, self._checker_python()] if checker else None,
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
-        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, self._environment)
+        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, self.environment)
 
     def _checker_python(self) -> list[str]:
-        """The interpreter that runs checker programs, and its version."""
-        python = getattr(self.executor, "python", None) or "python3"
+        """The interpreter that runs checker programs (on this machine, whatever the executor:
+        the local executor's, else ours — a real path, as exec does not search PATH), and its version."""
+        python = getattr(self.executor, "python", None) or os.path.realpath(sys.executable)
         return [python, python_version(python)]
 
     def _failures_of(self, problem_key: str) -> dict[int, int]:
@@ -271,7 +272,7 @@ def check_file(
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
-        judge_identity = digest(records_judge.environment())
+        judge_identity = digest(records_judge.environment)
         figure = calibrate.remembered(
             config.cache_dir or default_cache_dir() if config.cache else None, judge_identity, executor
         )

@@ -139,6 +139,7 @@ def judge(
 
     by_index: dict[int, TestResult] = {}
     executions: dict[int, Execution] = {}
+    syntax: list[str] = []  # the interpreter's compile error, read from the first test's run
     remaining = run_order(tests, options, failures)
     while remaining:
         batch, ran = remaining, list[int]()
@@ -148,9 +149,9 @@ def judge(
             ran.append(i)
             executions[i] = ex
             by_index[i] = decide(i, ex)
-            if len(executions) == 1 and compile_error(program, ex):
-                return False
-            return not (options.early_stop and by_index[i].verdict is not Verdict.AC)
+            if len(executions) == 1:
+                syntax.extend(filter(None, [compile_error(program, ex)]))
+            return not (syntax or (options.early_stop and by_index[i].verdict is not Verdict.AC))
 
         run = executor.run(program, [tests[i].input for i in batch], limits, on_result, problem.input_mode)
         if run.compile_failed:
@@ -159,10 +160,8 @@ def judge(
             return SolutionResult(
                 verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:]
             )
-        if len(executions) == len(ran) and ran:
-            error = compile_error(program, executions[ran[0]])
-            if error is not None:
-                return SolutionResult(Verdict.CE, reason=error, compile_output=executions[ran[0]].stderr)
+        if syntax:
+            return SolutionResult(Verdict.CE, reason=syntax[0], compile_output=executions[ran[0]].stderr)
         remaining = batch[len(ran) :]
         for i in ran:
             if _timing_decides(executions[i], limits):

@@ -96,7 +96,8 @@ class ProgramRun:
         return self.compile is not None and self.compile.verdict is not Verdict.AC
 
 
-#: called after each test with its index and execution; returns False to stop early
+#: called after each test with its index and execution; returns False to stop early. It must
+#: not run programs on the same executor (the judge re-runs tests after the pass, not inside)
 OnResult = Callable[[int, Execution], bool]
 
 

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -100,7 +100,6 @@ class LocalExecutor(Executor):
         self._server: ForkServer | None = None
         self._pch: str | None = None
         self._boxes = 0
-        self._nested: list[Callable[[], None]] = []  # fork-server runs waiting in on_result
         # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
         self.jailed = jail.works() if jailed is None else jailed
         self.disk_bytes = disk_mb * 1024 * 1024
@@ -281,7 +280,6 @@ class LocalExecutor(Executor):
         ahead = 0 if file_io else 1
         runs: list[Execution] = []
         queued: list[tuple[int, Submitted]] = []
-        ready: dict[int, Execution] = {}  # tests collected early, for a run nested in on_result
         next_send = start
 
         def send(k: int) -> None:
@@ -292,47 +290,22 @@ class LocalExecutor(Executor):
             test = server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy, binary)
             queued.append((k, test))
 
-        def make_way() -> None:
-            """A run nested in on_result (the judge timing a test again) needs the server:
-            what we queued is cancelled, or kept if it finished first, and sent again later."""
-            nonlocal next_send
-            if queued:
-                server.cancel()
-                for k, test in queued:
-                    done = server.collect(test)
-                    if done is not None:
-                        ready[k] = done
-                next_send = min(k for k, _ in queued)
-                queued.clear()
-
-        for outer in self._nested:
-            outer()
         i = start
         try:
             server.arm(limits)
             for i in range(start, len(inputs)):
                 while len(queued) <= ahead and next_send < len(inputs):
-                    if next_send not in ready:
-                        send(next_send)
+                    send(next_send)
                     next_send += 1
-                if i in ready:
-                    ex = ready.pop(i)
-                else:
-                    k, test = queued.pop(0)
-                    assert k == i, (k, i)
-                    collected = server.collect(test)
-                    assert collected is not None  # only a cancel makes None, and none was sent
-                    ex = collected
+                k, test = queued.pop(0)
+                assert k == i, (k, i)
+                ex = server.collect(test)
+                assert ex is not None  # only a cancel makes None, and none was sent
                 if file_io:
                     written = written_output(Path(server.view(str(work / "output.txt"))), limits)
                     ex.stdout = ex.stdout if written is None else written
                 runs.append(ex)
-                self._nested.append(make_way)
-                try:
-                    go_on = on_result(i, ex)
-                finally:
-                    self._nested.pop()
-                if not go_on:
+                if not on_result(i, ex):
                     if queued:
                         server.cancel()
                         for _, left in queued:

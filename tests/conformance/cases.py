@@ -68,6 +68,22 @@ ADD_PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n'
 ADD_TEST = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
 
 
+SPLIT_CHECKER = (
+    "import sys\n"
+    "n = int(open(sys.argv[1]).read())\n"
+    "try:\n"
+    "    a, b = map(int, open(sys.argv[3]).read().split())\n"
+    "    print(1 if a + b == n else 0)\n"
+    "except ValueError:\n"
+    "    print(0)\n"
+)
+
+
+def split(pid: str) -> dict[str, Any]:
+    """Print any two numbers summing to n: only the problem's checker can judge it."""
+    return {**stdio(pid, [("5\n", "2 3\n"), ("9\n", "4 5\n")]), "generated_checker": SPLIT_CHECKER}
+
+
 def _case(name: str, problem: dict[str, Any], source: str, *expect: str, **kw: Any) -> Case:
     return Case(name, problem, source, frozenset(expect), **kw)
 
@@ -195,6 +211,9 @@ CASES: list[Case] = [
         WA,
         input_mode="file",
     ),
+    # -- a problem's checker program decides (any two numbers summing to n) ------------------
+    _case("checker-ac", split("checker-ac"), "n = int(input())\nprint(1, n - 1)\n", AC),
+    _case("checker-wa", split("checker-wa"), "n = int(input())\nprint(1, 1)\n", WA),
     # -- C++ ---------------------------------------------------------------------------------
     _sum("cpp-ac", SUM_CPP, AC, language="cpp"),
     _sum("cpp-wa", SUM_CPP.replace("a+b", "a-b"), WA, language="cpp"),

@@ -55,6 +55,7 @@ PATHS: list[JudgePath] = [
     # the same executors through the other switches that must not change a verdict
     JudgePath("fork-all-tests", _local(python_runner="fork"), LOCAL, {"all_tests": True}),
     JudgePath("fork-given-order", _local(python_runner="fork"), LOCAL, {"test_order": "given"}),
+    JudgePath("fork-failures-order", _local(python_runner="fork"), LOCAL, {"test_order": "failures"}),
     JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
 ]
