@@ -9,7 +9,7 @@ import random
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,13 @@ from typing import Any
 from batch_eval import calibrate
 from batch_eval.cache import VerdictCache, default_cache_dir, digest
 from batch_eval.checker import CheckerRunner
-from batch_eval.config import CheckConfig, file_sha256, problems_digest
+from batch_eval.config import CheckConfig, file_sha256, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local import LocalExecutor, python_version
-from batch_eval.files import AtomicFile, previous_metrics, stamped, write_json_atomic
+from batch_eval.files import AtomicFile, ensure_folder, previous_metrics, stamped, write_json_atomic
+from batch_eval.journal import Journal, journal_path
 from batch_eval.judge import JudgeOptions, judge
 from batch_eval.metrics import Metrics
 from batch_eval.problems import GeneratedTests, Problem, TestCase, load_problems
@@ -89,7 +90,13 @@ def select(records: Iterable[Record], limit: int | None, sample: int | None, see
 class RecordJudge:
     """Judges records against loaded problems; one per check (it owns checker processes and the cache)."""
 
-    def __init__(self, config: CheckConfig, problems: dict[str, Problem], executor: Executor) -> None:
+    def __init__(
+        self,
+        config: CheckConfig,
+        problems: Mapping[str, Problem],
+        executor: Executor,
+        warn: Warn = lambda message: None,
+    ) -> None:
         self.config = config
         self.problems = problems
         self.executor = executor
@@ -104,7 +111,7 @@ class RecordJudge:
         self._checkers: dict[str, CheckerRunner] = {}
         self._problem_keys: dict[str, str] = {}
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
-        self.cache = VerdictCache(config.cache_dir or default_cache_dir()) if config.cache else None
+        self.cache = VerdictCache(config.cache_dir or default_cache_dir(), warn) if config.cache else None
         self._described: dict[str, Any] | None = None
         self.time_scale = 1.0  # --time-multiplier auto: set from the calibration after preflight
         self._settings = config.verdict_settings()  # the check's share of every cache key
@@ -254,7 +261,7 @@ def check_file(
     `warn` with file and line, written as SKIP lines, counted, and the rest is judged.
     `redo_ie`: an earlier check of this same content with these settings keeps its
     verdicts; only its IE records (the infrastructure failed) are judged again."""
-    problems = load_problems(config.problems, config.checker_convention)
+    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
     own_executor = executor is None
     executor = executor or make_executor(config)
     started = time.monotonic()
@@ -263,12 +270,14 @@ def check_file(
     input_digest = hashlib.sha256()
     results_path = out_dir / f"{stem}.results.jsonl"
     metrics_path = out_dir / f"{stem}.metrics.json"
-    records_judge = RecordJudge(config, problems, executor)
+    ensure_folder(out_dir, "the output folder")
+    records_judge = RecordJudge(config, problems, executor, warn)
     fingerprint = config.fingerprint(problems_digest(config))
     previous: dict[int, dict[str, Any]] = {}
     if redo_ie:  # `run` puts the earlier metrics aside (a stale metrics file must not stay)
         for earlier in (previous_metrics(metrics_path), metrics_path):
             previous = previous or _previous_verdicts(solutions, results_path, earlier, fingerprint)
+    journal = Journal(journal_path(out_dir, stem), fingerprint, solutions)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             warn(message)
@@ -284,9 +293,13 @@ def check_file(
             "time_scale": records_judge.time_scale,
         }
         stream = read_records(solutions, input_digest)
+        resumed = journal.earlier()  # what a check killed part way had judged
+        if resumed:
+            warn(f"{solutions}: resuming an interrupted check: {len(resumed)} records already judged")
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
-                known = previous.get(record.line)  # same content: the same record on the same line
+                # same content: the same record on the same line
+                known = previous.get(record.line) or resumed.get(record.line)
                 if known is not None and known["verdict"] == Verdict.IE.value:
                     attempts = int(known.get("ie_attempts") or 1)
                     if attempts >= MAX_IE_ATTEMPTS:
@@ -318,8 +331,10 @@ def check_file(
                         metrics.timing(result.tests)
                     if result.verdict is Verdict.IE:
                         warn(f"{solutions}:{record.line}: IE (not judged): {result.reason}")
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                text = json.dumps(line, ensure_ascii=False) + "\n"
+                out.write(text)
                 out.flush()  # `status` counts the partial file's lines to show progress
+                journal.add(text)
                 on_record(line)
         for _ in stream:  # the digest names the whole file, also under --limit
             pass
@@ -335,7 +350,9 @@ def check_file(
         }
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)
+        journal.remove()
     finally:
+        journal.close()
         records_judge.close()
         if own_executor:
             executor.close()

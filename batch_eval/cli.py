@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from batch_eval import __version__
 from batch_eval.checker import CONVENTIONS
 from batch_eval.compare import MODES
 from batch_eval.config import CheckConfig
-from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.errors import MACHINE_ERRNOS, BatchEvalError, ExitCode, file_error
 from batch_eval.scan import SORT_ORDERS
 
 EXIT_MEANINGS = {
@@ -59,13 +60,14 @@ def check_options(f: Any) -> Any:
         click.option(
             "--endpoint",
             "endpoints",
+            type=EndpointURL(),
             multiple=True,
             metavar="URL",
             help="Piston server URL, repeatable (e.g. http://localhost:2000).",
         ),
         click.option(
             "--time-limit",
-            type=click.FloatRange(min=0.01),
+            type=Finite(min=0.01),
             default=2.0,
             show_default=True,
             help="Seconds per test when a problem has none.",
@@ -103,7 +105,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--float-tolerance",
-            type=float,
+            type=Finite(min=0),
             default=1e-6,
             show_default=True,
             help="Absolute/relative tolerance of --compare float.",
@@ -123,7 +125,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--max-generated-tests",
-            type=int,
+            type=click.IntRange(min=-1),
             default=0,
             show_default=True,
             help="Generated tests per problem: 0 none, -1 all.",
@@ -204,7 +206,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--piston-timeout",
-            type=click.FloatRange(min=1),
+            type=Finite(min=1),
             default=60.0,
             show_default=True,
             help="Seconds to wait for one Piston answer (queueing included).",
@@ -223,6 +225,16 @@ def check_options(f: Any) -> Any:
     return f
 
 
+class Finite(click.FloatRange):
+    """A float range that also refuses nan and infinity (which every comparison lets through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 class Multiplier(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """A number of at least 0.1, `auto`, or `auto*NUMBER`: (auto, number)."""
 
@@ -238,9 +250,31 @@ class Multiplier(click.ParamType):  # type: ignore[type-arg]  # generic only in 
             number = float(number_text)
         except ValueError:
             self.fail(f"{value!r} is not a number, auto or auto*NUMBER", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
         if number < 0.1:
             self.fail(f"{number} is below 0.1", param, ctx)
         return auto, number
+
+
+class EndpointURL(click.ParamType):  # type: ignore[type-arg]
+    """A Piston server's address: http(s)://host[:port][/path]."""
+
+    name = "url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from urllib.parse import urlsplit
+
+        text = str(value).strip()
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as exc:
+            self.fail(f"{text!r} is not a URL ({exc})", param, ctx)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            hint = f": write http://{text}" if "://" not in text else ""
+            self.fail(f"{text!r} is not an http(s) URL{hint}", param, ctx)
+        return text.rstrip("/")
 
 
 def config_from(options: dict[str, Any]) -> CheckConfig:
@@ -355,7 +389,7 @@ def check(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=Finite(min=1),
     default=3600.0,
     show_default=True,
     help="Seconds per file before its checker is killed with its children.",
@@ -432,7 +466,7 @@ def status(output_dir: Path, as_json: bool) -> None:
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0.2),
+    type=Finite(min=0.2),
     default=2.0,
     show_default=True,
     help="Seconds between refreshes.",
@@ -540,9 +574,20 @@ def main() -> None:
         sys.exit(ExitCode.USAGE)
     except SystemExit:
         raise
+    except OSError as exc:
+        if exc.errno not in MACHINE_ERRNOS:
+            _bug()
+        # the machine's, not ours (a full disk, a read-only folder): one line, exit 2
+        click.echo(f"error: {file_error(exc, 'write')}", err=True)
+        sys.exit(ExitCode.USAGE)
     except Exception:
-        import traceback
+        _bug()
 
-        traceback.print_exc()
-        click.echo("batch-eval: internal error (a bug): please report it with the traceback above", err=True)
-        sys.exit(ExitCode.INTERNAL)
+
+def _bug() -> None:
+    """Inside an `except`: the traceback, a request to report it, exit 3."""
+    import traceback
+
+    traceback.print_exc()
+    click.echo("batch-eval: internal error (a bug): please report it with the traceback above", err=True)
+    sys.exit(ExitCode.INTERNAL)

@@ -163,6 +163,13 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def problems_index_dir(config: CheckConfig) -> Path:
+    """Where the index of a problems file is kept for the checkers (beside the verdict cache)."""
+    from batch_eval.cache import default_cache_dir
+
+    return (config.cache_dir or default_cache_dir()) / "problems"
+
+
 def problems_digest(config: CheckConfig) -> str:
     """What the problems and generated tests are now: content of the problems file, and the
     names, sizes and times of the parquet files (hashing gigabytes of tests would be slow)."""

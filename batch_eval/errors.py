@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 from pathlib import Path
 
@@ -30,3 +31,27 @@ class BatchEvalError(Exception):
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
         return f"{where}{self.message}"
+
+
+#: what to do about the file-system errors a user's machine gives
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space and run again (finished work is kept)",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again (finished work is kept)",
+    errno.EROFS: "a read-only file system: choose a folder on a writable one",
+    errno.EACCES: "no permission: choose a folder you can write to, or fix its permissions",
+    errno.EPERM: "not permitted: choose a folder you can write to",
+    errno.EEXIST: "a file is in the way: pass a folder path, or move the file",
+    errno.ENOTDIR: "part of the path is a file, not a folder: pass a folder path",
+    errno.ENOENT: "no such file or folder",
+}
+
+
+#: file-system failures that are the machine's state, not a bug of ours
+MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def file_error(exc: OSError, what: str, path: str | Path | None = None) -> BatchEvalError:
+    """A file-system failure as one line: the path, what we were doing, what to do."""
+    where = path if path is not None else exc.filename
+    advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
+    return BatchEvalError(f"cannot {what}: {advice}", where)

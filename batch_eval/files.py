@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -9,11 +10,29 @@ from pathlib import Path
 from typing import IO, Any
 
 from batch_eval import SCHEMA_VERSION, __version__
+from batch_eval.errors import MACHINE_ERRNOS, file_error
 
 
 def stamped(body: dict[str, Any]) -> dict[str, Any]:
     """`body` with the schema and tool versions every JSON file of ours carries first."""
     return {"schema_version": SCHEMA_VERSION, "tool_version": __version__, **body}
+
+
+def ensure_folder(path: Path, what: str) -> Path:
+    """`path` as a folder we can write files in (made if missing), before any work is done;
+    else a BatchEvalError naming it and what to do (`what`: e.g. "the output folder")."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise file_error(exc, f"create {what}", path) from None
+    try:
+        # a real write: root passes every permission check but not a read-only mount
+        fd, probe = tempfile.mkstemp(prefix=".batch-eval-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise file_error(exc, f"write in {what}", path) from None
+    return path
 
 
 def write_json_atomic(path: Path, body: dict[str, Any]) -> None:
@@ -50,14 +69,28 @@ class AtomicFile:
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
-        self.file.close()
+        with contextlib.suppress(OSError):  # a full disk fails the close's flush too
+            self.file.close()
         self.tmp.unlink(missing_ok=True)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
-            self.commit()
+            try:
+                self.commit()
+            except OSError as failed:
+                self.abort()
+                _raise_for_machine(failed, self.path)
+                raise
         else:
             self.abort()
+            if isinstance(exc, OSError):
+                _raise_for_machine(exc, self.path)
+
+
+def _raise_for_machine(exc: OSError, path: Path) -> None:
+    """A full disk or a read-only file system met while writing `path`: one line naming it."""
+    if exc.errno in MACHINE_ERRNOS:
+        raise file_error(exc, "write", path) from None
 
 
 def previous_metrics(metrics_path: Path) -> Path:

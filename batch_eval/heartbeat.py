@@ -1,9 +1,12 @@
-"""The run's heartbeat: `.batch_eval/run.json`, refreshed while the run lives, so that
-`status` can tell a running batch from one that died without writing its summary."""
+"""The run's presence in its output folder: a lock only one run at a time holds (the kernel
+frees it when the holder dies, however it dies), and a heartbeat, `.batch_eval/run.json`,
+refreshed while the run lives, so that `status` can tell a running batch from one that
+died without writing its summary."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
@@ -12,11 +15,34 @@ import time
 from pathlib import Path
 from typing import Any
 
+from batch_eval.errors import BatchEvalError
 from batch_eval.files import write_json_atomic
 
 INTERVAL = 5.0
 #: a heartbeat older than this means the run is gone (several missed beats)
 STALE_AFTER = 30.0
+
+
+def lock_output_folder(output_dir: Path) -> int:
+    """Hold `output_dir` for this run: the open descriptor of `.batch_eval/lock` with an
+    exclusive lock (kept by our pool workers too, which inherit it). A second run into the
+    same folder is refused with the first one's pid."""
+    path = output_dir / ".batch_eval" / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise BatchEvalError(
+            f"another batch-eval run (pid {holder}) is writing to this output folder: "
+            "wait for it to finish (`batch-eval watch`) or choose another --output-dir",
+            output_dir,
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
 
 
 def heartbeat_path(output_dir: Path) -> Path:

@@ -2,7 +2,9 @@
 
 Each worker starts its checker in a new session and records the session id in a registry
 folder, so the parent, which owns interruption, can kill every live checker group on
-Ctrl-C or fail-fast. The child reports through its metrics file; no file means no result.
+Ctrl-C or fail-fast. Workers and checkers die with their parents (PR_SET_PDEATHSIG), so a
+`kill -9` of the run leaves nothing judging. The child reports through its metrics file;
+no file means no result.
 """
 
 from __future__ import annotations
@@ -57,10 +59,15 @@ class FileOutcome:
         return d
 
 
-def _worker_init() -> None:
+def _worker_init(run_pid: int) -> None:
     # the parent owns interruption: it kills the checkers and writes the summary
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # and when it dies, however it dies, we die, and our checker with us (its own death
+    # signal), and the checker's fork server with everything it ran (a PID namespace's init)
+    die_with_parent()
+    if os.getppid() != run_pid:  # it died before we asked
+        os._exit(1)
 
 
 def kill_session(pgid: int) -> None:
@@ -164,7 +171,7 @@ def run_jobs(
         return outcomes
     registry = jobs[0].registry
     registry.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init, initargs=(os.getpid(),))
     # at most max_workers in flight: the pool's own queue would start jobs we may cancel
     queue = iter(range(len(jobs)))
     running: dict[Future[FileOutcome], int] = {}
@@ -197,38 +204,6 @@ def run_jobs(
             except Exception:
                 outcomes[i] = FileOutcome("interrupted", "interrupted")
             on_done(i, outcomes[i])
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return outcomes
-    registry = jobs[0].registry
-    registry.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init)
-    futures: dict[Future[FileOutcome], int] = {}
-    try:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: futures[f]):
-                if future.cancelled():
-                    continue
-                i = futures[future]
-                outcomes[i] = future.result()
-                on_done(i, outcomes[i])
-                if fail_fast and not outcomes[i].ok:
-                    for other in pending:
-                        other.cancel()
-                    kill_registered(registry)
-    except KeyboardInterrupt:
-        for future in futures:
-            future.cancel()
-        kill_registered(registry)
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future, i in futures.items():
-            if i not in outcomes and future.done() and not future.cancelled():
-                outcomes[i] = future.result()
-                on_done(i, outcomes[i])
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

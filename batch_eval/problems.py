@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,81 +110,241 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
     return problem
 
 
-def load_problems(path: Path, checker_convention: str = "open-r1") -> dict[str, Problem]:
-    """All problems of a JSONL file (or a JSON list), by id. Errors are fatal: before any work."""
+#: parsed problems a ProblemSet keeps at once, by the size of their lines
+KEPT_BYTES = 256 << 20
+_INDEX_FORMAT = 1
+_BOM = b"\xef\xbb\xbf"
+
+
+class ProblemSet(Mapping[str, Problem]):
+    """The problems of a file by id, read when asked for: a JSONL file is indexed (where each
+    problem's line is) by one pass that validates every problem and keeps none, and the
+    index is kept on disk, so a checker holds only the problems its solutions name (at most
+    KEPT_BYTES of them, the least recently used let go). A JSON list is held whole."""
+
+    def __init__(
+        self,
+        path: Path,
+        checker_convention: str,
+        index: dict[str, tuple[int, int, int]],
+        held: dict[str, Problem] | None = None,
+    ) -> None:
+        self.path = path
+        self.checker_convention = checker_convention
+        self._index = index
+        self._held = held  # a JSON list: everything, parsed at once
+        self._kept: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
+        self._kept_bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._held) if self._held is not None else len(self._index)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held if self._held is not None else self._index)
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in (self._held if self._held is not None else self._index)
+
+    def held(self) -> int:
+        """How many parsed problems are in memory now."""
+        return len(self._held) if self._held is not None else len(self._kept)
+
+    def __getitem__(self, pid: str) -> Problem:
+        if self._held is not None:
+            return self._held[pid]
+        kept = self._kept.get(pid)
+        if kept is not None:
+            self._kept.move_to_end(pid)
+            return kept[0]
+        offset, length, line = self._index[pid]
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(offset)
+                raw = f.read(length)
+            problem = parse_problem(
+                json.loads(_line_text(raw, offset)), self.path, line, self.checker_convention
+            )
+        except (OSError, ValueError) as exc:
+            raise BatchEvalError(
+                f"the problems file changed while in use ({exc}): run again", self.path, line
+            ) from None
+        if problem.id != pid:
+            raise BatchEvalError("the problems file changed while in use: run again", self.path, line)
+        self._kept[pid] = (problem, length)
+        self._kept_bytes += length
+        while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:
+            _, (_, size) = self._kept.popitem(last=False)
+            self._kept_bytes -= size
+        return problem
+
+
+def load_problems(
+    path: Path, checker_convention: str = "open-r1", index_dir: Path | None = None
+) -> ProblemSet:
+    """The problems of a JSONL file (or a JSON list), by id. Every problem is checked here,
+    before any work: a bad one is fatal, naming the file and line. `index_dir`: where the
+    index of a JSONL file is kept between processes (the next load of the same unchanged
+    file reads it instead of the file)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
+        with open(path, "rb") as f:
+            head = f.read(64 * 1024)
     except FileNotFoundError:
         raise BatchEvalError("problems file not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BatchEvalError(f"cannot read problems: {exc}", path) from None
+    except OSError as exc:
+        raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
+    if head.removeprefix(_BOM).lstrip().startswith(b"["):
+        return ProblemSet(path, checker_convention, {}, _load_list(path, checker_convention))
+    key = hashlib.sha256(
+        f"{_INDEX_FORMAT}\0{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{checker_convention}".encode()
+    ).hexdigest()[:32]
+    saved = index_dir / f"{key}.json" if index_dir is not None else None
+    index = _read_index(saved) if saved is not None else None
+    if index is None:
+        index = _build_index(path, checker_convention)
+        if saved is not None:
+            _write_index(saved, index)
+    if not index:
+        raise BatchEvalError("no problems in file", path)
+    return ProblemSet(path, checker_convention, index)
+
+
+def _line_text(raw: bytes, offset: int) -> str:
+    if offset == 0:
+        raw = raw.removeprefix(_BOM)
+    return raw.decode("utf-8")
+
+
+def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, int, int]]:
+    """One pass over the file: every line parsed and checked, where each problem starts kept.
+    Lines end at \\n only (a JSON string may hold U+2028 and other line breaks)."""
+    index: dict[str, tuple[int, int, int]] = {}
+    offset = 0
+    try:
+        with open(path, "rb") as f:
+            for line_no, raw in enumerate(f, start=1):
+                start, offset = offset, offset + len(raw)
+                try:
+                    text = _line_text(raw, start)
+                except UnicodeDecodeError as exc:
+                    raise BatchEvalError(
+                        f"not UTF-8 text (byte {exc.start + 1} of the line): save the file as UTF-8",
+                        path,
+                        line_no,
+                    ) from None
+                if not text.strip():
+                    continue
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise BatchEvalError(
+                        f"invalid JSON: {exc.msg} at column {exc.colno}", path, line_no
+                    ) from None
+                problem = parse_problem(value, path, line_no, checker_convention)
+                if problem.id in index:
+                    first = index[problem.id][2]
+                    raise BatchEvalError(
+                        f"duplicate problem id {problem.id!r} (first on line {first}): keep one of them",
+                        path,
+                        line_no,
+                    )
+                index[problem.id] = (start, len(raw), line_no)
+    except OSError as exc:
+        raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
+    return index
+
+
+def _read_index(saved: Path) -> dict[str, tuple[int, int, int]] | None:
+    try:
+        body = json.loads(saved.read_text(encoding="utf-8"))
+        return {str(pid): (int(o), int(n), int(ln)) for pid, (o, n, ln) in body["problems"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none, or damaged: built again
+
+
+def _write_index(saved: Path, index: dict[str, tuple[int, int, int]]) -> None:
+    """Kept for the next process; a folder we cannot write in only costs the next one a pass."""
+    try:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        tmp = saved.with_name(f".{saved.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"format": _INDEX_FORMAT, "problems": index}), encoding="utf-8")
+        os.replace(tmp, saved)
+    except OSError:
+        pass
+
+
+def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
+    """A JSON list of problems, parsed whole (small files: the JSONL form is the one indexed)."""
+    try:
+        text = path.read_bytes().removeprefix(_BOM).decode("utf-8")
+        items = json.loads(text)
+    except UnicodeDecodeError:
+        raise BatchEvalError("not UTF-8 text: save the file as UTF-8", path) from None
+    except json.JSONDecodeError as exc:
+        raise BatchEvalError(f"invalid JSON: {exc.msg} at column {exc.colno}", path, exc.lineno) from None
+    except OSError as exc:
+        raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
+    if not isinstance(items, list):
+        raise BatchEvalError("a problems file is JSON lines or one JSON list", path)
     problems: dict[str, Problem] = {}
-    for line_no, raw in _records(text, path):
-        problem = parse_problem(raw, path, line_no, checker_convention)
+    for i, raw in enumerate(items, start=1):
+        problem = parse_problem(raw, path, 1, checker_convention)
         if problem.id in problems:
-            raise BatchEvalError(f"duplicate problem id {problem.id!r}", path, line_no)
+            raise BatchEvalError(f"duplicate problem id {problem.id!r} (item {i}): keep one of them", path)
         problems[problem.id] = problem
     if not problems:
         raise BatchEvalError("no problems in file", path)
     return problems
 
 
-def _records(text: str, path: Path) -> Iterator[tuple[int, Any]]:
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BatchEvalError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-        yield from ((1, item) for item in items)
-        return
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield line_no, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BatchEvalError(f"invalid JSON: {exc.msg}", path, line_no) from None
-
-
 class GeneratedTests:
-    """open-r1's generated tests: `test_cases_{contest_id}.parquet` (problem_id, test_i, input, output)."""
+    """open-r1's generated tests: `test_cases_{contest_id}.parquet` (problem_id, test_i, input,
+    output), read one problem at a time (only its rows) and kept while they fit in
+    KEPT_BYTES, the least recently used let go: a contest's file can be gigabytes."""
 
     def __init__(self, folder: Path, max_tests: int) -> None:
         self.folder = folder
         self.max_tests = max_tests  # 0: none, -1: all
-        self._by_contest: dict[str, dict[str, list[TestCase]]] = {}
+        self._kept: OrderedDict[str, tuple[list[TestCase], int]] = OrderedDict()
+        self._kept_bytes = 0
         if max_tests != 0 and not folder.is_dir():
             raise BatchEvalError("generated tests folder not found", folder)
+
+    def held(self) -> int:
+        """How many problems' tests are in memory now."""
+        return len(self._kept)
 
     def for_problem(self, problem: Problem) -> list[TestCase]:
         if self.max_tests == 0 or problem.kind != "stdio":
             return []
-        contest = problem.contest_id or problem.id.split("/")[0]
-        if contest not in self._by_contest:
-            self._by_contest[contest] = self._load(contest)
-        tests = self._by_contest[contest].get(problem.id, [])
+        kept = self._kept.get(problem.id)
+        if kept is not None:
+            self._kept.move_to_end(problem.id)
+            tests = kept[0]
+        else:
+            tests = self._load(problem.contest_id or problem.id.split("/")[0], problem.id)
+            size = sum(len(t.input) + len(t.output) for t in tests)
+            self._kept[problem.id] = (tests, size)
+            self._kept_bytes += size
+            while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:
+                _, (_, dropped) = self._kept.popitem(last=False)
+                self._kept_bytes -= dropped
         return tests if self.max_tests < 0 else tests[: self.max_tests]
 
-    def _load(self, contest: str) -> dict[str, list[TestCase]]:
+    def _load(self, contest: str, pid: str) -> list[TestCase]:
         path = self.folder / f"test_cases_{contest}.parquet"
         if not path.is_file():
-            return {}
+            return []
         try:
             import pyarrow.parquet as pq
         except ImportError:
             raise BatchEvalError(
                 "reading generated tests needs pyarrow: pip install 'batch-eval[parquet]'", path
             ) from None
+        columns = ["problem_id", "test_i", "input", "output"]
         try:
-            table = pq.read_table(path, columns=["problem_id", "test_i", "input", "output"])
+            table = pq.read_table(path, columns=columns, filters=[("problem_id", "==", pid)])
         except Exception as exc:  # pyarrow raises many types for a bad file
             raise BatchEvalError(f"cannot read generated tests: {exc}", path) from None
-        rows = sorted(
-            zip(*(table.column(c).to_pylist() for c in ("problem_id", "test_i", "input", "output"))),
-            key=lambda r: (str(r[0]), int(r[1])),
-        )
-        out: dict[str, list[TestCase]] = {}
-        for pid, test_i, inp, outp in rows:
-            out.setdefault(str(pid), []).append(TestCase(_text(inp), _text(outp), f"generated-{test_i}"))
-        return out
+        rows = sorted(zip(*(table.column(c).to_pylist() for c in columns[1:])), key=lambda r: int(r[0]))
+        return [TestCase(_text(inp), _text(outp), f"generated-{test_i}") for test_i, inp, outp in rows]

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from batch_eval.check import make_executor
-from batch_eval.config import CheckConfig, problems_digest
+from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode
-from batch_eval.heartbeat import Heartbeat
+from batch_eval.files import ensure_folder
+from batch_eval.heartbeat import Heartbeat, lock_output_folder
 from batch_eval.plan import FileTask, Plan, make_plan
 from batch_eval.pool import FileOutcome, Job, run_jobs
 from batch_eval.problems import load_problems
@@ -77,13 +78,9 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
 
 def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[str, Any]:
     """Before any work: the output folder is writable, problems load, the executor works."""
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BatchEvalError(f"cannot create the output folder: {exc.strerror}", output_dir) from None
-    if not os.access(output_dir, os.W_OK):
-        raise BatchEvalError("the output folder is not writable", output_dir)
-    load_problems(config.problems, config.checker_convention)
+    ensure_folder(output_dir, "the output folder")
+    # every problem checked here, once; the index it makes is what the checkers read
+    load_problems(config.problems, config.checker_convention, problems_index_dir(config))
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
@@ -128,6 +125,21 @@ def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> Exi
     """The whole batch. The summary is on disk at every step, also after Ctrl-C."""
     plan, fingerprint = plan_run(options, config)
     environment = preflight(config, options.output_dir, display)
+    lock = lock_output_folder(options.output_dir)  # the kernel frees it if we die
+    try:
+        return _run_held(plan, fingerprint, environment, options, config, display)
+    finally:
+        os.close(lock)
+
+
+def _run_held(
+    plan: Plan,
+    fingerprint: str,
+    environment: dict[str, Any],
+    options: RunOptions,
+    config: CheckConfig,
+    display: Display,
+) -> ExitCode:
     summary = Summary(plan, config, environment, plan_fingerprint=fingerprint, run=options.to_dict())
     display.start(plan, str(environment.get("isolation") or ""))
     summary.write()

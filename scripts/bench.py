@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -13,6 +13,10 @@ c  one C++ program on many tests: compiles counted (one per program) and tests/s
 d  rerunning an unchanged finished batch: executions and seconds
 e  a batch whose programs repeat across checkpoints: executions against distinct programs
 f  the orchestrator's peak memory (a checker process) on a large solutions file
+g  memory against the problems file's size: peak RSS of `run --max-workers 2` (every
+   process of the run, and the largest checker) on a large problems file with generated
+   tests, against the same run on a small one (flat: the checkers hold only the problems
+   their solutions name)
 p  Piston requests for real solutions against a Piston-compatible server on 127.0.0.1: one
    request per test against batched requests (the default)
 
@@ -22,6 +26,7 @@ Nothing here asserts a time: the numbers are for reading, with their baselines b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -44,6 +49,7 @@ from batch_eval.display import SilentDisplay  # noqa: E402
 from batch_eval.executors.base import Limits, Program  # noqa: E402
 from batch_eval.executors.local import LocalExecutor  # noqa: E402
 from batch_eval.run import RunOptions, run_batch  # noqa: E402
+from tests.conftest import run_argv  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 TINY = "a, b = map(int, input().split())\nprint(a + b)\n"
@@ -289,6 +295,96 @@ def workload_f(records: int) -> None:
         print(f"  file {size_mb:.1f} MB; checker peak RSS {peak_kb / 1024:.1f} MB")
 
 
+def big_problems(root: Path, megabytes: int) -> tuple[Path, Path]:
+    """A problems file of about `megabytes` (problems of ~1 MB of tests each, contest-numbered
+    ids) and a generated-tests folder with 20 tests for each problem the solutions name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    test_input = "1 2\n" + "9" * (256 << 10) + "\n"
+    path = root / f"problems-{megabytes}.jsonl"
+    with open(path, "w") as f:
+        for i in range(max(megabytes, 10)):
+            tests = [{"input": test_input, "output": "3"} for _ in range(4)]
+            f.write(
+                json.dumps({"id": f"{i}/A", "contest_id": i, "official_tests": tests, "time_limit": 1}) + "\n"
+            )
+    generated = root / f"generated-{megabytes}"
+    generated.mkdir()
+    for i in range(10):
+        rows = {"problem_id": [f"{i}/A"] * 20, "test_i": list(range(20))}
+        table = pa.table({**rows, "input": ["1 2\n" + "8" * 65536] * 20, "output": ["3"] * 20})
+        pq.write_table(table, generated / f"test_cases_{i}.parquet")
+    return path, generated
+
+
+def run_peaks(root: Path, problems: Path, generated: Path) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the whole run, peak RSS of its largest process) in MB, sampled."""
+    sols = root / f"sols-{problems.stem}"
+    for step in (1, 2):
+        records = [{"id": f"{i}/A", "code": "print(3)"} for i in range(10)]
+        folder = sols / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "s.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    argv = run_argv(
+        sols,
+        problems,
+        root / f"out-{problems.stem}",
+        *("--generated-tests-dir", str(generated), "--max-generated-tests", "-1"),
+        *("--cache-dir", str(root / "cache")),
+        workers=2,
+    )
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    total_peak = one_peak = 0
+    while proc.poll() is None:
+        tree = _tree(proc.pid)
+        sizes = [_rss_kb(pid) for pid in tree]
+        total_peak, one_peak = max(total_peak, sum(sizes)), max([one_peak, *sizes])
+        time.sleep(0.02)
+    return time.monotonic() - start, total_peak / 1024, one_peak / 1024
+
+
+def _tree(root: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):  # gone meanwhile
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [root], {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += frontier
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def workload_g(megabytes: int) -> None:
+    print(
+        f"(g) peak memory of `run --max-workers 2` against the problems file's size ({megabytes} MB vs 10 MB)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        figures = {}
+        for size in (10, megabytes):
+            problems, generated = big_problems(root, size)
+            mb = problems.stat().st_size / 1e6
+            seconds, total, largest = run_peaks(root, problems, generated)
+            figures[size] = total
+            print(
+                f"  problems file {mb:8.1f} MB: run {seconds:6.1f} s, peak RSS of the whole run "
+                f"{total:7.1f} MB, of its largest process {largest:6.1f} MB"
+            )
+        print(f"  whole-run peak, large file against small: {figures[megabytes] / figures[10]:.2f}x")
+
+
 def piston_requests(records: int) -> None:
     """Requests sent to a Piston-compatible server for real solutions, per test and batched."""
     from tests.fake_piston import FakePiston, FakePistonConfig
@@ -333,7 +429,7 @@ def piston_requests(records: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,p")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -345,6 +441,7 @@ def main() -> int:
         ("a", lambda: workload_a(100 if args.quick else 400)),
         ("c", lambda: workload_c(100 if args.quick else 400)),
         ("f", lambda: workload_f(2000 if args.quick else 20000)),
+        ("g", lambda: workload_g(200 if args.quick else 2000)),
     ]
     for key, step in steps:
         if key in chosen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,50 @@ def test_the_key_holds_the_exact_program_the_runtime_and_the_judging_code(
         assert _key(base) != key
     finally:
         mp.undo()
+
+
+def _verdicts(outcome: Any) -> list[str]:
+    return [line["verdict"] for line in read_jsonl(outcome.results_path)]
+
+
+def test_a_damaged_cache_is_set_aside_rebuilt_and_never_changes_a_verdict(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": RIGHT}, {"id": "1/A", "code": "print(3)"}]
+    )
+    cache_dir = tmp_path / "cache"
+    config = CheckConfig(problems=problems, cache_dir=cache_dir)
+    first = check_file(config, sols, tmp_path / "o1")
+    assert _verdicts(first) == ["AC", "WA"]
+    db = cache_dir / "verdicts.sqlite"
+    for damage in ("truncated", "garbage"):
+        check_file(config, sols, tmp_path / "warm")  # a cache with entries, then damaged
+        if damage == "truncated":
+            with open(db, "r+b") as f:
+                f.truncate(db.stat().st_size // 2)
+        else:
+            db.write_bytes(b"this is not a database" * 100)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        warnings: list[str] = []
+        again = check_file(config, sols, tmp_path / damage, warn=warnings.append)
+        assert _verdicts(again) == ["AC", "WA"] and again.metrics["cache_hits"] == 0
+        assert any("verdict cache is damaged" in w and "moved aside" in w for w in warnings), warnings
+        # the next check uses the new cache
+        assert check_file(config, sols, tmp_path / f"{damage}-2").metrics["cache_hits"] == 2
+    assert len(list(cache_dir.glob("verdicts.sqlite.damaged-*"))) >= 2
+
+
+def test_a_tampered_cache_entry_is_judged_again(tmp_path: Path) -> None:
+    """An entry whose stored result no longer matches its checksum (a flipped byte, a row
+    copied under another key) is a miss: the program runs again and gets its own verdict."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    config = CheckConfig(problems=problems, cache_dir=tmp_path / "cache")
+    assert _verdicts(check_file(config, sols, tmp_path / "o1")) == ["WA"]
+    with sqlite3.connect(tmp_path / "cache" / "verdicts.sqlite") as db:
+        db.execute("UPDATE verdicts SET result = replace(result, 'WA', 'AC')")
+    warnings: list[str] = []
+    again = check_file(config, sols, tmp_path / "o2", warn=warnings.append)
+    assert _verdicts(again) == ["WA"] and again.metrics["cache_hits"] == 0
+    assert any("damaged verdict cache entry" in w for w in warnings)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from batch_eval.cli import cli
@@ -138,3 +142,113 @@ def test_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     lines = [ln.split() for ln in result.output.splitlines() if ln.strip()[:3].strip().isdigit()]
     assert [int(ln[0]) for ln in lines] == [0, 1, 2, 3, 130]  # one per line, every code
+
+
+def _read_only_folder(path: Path) -> Iterator[Path]:
+    """A folder nobody can write in, root included (a read-only mount), else by permissions."""
+    path.mkdir()
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "none", str(path)], check=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["umount", "-l", str(path)], check=False)
+    else:
+        path.chmod(0o555)
+        yield path
+
+
+def test_output_and_cache_paths_that_cannot_be_used_are_one_line_before_any_work(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    base = ["check", str(sols), "--problems", str(problems)]
+    cases = [
+        (["-o", str(a_file)], f"error: {a_file}: cannot create the output folder: a file is in the way"),
+        (
+            ["-o", str(a_file / "sub")],
+            f"error: {a_file / 'sub'}: cannot create the output folder: part of the path",
+        ),
+        (
+            ["-o", str(tmp_path / "o"), "--cache-dir", str(a_file / "c")],
+            f"error: {a_file / 'c'}: cannot create the verdict cache folder: part of the path",
+        ),
+    ]
+    for extra, expected in cases:
+        code, _, err = invoke([*base, *extra])
+        assert code == 2 and err.startswith(expected) and len(err.strip().splitlines()) == 1, err
+    assert a_file.read_text() == "mine\n"
+    for read_only in _read_only_folder(tmp_path / "ro"):
+        code, _, err = invoke([*base, "-o", str(read_only)])
+        assert code == 2 and err.startswith(f"error: {read_only}: cannot write in the output folder: ")
+        assert len(err.strip().splitlines()) == 1
+        code, _, err = invoke([*base, "-o", str(tmp_path / "o"), "--cache-dir", str(read_only)])
+        assert code == 2 and "cannot write in the verdict cache folder" in err and "--no-cache" in err
+        # --no-cache needs no cache folder at all
+        code, _, err = invoke([*base, "-o", str(tmp_path / "o"), "--cache-dir", str(read_only), "--no-cache"])
+        assert code == 0, err
+
+
+def test_endpoints_without_a_scheme_are_refused_with_the_fix(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    args = ["check", str(sols), "--problems", str(problems), "--executor", "piston", "--endpoint"]
+    code, _, err = invoke([*args, "localhost:2000"])
+    assert code == 2 and "'localhost:2000' is not an http(s) URL: write http://localhost:2000" in err
+
+
+def test_a_killed_check_resumes_from_its_journal(tmp_path: Path) -> None:
+    """SIGKILL part way through a file: the rerun keeps what was judged (no cache to help
+    it) and ends with the results of a check never killed."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    slow = "import time\ntime.sleep(0.4)\na, b = map(int, input().split())\nprint(a + b)"
+    records = [
+        {"id": "1/A", "code": slow + f"\n#{i}" if i % 2 else "print(3)" + f"\n#{i}"} for i in range(12)
+    ]
+    sols = write_jsonl(tmp_path / "s.jsonl", records)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", str(problems)]
+    argv += ["-o", str(out), "--no-cache", "--all-tests"]
+    proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+    journal = out / ".s.journal.jsonl"
+    deadline = time.monotonic() + 60
+    while not (journal.exists() and journal.read_text().count("\n") >= 5):
+        assert time.monotonic() < deadline and proc.poll() is None, "the check never got going"
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    judged = journal.read_text().count("\n") - 1  # the header
+    assert not (out / "s.results.jsonl").exists()
+    rerun = subprocess.run(argv, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"resuming an interrupted check: {judged} records already judged" in rerun.stderr
+    lines = read_jsonl(out / "s.results.jsonl")
+    assert [line["line"] for line in lines] == list(range(1, 13))
+    assert [line["verdict"] for line in lines] == ["WA", "AC"] * 6
+    metrics = json.loads((out / "s.metrics.json").read_text())
+    assert metrics["reused"] == judged and metrics["records"] == 12
+    assert not journal.exists()
+
+
+def test_a_full_disk_is_one_line_leaves_no_half_file_and_the_rerun_completes(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small file system")
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    records = [{"id": "1/A", "code": f"print(3)\n# {i:04d}", "note": "x" * 200} for i in range(150)]
+    sols = write_jsonl(tmp_path / "s.jsonl", records)
+    out = tmp_path / "small"
+    out.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "none", str(out)], check=True)
+    try:
+        argv = ["check", str(sols), "--problems", str(problems), "-o", str(out), "--no-cache", "-q"]
+        code, _, err = invoke(argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert err.startswith(f"error: {out / 's.results.jsonl'}: cannot write: the disk is full")
+        assert not (out / "s.results.jsonl").exists() and not list(out.glob("*.tmp"))
+        subprocess.run(["mount", "-o", "remount,size=4m", str(out)], check=True)
+        code, _, err = invoke(argv)
+        assert code == 0, err
+        assert [line["verdict"] for line in read_jsonl(out / "s.results.jsonl")] == ["WA"] * 150
+    finally:
+        subprocess.run(["umount", "-l", str(out)], check=False)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batch_eval.cli import main
 from batch_eval.errors import BatchEvalError
 from batch_eval.problems import load_problems
 from batch_eval.solutions import parse_record
@@ -79,3 +83,110 @@ def test_the_command_line_never_shows_a_traceback_for_bad_files(tmp_path: Path, 
         )
         assert proc.returncode in (0, 1, 2), proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+#: values a careless user types: numbers of every sign and size, words, paths good and bad
+option_values = st.sampled_from(
+    [
+        "0",
+        "-1",
+        "1",
+        "2.5",
+        "1e9",
+        "nan",
+        "inf",
+        "auto",
+        "auto*2",
+        "x",
+        "",
+        " ",
+        "/",
+        "/proc/nope",
+        "/dev/null",
+        "localhost:2000",
+        "http://",
+        "http://127.0.0.1:9",
+        "ftp://h",
+        "é",
+        "1/A",
+    ]
+) | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=12)
+check_options = st.sampled_from(
+    [
+        "--time-limit",
+        "--memory-limit",
+        "--time-multiplier",
+        "--output-limit",
+        "--compare",
+        "--float-tolerance",
+        "--checker-convention",
+        "--max-generated-tests",
+        "--limit",
+        "--sample",
+        "--seed",
+        "--process-limit",
+        "--python",
+        "--cache-dir",
+        "--test-order",
+        "--python-runner",
+        "--cxx-flags",
+        "--piston-retries",
+        "--piston-timeout",
+        "--piston-concurrency",
+        "--endpoint",
+        "--executor",
+        "--generated-tests-dir",
+        "-o",
+        "--problems",
+    ]
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=150, deadline=None)
+@given(st.lists(st.tuples(check_options, option_values), min_size=1, max_size=3))
+def test_any_option_values_are_a_verdict_or_one_line_never_a_traceback(
+    tmp_path: Path, options: list[tuple[str, str]]
+) -> None:
+    """Whatever values the options get, `check` judges or says in one line what is wrong
+    (exit 2), through the one error boundary the console script uses (run in-process here
+    for speed: the same main())."""
+    problems = tmp_path / "p.jsonl"
+    problems.write_text(json.dumps(SUM_PROBLEM) + "\n")
+    sols = tmp_path / "s.jsonl"
+    sols.write_text(json.dumps({"id": "1/A", "code": "print(3)"}) + "\n")
+    argv = ["batch-eval", "check", str(sols), "--problems", str(problems), "-o", str(tmp_path / "o")]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--piston-timeout", "2", "--piston-retries", "0"]
+    for option, value in options:
+        argv += [option, value]
+    code, err = _main(argv)
+    assert code in (0, 1, 2) and "Traceback" not in err, err
+    if code == 2:
+        errors = [line for line in err.splitlines() if line.startswith(("error:", "Error:"))]
+        assert len(errors) == 1, err
+
+
+def _main(argv: list[str]) -> tuple[int, str]:
+    """The console script's main() in-process: its exit status and what it printed on stderr."""
+    stderr = io.StringIO()
+    with (
+        mock.patch.object(sys, "argv", argv),
+        contextlib.redirect_stderr(stderr),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, stderr.getvalue()
+
+
+def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path) -> None:
+    """nan and infinity pass every range check by comparison: each number option refuses them."""
+    problems = tmp_path / "p.jsonl"
+    problems.write_text(json.dumps(SUM_PROBLEM) + "\n")
+    for option in ("--time-limit", "--time-multiplier", "--float-tolerance", "--piston-timeout"):
+        for value in ("nan", "inf", "-inf"):
+            argv = ["batch-eval", "check", str(problems), "--problems", str(problems), option, value]
+            code, err = _main(argv)
+            assert code == 2 and ("is not a finite number" in err or "not in the range" in err), (option, err)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import LocalExecutor
 from batch_eval.verdict import Verdict
@@ -87,7 +88,7 @@ def test_sigterm_ignoring_sleeper_is_killed(executor: LocalExecutor) -> None:
     assert ex.verdict is Verdict.TLE and ex.wall_time is not None and ex.wall_time < 10
 
 
-def test_killing_the_parent_is_the_solutions_failure_and_the_judge_goes_on(executor: LocalExecutor) -> None:
+def test_killing_the_parent_is_never_an_internal_error_and_the_judge_goes_on(executor: LocalExecutor) -> None:
     body = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint(3)\n"
     ex, again = hostile(executor, "parricide", body, inputs=2)
     assert ex.verdict is not Verdict.IE and again.verdict is not Verdict.IE
@@ -250,3 +251,77 @@ def test_a_normal_user_gets_the_jail_through_a_user_namespace() -> None:
         pytest.skip(f"no unprivileged user namespaces here: {report['isolation']}")
     assert report["out"].splitlines() == ["refused /work/x-be", "wrote /tmp/x-be", "network 101"]
     assert not Path("/tmp/x-be").exists() and not Path("/work/x-be").exists()
+
+
+JUNK = """
+import os, sys
+start = sorted(os.listdir("."))
+if sys.stdin.read().strip() == "junk":
+    for i in range(20000):
+        open(f"f{i}", "w").close()
+    os.mkfifo("fifo")
+    os.symlink("/etc/passwd", "link")
+    os.makedirs("locked/inner")
+    open("locked/inner/x", "w").close()
+    os.chmod("locked/inner", 0)
+    os.chmod("locked", 0)
+    os.mkdir("deep")
+    os.chdir("deep")
+    for _ in range(3000):  # deeper than any recursive clean-up goes
+        os.mkdir("d")
+        os.chdir("d")
+print(start)
+"""
+
+
+def test_what_a_test_leaves_in_its_folder_never_reaches_the_next(executor: LocalExecutor) -> None:
+    """20,000 files, a fifo, a link, folders without permissions, 3,000 nested folders: the
+    next test starts in the same empty folder, is not billed for the clean-up, and no
+    later test is IE."""
+    source = name_self(f"junk{os.getpid() % 10**6}") + JUNK
+    inputs = [b"clean", b"junk", b"clean", b"junk", b"clean"]
+    run = executor.run(Program("python", source), inputs, LIMITS, lambda i, e: True)
+    assert [ex.verdict for ex in run.runs] == [Verdict.AC] * 5, [ex.reason for ex in run.runs]
+    assert len({ex.stdout for ex in run.runs}) == 1, [ex.stdout for ex in run.runs]
+    for after_junk in (run.runs[2], run.runs[4]):
+        # a bare start lists one folder; 20,000 files' clean-up would be tenths of a second
+        assert after_junk.cpu_time is not None and after_junk.cpu_time < 0.2, after_junk
+    assert hostile(executor, "after", "print(3)")[0].stdout == b"3\n"
+
+
+def test_a_folder_the_server_cannot_empty_retires_it_and_is_never_a_verdict() -> None:
+    """Between two programs something appears in the tests' folder that no clean-up can
+    remove (a mount point, made here by the host): a fresh server runs the next test in a
+    fresh folder (AC, as if nothing happened); where even a fresh server's folder cannot be
+    emptied (not jailed: the folder is the host's), the test is IE, never the program's."""
+    if os.geteuid() != 0 or shutil.which("nsenter") is None:
+        pytest.skip("needs root and nsenter to mount in the server's namespace")
+    source = "import os\nprint(sum(map(int, input().split())), sorted(os.listdir('.')))\n"
+    for jailed in (True, False):
+        executor = LocalExecutor(python_runner="fork", jailed=jailed)
+        if jailed and not executor.jailed:
+            executor.close()
+            continue
+        stuck = Path(jail.TMP if jailed else executor.home / "run") / "stuck"
+        try:
+            first = executor.run(Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True)
+            assert first.runs[0].verdict is Verdict.AC
+            server = executor._server.pid if executor._server is not None else None
+            assert server is not None
+            mount = f"mkdir {stuck} && mount -t tmpfs none {stuck}"
+            namespace = ["nsenter", "-t", str(server), "-m"] if jailed else []
+            subprocess.run([*namespace, "sh", "-c", mount], check=True)
+            again = executor.run(
+                Program("python", source + "#2\n"), [b"1 2\n"] * 2, LIMITS, lambda i, e: True
+            )
+            if jailed:
+                assert [(ex.verdict, ex.stdout) for ex in again.runs] == [
+                    (Verdict.AC, first.runs[0].stdout)
+                ] * 2
+            else:
+                assert again.runs[0].verdict is Verdict.IE, again.runs[0]
+                assert "cannot be prepared" in again.runs[0].reason
+        finally:
+            if not jailed:
+                subprocess.run(["umount", "-l", str(stuck)], check=False)
+            executor.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -87,3 +88,61 @@ def test_bad_problems_name_file_and_line(tmp_path: Path, bad: dict[str, object],
     with pytest.raises(BatchEvalError, match=message) as info:
         load_problems(path)
     assert info.value.line == 2 and info.value.path == str(path)
+
+
+def test_valid_but_unusual_json_lines_load_exactly(tmp_path: Path) -> None:
+    """A byte order mark, CRLF line ends and line separators inside strings (U+2028, U+2029,
+    U+0085: line breaks to str.splitlines, not to JSON lines) are all valid input."""
+    odd = "1 2\u2028\u2029\u0085\n"
+    first = dict(SUM_PROBLEM, id="odd", official_tests=[{"input": odd, "output": "3"}])
+    path = tmp_path / "p.jsonl"
+    text = json.dumps(first, ensure_ascii=False) + "\r\n" + json.dumps(dict(SUM_PROBLEM, id="b")) + "\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    loaded = load_problems(path, index_dir=tmp_path / "index")
+    assert sorted(loaded) == ["b", "odd"]
+    assert loaded["odd"].tests[0].input == odd.encode("utf-8")
+    assert loaded["b"].tests == load_problems(write_jsonl(tmp_path / "q.jsonl", [SUM_PROBLEM]))["1/A"].tests
+
+
+def test_duplicate_ids_and_bad_encodings_name_the_line_and_what_to_do(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM, dict(SUM_PROBLEM, id="2/B"), SUM_PROBLEM])
+    with pytest.raises(BatchEvalError) as info:
+        load_problems(path)
+    assert str(info.value) == f"{path}:3: duplicate problem id '1/A' (first on line 1): keep one of them"
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(
+        json.dumps(SUM_PROBLEM).encode() + b"\n" + '{"id": "caf\u00e9"}'.encode("latin-1") + b"\n"
+    )
+    with pytest.raises(BatchEvalError, match=r"not UTF-8 text .*save the file as UTF-8") as info:
+        load_problems(latin)
+    assert info.value.line == 2
+
+
+def test_a_check_holds_only_the_problems_its_solutions_name(tmp_path: Path) -> None:
+    """The file is indexed once (every problem checked, none kept) and the index is kept on
+    disk: a later load reads the index, and a changed file is indexed again."""
+    many = [dict(SUM_PROBLEM, id=f"p{i}") for i in range(300)]
+    path = write_jsonl(tmp_path / "p.jsonl", many)
+    index_dir = tmp_path / "index"
+    problems = load_problems(path, index_dir=index_dir)
+    assert len(problems) == 300 and len(list(index_dir.glob("*.json"))) == 1
+    assert problems.held() == 0
+    assert problems["p7"].id == "p7" and problems.get("p8") is not None and "nope" not in problems
+    assert problems.held() == 2
+    again = load_problems(path, index_dir=index_dir)
+    assert again["p299"].tests == problems["p7"].tests
+    write_jsonl(path, [*many, dict(SUM_PROBLEM, id="new")])
+    assert "new" in load_problems(path, index_dir=index_dir)
+
+
+def test_generated_tests_are_read_per_problem_and_let_go_beyond_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_generated(tmp_path / "gen")
+    monkeypatch.setattr("batch_eval.problems.KEPT_BYTES", 20)
+    tests = GeneratedTests(tmp_path / "gen", -1)
+    a = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    b = parse_problem(dict(SUM_PROBLEM, id="1/B"), Path("p.jsonl"), 2)
+    assert [t.input for t in tests.for_problem(b)] == [b"0\n"] and tests.held() == 1
+    assert len(tests.for_problem(a)) == 3 and tests.held() == 1  # a's 31 bytes: b let go
+    assert [t.input for t in tests.for_problem(b)] == [b"0\n"]  # read again when asked again

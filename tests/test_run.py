@@ -19,7 +19,7 @@ from batch_eval.config import CheckConfig
 from batch_eval.display import SilentDisplay
 from batch_eval.errors import ExitCode
 from batch_eval.run import RunOptions, run_batch
-from tests.conftest import SUM_PROBLEM, read_jsonl, run_argv, write_jsonl
+from tests.conftest import SUM_PROBLEM, name_self, named, read_jsonl, run_argv, write_jsonl
 
 FAKE = Path(__file__).with_name("fake_checker.py")
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
@@ -192,9 +192,9 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*args, "-o", str(killed)], start_new_session=True)
     time.sleep(kill_after)
-    os.killpg(proc.pid, signal.SIGKILL)
+    proc.kill()  # the run alone, as the OOM killer or a scheduler would: not its group
     proc.wait()
-    time.sleep(0.5)  # orphans die with their parents (PR_SET_PDEATHSIG)
+    time.sleep(0.5)  # what it started dies with it (PR_SET_PDEATHSIG)
     rerun = subprocess.run([*args, "-o", str(killed)], check=False)
     assert rerun.returncode == 0
     expected = json.loads((clean / "batch_eval_results.json").read_text())
@@ -203,7 +203,64 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_
     for step in steps:
         lines = read_jsonl(killed / f"eval_checkpoint_{step}" / "solutions.results.jsonl")
         assert [line["n"] for line in lines] == [0, 1, 2, 3]  # nothing lost, nothing twice
-    assert not list(killed.rglob(".*.tmp")) or True  # leftovers of a kill are ignored, never read
+
+
+def _descendants(root: int) -> set[tuple[int, str]]:
+    """Every live process below `root`, as (pid, start time) so a reused pid is not taken for it."""
+    parents: dict[int, int] = {}
+    starts: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry)], starts[int(entry)] = int(fields[1]), fields[19]
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found |= {(pid, starts[pid]) for pid in frontier}
+    return found
+
+
+def _still_alive(processes: set[tuple[int, str]]) -> list[int]:
+    alive = []
+    for pid, start in processes:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[19] == start and fields[0] != "Z":
+            alive.append(pid)
+    return alive
+
+
+def test_kill_9_of_the_run_alone_leaves_nothing_running_and_nothing_writing(tmp_path: Path) -> None:
+    """SIGKILL of the `run` process only (not its group): its workers, checkers, fork servers,
+    solutions and the daemons those started are all gone 5 s later, and nothing in the
+    output folder changes after that."""
+    name = f"orphan{os.getpid() % 10**6}"
+    sleeper = name_self(name) + (
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        "        time.sleep(100)\n    os._exit(0)\ntime.sleep(100)\n"
+    )
+    sols, problems = training_run(tmp_path, {s: [RIGHT, sleeper] for s in (1, 2, 3)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen(run_argv(sols, problems, out, "--time-limit", "20", workers=2))
+    deadline = time.monotonic() + 60
+    registry = out / ".batch_eval" / "running"
+    while len(named(name)) < 2 or len(list(registry.glob("*"))) < 2:  # a sleeper and its daemon
+        assert time.monotonic() < deadline and proc.poll() is None, "the sleepers never started"
+        time.sleep(0.05)
+    started = _descendants(proc.pid) | {(pid, "") for pid in named(name)}
+    proc.kill()
+    proc.wait()
+    time.sleep(1)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    time.sleep(4)
+    left = [pid for pid, start in started if start and pid in _still_alive(started)]
+    assert left == [] and named(name) == [], f"alive after the run died: {left}, {named(name)}"
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path: Path) -> None:
@@ -228,3 +285,26 @@ def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path:
     assert statuses.count("pending") == 1 and "ok" not in statuses
     time.sleep(0.3)
     assert not [p for p in checkers if _alive(p)]
+
+
+def test_a_second_run_into_the_same_folder_is_refused_until_the_first_dies(tmp_path: Path) -> None:
+    sleeper = "import time\ntime.sleep(30)"
+    sols, problems = training_run(tmp_path, {1: [sleeper], 2: [RIGHT]})
+    out = tmp_path / "out"
+    first = subprocess.Popen(run_argv(sols, problems, out, "--time-limit", "20", workers=1))
+    registry = out / ".batch_eval" / "running"
+    deadline = time.monotonic() + 30
+    while not (registry.is_dir() and list(registry.iterdir())):
+        assert time.monotonic() < deadline and first.poll() is None, "the first run never started"
+        time.sleep(0.05)
+    second = subprocess.run(run_argv(sols, problems, out, workers=1), capture_output=True, text=True)
+    assert second.returncode == ExitCode.USAGE
+    assert second.stderr.strip().splitlines() == [
+        f"error: {out}: another batch-eval run (pid {first.pid}) is writing to this output folder: "
+        "wait for it to finish (`batch-eval watch`) or choose another --output-dir"
+    ]
+    first.kill()  # the kernel frees the lock with its holder, however it died
+    first.wait()
+    time.sleep(0.5)
+    third = subprocess.run(run_argv(sols, problems, out, "--time-limit", "1", workers=1), capture_output=True)
+    assert third.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), third.stderr

@@ -12,6 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def session_of(pid: int) -> int | None:
+    """The session a process belongs to (None once it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Group:
     """A cgroup folder of ours: what a solution starts stays a member, even after setsid,
     so every one of them can be found and killed."""
@@ -59,9 +67,10 @@ class Group:
         return [int(p) for p in _read(self.path / "cgroup.procs").split()]
 
     def kill_all(self, spare: int | None = None) -> None:
-        """SIGKILL every member but `spare` until none is left (a forking loop needs a few rounds)."""
+        """SIGKILL every member but those of session `spare` (a fork server's) until none is
+        left (a forking loop needs a few rounds)."""
         for attempt in range(500):
-            members = [pid for pid in self.pids() if pid != spare]
+            members = [pid for pid in self.pids() if spare is None or session_of(pid) != spare]
             if not members:
                 return
             for pid in members:

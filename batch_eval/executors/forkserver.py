@@ -2,8 +2,8 @@
 
 A fresh interpreter costs 15-50 ms on this kind of machine; a fork of a started one about
 1-2 ms. The server runs as the solutions' interpreter, in its own session, and dies with
-the checker (PR_SET_PDEATHSIG). If it dies or hangs, it is restarted; the test in flight
-is reported as IE, never as the solution's failure.
+the checker (PR_SET_PDEATHSIG). If it dies or hangs, it is restarted and the test in
+flight runs again on the fresh one; the caller decides what a second death means.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.jail import TMP, Jail, mount_tmpfs
-from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network
+from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network, new_pid_namespace
 from batch_eval.verdict import Verdict
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
@@ -54,12 +54,20 @@ def _zygote_init(
             os.chdir(TMP)
         elif no_network and not leave_network():
             raise OSError("cannot create a network namespace")
+        # where allowed, the server runs as the init of a PID namespace: every process of
+        # every test dies with it (zygote.py); else each test's processes die by our kills
+        new_pid_namespace()
 
     return init
 
 
 class ForkServerDown(Exception):
-    pass
+    """The server died or stopped answering (`retired`: it could not clean up after the
+    last test and left on its own: no fault of the test it was sent)."""
+
+    def __init__(self, reason: str, retired: bool = False) -> None:
+        super().__init__(reason)
+        self.retired = retired
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,21 @@ class ForkServer:
         if self.memory is not None:  # and tells whether the kernel killed it for memory
             argv += ["--oom", str(self.memory.oom_file)]
         return argv
+
+    @property
+    def processes(self) -> int:
+        """How many processes the server is: two when it is the init of a PID namespace of
+        its own (with the process that waits for it outside), else one."""
+        pid = self.pid
+        if pid is None:
+            return 0
+        try:
+            inside = os.readlink(f"/proc/{pid}/ns/pid") != os.readlink(f"/proc/{pid}/ns/pid_for_children")
+        except FileNotFoundError:
+            inside = True  # the new namespace's init is about to be born
+        except OSError:
+            return 1
+        return 2 if inside else 1
 
     def view(self, path: str) -> str:
         """Where the host finds a path of the server's file system."""
@@ -208,7 +231,7 @@ class ForkServer:
         """Set the groups' limits for the tests about to be sent (the same for a program's tests)."""
         self._start()
         if self.group is not None:
-            self.group.set_limit(limits.processes + 1)  # the server itself is a member
+            self.group.set_limit(limits.processes + self.processes)  # the server is a member too
         if self.memory is not None:
             self.memory.arm(limits.memory_mb * 1024 * 1024)
 
@@ -224,6 +247,9 @@ class ForkServer:
         parts = reply.split("\t")
         if parts[0] == "cancelled":
             return None
+        if parts[0] == "retire":
+            self.close()
+            raise ForkServerDown(parts[-1], retired=True)
         if parts[0] != "ok":
             return Execution(Verdict.IE, reason=f"fork server: {parts[-1]}")
         status, cpu, maxrss, wall = int(parts[1]), float(parts[2]), int(parts[3]), float(parts[4])

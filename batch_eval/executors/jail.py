@@ -1,7 +1,7 @@
 """A file-system jail for solutions: Linux mount (and network) namespaces, made with the
 kernel's own calls (no helper binary), entered by a child before it runs a solution.
 
-Inside: every mount read-only and nosuid; a fresh tmpfs of a fixed size on /tmp (also
+Inside: every mount read-only and nosuid; a fresh tmpfs of a fixed size and file count on /tmp (also
 seen at /dev/shm and /var/tmp), so the only place a solution can write is private, dies
 with it and caps its disk use; /root and /home empty; the executor's folder (program,
 inputs) and the folders it names (the interpreter's installation, the precompiled header)
@@ -43,6 +43,7 @@ SYS_MOVE_MOUNT = 429
 SYS_MOUNT_SETATTR = 442
 
 TMP = "/tmp"
+TMP_FILES = 65536  # files and folders on it: what the fork server empties after a test
 ALSO_TMP = ("/dev/shm", "/var/tmp")
 HIDDEN = ("/root", "/home")
 
@@ -125,7 +126,7 @@ def enter(
     trees = [_clone(path) for path in shown]
     try:
         _setattr(AT_FDCWD, "/", AT_RECURSIVE, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
-        mount_tmpfs(TMP, tmp_bytes, 0o1777)
+        mount_tmpfs(TMP, tmp_bytes, 0o1777, TMP_FILES)
         for other in ALSO_TMP:
             if os.path.isdir(other):
                 _mount(TMP, other, None, MS_BIND)
@@ -146,9 +147,11 @@ def enter(
         _setattr(AT_FDCWD, path, 0, clear=MOUNT_ATTR_RDONLY)
 
 
-def mount_tmpfs(target: str, size: int, mode: int) -> None:
-    """A fresh, private file system in memory of at most `size` bytes at `target`."""
-    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode={mode:o}")
+def mount_tmpfs(target: str, size: int, mode: int, files: int | None = None) -> None:
+    """A fresh, private file system in memory of at most `size` bytes (and `files` files
+    and folders) at `target`."""
+    options = f"size={size},mode={mode:o}" + (f",nr_inodes={files}" if files else "")
+    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
 def bind_writable(source: str, target: str) -> None:

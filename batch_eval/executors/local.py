@@ -218,9 +218,11 @@ class LocalExecutor(Executor):
 
     def _exec(self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str) -> Execution:
         server = self._server.pid if self._server is not None else None
-        if self.group is not None:
-            # a running fork server is a member of the group too: spared, and counted
-            self.group.set_limit(limits.processes + (server is not None))
+        if self.group is not None and self._server is not None:
+            # a running fork server is a member of the group too: spared (its session), and counted
+            self.group.set_limit(limits.processes + self._server.processes)
+        elif self.group is not None:
+            self.group.set_limit(limits.processes)
         return run_command(
             cmd, stdin, limits, box, out_name=name, group=self.group, spare=server, memory=self.memory
         )
@@ -266,13 +268,16 @@ class LocalExecutor(Executor):
         start: int = 0,
         retried: int = -1,
         binary: bool = False,
+        fresh: int = -1,
     ) -> list[Execution]:
         """Python tests from `start` on through the fork server, the next test sent while one
         runs (its input written, its command queued) so that our work overlaps the
         solution's; on an early stop the one in flight is cancelled. File-mode problems go
         one at a time (the working folder holds output.txt until we read it). A server that
         dies under test i is our fault once (a fresh one runs i again), the program's the
-        second time (RE)."""
+        second time (RE); one that retires (it could not empty the working folder after the
+        last test) is replaced without counting (`fresh`: the test a fresh server started
+        for; if even that one cannot, IE)."""
         server = self._server_for(limits)
         work = Path(jail.TMP) if self.jailed else self.home / "run"
         cmd = self._command([str(script)] if binary else [self.python, str(script)], work, limits)
@@ -312,14 +317,24 @@ class LocalExecutor(Executor):
                             server.collect(left)
                     return runs
         except ForkServerDown as down:
-            if retried == i:
-                ex = Execution(
-                    Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})"
+            if down.retired and fresh != i:
+                # it could not empty the working folder: a fresh server runs test i (no
+                # fault of the program's, not counted as one)
+                more = self._run_forked(
+                    script, box, inputs, limits, file_io, on_result, i, retried, binary, i
                 )
+            elif down.retired or retried == i:
+                if down.retired:  # even a fresh server's folder cannot be emptied
+                    ex = Execution(Verdict.IE, reason=f"the test's sandbox cannot be prepared: {down}")
+                else:
+                    ex = Execution(
+                        Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})"
+                    )
                 runs.append(ex)
                 on_result(i, ex)
                 return runs
-            more = self._run_forked(script, box, inputs, limits, file_io, on_result, i, i, binary)
+            else:
+                more = self._run_forked(script, box, inputs, limits, file_io, on_result, i, i, binary)
             return runs + more
         return runs
 

@@ -66,6 +66,21 @@ def die_with_parent() -> None:
         pass
 
 
+CLONE_NEWPID = 0x20000000
+
+
+def new_pid_namespace() -> bool:
+    """Have the calling process's children start a new PID namespace: the first becomes its
+    init, and when that one dies the kernel kills every process in it, however it died.
+    False when not allowed (not root and not in a user namespace of our own)."""
+    try:
+        import ctypes
+
+        return int(ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWPID)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def become_subreaper() -> None:
     """Orphans of the solutions we run are handed to us, not to init, so that we reap them
     at once: unreaped, they would keep their place in the pids cgroup's count."""
@@ -238,8 +253,8 @@ def run_command(
     """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
 
     The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
-    IE when the process could not be started at all. Every member of `group` but `spare`
-    (a fork server living there) is killed afterwards.
+    IE when the process could not be started at all. Every member of `group` but those of
+    session `spare` (a fork server living there) is killed afterwards.
     """
     out_path = box / f"{out_name}.out"
     err_path = box / f"{out_name}.err"

@@ -16,7 +16,9 @@ an `ok` answer the next test starts only once the judge says `taken` (it has rea
 emptied that test's output files, which would otherwise count as the next test's memory).
 After each test the server kills what it left (its session, and with --group every other
 member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
---oom says whether the memory cgroup killed it.
+--oom says whether the memory cgroup killed it. With --clean it empties the tests' working
+folder before the next test forks (outside that test's time and process); when it cannot,
+it answers `retire` and exits, and the judge starts a fresh server for the test.
 """
 
 import gc
@@ -68,19 +70,63 @@ def _reap():
             return
 
 
-def _empty(folder, kept):
-    """A jailed server's private /tmp loses what the previous test left there."""
-    for entry in os.scandir(folder):
-        if entry.name in kept:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            _empty(entry.path, ())
-            os.rmdir(entry.path)
-        else:
-            os.unlink(entry.path)
+def _clear(folder, kept):
+    """Empty `folder` but its top-level entries `kept`, whatever the last test left there:
+    no recursion (a test can leave thousands of nested folders), no link followed (every
+    step is relative to an open folder, opened without following), folders the test made
+    unreadable or unwritable opened up first. Raises OSError when something cannot go."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    fd = os.open(folder, flags)
+    path = []  # the names from `folder` down to the one `fd` is
+    try:
+        while True:
+            child = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if not path and entry.name in kept:
+                        continue
+                    if not entry.is_dir(follow_symlinks=False):
+                        os.unlink(entry.name, dir_fd=fd)
+                        continue
+                    try:
+                        os.rmdir(entry.name, dir_fd=fd)
+                        continue
+                    except OSError:
+                        pass  # not empty: emptied first
+                    child = _open_folder(entry.name, fd, flags)
+                    path.append(entry.name)
+                    break
+            if child is not None:
+                os.close(fd)
+                fd = child
+                continue
+            if not path:
+                return
+            parent = os.open("..", flags, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(path.pop(), dir_fd=fd)  # emptied: it must go now (not a mount point)
+    finally:
+        os.close(fd)
 
 
-def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, clean, input_copy):
+def _open_folder(name, parent, flags):
+    """A folder under `parent`, opened (and made ours to empty) even if the test took away
+    its permissions."""
+    try:
+        fd = os.open(name, flags, dir_fd=parent)
+    except PermissionError:
+        path = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+        try:
+            os.chmod(f"/proc/self/fd/{path}", 0o700)
+        finally:
+            os.close(path)
+        fd = os.open(name, flags, dir_fd=parent)
+    os.fchmod(fd, 0o700)  # its entries can then be removed by their owner's uid too
+    return fd
+
+
+def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy):
     """In the child: descriptors, folder, user, limits. Any failure here is the judge's.
     (No cgroup to join: the server was started inside the judge's groups.)"""
     os.setsid()
@@ -90,8 +136,6 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, clean, input_c
         os.dup2(fd, target)
         os.close(fd)
     os.closerange(3, 65536)
-    if clean is not None:
-        _empty(clean[0], clean[1])
     if input_copy != "-":
         with open(input_copy, "wb") as f:
             f.write(os.pread(0, os.fstat(0).st_size, 0))
@@ -322,10 +366,11 @@ def _read(path):
 
 
 def _kill_group(procs):
-    """SIGKILL what the test left in the pids cgroup (daemons that left its session) but us."""
+    """SIGKILL what the test left in the pids cgroup (daemons that left its session) but us.
+    (Members outside our PID namespace, our waiting parent, are listed as 0.)"""
     me = str(os.getpid())
     for attempt in range(500):
-        members = [p for p in _read(procs).split() if p != me]
+        members = [p for p in _read(procs).split() if p not in (me, "0")]
         if not members:
             return
         for pid in members:
@@ -365,22 +410,50 @@ def _options(argv):
     return options
 
 
+def _become_init():
+    """When our children start a new PID namespace (the judge made one for us), the server
+    is the first of them, its init: when it dies, however it dies, the kernel kills every
+    process of every test with it, daemons included. We stay behind only to wait for it and
+    exit as it did (our parent sees one server)."""
+    try:
+        if os.readlink("/proc/self/ns/pid") == os.readlink("/proc/self/ns/pid_for_children"):
+            return
+    except FileNotFoundError:
+        pass  # the link of a new namespace reads only once its init is born
+    except OSError:
+        return
+    pid = os.fork()
+    if pid == 0:
+        return
+    os.close(_COMMANDS)  # the judge must see the server's pipes close when it dies
+    os.close(_ANSWERS)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 1)
+
+
 def main():
     global _COMMANDS, _ANSWERS
     options = _options(sys.argv[1:])
     clean, procs, oom = options.get("clean"), options.get("group"), options.get("oom")
     if "fds" in options:
         _COMMANDS, _ANSWERS = map(int, options["fds"].split(","))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _become_init()
     if clean is not None:  # the tests' working folder is their home (set once, not per child)
         os.environ["HOME"] = os.environ["TMPDIR"] = clean[0]
     _prctl_pdeathsig()
     if _PRCTL is not None:
         _PRCTL(36, 1)  # PR_SET_CHILD_SUBREAPER: our solutions' orphans come back to us
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     commands = _Commands()
     ooms = _oom_kills(oom) if oom else 0
     taken_due = False
+    dirty = True  # a folder a server before us used
     while True:
         line = commands.next()
         if line is None:
@@ -397,6 +470,15 @@ def main():
         script, cwd, fin, fout, ferr, time_s, memory, fsize, nproc, uid, wall, copy, mode = fields
         binary = mode == "exec"  # a compiled program: exec'd in the prepared child
         _reap()
+        if dirty and clean is not None:
+            # here, not in the child: the next test is not billed for what the last one left
+            try:
+                _clear(*clean)
+            except OSError as exc:
+                # the next test would not start clean: a fresh server (and sandbox) takes over
+                _answer(f"retire\tcannot empty {clean[0]}: {exc}\n".encode())
+                return
+        dirty = True
         start = time.monotonic()
         try:
             pid = os.fork()
@@ -414,7 +496,6 @@ def main():
                     int(fsize),
                     nproc,
                     uid,
-                    clean,
                     copy,
                 )
                 if binary:
