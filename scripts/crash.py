@@ -2,14 +2,15 @@
 """Crash safety, measured: a real multi-checkpoint batch killed with SIGKILL at random moments,
 resumed each time, must end with the summary and results of an uninterrupted run.
 
-    python scripts/crash.py [--kills 20] [--records 40] [--seed 1] [--keep DIR]
+    python scripts/crash.py [--kills 20] [--records 40] [--seed 1] [--keep DIR] [--no-cache]
 
 The batch: the shared HumanEval sets as four checkpoints of `--records` solutions each. One
 uninterrupted `run` into its own folder and cache gives the expected outcome and its time;
 then `run` into a second folder (and cache) is started and SIGKILLed (the run process alone,
 as the OOM killer or a scheduler would) `--kills` times: half at a random moment, half just
 as the summary file was rewritten (a file finished: summary, cache and journal writes follow),
-then a last `run` finishes it. Passes when every checkpoint's verdict counts and pass@1 and
+then a last `run` finishes it (`--no-cache`: every run without the verdict cache, so a
+resume has only the journals). Passes when every checkpoint's verdict counts and pass@1 and
 every results file's (line, id, verdict) sequence equal the uninterrupted run's: no record
 lost, none twice. Prints kills, resumes, records compared and the extra seconds the kills cost.
 """
@@ -47,8 +48,9 @@ def make_batch(root: Path, records: int) -> Path:
     return root / "sols"
 
 
-def argv(sols: Path, out: Path, cache: Path) -> list[str]:
-    return run_argv(sols, DATA / "problems.jsonl", out, "--cache-dir", str(cache), workers=2)
+def argv(sols: Path, out: Path, cache: Path, no_cache: bool) -> list[str]:
+    extra = ["--no-cache"] if no_cache else []
+    return run_argv(sols, DATA / "problems.jsonl", out, "--cache-dir", str(cache), *extra, workers=2)
 
 
 def outcome(out: Path) -> dict[str, Any]:
@@ -94,6 +96,7 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=40, help="solutions per checkpoint")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    ap.add_argument("--no-cache", action="store_true", help="resume from the journals alone")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     root = args.keep or Path(tempfile.mkdtemp(prefix="batch-eval-crash-"))
@@ -102,12 +105,14 @@ def main() -> int:
         sols = make_batch(root, args.records)
         start = time.monotonic()
         subprocess.run(
-            argv(sols, root / "clean", root / "cache-clean"), check=False, stdout=subprocess.DEVNULL
+            argv(sols, root / "clean", root / "cache-clean", args.no_cache),
+            check=False,
+            stdout=subprocess.DEVNULL,
         )
         clean_s = time.monotonic() - start
         expected = outcome(root / "clean")
 
-        killed = argv(sols, root / "killed", root / "cache-killed")
+        killed = argv(sols, root / "killed", root / "cache-killed", args.no_cache)
         spent = 0.0
         kills = 0
         for k in range(args.kills):
