@@ -325,3 +325,29 @@ def test_a_folder_the_server_cannot_empty_retires_it_and_is_never_a_verdict() ->
             if not jailed:
                 subprocess.run(["umount", "-l", str(stuck)], check=False)
             executor.close()
+
+
+def test_output_txt_pointing_at_a_judge_file_reveals_nothing(executor: LocalExecutor) -> None:
+    """A file-mode program makes output.txt a link (symbolic or hard) to a file only root can
+    read: the judge reads output.txt without following links and never as that file."""
+    secret_file = Path("/run") / f"batch-eval-secret-{os.getpid()}"
+    secret_file.write_text(SECRET)
+    secret_file.chmod(0o600)
+    body = f"""
+import os
+for make in (os.symlink, os.link):
+    try:
+        if os.path.lexists("output.txt"):
+            os.unlink("output.txt")
+        make({str(secret_file)!r}, "output.txt")
+        break
+    except OSError:
+        pass
+"""
+    source = name_self(f"linker{os.getpid() % 10**6}") + body
+    try:
+        run = executor.run(Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True, input_mode="file")
+        (ex,) = run.runs
+        assert SECRET.encode() not in ex.stdout and SECRET not in ex.stderr and SECRET not in ex.reason
+    finally:
+        secret_file.unlink()
