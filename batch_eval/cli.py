@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from batch_eval import __version__
-from batch_eval.checker import CONVENTIONS
-from batch_eval.compare import MODES
+from batch_eval.batch.scan import SORT_ORDERS
 from batch_eval.config import CheckConfig
 from batch_eval.errors import MACHINE_ERRNOS, BatchEvalError, ExitCode, file_error
-from batch_eval.scan import SORT_ORDERS
+from batch_eval.judging.checker import CONVENTIONS
+from batch_eval.judging.compare import MODES
+from batch_eval.version import __version__
 
 EXIT_MEANINGS = {
     ExitCode.OK: "everything asked for was judged",
@@ -336,8 +336,8 @@ def check(
     solutions: Path, output_dir: Path, quiet: bool, stem: str | None, redo_ie: bool, **options: Any
 ) -> None:
     """Judge every record of one SOLUTIONS JSONL file."""
-    from batch_eval.check import check_file
-    from batch_eval.display import summary_line
+    from batch_eval.judging.check import check_file
+    from batch_eval.reporting.display import summary_line
 
     config = config_from(options)
     outcome = check_file(config, solutions, output_dir, stem=stem, warn=_warn, redo_ie=redo_ie)
@@ -424,9 +424,9 @@ def run(
     **options: Any,
 ) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
-    from batch_eval.display import make_display, plan_text
-    from batch_eval.report import load_metadata
-    from batch_eval.run import RunOptions, plan_run, run_batch
+    from batch_eval.batch.run import RunOptions, plan_run, run_batch
+    from batch_eval.reporting.display import make_display, plan_text
+    from batch_eval.reporting.report import load_metadata
 
     config = config_from(options)
     metadata = load_metadata(run_metadata)
@@ -455,7 +455,7 @@ def run(
 @click.option("--json", "as_json", is_flag=True, help="The same data, machine-readable, on stdout.")
 def status(output_dir: Path, as_json: bool) -> None:
     """Where the run writing OUTPUT_DIR stands (running, finished, interrupted or dead)."""
-    from batch_eval.status import read_status, status_text
+    from batch_eval.reporting.status import read_status, status_text
 
     state = read_status(output_dir)
     click.echo(json.dumps(state, indent=2) if as_json else status_text(state))
@@ -473,7 +473,7 @@ def status(output_dir: Path, as_json: bool) -> None:
 )
 def watch(output_dir: Path, interval: float) -> None:
     """Show the status of OUTPUT_DIR live until the run ends."""
-    from batch_eval.display import watch_status
+    from batch_eval.reporting.display import watch_status
 
     sys.exit(watch_status(output_dir, interval))
 
@@ -520,7 +520,7 @@ def report(
     mlflow_experiment: str,
 ) -> None:
     """One row per checkpoint of OUTPUT_DIR: pass@1 with its interval, pass@k, verdicts; the best marked."""
-    from batch_eval import report as reporting
+    from batch_eval.reporting import report as reporting
 
     if compare is not None:
         result = reporting.compare(
@@ -537,12 +537,12 @@ def report(
     if speeds:
         click.echo(f"warning: {speeds}", err=True)
     if plot is not None:
-        from batch_eval.plot import plot_curve
+        from batch_eval.reporting.plot import plot_curve
 
         plot_curve(rows, plot)
         click.echo(f"plot: {plot}", err=True)
     if use_mlflow:
-        from batch_eval.tracking import log_to_mlflow
+        from batch_eval.reporting.tracking import log_to_mlflow
 
         run_id = log_to_mlflow(rows, mlflow_uri, mlflow_experiment, output_dir.resolve().name)
         click.echo(f"mlflow: logged {len(rows)} checkpoints to run {run_id}", err=True)

@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from batch_eval.compare import Comparison
 from batch_eval.executors.base import Limits
+from batch_eval.files import default_cache_dir
 from batch_eval.identity import judging_code
+from batch_eval.judging.compare import Comparison
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,6 @@ def file_sha256(path: Path) -> str:
 
 def problems_index_dir(config: CheckConfig) -> Path:
     """Where the index of a problems file is kept for the checkers (beside the verdict cache)."""
-    from batch_eval.cache import default_cache_dir
-
     return (config.cache_dir or default_cache_dir()) / "problems"
 
 

@@ -9,13 +9,19 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from batch_eval import SCHEMA_VERSION, __version__
 from batch_eval.errors import MACHINE_ERRNOS, file_error
+from batch_eval.version import SCHEMA_VERSION, __version__
 
 
 def stamped(body: dict[str, Any]) -> dict[str, Any]:
     """`body` with the schema and tool versions every JSON file of ours carries first."""
     return {"schema_version": SCHEMA_VERSION, "tool_version": __version__, **body}
+
+
+def default_cache_dir() -> Path:
+    """Where caches live by default: $XDG_CACHE_HOME/batch-eval (~/.cache/batch-eval)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "batch-eval"
 
 
 def ensure_folder(path: Path, what: str) -> Path:

@@ -8,28 +8,9 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
-#: modules that only present, schedule or store results: they cannot change a verdict
-NOT_JUDGING = frozenset(
-    {
-        "cli.py",
-        "display.py",
-        "status.py",
-        "report.py",
-        "stats.py",
-        "plot.py",
-        "tracking.py",
-        "run.py",
-        "pool.py",
-        "scan.py",
-        "plan.py",
-        "summary.py",
-        "heartbeat.py",
-        "files.py",
-        "errors.py",
-        "journal.py",
-        "__main__.py",
-    }
-)
+#: what decides verdicts: the judging and executors packages, their settings and vocabulary
+#: (batch, reporting, the command line and file helpers only schedule, store or present)
+JUDGING = ("judging", "executors", "config.py", "verdict.py")
 
 
 @cache
@@ -37,8 +18,9 @@ def judging_code() -> str:
     """sha256 (16 hex digits) over the judging modules' sources, by path."""
     h = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name in NOT_JUDGING and path.parent == PACKAGE:
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] not in JUDGING:
             continue
-        h.update(str(path.relative_to(PACKAGE)).encode() + b"\0")
+        h.update(str(relative).encode() + b"\0")
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -17,7 +17,7 @@ class Verdict(str, Enum):
     OLE = "OLE"  # output limit exceeded
     RE = "RE"  # runtime error
     CE = "CE"  # compilation or syntax error
-    SKIP = "SKIP"  # not run: early stop after a failure
+    SKIP = "SKIP"  # a test not run (early stop after a failure), or a record not judged (bad input)
     IE = "IE"  # the infrastructure failed; never a judgement of the solution
 
     def __str__(self) -> str:

@@ -17,11 +17,12 @@ import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def source_passed(row: dict) -> bool | None:
+def source_passed(row: dict[str, Any]) -> bool | None:
     verdict = str(row.get("source_verdict"))
     if verdict.startswith("correct") or verdict == "passed":
         return True

@@ -43,12 +43,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from batch_eval.check import check_file  # noqa: E402
+from batch_eval.batch.run import RunOptions, run_batch  # noqa: E402
 from batch_eval.config import CheckConfig  # noqa: E402
-from batch_eval.display import SilentDisplay  # noqa: E402
 from batch_eval.executors.base import Limits, Program  # noqa: E402
-from batch_eval.executors.local import LocalExecutor  # noqa: E402
-from batch_eval.run import RunOptions, run_batch  # noqa: E402
+from batch_eval.executors.local.executor import LocalExecutor  # noqa: E402
+from batch_eval.judging.check import check_file  # noqa: E402
+from batch_eval.reporting.display import SilentDisplay  # noqa: E402
 from tests.conftest import run_argv  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.local.executor import LocalExecutor
 from tests.fake_piston import FakePiston, FakePistonConfig
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

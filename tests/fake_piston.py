@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from batch_eval.executors.cgroup import MemoryGroup
+from batch_eval.executors.local.cgroup import MemoryGroup
 
 STDIN_CUT = 219_264
 _RUN_LOCK = threading.Lock()

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from batch_eval.check import check_file
 from batch_eval.config import CheckConfig
+from batch_eval.judging.check import check_file
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
@@ -69,8 +69,8 @@ def test_timeouts_are_judged_again_and_no_cache_means_no_cache(tmp_path: Path) -
 
 
 def test_parallel_checkpoints_with_the_same_programs_execute_each_once(tmp_path: Path) -> None:
-    from batch_eval.display import SilentDisplay
-    from batch_eval.run import RunOptions, run_batch
+    from batch_eval.batch.run import RunOptions, run_batch
+    from batch_eval.reporting.display import SilentDisplay
 
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
     codes = [f"import time\ntime.sleep(0.3)\n{RIGHT}\n# {i}" for i in range(3)]
@@ -113,9 +113,9 @@ def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: P
 
 
 def _key(config: CheckConfig, source: str = RIGHT, describe: dict[str, object] | None = None) -> str:
-    from batch_eval.check import RecordJudge
     from batch_eval.executors.base import Program
-    from batch_eval.problems import load_problems
+    from batch_eval.judging.check import RecordJudge
+    from batch_eval.judging.problems import load_problems
 
     class Described:
         python = "/usr/bin/python3"
@@ -174,7 +174,7 @@ def test_the_key_holds_the_exact_program_the_runtime_and_the_judging_code(
 ) -> None:
     import pytest
 
-    from batch_eval import cache
+    from batch_eval.judging import cache
 
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
     base = CheckConfig(problems=problems)

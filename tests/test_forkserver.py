@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.forkserver import Submitted
-from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.local.forkserver import Submitted
 from batch_eval.verdict import Verdict
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=4 * 1024 * 1024, wall_s=3.0)
@@ -170,8 +170,8 @@ def test_real_solutions_get_the_same_verdicts_with_the_fast_path_on_and_off(
 ) -> None:
     import json
 
-    from batch_eval.check import check_file
     from batch_eval.config import CheckConfig
+    from batch_eval.judging.check import check_file
     from tests.conftest import read_jsonl
 
     root = data_dir / "e2h_codeforces"

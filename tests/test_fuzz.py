@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 
 from batch_eval.cli import main
 from batch_eval.errors import BatchEvalError
-from batch_eval.problems import load_problems
-from batch_eval.solutions import parse_record
+from batch_eval.judging.problems import load_problems
+from batch_eval.judging.solutions import parse_record
 from tests.conftest import SUM_PROBLEM
 
 json_values = st.recursive(
@@ -32,7 +33,11 @@ json_values = st.recursive(
 def test_any_bytes_as_a_solution_line_are_a_record_or_a_reasoned_skip(raw: bytes) -> None:
     record = parse_record(raw, 7)
     assert record.line == 7
-    assert record.error or isinstance(record.fields, dict)
+    if record.error:  # a reasoned skip says why in words
+        assert isinstance(record.error, str) and len(record.error) > 5
+    else:  # a record is an object with an id and something to judge
+        assert isinstance(record.fields, dict) and record.problem_id
+        assert "code" in record.fields or "raw_response" in record.fields
 
 
 @given(json_values)
@@ -158,7 +163,12 @@ def test_any_option_values_are_a_verdict_or_one_line_never_a_traceback(
     argv += ["--cache-dir", str(tmp_path / "cache"), "--piston-timeout", "2", "--piston-retries", "0"]
     for option, value in options:
         argv += [option, value]
-    code, err = _main(argv)
+    here = os.getcwd()
+    os.chdir(tmp_path)  # relative paths among the values land here, not in the checkout
+    try:
+        code, err = _main(argv)
+    finally:
+        os.chdir(here)
     assert code in (0, 1, 2) and "Traceback" not in err, err
     if code == 2:
         errors = [line for line in err.splitlines() if line.startswith(("error:", "Error:"))]

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.local import jail
+from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named, write_jsonl
 
@@ -218,7 +218,7 @@ except OSError as exc:
 """
 AS_A_USER = f"""
 import json, os
-from batch_eval.executors.local import LocalExecutor
+from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.base import Program, Limits
 e = LocalExecutor()
 run = e.run(Program("python", {USER_PROBE!r}), [b""], Limits(2, 256), lambda i, x: True)
@@ -346,7 +346,9 @@ for make in (os.symlink, os.link):
 """
     source = name_self(f"linker{os.getpid() % 10**6}") + body
     try:
-        run = executor.run(Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True, input_mode="file")
+        run = executor.run(
+            Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True, input_mode="file"
+        )
         (ex,) = run.runs
         assert SECRET.encode() not in ex.stdout and SECRET not in ex.stderr and SECRET not in ex.reason
     finally:

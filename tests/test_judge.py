@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from batch_eval.checker import CheckerRunner
-from batch_eval.compare import Comparison
 from batch_eval.executors.base import Limits, Program
-from batch_eval.executors.local import LocalExecutor
-from batch_eval.judge import JudgeOptions, judge
-from batch_eval.problems import Checker, parse_problem
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.judging.checker import CheckerRunner
+from batch_eval.judging.compare import Comparison
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import Checker, parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, shared_rows
 

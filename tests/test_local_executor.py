@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from batch_eval.compare import Comparison
-from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.local import LocalExecutor
-from batch_eval.judge import JudgeOptions, judge
-from batch_eval.problems import parse_problem
+from batch_eval.executors.local import jail
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.judging.compare import Comparison
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named
 
@@ -246,7 +246,7 @@ def test_solutions_reach_no_network_not_even_the_hosts_loopback(runner: str) -> 
 
 
 def test_groups_left_by_killed_checkers_are_removed() -> None:
-    from batch_eval.executors.cgroup import PidsGroup
+    from batch_eval.executors.local.cgroup import PidsGroup
 
     probe = PidsGroup.create(8)
     if probe is None:
@@ -323,7 +323,7 @@ def test_works_when_batch_eval_itself_lives_where_the_jail_hides(tmp_path: Path)
     # a clone under /tmp or a virtualenv under /home: the jail hides both from solutions
     shutil.copytree(Path(__file__).parents[1] / "batch_eval", tmp_path / "batch_eval")
     script = (
-        "from batch_eval.executors.local import LocalExecutor\n"
+        "from batch_eval.executors.local.executor import LocalExecutor\n"
         "from batch_eval.executors.base import Program, Limits\n"
         "e = LocalExecutor()\n"
         "cpp = '#include <cstdio>\\nint main(){puts(\"7\");}'\n"

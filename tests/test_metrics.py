@@ -2,7 +2,7 @@ from math import comb
 
 import pytest
 
-from batch_eval.metrics import Metrics, combine, pass_at_k
+from batch_eval.judging.metrics import Metrics, combine, pass_at_k
 from batch_eval.verdict import Verdict
 
 

@@ -9,13 +9,13 @@ import pytest
 import requests
 import responses
 
-from batch_eval.compare import Comparison
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.local import LocalExecutor
-from batch_eval.executors.piston import PistonExecutor
-from batch_eval.judge import JudgeOptions, judge
-from batch_eval.problems import parse_problem
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.judging.compare import Comparison
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM
 from tests.fake_piston import FakePiston

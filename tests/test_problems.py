@@ -9,10 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from batch_eval.check import check_file
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError
-from batch_eval.problems import GeneratedTests, load_problems, parse_problem
+from batch_eval.judging.check import check_file
+from batch_eval.judging.problems import GeneratedTests, load_problems, parse_problem
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 
 
@@ -139,7 +139,7 @@ def test_generated_tests_are_read_per_problem_and_let_go_beyond_the_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_generated(tmp_path / "gen")
-    monkeypatch.setattr("batch_eval.problems.KEPT_BYTES", 20)
+    monkeypatch.setattr("batch_eval.judging.problems.KEPT_BYTES", 20)
     tests = GeneratedTests(tmp_path / "gen", -1)
     a = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
     b = parse_problem(dict(SUM_PROBLEM, id="1/B"), Path("p.jsonl"), 2)

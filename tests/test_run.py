@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from batch_eval.batch.run import RunOptions, run_batch
 from batch_eval.cli import cli
 from batch_eval.config import CheckConfig
-from batch_eval.display import SilentDisplay
 from batch_eval.errors import ExitCode
-from batch_eval.run import RunOptions, run_batch
+from batch_eval.reporting.display import SilentDisplay
 from tests.conftest import SUM_PROBLEM, name_self, named, read_jsonl, run_argv, write_jsonl
 
 FAKE = Path(__file__).with_name("fake_checker.py")

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from batch_eval.batch.scan import expand_braces, find_checkpoints, parse_step
 from batch_eval.errors import BatchEvalError
-from batch_eval.scan import expand_braces, find_checkpoints, parse_step
 
 
 @pytest.mark.parametrize(

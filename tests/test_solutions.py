@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from batch_eval.executors.base import Program
-from batch_eval.solutions import extract_program, parse_record, read_records
+from batch_eval.judging.solutions import extract_program, parse_record, read_records
 from tests.conftest import write_jsonl
 
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from batch_eval.cli import cli
-from batch_eval.stats import paired_p_value
+from batch_eval.reporting.stats import paired_p_value
 from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
 
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from batch_eval.executors import Executor
-from batch_eval.executors.jail import works as jail_works
-from batch_eval.executors.local import LocalExecutor
-from batch_eval.executors.piston import PistonExecutor
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.local.jail import works as jail_works
+from batch_eval.executors.piston.executor import PistonExecutor
 
 #: a real Piston server to run the suite against as well (e.g. http://127.0.0.1:2000)
 REAL_PISTON = os.environ.get("BATCH_EVAL_PISTON_URL", "")

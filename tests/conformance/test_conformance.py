@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from batch_eval import judge as judge_module
-from batch_eval.check import check_file
 from batch_eval.config import CheckConfig
+from batch_eval.judging import judge as judge_module
+from batch_eval.judging.check import check_file
 from tests.conformance.cases import CASES, IE, OUTPUT_LIMIT_MB, Case
 from tests.conformance.paths import PATHS, REAL_PISTON, JudgePath, available
 from tests.fake_piston import FakePiston, FakePistonConfig

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from batch_eval.check import MAX_IE_ATTEMPTS, check_file
-from batch_eval.compare import Comparison
 from batch_eval.config import CheckConfig
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.local import LocalExecutor
-from batch_eval.judge import JudgeOptions, choose, judge
-from batch_eval.problems import parse_problem
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.judging.check import MAX_IE_ATTEMPTS, check_file
+from batch_eval.judging.compare import Comparison
+from batch_eval.judging.judge import JudgeOptions, choose, judge
+from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 
@@ -161,7 +161,7 @@ def test_an_ie_that_never_goes_away_is_given_up_after_its_tries(tmp_path: Path) 
 def test_every_check_records_its_judge_speed_and_auto_scales_the_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from batch_eval import calibrate
+    from batch_eval.judging import calibrate
 
     problems = write_jsonl(tmp_path / "p.jsonl", [dict(SUM_PROBLEM, time_limit=1.0)])
     sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from batch_eval.batch.heartbeat import run_alive
+from batch_eval.batch.summary import SUMMARY_NAME
 from batch_eval.errors import BatchEvalError
-from batch_eval.heartbeat import run_alive
-from batch_eval.summary import SUMMARY_NAME
 
 
 def load_summary(output_dir: Path) -> dict[str, Any]:

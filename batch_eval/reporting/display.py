@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from batch_eval.plan import FileTask, Plan
-from batch_eval.pool import FileOutcome
-from batch_eval.summary import Summary
+from batch_eval.batch.plan import FileTask, Plan
+from batch_eval.batch.pool import FileOutcome
+from batch_eval.batch.summary import Summary
 
 
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:
@@ -189,7 +189,7 @@ def make_display(quiet: bool = False) -> PlainDisplay:
 
 def watch_status(output_dir: Path, interval: float) -> int:
     """Refresh the status until the run is no longer running; its exit code."""
-    from batch_eval.status import read_status, status_text
+    from batch_eval.reporting.status import read_status, status_text
 
     state = read_status(output_dir)
     if sys.stdout.isatty():

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batch_eval.batch.scan import Checkpoint
 from batch_eval.config import file_sha256
 from batch_eval.errors import BatchEvalError
-from batch_eval.scan import Checkpoint
 
 
 @dataclass

@@ -56,11 +56,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "batch-eval"
-
-
 def digest(*parts: Any) -> str:
     h = hashlib.sha256()
     for part in parts:

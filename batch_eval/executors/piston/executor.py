@@ -17,18 +17,18 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun, tail
-from batch_eval.executors.budget import SharedBudget
-from batch_eval.executors.process import classify
+from batch_eval.executors.local.process import classify
+from batch_eval.executors.piston.budget import SharedBudget
+from batch_eval.executors.sandbox import SANDBOX
 from batch_eval.verdict import Verdict
 
-LAUNCHER_SOURCE = (Path(__file__).with_name("launcher.py")).read_text(encoding="utf-8")
+LAUNCHER_SOURCE = (SANDBOX / "launcher.py").read_text(encoding="utf-8")
 
 #: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
 SAFE_STDIN_BYTES = 64 * 1024
@@ -135,7 +135,9 @@ class Endpoints:
 
 
 class PistonExecutor(Executor):
-    """One request per test, spread round-robin over the endpoints, retried with backoff."""
+    """Programs on Piston servers: a Python program's tests batched into few requests (the
+    launcher runs them in the sandbox), else one request per test; requests spread over the
+    healthy endpoints within the shared budget, retried with backoff."""
 
     name = "piston"
 

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from batch_eval.cache import default_cache_dir
+from batch_eval.files import default_cache_dir
 
 _INCLUDES_STDCXX = re.compile(r"^\s*#\s*include\s*<bits/stdc\+\+\.h>", re.MULTILINE)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.report import Row
+from batch_eval.reporting.report import Row
 
 
 def log_to_mlflow(rows: list[Row], uri: str | None, experiment: str, run_name: str) -> str:

@@ -14,20 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from batch_eval import calibrate
-from batch_eval.cache import VerdictCache, default_cache_dir, digest
-from batch_eval.checker import CheckerRunner
 from batch_eval.config import CheckConfig, file_sha256, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program
-from batch_eval.executors.local import LocalExecutor, python_version
-from batch_eval.files import AtomicFile, ensure_folder, previous_metrics, stamped, write_json_atomic
-from batch_eval.journal import Journal, journal_path
-from batch_eval.judge import JudgeOptions, judge
-from batch_eval.metrics import Metrics
-from batch_eval.problems import GeneratedTests, Problem, TestCase, load_problems
-from batch_eval.solutions import Record, extract_program, read_records
+from batch_eval.executors.local.executor import LocalExecutor, python_version
+from batch_eval.files import (
+    AtomicFile,
+    default_cache_dir,
+    ensure_folder,
+    previous_metrics,
+    stamped,
+    write_json_atomic,
+)
+from batch_eval.judging import calibrate
+from batch_eval.judging.cache import VerdictCache, digest
+from batch_eval.judging.checker import CheckerRunner
+from batch_eval.judging.journal import Journal, journal_path
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.metrics import Metrics
+from batch_eval.judging.problems import GeneratedTests, Problem, TestCase, load_problems
+from batch_eval.judging.solutions import Record, extract_program, read_records
 from batch_eval.verdict import SolutionResult, Verdict
 
 Warn = Callable[[str], None]
@@ -50,7 +57,7 @@ class CheckOutcome:
 
 def output_stem(solutions: Path) -> str:
     name = solutions.name
-    for suffix in (".jsonl", ".json", ".jsonl.gz"):
+    for suffix in (".jsonl", ".json"):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return solutions.stem
@@ -61,8 +68,8 @@ def make_executor(config: CheckConfig) -> Executor:
         flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
         return LocalExecutor(python=config.python, python_runner=config.python_runner, cxx_flags=flags)
     if config.executor == "piston":
-        from batch_eval.executors.budget import SharedBudget
-        from batch_eval.executors.piston import PistonExecutor
+        from batch_eval.executors.piston.budget import SharedBudget
+        from batch_eval.executors.piston.executor import PistonExecutor
 
         budget = SharedBudget((config.cache_dir or default_cache_dir()) / "piston", config.piston_concurrency)
         return PistonExecutor(

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from batch_eval.check import make_executor
+from batch_eval.batch.heartbeat import Heartbeat, lock_output_folder
+from batch_eval.batch.plan import FileTask, Plan, make_plan
+from batch_eval.batch.pool import FileOutcome, Job, run_jobs
+from batch_eval.batch.scan import find_checkpoints
+from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.files import ensure_folder
-from batch_eval.heartbeat import Heartbeat, lock_output_folder
-from batch_eval.plan import FileTask, Plan, make_plan
-from batch_eval.pool import FileOutcome, Job, run_jobs
-from batch_eval.problems import load_problems
-from batch_eval.scan import find_checkpoints
-from batch_eval.summary import Summary
+from batch_eval.judging.check import make_executor
+from batch_eval.judging.problems import load_problems
 
 
 @dataclass(frozen=True)

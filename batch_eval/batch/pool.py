@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import ExitCode
-from batch_eval.executors.process import die_with_parent
+from batch_eval.executors.local.process import die_with_parent
 from batch_eval.files import previous_metrics
 
 GRACE_SECONDS = 2.0

@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
-from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
-from batch_eval.executors.jail import TMP, Jail, mount_tmpfs
-from batch_eval.executors.process import die_with_parent, finish, kill_group, leave_network, new_pid_namespace
+from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.jail import TMP, Jail, mount_tmpfs
+from batch_eval.executors.local.process import (
+    die_with_parent,
+    finish,
+    kill_group,
+    leave_network,
+    new_pid_namespace,
+)
+from batch_eval.executors.sandbox import SANDBOX
 from batch_eval.verdict import Verdict
 
-ZYGOTE = Path(__file__).with_name("zygote.py")
+ZYGOTE = SANDBOX / "zygote.py"
 SETUP_MARKER = "batch-eval fork server:"
 OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file system inside
 

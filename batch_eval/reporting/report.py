@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.metrics import combine
-from batch_eval.stats import METHOD, bootstrap_interval, paired_p_value
-from batch_eval.status import load_summary
+from batch_eval.judging.metrics import combine
+from batch_eval.reporting.stats import METHOD, bootstrap_interval, paired_p_value
+from batch_eval.reporting.status import load_summary
 
 FORMATS = ("table", "markdown", "csv", "json")
 VERDICT_COLUMNS = ("WA", "TLE", "MLE", "OLE", "RE", "CE")

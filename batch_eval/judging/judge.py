@@ -6,10 +6,10 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 
-from batch_eval.checker import CheckerRunner
-from batch_eval.compare import Comparison
 from batch_eval.executors.base import Execution, Executor, Limits, Program
-from batch_eval.problems import Problem, TestCase
+from batch_eval.judging.checker import CheckerRunner
+from batch_eval.judging.compare import Comparison
+from batch_eval.judging.problems import Problem, TestCase
 from batch_eval.verdict import SolutionResult, TestResult, Verdict, solution_verdict
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.report import Row
+from batch_eval.reporting.report import Row
 
 
 def plot_curve(rows: list[Row], path: Path) -> None:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors import jail
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
-from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
-from batch_eval.executors.forkserver import ForkServer, ForkServerDown, Submitted
-from batch_eval.executors.pch import pch_folder, uses_stdcxx
-from batch_eval.executors.process import (
+from batch_eval.executors.local import jail
+from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.forkserver import ForkServer, ForkServerDown, Submitted
+from batch_eval.executors.local.pch import pch_folder, uses_stdcxx
+from batch_eval.executors.local.process import (
     SANDBOX_UID,
     Command,
     become_subreaper,
@@ -74,7 +74,10 @@ def _version_of(argv: tuple[str, ...]) -> str:
 
 
 class LocalExecutor(Executor):
-    """Fresh process per test: own session, own temp folder, stdin a regular file, rlimits."""
+    """Programs on this machine, in the jail this machine allows (see jail.py, cgroup.py):
+    Python tests forked from a started interpreter (forkserver.py) or, with the process
+    runner, a fresh interpreter per test; C++ compiled once per program and exec'd per test.
+    Every test: its own session, stdin a regular file, time/memory/output/process limits."""
 
     name = "local"
 
@@ -339,8 +342,14 @@ class LocalExecutor(Executor):
         return runs
 
     def preflight(self, limits: Limits) -> list[str]:
-        if not os.access(self.python, os.X_OK):
-            raise BatchEvalError(f"Python interpreter {self.python} is not executable")
+        if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
+            raise BatchEvalError(f"Python interpreter {self.python} is not executable: pass --python PATH")
+        version = python_version(self.python)
+        if not version.startswith("Python 3"):
+            # the fork server is a Python 3 program: anything else would fail every test
+            raise BatchEvalError(
+                f"{self.python} is not a Python 3 interpreter ({version!r}): pass --python PATH"
+            )
         warnings = []
         if self.group is None and self.uid is None and self._nproc_base is None:
             warnings.append(

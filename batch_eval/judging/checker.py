@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, last_line
-from batch_eval.executors.local import solution_env
-from batch_eval.executors.process import Command, run_command
-from batch_eval.problems import Checker
+from batch_eval.executors.local.executor import solution_env
+from batch_eval.executors.local.process import Command, run_command
+from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict
 
 CONVENTIONS = ("open-r1", "testlib")

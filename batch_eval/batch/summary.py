@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batch_eval.batch.plan import Plan
+from batch_eval.batch.pool import FileOutcome
 from batch_eval.config import CheckConfig
 from batch_eval.files import write_json_atomic
-from batch_eval.metrics import SUMMARY_KEYS, combine
-from batch_eval.plan import Plan
-from batch_eval.pool import FileOutcome
+from batch_eval.judging.metrics import SUMMARY_KEYS, combine
 
 SUMMARY_NAME = "batch_eval_results.json"
 

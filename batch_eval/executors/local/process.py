@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, tail
-from batch_eval.executors.cgroup import MemoryGroup, PidsGroup
-from batch_eval.executors.jail import Jail
+from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.jail import Jail
 from batch_eval.verdict import Verdict
 
 SANDBOX_UID = 65534  # nobody: when we run as root, solutions run as this user
@@ -36,7 +36,7 @@ class Command:
     env: dict[str, str]
     uid: int | None = None
     nproc: int | None = None  # RLIMIT_NPROC; counts all our user's tasks, so set with care
-    no_network: bool = False  # a new, empty network namespace (needs root)
+    no_network: bool = False  # a new, empty network namespace (root, or a user namespace of ours)
     jail: Jail | None = None  # read-only file system, private /tmp (see jail.py)
 
 
