@@ -88,3 +88,11 @@ def test_the_sandbox_side_imports_only_the_standard_library() -> None:
 def test_every_module_has_a_layer() -> None:
     for path in PACKAGE.rglob("*.py"):
         layer(module_name(path))
+
+
+def test_the_two_executors_know_nothing_of_each_other() -> None:
+    """Shared rules (the verdict of a raw outcome) live in executors/, not in one of them."""
+    for mine, other in (("local", "piston"), ("piston", "local")):
+        for path in sorted((PACKAGE / "executors" / mine).glob("*.py")):
+            for line, target in imports(path):
+                assert not target.startswith(f"batch_eval.executors.{other}"), f"{path.name}:{line}: {target}"

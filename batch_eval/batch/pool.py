@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import ExitCode
+from batch_eval.executors.base import last_line
 from batch_eval.executors.local.process import die_with_parent
 from batch_eval.files import previous_metrics
 
@@ -142,10 +143,9 @@ def _read_metrics(path: Path) -> dict[str, Any] | None:
 
 def _last_line(path: Path) -> str:
     try:
-        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+        return last_line(path.read_text(errors="replace"))
     except OSError:
         return ""
-    return lines[-1][:300] if lines else ""
 
 
 def kill_registered(registry: Path) -> None:

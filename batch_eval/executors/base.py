@@ -138,6 +138,7 @@ def tail(text: bytes | str, limit: int = 2000) -> str:
     return text[-limit:]
 
 
-def last_line(text: str) -> str:
+def last_line(text: str, limit: int = 300) -> str:
+    """The last non-blank line of `text`, stripped, at most `limit` characters."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else ""
+    return lines[-1][:limit] if lines else ""

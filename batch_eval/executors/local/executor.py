@@ -1,4 +1,4 @@
-"""The embedded executor: runs programs on this machine, each test in a fresh process."""
+"""The embedded executor: runs programs on this machine, in the strongest jail it allows."""
 
 from __future__ import annotations
 

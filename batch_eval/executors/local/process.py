@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import math
 import os
 import resource
 import select
@@ -17,10 +16,10 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits, tail
 from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import Jail
+from batch_eval.executors.outcome import classify
 from batch_eval.verdict import Verdict
 
 SANDBOX_UID = 65534  # nobody: when we run as root, solutions run as this user
-_MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 
 @dataclass(frozen=True)
@@ -118,8 +117,15 @@ def reap_orphans(since: int) -> None:
                 os.waitpid(child, os.WNOHANG)
 
 
+def cpu_rlimit(time_s: float) -> int:
+    """The CPU-seconds rlimit of a test: the limit rounded up, plus one second (the verdict
+    comes from the CPU time measured; this only stops a runaway). The sandbox programs
+    (zygote.py, launcher.py) use the same formula, written out: they import nothing of ours."""
+    return max(1, -int(-time_s // 1)) + 1
+
+
 def _set_limits(limits: Limits, nproc: int | None, address_space: bool) -> None:  # pragma: no cover
-    cpu = max(1, math.ceil(limits.time_s)) + 1
+    cpu = cpu_rlimit(limits.time_s)
     mem = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if address_space:  # without a memory cgroup, the only memory limit there is
@@ -352,35 +358,6 @@ def finish(
         ex.signal = signal.Signals(os.WTERMSIG(status)).name
     classify(ex, limits, wall_killed, over, oom_killed)
     return ex
-
-
-def classify(
-    ex: Execution, limits: Limits, wall_killed: bool, output_over: bool, oom_killed: bool = False
-) -> None:
-    cpu = ex.cpu_time or 0.0
-    ex.wall_killed = wall_killed
-    if oom_killed and not wall_killed:
-        ex.verdict, ex.reason = Verdict.MLE, f"killed for memory over the {limits.memory_mb} MB limit"
-    elif wall_killed:
-        ex.verdict, ex.reason = Verdict.TLE, f"killed after {limits.wall:g} s wall clock"
-    elif cpu > limits.time_s or ex.signal == "SIGXCPU":
-        ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
-    elif output_over or ex.signal == "SIGXFSZ":
-        ex.verdict, ex.reason = Verdict.OLE, f"output over {limits.output_bytes} bytes"
-    elif (ex.memory_kb or 0) > limits.memory_mb * 1024 or (
-        ex.exit_code != 0 and any(m in ex.stderr for m in _MEMORY_MARKERS)
-    ):
-        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB"
-    elif ex.signal is not None:
-        ex.verdict, ex.reason = Verdict.RE, f"killed by {ex.signal}"
-    elif ex.exit_code != 0:
-        ex.verdict = Verdict.RE
-        ex.reason = f"exit code {ex.exit_code}" + (f": {_last_error(ex.stderr)}" if ex.stderr.strip() else "")
-
-
-def _last_error(stderr: str) -> str:
-    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
-    return lines[-1][:200] if lines else ""
 
 
 def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:

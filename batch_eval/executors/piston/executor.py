@@ -23,7 +23,7 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun, tail
-from batch_eval.executors.local.process import classify
+from batch_eval.executors.outcome import classify
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.sandbox import SANDBOX
 from batch_eval.verdict import Verdict

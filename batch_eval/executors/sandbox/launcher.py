@@ -54,7 +54,7 @@ def run_one(test, env, file_mode=False):
             os.dup2(fd, 0)
             os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
             os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
-            cpu = max(1, int(test["time_s"] + 0.999)) + 1
+            cpu = max(1, -int(-test["time_s"] // 1)) + 1  # process.cpu_rlimit
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_FSIZE, (test["output"] + 1, test["output"] + 1))
             os.execve(sys.executable, [sys.executable, "main.py"], env)

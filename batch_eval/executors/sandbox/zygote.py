@@ -149,7 +149,7 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy):
         os.setgid(int(uid))
         os.setuid(int(uid))
     _prctl_pdeathsig()
-    cpu = max(1, int(time_s + 0.999)) + 1
+    cpu = max(1, -int(-time_s // 1)) + 1  # process.cpu_rlimit
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if memory != "-":  # else a memory cgroup limits what the child really uses
         resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
