@@ -566,6 +566,11 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
+    except click.UsageError as exc:
+        # one line, as every other user error: what is wrong and where the help is
+        where = exc.ctx.command_path if exc.ctx is not None else "batch-eval"
+        click.echo(f"error: {exc.format_message().rstrip('.')} (see '{where} --help')", err=True)
+        sys.exit(ExitCode.USAGE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE)

@@ -4,7 +4,8 @@
 #   scripts/batch_eval.sh                       # with the defaults below
 #   scripts/batch_eval.sh -s runs/exp1 -o evals/exp1 --dry-run
 #   EXECUTOR=piston ENDPOINT=http://gpu-box:2000 scripts/batch_eval.sh
-#   scripts/batch_eval.sh -- --checkpoint-filter 'checkpoint-{196,392}' --all-tests
+#   scripts/batch_eval.sh --checkpoint-filter 'checkpoint-{196,392}' --all-tests
+#   scripts/batch_eval.sh --solutions-dir runs/exp1 --output-dir evals/exp1 --max-generated-tests 0 --max-workers 4
 #
 # Never prompts: safe under nohup, cron and CI. Exit codes are batch-eval's (see --help).
 set -euo pipefail
@@ -21,7 +22,7 @@ TIMEOUT="${TIMEOUT:-3600}"                               # -t, --timeout (second
 
 usage() {
   cat <<USAGE
-Usage: $(basename "$0") [options] [-- extra batch-eval run options]
+Usage: $(basename "$0") [options] [any other batch-eval run option ...]
 
   -s, --solutions-dir DIR   checkpoint folders live here      (now: $SOLUTIONS_DIR)
   -o, --output-dir DIR      results go here                   (now: $OUTPUT_DIR)
@@ -53,8 +54,9 @@ while [ $# -gt 0 ]; do
     -t|--timeout)       [ $# -ge 2 ] || die "$1 needs a value"; TIMEOUT="$2"; shift 2 ;;
     --dry-run)          DRY_RUN=(--dry-run); shift ;;
     -h|--help)          usage; exit 0 ;;
-    --)                 shift; EXTRA=("$@"); break ;;
-    *)                  die "unknown option $1 (see --help)" ;;
+    --)                 shift; EXTRA+=("$@"); break ;;
+    # every other `batch-eval run` option (and its value) goes through as itself
+    *)                  EXTRA+=("$1"); shift ;;
   esac
 done
 

@@ -58,6 +58,18 @@ def test_extra_options_pass_through(tmp_path: Path) -> None:
     )
 
 
+def test_every_run_option_passes_through_as_itself(tmp_path: Path) -> None:
+    """The seed's own command line, unchanged: run's options the wrapper does not know go
+    through with their values, after the wrapper's own."""
+    tree(tmp_path)
+    argv = ["--solutions-dir", "checkpoints", "--output-dir", "evals", "--max-generated-tests", "0"]
+    result = wrapper(
+        [*argv, "--max-workers", "2", "--checkpoint-filter", "checkpoint-{20}", "--dry-run"], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "checkpoint-10" not in result.stdout and "checkpoint-20" in result.stdout
+
+
 def test_bad_inputs_are_one_line_and_exit_2(tmp_path: Path) -> None:
     tree(tmp_path)
     for args, message in (
@@ -65,7 +77,7 @@ def test_bad_inputs_are_one_line_and_exit_2(tmp_path: Path) -> None:
         (["-p", "nope.jsonl"], "problems file not readable"),
         (["-w", "zero"], "--max-workers must be a positive integer"),
         (["-e", "docker"], "--executor must be local or piston"),
-        (["--bogus"], "unknown option --bogus"),
+        (["--bogus"], "error: No such option '--bogus' (see 'batch-eval run --help')"),
         (["-e", "piston", "--endpoint", "http://127.0.0.1:9"], "cannot reach Piston at http://127.0.0.1:9"),
     ):
         result = wrapper(args, tmp_path)
