@@ -34,7 +34,9 @@ def _warn(message: str) -> None:
 
 
 # "\b" keeps click from re-wrapping the table into one line
-@click.group(epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}")
+@click.group(
+    epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}", context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="batch-eval")
 def cli() -> None:
     """Judge generated programs of every checkpoint against their problems' tests."""
@@ -312,7 +314,14 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
     )
 
 
-@cli.command()
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval check runs/exp1/checkpoint-400/solutions.jsonl --problems problems.jsonl -o evals/step-400
+  batch-eval check sols.jsonl --problems problems.jsonl -o out --compare lines --all-tests
+  batch-eval check sols.jsonl --problems problems.jsonl -o out --executor piston --endpoint http://gpu-box:2000"""
+)
 @click.argument("solutions", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -347,7 +356,14 @@ def check(
     sys.exit(outcome.exit_code)
 
 
-@cli.command()
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --dry-run
+  batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --max-workers 4
+  batch-eval run --solutions-dir runs/exp1 --problems p.jsonl -o evals/exp1 --checkpoint-filter 'checkpoint-{1,2}00'"""
+)
 @click.option(
     "--solutions-dir",
     type=click.Path(path_type=Path),
@@ -450,7 +466,13 @@ def run(
     sys.exit(run_batch(run_options, config, make_display(quiet)))
 
 
-@cli.command()
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval status evals/exp1
+  batch-eval status evals/exp1 --json | jq .checkpoints"""
+)
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="The same data, machine-readable, on stdout.")
 def status(output_dir: Path, as_json: bool) -> None:
@@ -462,7 +484,13 @@ def status(output_dir: Path, as_json: bool) -> None:
     sys.exit(ExitCode.OK if state["state"] in ("running", "finished") else ExitCode.INCOMPLETE)
 
 
-@cli.command()
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval watch evals/exp1
+  batch-eval watch evals/exp1 --interval 10"""
+)
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option(
     "--interval",
@@ -478,7 +506,13 @@ def watch(output_dir: Path, interval: float) -> None:
     sys.exit(watch_status(output_dir, interval))
 
 
-@cli.command()
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval report evals/exp1
+  batch-eval report evals/exp1 --plot pass_at_k.png"""
+)
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option(
     "--format",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -252,3 +253,19 @@ def test_a_full_disk_is_one_line_leaves_no_half_file_and_the_rerun_completes(tmp
         assert [line["verdict"] for line in read_jsonl(out / "s.results.jsonl")] == ["WA"] * 150
     finally:
         subprocess.run(["umount", "-l", str(out)], check=False)
+
+
+def test_every_command_answers_h_with_examples_that_parse() -> None:
+    """`-h` works as `--help`, and each command's help shows examples a user can paste
+    (each example's options exist: parsing it gets past the option parser)."""
+    for command in ("check", "run", "status", "watch", "report"):
+        code, out, err = invoke([command, "-h"])
+        assert code == 0 and "Examples:" in out, (command, err)
+        examples = [
+            ln.strip() for ln in out.split("Examples:")[1].splitlines() if ln.strip().startswith("batch-eval")
+        ]
+        assert len(examples) >= 2, command
+        for example in examples:
+            words = shlex.split(example.split("|")[0])[1:]
+            ctx_code, _, ctx_err = invoke([*words, "--help"])  # --help last: parsed, nothing run
+            assert ctx_code == 0, (example, ctx_err)
