@@ -362,7 +362,8 @@ def check(
 \b
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --dry-run
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --max-workers 4
-  batch-eval run --solutions-dir runs/exp1 --problems p.jsonl -o evals/exp1 --checkpoint-filter 'checkpoint-{1,2}00'"""
+  batch-eval run --solutions-dir runs/exp1 --problems p.jsonl -o out --checkpoint-filter 'checkpoint-{1,2}00'
+"""
 )
 @click.option(
     "--solutions-dir",
