@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -308,3 +309,42 @@ def test_a_second_run_into_the_same_folder_is_refused_until_the_first_dies(tmp_p
     time.sleep(0.5)
     third = subprocess.run(run_argv(sols, problems, out, "--time-limit", "1", workers=1), capture_output=True)
     assert third.returncode in (ExitCode.OK, ExitCode.INCOMPLETE), third.stderr
+
+
+def test_gzipped_and_json_list_solution_files_are_judged_and_resumed(tmp_path: Path) -> None:
+    """A checkpoint's solutions as .jsonl.gz and as a .json list are judged like JSONL (a
+    config.json beside them is not a solutions file); a rerun finds them done."""
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    folder = tmp_path / "sols" / "checkpoint-5"
+    folder.mkdir(parents=True)
+    records = [{"id": "1/A", "code": RIGHT}, {"id": "1/A", "code": WRONG}]
+    with gzip.open(folder / "zipped.jsonl.gz", "wt") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+    (folder / "listed.json").write_text(json.dumps(records))
+    (folder / "config.json").write_text(json.dumps({"model_type": "llama"}))
+    out = tmp_path / "out"
+    first = subprocess.run(run_argv(tmp_path / "sols", problems, out), capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    for stem in ("zipped", "listed"):
+        lines = read_jsonl(out / "eval_checkpoint_5" / f"{stem}.results.jsonl")
+        assert [(x["line"], x["verdict"]) for x in lines] == [(1, "AC"), (2, "WA")]
+    assert not (out / "eval_checkpoint_5" / "config.results.jsonl").exists()
+    dry = subprocess.run(
+        [*run_argv(tmp_path / "sols", problems, out), "--dry-run"], capture_output=True, text=True
+    )
+    assert "2 files: 2 done, 0 to check" in dry.stdout, dry.stdout
+
+
+def test_a_run_that_finds_no_solutions_says_where_it_looked_and_fails(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    for step in (1, 2):
+        (tmp_path / "sols" / f"checkpoint-{step}").mkdir(parents=True)
+        (tmp_path / "sols" / f"checkpoint-{step}" / "notes.txt").write_text("no solutions here")
+    done = subprocess.run(
+        run_argv(tmp_path / "sols", problems, tmp_path / "out"), capture_output=True, text=True
+    )
+    assert done.returncode == ExitCode.USAGE
+    assert done.stderr.strip() == (
+        "error: no solutions files (*.jsonl, *.jsonl.gz, *.json holding a list) in any of the "
+        f"2 checkpoint folders (looked in {tmp_path / 'sols'})"
+    )

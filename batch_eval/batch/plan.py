@@ -10,6 +10,7 @@ from typing import Any
 from batch_eval.batch.scan import Checkpoint
 from batch_eval.config import file_sha256
 from batch_eval.errors import BatchEvalError
+from batch_eval.judging.check import output_stem
 
 
 @dataclass
@@ -104,9 +105,10 @@ class Plan:
 
 
 def file_stem(checkpoint: Checkpoint, solutions: Path) -> str:
-    """`solutions` for `ckpt/solutions.jsonl`, `sub__part` for `ckpt/sub/part.jsonl`."""
+    """`solutions` for `ckpt/solutions.jsonl` (or `.jsonl.gz`, `.json`), `sub__part` for
+    `ckpt/sub/part.jsonl`."""
     relative = solutions.relative_to(checkpoint.path)
-    return "__".join(relative.with_suffix("").parts)
+    return "__".join([*relative.parent.parts, output_stem(relative)])
 
 
 def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str, force: bool) -> Plan:

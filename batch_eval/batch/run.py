@@ -70,8 +70,14 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
         options.checkpoint_filter,
         options.sort_order,
     )
+    source = options.solutions_dir or options.solutions_pattern or options.solutions_list
     if not checkpoints:
-        raise BatchEvalError("no checkpoint folders found")
+        raise BatchEvalError(f"no checkpoint folders found (looked in {source})")
+    if not any(c.files for c in checkpoints):
+        raise BatchEvalError(
+            f"no solutions files (*.jsonl, *.jsonl.gz, *.json holding a list) in any of the "
+            f"{len(checkpoints)} checkpoint folders (looked in {source})"
+        )
     fingerprint = config.fingerprint(problems_digest(config))
     return make_plan(checkpoints, options.output_dir, fingerprint, options.force), fingerprint
 

@@ -52,14 +52,32 @@ def matches(name: str, filters: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for f in filters for p in expand_braces(f))
 
 
+SOLUTION_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
+
+
 def jsonl_files(folder: Path) -> list[Path]:
-    """The JSONL files under `folder`, recursively, in a stable order; hidden ones left out."""
+    """The solutions files under `folder`, recursively, in a stable order, hidden ones left
+    out: JSONL, gzipped JSONL, and JSON files holding a list (a checkpoint folder's
+    config.json, tokenizer.json and the like are objects: not solutions)."""
     files = [
         p
-        for p in folder.rglob("*.jsonl")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        for p in folder.rglob("*")
+        if p.name.endswith(SOLUTION_SUFFIXES)
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and (not p.name.endswith(".json") or _json_list(p))
     ]
     return sorted(files)
+
+
+def _json_list(path: Path) -> bool:
+    """Whether a .json file holds a list (its first character that is not blank is `[`)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"[")
 
 
 def find_checkpoints(

@@ -57,7 +57,7 @@ class CheckOutcome:
 
 def output_stem(solutions: Path) -> str:
     name = solutions.name
-    for suffix in (".jsonl", ".json"):
+    for suffix in (".jsonl.gz", ".jsonl", ".json"):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return solutions.stem

@@ -1,13 +1,16 @@
-"""Solution records: streamed from JSONL, each turned into a program or a reasoned rejection."""
+"""Solution records: streamed from JSONL (or gzipped JSONL, or a JSON list), each turned into a
+program or a reasoned rejection."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import LANGUAGE_ALIASES, Program
@@ -34,10 +37,12 @@ class Record:
 
 
 def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
-    """Stream a solutions file. Unreadable files raise; bad lines come back as error records.
+    """Stream a solutions file: JSONL (a record a line), gzipped JSONL (`.jsonl.gz`), or a
+    JSON list (`.json`: item N is "line" N). Unreadable files raise; bad records come back
+    as error records.
 
-    `digest` (a hashlib object) sees every byte read, so results can name the exact
-    content they were judged from.
+    `digest` (a hashlib object) sees every byte of the file as stored, so results can name
+    the exact content they were judged from.
     """
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed below, streamed line by line
@@ -46,12 +51,50 @@ def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
     except OSError as exc:
         raise BatchEvalError(f"cannot read solutions: {exc.strerror}", path) from None
     with f:
-        for line_no, raw in enumerate(f, start=1):
-            if digest is not None:
-                digest.update(raw)
-            if not raw.strip():
-                continue
-            yield parse_record(raw, line_no)
+        stored: BinaryIO = io.BufferedReader(_Hashing(f, digest), 1 << 16) if digest is not None else f
+        if path.name.endswith(".json"):
+            yield from _json_list(stored, path)
+            return
+        lines: BinaryIO = stored
+        if path.name.endswith(".gz"):
+            lines = gzip.GzipFile(fileobj=stored, mode="rb")  # type: ignore[assignment]
+        try:
+            for line_no, raw in enumerate(lines, start=1):
+                if not raw.strip():
+                    continue
+                yield parse_record(raw, line_no)
+        except (OSError, EOFError) as exc:  # gzip: not gzip, or cut short
+            raise BatchEvalError(f"cannot read solutions: {exc}", path) from None
+        stored.read()  # the digest names the whole file
+
+
+class _Hashing(io.RawIOBase):
+    """A file read through, every byte also given to `digest`."""
+
+    def __init__(self, f: BinaryIO, digest: Any) -> None:
+        self.f = f
+        self.digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.f.read(len(buffer))
+        self.digest.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _json_list(f: BinaryIO, path: Path) -> Iterator[Record]:
+    """The records of a file holding one JSON list (read whole: lists are for small files)."""
+    try:
+        items = json.loads(f.read().removeprefix(b"\xef\xbb\xbf"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BatchEvalError(f"not a JSON list of solutions: {exc}", path) from None
+    if not isinstance(items, list):
+        raise BatchEvalError("a .json solutions file must hold a list of records", path)
+    for n, item in enumerate(items, start=1):
+        yield parse_record(json.dumps(item).encode(), n)
 
 
 def parse_record(raw: bytes, line_no: int) -> Record:
