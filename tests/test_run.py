@@ -348,3 +348,16 @@ def test_a_run_that_finds_no_solutions_says_where_it_looked_and_fails(tmp_path: 
         "error: no solutions files (*.jsonl, *.jsonl.gz, *.json holding a list) in any of the "
         f"2 checkpoint folders (looked in {tmp_path / 'sols'})"
     )
+
+
+def test_skipped_records_are_shown_with_why_and_where_in_the_runs_output(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    records = [{"id": "9/Z", "code": WRONG}] * 3 + [{"id": "1/A", "code": RIGHT}]
+    write_jsonl(tmp_path / "sols" / "checkpoint-1" / "s.jsonl", records)
+    argv = run_argv(tmp_path / "sols", problems, tmp_path / "out")
+    done = subprocess.run([a for a in argv if a != "-q"], capture_output=True, text=True)
+    assert done.returncode == ExitCode.INCOMPLETE
+    log = tmp_path / "out" / "eval_checkpoint_1" / "s.log"
+    assert f"3 skipped (unknown problem id 3): see {log}" in done.stderr
+    assert "3 records skipped and 0 IE across the batch (reasons above): exit 1" in done.stderr
+    assert "unknown problem id '9/Z'" in log.read_text()

@@ -58,6 +58,7 @@ SUMMARY_KEYS = (
     "problems_solved",
     "verdicts",
     *COUNTERS[1:],
+    "skipped_by_reason",
     "seconds",
 )
 

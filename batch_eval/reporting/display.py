@@ -45,6 +45,18 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def not_judged(metrics: dict[str, Any]) -> str:
+    """`5 skipped (unknown problem id 5), 2 IE` for what a file's check left undecided."""
+    parts = []
+    skipped = int(metrics.get("skipped_records") or 0)
+    if skipped:
+        reasons = ", ".join(f"{why} {n}" for why, n in (metrics.get("skipped_by_reason") or {}).items())
+        parts.append(f"{skipped} skipped" + (f" ({reasons})" if reasons else ""))
+    if metrics.get("ie"):
+        parts.append(f"{metrics['ie']} IE (not judged: run again)")
+    return ", ".join(parts)
+
+
 def _outcome_word(outcome: FileOutcome) -> str:
     return {"ok": "OK", "timeout": "TIMEOUT", "interrupted": "INTERRUPTED"}.get(outcome.status, "FAILED")
 
@@ -78,6 +90,8 @@ class PlainDisplay:
             pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
             detail = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
             detail += f", {outcome.metrics.get('records', 0)} records"
+            if not_judged(outcome.metrics):
+                detail += f"; {not_judged(outcome.metrics)}: see {task.log_path}"
         print(
             f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
             f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}",
@@ -97,11 +111,23 @@ class PlainDisplay:
         for c in data["checkpoints"]:
             pass1 = c["metrics"].get("pass_at_k", {}).get("1") if c["metrics"] else None
             shown = f"{pass1:.3f}" if pass1 is not None else "n/a"
-            print(f"  {c['name']:30} {c['status']:10} pass@1 {shown}", file=self.stream, flush=True)
+            left = not_judged(c["metrics"] or {})
+            print(
+                f"  {c['name']:30} {c['status']:10} pass@1 {shown}" + (f"  ({left})" if left else ""),
+                file=self.stream,
+                flush=True,
+            )
         counts = {
             key: sum(int((c["metrics"] or {}).get(key) or 0) for c in data["checkpoints"])
-            for key in ("timing_reruns", "timing_flips", "patient_reruns")
+            for key in ("timing_reruns", "timing_flips", "patient_reruns", "skipped_records", "ie")
         }
+        if counts["skipped_records"] or counts["ie"]:
+            print(
+                f"batch-eval: {counts['skipped_records']} records skipped and {counts['ie']} IE "
+                "across the batch (reasons above): exit 1; everything else was judged",
+                file=self.stream,
+                flush=True,
+            )
         if counts["timing_reruns"]:
             n = counts["timing_reruns"]
             print(
@@ -167,6 +193,11 @@ class LiveDisplay(PlainDisplay):
         if outcome.ok:
             pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
             last = f"{task.checkpoint.name} pass@1 {pass1:.3f}" if pass1 is not None else task.checkpoint.name
+            if not_judged(outcome.metrics):
+                self.progress.console.print(
+                    f"[yellow]{task.solutions}[/]: {not_judged(outcome.metrics)}: see {task.log_path}",
+                    highlight=False,
+                )
         else:
             last = f"{task.checkpoint.name} {_outcome_word(outcome)}"
             self.progress.console.print(
