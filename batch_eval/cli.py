@@ -282,6 +282,8 @@ class EndpointURL(click.ParamType):  # type: ignore[type-arg]
 def config_from(options: dict[str, Any]) -> CheckConfig:
     if options["executor"] == "piston" and not options["endpoints"]:
         raise click.UsageError("--executor piston needs at least one --endpoint URL")
+    if options["executor"] == "local" and options["endpoints"]:
+        raise click.UsageError("--endpoint is for --executor piston (the local executor needs no server)")
     return CheckConfig(
         problems=options["problems"],
         executor=options["executor"],
@@ -441,10 +443,20 @@ def run(
     **options: Any,
 ) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
-    from batch_eval.batch.run import RunOptions, plan_run, run_batch
-    from batch_eval.reporting.display import make_display, plan_text
+    from batch_eval.batch.run import RunOptions, dry_run_checks, plan_run, run_batch
+    from batch_eval.reporting.display import PlainDisplay, make_display, plan_text
     from batch_eval.reporting.report import load_metadata
 
+    if as_json and not dry_run:
+        raise click.UsageError(
+            "--json goes with --dry-run (the run's results are in batch_eval_results.json)"
+        )
+    cores = os.cpu_count() or 1
+    if options["executor"] == "local" and max_workers > cores:
+        _warn(
+            f"--max-workers {max_workers} on {cores} cores: checkers will wait for a core (verdicts "
+            f"stay right, through patient re-runs, but the run is slower than with {cores})"
+        )
     config = config_from(options)
     metadata = load_metadata(run_metadata)
     run_options = RunOptions(
@@ -463,6 +475,8 @@ def run(
     if dry_run:
         plan, _ = plan_run(run_options, config)
         click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan_text(plan))
+        # then what the real run would meet, so that exit 0 means it would start
+        dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
         sys.exit(ExitCode.OK)
     sys.exit(run_batch(run_options, config, make_display(quiet)))
 

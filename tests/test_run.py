@@ -124,7 +124,9 @@ def test_dry_run_writes_nothing_and_lists_exactly_what_run_does(tmp_path: Path) 
     assert dry.exit_code == 0 and not out.exists()
     plan = json.loads(dry.stdout)
     assert [c["step"] for c in plan["checkpoints"]] == [100, 200, 300]
-    planned = {f["results"] for c in plan["checkpoints"] for f in c["files"] if f["action"] == "check"}
+    planned = {
+        f["results"] for c in plan["checkpoints"] for f in c["files"] if f["action"].startswith("check")
+    }
     result = runner.invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0
     written = {str(p) for p in out.rglob("*.results.jsonl")}
@@ -361,3 +363,65 @@ def test_skipped_records_are_shown_with_why_and_where_in_the_runs_output(tmp_pat
     assert f"3 skipped (unknown problem id 3): see {log}" in done.stderr
     assert "3 records skipped and 0 IE across the batch (reasons above): exit 1" in done.stderr
     assert "unknown problem id '9/Z'" in log.read_text()
+
+
+def test_the_dry_run_is_a_preflight_that_writes_nothing(tmp_path: Path) -> None:
+    """Exit 0 only when the real run would start: a bad problems file, an output path that
+    cannot be made, a dead Piston all stop it (exit 2, one line); records that would be
+    skipped are named; a file to be checked again says why."""
+    sols, problems = training_run(tmp_path, {1: [RIGHT, WRONG]})
+    write_jsonl(
+        sols / "checkpoint-1" / "solutions.jsonl",
+        [{"id": "1/A", "code": RIGHT}, {"id": "9/Z", "code": WRONG}],
+    )
+    out = tmp_path / "out"
+
+    def dry(
+        *extra: str, problems_file: Path = problems, output: Path = out
+    ) -> subprocess.CompletedProcess[str]:
+        argv = [a for a in run_argv(sols, problems_file, output, *extra) if a != "-q"]
+        return subprocess.run([*argv, "--dry-run"], capture_output=True, text=True)
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1/A", "official_tests": "none"}\n')
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for result in (
+        dry(problems_file=bad),
+        dry(output=a_file / "out"),
+        dry("--executor", "piston", "--endpoint", "http://127.0.0.1:9"),
+    ):
+        assert result.returncode == ExitCode.USAGE, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr, result.stderr
+    ok = dry()
+    assert ok.returncode == 0, ok.stderr
+    assert "1 records would be skipped (unknown problem id 1)" in ok.stderr
+    assert "check (new)" in ok.stdout and not out.exists()
+    subprocess.run(run_argv(sols, problems, out), check=False)
+    changed = dry("--time-limit", "3")  # a verdict-affecting setting: every file is checked again
+    assert "check (settings, problems or judge changed)" in changed.stdout
+
+
+def test_contradictions_and_mistakes_are_one_line_naming_the_fix(tmp_path: Path) -> None:
+    sols, problems = training_run(tmp_path, {1: [RIGHT]})
+    out = tmp_path / "out"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n")
+    a_file = sols / "checkpoint-1" / "solutions.jsonl"
+    for argv, message in (
+        ([*run_argv(sols, problems, out), "--json"], "--json goes with --dry-run"),
+        (
+            [*run_argv(sols, problems, out), "--endpoint", "http://h:2000"],
+            "--endpoint is for --executor piston",
+        ),
+        (run_argv(a_file, problems, out), f"error: {a_file}: is a file, not a folder"),
+        (
+            [*run_argv(sols, problems, out), "--checkpoint-filter", "checkpoint-9*"],
+            "no checkpoint folders matching --checkpoint-filter checkpoint-9* found",
+        ),
+        (run_argv(sols, bad, out), f"error: {bad}:1: invalid JSON"),
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True)
+        assert done.returncode == ExitCode.USAGE, (argv, done.stderr)
+        assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()  # nothing was made for a run that could not start

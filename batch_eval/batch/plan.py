@@ -34,6 +34,25 @@ class FileTask:
     def log_path(self) -> Path:
         return self.out_dir / f"{self.stem}.log"
 
+    def why_check(self, fingerprint: str) -> str:
+        """Why this file is checked (again): new, killed part way, its content or the
+        verdict-affecting settings changed since its results were made."""
+        try:
+            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            journal = self.out_dir / f".{self.stem}.journal.jsonl"
+            return "interrupted: resumes from its journal" if journal.exists() else "new"
+        if not isinstance(metrics, dict) or not self.results_path.is_file():
+            return "results missing"
+        try:
+            if metrics.get("input_sha256") != file_sha256(self.solutions):
+                return "its content changed"
+        except OSError:
+            return "unreadable"
+        if metrics.get("config_fingerprint") != fingerprint:
+            return "settings, problems or judge changed"
+        return "forced"
+
     def finished_metrics(self, fingerprint: str) -> dict[str, Any] | None:
         """The metrics of a complete earlier check of this very content with these settings."""
         try:
@@ -62,13 +81,15 @@ class Plan:
     output_dir: Path
     # task index -> IE records of a finished check: only those are judged again
     redo_ie: dict[int, int] = field(default_factory=dict)
+    # task index -> why it is checked (new, content changed, settings changed, ...)
+    why: dict[int, str] = field(default_factory=dict)
 
     def action(self, i: int) -> str:
         if i in self.done:
             return "skip (done)"
         if i in self.redo_ie:
             return f"redo {self.redo_ie[i]} IE"
-        return "check"
+        return f"check ({self.why[i]})" if i in self.why else "check"
 
     @property
     def todo(self) -> list[int]:
@@ -126,13 +147,13 @@ def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str,
             )
     done: dict[int, dict[str, Any]] = {}
     redo_ie: dict[int, int] = {}
-    if not force:
-        for i, task in enumerate(tasks):
-            metrics = task.finished_metrics(fingerprint)
-            if metrics is None:
-                continue
-            if int(metrics.get("ie") or 0) > 0:
-                redo_ie[i] = int(metrics["ie"])  # a fault (a server down) left these unjudged
-            else:
-                done[i] = metrics
-    return Plan(checkpoints, tasks, done, output_dir, redo_ie)
+    why: dict[int, str] = {}
+    for i, task in enumerate(tasks):
+        metrics = None if force else task.finished_metrics(fingerprint)
+        if metrics is None:
+            why[i] = task.why_check(fingerprint)
+        elif int(metrics.get("ie") or 0) > 0:
+            redo_ie[i] = int(metrics["ie"])  # a fault (a server down) left these unjudged
+        else:
+            done[i] = metrics
+    return Plan(checkpoints, tasks, done, output_dir, redo_ie, why)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,10 +17,11 @@ from batch_eval.batch.pool import FileOutcome, Job, run_jobs
 from batch_eval.batch.scan import find_checkpoints
 from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
-from batch_eval.errors import BatchEvalError, ExitCode
+from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
 from batch_eval.judging.check import make_executor
 from batch_eval.judging.problems import load_problems
+from batch_eval.judging.solutions import extract_program, read_records
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,12 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
     )
     source = options.solutions_dir or options.solutions_pattern or options.solutions_list
     if not checkpoints:
-        raise BatchEvalError(f"no checkpoint folders found (looked in {source})")
+        chosen = (
+            f" matching --checkpoint-filter {' '.join(options.checkpoint_filter)}"
+            if options.checkpoint_filter
+            else ""
+        )
+        raise BatchEvalError(f"no checkpoint folders{chosen} found (looked in {source})")
     if not any(c.files for c in checkpoints):
         raise BatchEvalError(
             f"no solutions files (*.jsonl, *.jsonl.gz, *.json holding a list) in any of the "
@@ -83,10 +92,11 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
 
 
 def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[str, Any]:
-    """Before any work: the output folder is writable, problems load, the executor works."""
-    ensure_folder(output_dir, "the output folder")
+    """Before any work: problems load, the output folder is writable, the executor works
+    (problems first: a bad problems file leaves no empty output folder behind)."""
     # every problem checked here, once; the index it makes is what the checkers read
     load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    ensure_folder(output_dir, "the output folder")
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
@@ -94,6 +104,55 @@ def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[s
         return executor.describe()
     finally:
         executor.close()
+
+
+def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> None:
+    """What the real run would meet, found without writing anything: the output folder can
+    be made and written, every problem is valid, the executor works (a compiler when a file
+    holds C++), and the records that would be skipped, with why. BatchEvalError for what
+    would stop the run; warnings for what it would skip."""
+    _writable_without_making(plan.output_dir)
+    problems = load_problems(config.problems, config.checker_convention)  # every problem checked
+    executor = make_executor(config)
+    try:
+        for message in executor.preflight(config.limits_for(None, None)):
+            display.warn(message)
+        for i in plan.todo:
+            task = plan.tasks[i]
+            skipped: Counter[str] = Counter()
+            languages: set[str] = set()
+            for record in read_records(task.solutions):
+                program = extract_program(record.fields) if not record.error else None
+                if record.error:
+                    skipped[record.error.split(" (")[0]] += 1
+                elif record.problem_id not in problems:
+                    skipped["unknown problem id"] += 1
+                elif program is not None and not isinstance(program, str):
+                    languages.add(program.language)
+            if skipped:
+                why = ", ".join(f"{reason} {n}" for reason, n in skipped.most_common())
+                display.warn(f"{task.solutions}: {sum(skipped.values())} records would be skipped ({why})")
+            if "cpp" in languages and config.executor == "local" and shutil.which("g++") is None:
+                raise BatchEvalError(
+                    "holds C++ solutions and no g++ is installed: install g++", task.solutions
+                )
+    finally:
+        executor.close()
+
+
+def _writable_without_making(folder: Path) -> None:
+    """The output folder, or the nearest folder above it that exists, takes a new file."""
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BatchEvalError(f"cannot create the output folder: {existing} is a file", folder)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".batch-eval-probe-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise file_error(exc, "write in the output folder", existing) from None
 
 
 def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: bool = False) -> Job:

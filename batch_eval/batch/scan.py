@@ -107,6 +107,12 @@ def _folders(solutions_dir: Path | None, pattern: str | None, list_file: Path | 
     if len(given) != 1:
         raise BatchEvalError("give exactly one of --solutions-dir, --solutions-pattern, --solutions-list")
     if solutions_dir is not None:
+        if solutions_dir.exists() and not solutions_dir.is_dir():
+            raise BatchEvalError(
+                "is a file, not a folder: --solutions-dir takes the folder of checkpoint folders "
+                "(judge one file with `batch-eval check`)",
+                solutions_dir,
+            )
         if not solutions_dir.is_dir():
             raise BatchEvalError("solutions folder not found", solutions_dir)
         subdirs = sorted(p for p in solutions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
