@@ -443,7 +443,7 @@ def run(
     **options: Any,
 ) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
-    from batch_eval.batch.run import RunOptions, dry_run_checks, plan_run, run_batch
+    from batch_eval.batch.run import RunOptions, dry_run_checks, plan_run, refuse_other_settings, run_batch
     from batch_eval.reporting.display import PlainDisplay, make_display, plan_text
     from batch_eval.reporting.report import load_metadata
 
@@ -476,6 +476,8 @@ def run(
         plan, _ = plan_run(run_options, config)
         click.echo(json.dumps(plan.to_dict(), indent=2) if as_json else plan_text(plan))
         # then what the real run would meet, so that exit 0 means it would start
+        if not force:
+            refuse_other_settings(plan, config)
         dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
         sys.exit(ExitCode.OK)
     sys.exit(run_batch(run_options, config, make_display(quiet)))

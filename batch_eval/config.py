@@ -78,17 +78,21 @@ class CheckConfig:
     def comparison(self) -> Comparison:
         return Comparison(self.compare, self.float_tolerance)
 
-    def fingerprint(self, problems_digest: str = "") -> str:
-        """A hash of every setting that can change a verdict or the records judged, the
-        problems' content and the judging code's identity (a resume never keeps verdicts of
-        other judging code)."""
+    def settings(self) -> dict[str, Any]:
+        """The user's settings that can change a verdict or the records judged, as plain JSON
+        values (kept in every metrics file, so a changed one can be named)."""
         keep = {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.name not in self.RUNTIME_ONLY and f.name != "problems"
         }
-        keep["problems_digest"] = problems_digest
-        keep["judging_code"] = judging_code()
+        loaded: dict[str, Any] = json.loads(json.dumps(keep, sort_keys=True, default=str))
+        return loaded
+
+    def fingerprint(self, problems_digest: str = "") -> str:
+        """A hash of the settings, the problems' content and the judging code's identity (a
+        resume never keeps verdicts of other judging code)."""
+        keep = {**self.settings(), "problems_digest": problems_digest, "judging_code": judging_code()}
         blob = json.dumps(keep, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

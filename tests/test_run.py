@@ -398,8 +398,15 @@ def test_the_dry_run_is_a_preflight_that_writes_nothing(tmp_path: Path) -> None:
     assert "1 records would be skipped (unknown problem id 1)" in ok.stderr
     assert "check (new)" in ok.stdout and not out.exists()
     subprocess.run(run_argv(sols, problems, out), check=False)
-    changed = dry("--time-limit", "3")  # a verdict-affecting setting: every file is checked again
-    assert "check (settings, problems or judge changed)" in changed.stdout
+    # another verdict-affecting setting: the plan says why, and the run would refuse to replace
+    # results judged otherwise unless told to (--force)
+    changed = dry("--time-limit", "3")
+    assert "check (settings changed: time_limit 2.0 -> 3.0)" in changed.stdout
+    assert (
+        changed.returncode == ExitCode.USAGE
+        and "judged with other settings (time_limit 2.0 -> 3.0)" in changed.stderr
+    )
+    assert dry("--time-limit", "3", "--force").returncode == 0
 
 
 def test_contradictions_and_mistakes_are_one_line_naming_the_fix(tmp_path: Path) -> None:
@@ -425,3 +432,21 @@ def test_contradictions_and_mistakes_are_one_line_naming_the_fix(tmp_path: Path)
         assert done.returncode == ExitCode.USAGE, (argv, done.stderr)
         assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not out.exists()  # nothing was made for a run that could not start
+
+
+def test_results_judged_with_other_settings_are_never_replaced_silently(tmp_path: Path) -> None:
+    """A rerun with --limit (or any verdict-affecting setting) into a folder of full results
+    stops, naming the setting, and leaves them as they were; --force replaces them."""
+    sols, problems = training_run(tmp_path, {1: [RIGHT, WRONG, RIGHT]})
+    out = tmp_path / "out"
+    subprocess.run(run_argv(sols, problems, out), check=True)
+    results = out / "eval_checkpoint_1" / "solutions.results.jsonl"
+    before = results.read_text()
+    narrowed = subprocess.run(
+        [*run_argv(sols, problems, out), "--limit", "1"], capture_output=True, text=True
+    )
+    assert narrowed.returncode == ExitCode.USAGE
+    assert "1 files here were judged with other settings (limit None -> 1)" in narrowed.stderr
+    assert "--force" in narrowed.stderr and results.read_text() == before
+    forced = subprocess.run([*run_argv(sols, problems, out), "--limit", "1", "--force"], capture_output=True)
+    assert forced.returncode == 0 and len(read_jsonl(results)) == 1

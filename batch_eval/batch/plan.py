@@ -34,7 +34,23 @@ class FileTask:
     def log_path(self) -> Path:
         return self.out_dir / f"{self.stem}.log"
 
-    def why_check(self, fingerprint: str) -> str:
+    def changed_settings(self, settings: dict[str, Any]) -> list[str]:
+        """The settings (`name old -> new`) its finished results of this same content were
+        judged with that differ from `settings`; empty when none differ or nothing is known."""
+        try:
+            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+            earlier = metrics.get("settings")
+            if not isinstance(earlier, dict) or metrics.get("input_sha256") != file_sha256(self.solutions):
+                return []
+        except (OSError, ValueError, AttributeError):
+            return []
+        return [
+            f"{name} {earlier.get(name)!r} -> {settings.get(name)!r}"
+            for name in sorted(set(earlier) | set(settings))
+            if earlier.get(name) != settings.get(name)
+        ]
+
+    def why_check(self, fingerprint: str, settings: dict[str, Any] | None = None) -> str:
         """Why this file is checked (again): new, killed part way, its content or the
         verdict-affecting settings changed since its results were made."""
         try:
@@ -50,7 +66,8 @@ class FileTask:
         except OSError:
             return "unreadable"
         if metrics.get("config_fingerprint") != fingerprint:
-            return "settings, problems or judge changed"
+            changed = self.changed_settings(settings) if settings is not None else []
+            return f"settings changed: {', '.join(changed)}" if changed else "problems or judge changed"
         return "forced"
 
     def finished_metrics(self, fingerprint: str) -> dict[str, Any] | None:
@@ -132,7 +149,13 @@ def file_stem(checkpoint: Checkpoint, solutions: Path) -> str:
     return "__".join([*relative.parent.parts, output_stem(relative)])
 
 
-def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str, force: bool) -> Plan:
+def make_plan(
+    checkpoints: list[Checkpoint],
+    output_dir: Path,
+    fingerprint: str,
+    force: bool,
+    settings: dict[str, Any] | None = None,
+) -> Plan:
     output_dir = output_dir.resolve()
     tasks = [
         FileTask(c, f, output_dir / c.output_name, file_stem(c, f)) for c in checkpoints for f in c.files
@@ -151,7 +174,7 @@ def make_plan(checkpoints: list[Checkpoint], output_dir: Path, fingerprint: str,
     for i, task in enumerate(tasks):
         metrics = None if force else task.finished_metrics(fingerprint)
         if metrics is None:
-            why[i] = task.why_check(fingerprint)
+            why[i] = task.why_check(fingerprint, settings)
         elif int(metrics.get("ie") or 0) > 0:
             redo_ie[i] = int(metrics["ie"])  # a fault (a server down) left these unjudged
         else:

@@ -88,7 +88,23 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
             f"{len(checkpoints)} checkpoint folders (looked in {source})"
         )
     fingerprint = config.fingerprint(problems_digest(config))
-    return make_plan(checkpoints, options.output_dir, fingerprint, options.force), fingerprint
+    plan = make_plan(checkpoints, options.output_dir, fingerprint, options.force, config.settings())
+    return plan, fingerprint
+
+
+def refuse_other_settings(plan: Plan, config: CheckConfig) -> None:
+    """Results judged with other settings are not replaced silently: a run into a folder
+    holding them stops, naming what differs (--force, or another output folder, to go on)."""
+    settings = config.settings()
+    changed = {i: plan.tasks[i].changed_settings(settings) for i in plan.todo}
+    changed = {i: c for i, c in changed.items() if c}
+    if changed:
+        first = next(iter(changed.values()))
+        raise BatchEvalError(
+            f"{len(changed)} files here were judged with other settings ({'; '.join(first)}): "
+            "pass --force to judge them again with these, or choose another --output-dir",
+            plan.output_dir,
+        )
 
 
 def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[str, Any]:
@@ -189,6 +205,8 @@ def execute(plan: Plan, summary: Summary, config: CheckConfig, options: RunOptio
 def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> ExitCode:
     """The whole batch. The summary is on disk at every step, also after Ctrl-C."""
     plan, fingerprint = plan_run(options, config)
+    if not options.force:
+        refuse_other_settings(plan, config)
     environment = preflight(config, options.output_dir, display)
     lock = lock_output_folder(options.output_dir)  # the kernel frees it if we die
     try:

@@ -351,6 +351,7 @@ def check_file(
             "problems_file": str(config.problems),
             "input_sha256": input_digest.hexdigest(),
             "config_fingerprint": fingerprint,
+            "settings": config.settings(),
             "environment": {**executor.describe(), "calibration": calibration},
             "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),

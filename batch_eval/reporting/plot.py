@@ -16,7 +16,9 @@ def plot_curve(rows: list[Row], path: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise BatchEvalError("plotting needs matplotlib: pip install 'batch-eval[report]'") from None
+        raise BatchEvalError(
+            "plotting needs matplotlib: pip install matplotlib (in a checkout: pip install -e '.[report]')"
+        ) from None
     scored = [r for r in rows if r.pass1 is not None]
     if not scored:
         raise BatchEvalError("nothing to plot: no checkpoint has results yet")

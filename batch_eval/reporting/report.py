@@ -72,7 +72,8 @@ def load_metadata(path: Path | None) -> dict[str, dict[str, Any]]:
             import yaml
         except ImportError:
             raise BatchEvalError(
-                "YAML metadata needs PyYAML: pip install 'batch-eval[report]'", path
+                "YAML metadata needs PyYAML: pip install pyyaml (in a checkout: pip install -e '.[report]')",
+                path,
             ) from None
         try:
             data = yaml.safe_load(text)
