@@ -517,7 +517,8 @@ def status(output_dir: Path, as_json: bool) -> None:
     help="Seconds between refreshes.",
 )
 def watch(output_dir: Path, interval: float) -> None:
-    """Show the status of OUTPUT_DIR live until the run ends."""
+    """Follow the status of OUTPUT_DIR until its run finishes (waiting for a run to start, and
+    for the rerun of an interrupted one)."""
     from batch_eval.reporting.display import watch_status
 
     sys.exit(watch_status(output_dir, interval))

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 from batch_eval.batch.run import RunOptions, run_batch
 from batch_eval.cli import cli
 from batch_eval.config import CheckConfig
-from batch_eval.errors import ExitCode
+from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.reporting.display import SilentDisplay
 from tests.conftest import SUM_PROBLEM, name_self, named, read_jsonl, run_argv, write_jsonl
 
@@ -172,8 +173,13 @@ def test_summary_pass_at_1_equals_check_per_file_and_changed_input_is_redone(tmp
     summary = json.loads((out / "batch_eval_results.json").read_text())
     assert summary["checkpoints"][0]["metrics"]["pass_at_k"]["1"] == 0.0
     assert (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns == before
-    # a verdict-changing setting redoes everything
-    assert run_batch(options, CheckConfig(problems=problems, compare="exact"), SilentDisplay()) == ExitCode.OK
+    # a verdict-changing setting is refused here (results of other settings are not replaced
+    # silently), and with --force redoes everything
+    exact = CheckConfig(problems=problems, compare="exact")
+    with pytest.raises(BatchEvalError, match=r"judged with other settings \(compare 'default' -> 'exact'\)"):
+        run_batch(options, exact, SilentDisplay())
+    assert (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns == before
+    assert run_batch(replace(options, force=True), exact, SilentDisplay()) == ExitCode.OK
     assert (out / "eval_checkpoint_200" / "solutions.results.jsonl").stat().st_mtime_ns != before
 
 

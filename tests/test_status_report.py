@@ -279,3 +279,32 @@ def test_report_warns_when_checkpoints_were_judged_at_different_speeds(finished_
         metrics_path.write_text(original)
     assert "checkpoints were judged at different speeds" in result.stderr
     assert "--time-multiplier auto" in result.stderr
+
+
+def test_watch_waits_for_the_run_and_follows_its_rerun(tmp_path: Path) -> None:
+    """Started before the run exists, `watch` waits; when the run is interrupted it waits for
+    the rerun that resumes it, and ends (exit 0) when that one finishes."""
+    sols, problems = make_run(tmp_path, {s: [("1/A", f"{SLOW}\n# {s}")] for s in (1, 2, 3)})
+    out = tmp_path / "out"
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "batch_eval", "watch", str(out), "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)
+    first = subprocess.Popen(run_args(sols, problems, out), start_new_session=True)
+    registry = out / ".batch_eval" / "running"
+    deadline = time.monotonic() + 60
+    while not (registry.is_dir() and any(registry.iterdir())):
+        assert time.monotonic() < deadline, "the first run never started a checker"
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGINT)
+    assert first.wait(timeout=60) == 130
+    time.sleep(1)
+    assert watch.poll() is None, "watch stopped at the interruption"
+    assert subprocess.run(run_args(sols, problems, out), check=False).returncode == 0
+    stdout, _ = watch.communicate(timeout=60)
+    assert watch.returncode == 0
+    assert f"waiting for a run to write to {out}" in stdout
+    assert "waiting for a rerun to resume it" in stdout
+    assert stdout.strip().split("\n\n")[-1].startswith("run: finished")
