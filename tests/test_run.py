@@ -456,3 +456,23 @@ def test_results_judged_with_other_settings_are_never_replaced_silently(tmp_path
     assert "--force" in narrowed.stderr and results.read_text() == before
     forced = subprocess.run([*run_argv(sols, problems, out), "--limit", "1", "--force"], capture_output=True)
     assert forced.returncode == 0 and len(read_jsonl(results)) == 1
+
+
+def test_a_filtered_rerun_keeps_every_checkpoint_in_the_summary(tmp_path: Path) -> None:
+    """The summary describes every checkpoint in the folder: a rerun of one of them (a
+    --checkpoint-filter) keeps the others' entries, marked not selected, in step order."""
+    sols, problems = training_run(tmp_path, {100: [RIGHT], 200: [WRONG], 300: [RIGHT, WRONG]})
+    out = tmp_path / "out"
+    subprocess.run(run_argv(sols, problems, out), check=True)
+    full = json.loads((out / "batch_eval_results.json").read_text())
+    subprocess.run([*run_argv(sols, problems, out), "--checkpoint-filter", "checkpoint-200"], check=True)
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    assert [c["name"] for c in summary["checkpoints"]] == [
+        "checkpoint-100",
+        "checkpoint-200",
+        "checkpoint-300",
+    ]
+    assert [c.get("selected", True) for c in summary["checkpoints"]] == [False, True, False]
+    assert [c["metrics"]["pass_at_k"] for c in summary["checkpoints"]] == [
+        c["metrics"]["pass_at_k"] for c in full["checkpoints"]
+    ]

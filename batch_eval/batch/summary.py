@@ -1,7 +1,9 @@
-"""batch_eval_results.json: the batch summary, rebuilt from the plan and outcomes, written atomically."""
+"""batch_eval_results.json: the batch summary, rebuilt from the plan and outcomes (and the
+checkpoints an earlier run left here), written atomically."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +31,30 @@ class Summary:
     plan_fingerprint: str = ""
     run: dict[str, Any] = field(default_factory=dict)
 
+    #: checkpoints an earlier run put in this folder's summary that this run did not select
+    #: (a --checkpoint-filter, another solutions folder): kept, so the summary describes
+    #: every checkpoint here, each marked `"selected": false`
+    carried: list[dict[str, Any]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         for i, metrics in self.plan.done.items():
             self.outcomes[i] = FileOutcome("ok", "done in an earlier run", 0.0, 0, metrics)
+        if not self.carried:
+            self.carried = self._earlier_checkpoints()
+
+    def _earlier_checkpoints(self) -> list[dict[str, Any]]:
+        try:
+            earlier = json.loads(self.path.read_text(encoding="utf-8"))
+            entries = earlier["checkpoints"]
+            fingerprint = earlier.get("config_fingerprint")
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        selected = {c.name for c in self.plan.checkpoints}
+        return [
+            {**c, "selected": False, "config_fingerprint": c.get("config_fingerprint", fingerprint)}
+            for c in entries
+            if isinstance(c, dict) and c.get("name") not in selected
+        ]
 
     @property
     def path(self) -> Path:
@@ -96,6 +119,8 @@ class Summary:
                     **({"metadata": metadata} if metadata else {}),
                 }
             )
+        checkpoints += self.carried
+        checkpoints.sort(key=lambda c: (c.get("step") is None, c.get("step") or 0, str(c.get("name"))))
         ok = sum(1 for o in self.outcomes.values() if o.ok)
         return {
             "status": self.status,
