@@ -120,7 +120,7 @@ class _TqdmDisplay:
         self._warn = warn
         self.bar: Any = None
 
-    def start(self, plan: Plan, isolation: str = "") -> None:
+    def start(self, plan: Plan, isolation: str = "", records: dict[int, int] | None = None) -> None:
         self.bar = tqdm(total=len(plan.todo), unit="file", desc="batch-eval", disable=not self.enabled)
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:

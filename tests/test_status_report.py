@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -308,3 +309,48 @@ def test_watch_waits_for_the_run_and_follows_its_rerun(tmp_path: Path) -> None:
     assert f"waiting for a run to write to {out}" in stdout
     assert "waiting for a rerun to resume it" in stdout
     assert stdout.strip().split("\n\n")[-1].startswith("run: finished")
+
+
+def _terminal_run(argv: list[str]) -> str:
+    """Run `argv` with its stderr on a pseudo-terminal (as a person sees it); all it drew."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv, stderr=slave, stdout=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "160"}
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait()
+    os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # colours and cursor moves
+
+
+def test_progress_counts_records_while_files_run(tmp_path: Path) -> None:
+    """On a terminal the records bar moves inside running files (not only when a file
+    ends); in a log each finished file's line says records done of all, their rate and ETA."""
+    sols, problems = make_run(
+        tmp_path, {s: [("1/A", f"{SLOW}\n# {s}.{i}") for i in range(6)] for s in (1, 2)}
+    )
+    drawn = _terminal_run(
+        [a for a in run_args(sols, problems, tmp_path / "tty") if a != "-q"] + ["--no-cache"]
+    )
+    counts = {int(m) for m in re.findall(r"records\D*?(\d+)/12", drawn)}
+    assert counts & set(range(1, 6)), f"the records bar never moved inside a file: {sorted(counts)}"
+    plain = subprocess.run(
+        [a for a in run_args(sols, problems, tmp_path / "log") if a != "-q"] + ["--no-cache"],
+        capture_output=True,
+        text=True,
+    )
+    assert re.search(r"\[1/2\] OK .* \| records 6/12, [\d.]+/s, ETA \d\d:\d\d:\d\d", plain.stderr), (
+        plain.stderr
+    )

@@ -59,7 +59,7 @@ class RunOptions:
 
 
 class Display(Protocol):
-    def start(self, plan: Plan, isolation: str = "") -> None: ...
+    def start(self, plan: Plan, isolation: str = "", records: dict[int, int] | None = None) -> None: ...
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None: ...
     def finish(self, summary: Summary) -> None: ...
     def warn(self, message: str) -> None: ...
@@ -224,7 +224,7 @@ def _run_held(
     display: Display,
 ) -> ExitCode:
     summary = Summary(plan, config, environment, plan_fingerprint=fingerprint, run=options.to_dict())
-    display.start(plan, str(environment.get("isolation") or ""))
+    display.start(plan, str(environment.get("isolation") or ""), summary.records_total)
     summary.write()
     try:
         with Heartbeat(options.output_dir):

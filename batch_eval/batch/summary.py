@@ -14,6 +14,7 @@ from batch_eval.batch.pool import FileOutcome
 from batch_eval.config import CheckConfig
 from batch_eval.files import write_json_atomic
 from batch_eval.judging.metrics import SUMMARY_KEYS, combine
+from batch_eval.judging.solutions import count_records
 
 SUMMARY_NAME = "batch_eval_results.json"
 
@@ -36,9 +37,14 @@ class Summary:
     #: every checkpoint here, each marked `"selected": false`
     carried: list[dict[str, Any]] = field(default_factory=list)
 
+    #: records in each file this run checks (counted once at the start): progress and ETA
+    records_total: dict[int, int] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         for i, metrics in self.plan.done.items():
             self.outcomes[i] = FileOutcome("ok", "done in an earlier run", 0.0, 0, metrics)
+        if not self.records_total:
+            self.records_total = {i: count_records(self.plan.tasks[i].solutions) for i in self.plan.todo}
         if not self.carried:
             self.carried = self._earlier_checkpoints()
 
@@ -87,6 +93,8 @@ class Summary:
                     "results": str(task.results_path),
                     "metrics_file": str(task.metrics_path),
                 }
+                if i in self.records_total:
+                    entry["records_total"] = self.records_total[i]
                 if outcome is None:
                     entry["status"] = "pending"
                 else:

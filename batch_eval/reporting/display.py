@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -69,12 +70,17 @@ class PlainDisplay:
         self.total = 0
         self.done = 0
         self.started = time.monotonic()
+        self.records: dict[Path, int] = {}
+        self.records_done = 0
 
     def warn(self, message: str) -> None:
         print(f"warning: {message}", file=self.stream, flush=True)
 
-    def start(self, plan: Plan, isolation: str = "") -> None:
+    def start(self, plan: Plan, isolation: str = "", records: dict[int, int] | None = None) -> None:
         self.total = len(plan.todo)
+        # records per file to check, by results file: progress and ETA count records, not files
+        self.records = {plan.tasks[i].results_path: n for i, n in (records or {}).items()}
+        self.records_done = 0
         print(
             f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
             f"{len(plan.done)} already done, {self.total} to check"
@@ -82,6 +88,17 @@ class PlainDisplay:
             file=self.stream,
             flush=True,
         )
+
+    def records_progress(self, task: FileTask) -> str:
+        """`records 120/560, 3.1/s, ETA 0:02:22` after `task` ended (its records counted)."""
+        self.records_done += self.records.get(task.results_path, 0)
+        total = sum(self.records.values())
+        if not total:
+            return ""
+        rate = self.records_done / max(time.monotonic() - self.started, 1e-6)
+        eta = (total - self.records_done) / rate if rate else None
+        shown = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta is not None else "n/a"
+        return f" | records {self.records_done}/{total}, {rate:.1f}/s, ETA {shown}"
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
@@ -94,7 +111,7 @@ class PlainDisplay:
                 detail += f"; {not_judged(outcome.metrics)}: see {task.log_path}"
         print(
             f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
-            f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}",
+            f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}{self.records_progress(task)}",
             file=self.stream,
             flush=True,
         )
@@ -147,7 +164,7 @@ class SilentDisplay(PlainDisplay):
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
-    def start(self, plan: Plan, isolation: str = "") -> None:
+    def start(self, plan: Plan, isolation: str = "", records: dict[int, int] | None = None) -> None:
         pass
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
@@ -158,7 +175,8 @@ class SilentDisplay(PlainDisplay):
 
 
 class LiveDisplay(PlainDisplay):
-    """A rich progress bar with files done/total, tests per second, ETA and pass@1 so far."""
+    """Rich progress bars: records judged (moving while files run, with their rate and an ETA
+    from it) and files done, with tests per second and the last pass@1."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -181,13 +199,31 @@ class LiveDisplay(PlainDisplay):
     def warn(self, message: str) -> None:
         self.console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
-    def start(self, plan: Plan, isolation: str = "") -> None:
-        super().start(plan, isolation)
+    def start(self, plan: Plan, isolation: str = "", records: dict[int, int] | None = None) -> None:
+        super().start(plan, isolation, records)
         self.progress.start()
+        self.output_dir = plan.output_dir
+        # records first: they move while files run (the ETA is rich's, from the record rate)
+        total = sum(self.records.values())
+        self.records_id = self.progress.add_task("records", total=total or None, rate="", last="")
         self.task_id = self.progress.add_task("files", total=self.total, rate="", last="")
+        self._polling = threading.Event()
+        threading.Thread(target=self._poll, name="batch-eval-progress", daemon=True).start()
+
+    def _poll(self) -> None:
+        """Every second: the records judged in finished files plus those in running ones."""
+        from batch_eval.reporting.status import running_files
+
+        while not self._polling.wait(1.0):
+            partial = sum(r["records_done"] for r in running_files(self.output_dir).values())
+            done = self.records_done + partial
+            rate = done / max(time.monotonic() - self.started, 1e-6)
+            self.progress.update(self.records_id, completed=done, rate=f"{rate:.1f} records/s")
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
+        self.records_progress(task)
+        self.progress.update(self.records_id, completed=self.records_done)
         self.tests += int(outcome.metrics.get("tests_run", 0))
         rate = self.tests / max(time.monotonic() - self.started, 1e-6)
         if outcome.ok:
@@ -206,6 +242,7 @@ class LiveDisplay(PlainDisplay):
         self.progress.update(self.task_id, advance=1, rate=f"{rate:.1f} tests/s", last=last)
 
     def finish(self, summary: Summary) -> None:
+        self._polling.set()
         self.progress.stop()
         super().finish(summary)
 

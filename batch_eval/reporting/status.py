@@ -46,7 +46,7 @@ def _epoch(iso: str | None) -> float | None:
         return None
 
 
-def _running(output_dir: Path) -> dict[str, dict[str, Any]]:
+def running_files(output_dir: Path) -> dict[str, dict[str, Any]]:
     """Files a checker is working on now, by solutions path, with records judged so far."""
     running: dict[str, dict[str, Any]] = {}
     registry = output_dir / ".batch_eval" / "running"
@@ -64,10 +64,7 @@ def _running(output_dir: Path) -> dict[str, dict[str, Any]]:
         except (OSError, ValueError, KeyError, IndexError):
             continue
         partial = sorted(out_dir.glob(f".{stem}.results.jsonl.*.tmp"), key=lambda p: p.stat().st_mtime)
-        running[str(solutions)] = {
-            "records_done": _count_lines(partial[-1]) if partial else 0,
-            "records_total": _count_lines(solutions),
-        }
+        running[str(solutions)] = {"records_done": _count_lines(partial[-1]) if partial else 0}
     return running
 
 
@@ -87,16 +84,30 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     state = summary.get("status", "unknown")
     if state == "running" and not alive:
         state = "dead"
-    running = _running(output_dir) if state == "running" else {}
+    running = running_files(output_dir) if state == "running" else {}
     checkpoints, files = [], {"ok": 0, "failed": 0, "running": 0, "pending": 0}
     tests_this_run, durations = 0, []
+    records = {"done": 0, "left": 0}  # of the files this run checks (their totals counted at its start)
     for c in summary["checkpoints"]:
         states = []
         for f in c["files"]:
             s = f.get("status", "pending")
+            total = f.get("records_total")
             if s == "pending" and f["solutions"] in running:
                 s = "running"
                 f["progress"] = running[f["solutions"]]
+                # counted by the run at its start (an older summary: counted here)
+                f["progress"]["records_total"] = (
+                    total if total is not None else _count_lines(Path(f["solutions"]))
+                )
+            if total is not None:
+                done = (
+                    total
+                    if s != "pending" and s != "running"
+                    else (f.get("progress") or {}).get("records_done", 0)
+                )
+                records["done"] += min(done, total)
+                records["left"] += max(total - done, 0) if s in ("pending", "running") else 0
             states.append(s)
             files[
                 "ok"
@@ -140,7 +151,10 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     workers = int((summary.get("run") or {}).get("max_workers") or 1)
     remaining = files["pending"] + files["running"]
     eta = None
-    if durations and state == "running":
+    records_rate = records["done"] / elapsed if elapsed and records["done"] else None
+    if records_rate and state == "running":
+        eta = records["left"] / records_rate  # the measured record rate over the records left
+    elif durations and state == "running":
         eta = remaining * (sum(durations) / len(durations)) / max(1, min(workers, remaining or 1))
     return {
         "output_dir": str(output_dir),
@@ -156,6 +170,8 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
             for s in ("done", "running", "pending", "partial", "failed", "empty")
         },
         "tests_per_second": round(tests_this_run / elapsed, 1) if elapsed and tests_this_run else None,
+        "records": records,
+        "records_per_second": round(records_rate, 2) if records_rate else None,
         "eta_seconds": round(eta) if eta is not None else None,
         "checkpoints": checkpoints,
         "failures": summary.get("failures", []),
@@ -178,9 +194,13 @@ def status_text(status: dict[str, Any]) -> str:
     )
     speed = status["tests_per_second"]
     eta = status["eta_seconds"]
-    if speed is not None or eta is not None:
+    records = status.get("records") or {}
+    if records.get("done") or records.get("left"):
+        lines.append(f"records: {records['done']}/{records['done'] + records['left']} judged in this run")
+    if speed is not None or eta is not None or status.get("records_per_second"):
         lines.append(
-            f"speed: {speed if speed is not None else 'n/a'} tests/s"
+            f"speed: {status.get('records_per_second') or 'n/a'} records/s, "
+            f"{speed if speed is not None else 'n/a'} tests/s (finished files)"
             + (f", ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}" if eta is not None else "")
         )
     lines.append(f"{'checkpoint':32} {'step':>7} {'status':9} {'files':>7}  pass@1")
