@@ -99,18 +99,21 @@ def check_options(f: Any) -> Any:
             help="MB of output per test before OLE.",
         ),
         click.option(
+            "--output-compare",
             "--compare",
+            "compare",
             type=click.Choice(MODES),
             default="default",
             show_default=True,
-            help="Output comparison (see README).",
+            help="How a program's output is compared with the expected one (see README; "
+            "--compare is the old name).",
         ),
         click.option(
             "--float-tolerance",
             type=Finite(min=0),
             default=1e-6,
             show_default=True,
-            help="Absolute/relative tolerance of --compare float.",
+            help="Absolute/relative tolerance of --output-compare float.",
         ),
         click.option(
             "--checker-convention",
@@ -136,13 +139,21 @@ def check_options(f: Any) -> Any:
             "--all-tests", is_flag=True, help="Run every test (default: stop at the first failure)."
         ),
         click.option(
-            "--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N records."
-        ),
-        click.option(
-            "--sample",
+            "--max-records",
+            "--limit",
+            "limit",
             type=click.IntRange(min=1),
             default=None,
-            help="Judge N records drawn at random (reproducible with --seed).",
+            help="Judge only the first N records of each file (--limit is the old name).",
+        ),
+        click.option(
+            "--sample-records",
+            "--sample",
+            "sample",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Judge N records of each file drawn at random, reproducibly with --seed "
+            "(--sample is the old name).",
         ),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option(
@@ -321,7 +332,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
 
 \b
   batch-eval check runs/exp1/checkpoint-400/solutions.jsonl --problems problems.jsonl -o evals/step-400
-  batch-eval check sols.jsonl --problems problems.jsonl -o out --compare lines --all-tests
+  batch-eval check sols.jsonl --problems problems.jsonl -o out --output-compare lines --all-tests
   batch-eval check sols.jsonl --problems problems.jsonl -o out --executor piston --endpoint http://gpu-box:2000"""
 )
 @click.argument("solutions", type=click.Path(path_type=Path))
@@ -540,12 +551,15 @@ def watch(output_dir: Path, interval: float) -> None:
     show_default=True,
 )
 @click.option(
+    "--diff",
     "--compare",
+    "compare",
     nargs=2,
     metavar="A B",
     default=None,
     help="Per-problem gains and losses of B over A, with a paired test. A and B: a checkpoint "
-    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME.",
+    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME (--compare is "
+    "the old name).",
 )
 @click.option(
     "--plot", type=click.Path(path_type=Path), default=None, help="Write the learning curve here (PNG)."

@@ -269,3 +269,23 @@ def test_every_command_answers_h_with_examples_that_parse() -> None:
             words = shlex.split(example.split("|")[0])[1:]
             ctx_code, _, ctx_err = invoke([*words, "--help"])  # --help last: parsed, nothing run
             assert ctx_code == 0, (example, ctx_err)
+
+
+def test_options_say_what_they_are_and_the_old_names_still_work(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": f"print(3)\n#{i}"} for i in range(5)])
+    base = ["check", str(sols), "--problems", str(problems)]
+    for new, old in (
+        (["--max-records", "2"], ["--limit", "2"]),
+        (["--sample-records", "2"], ["--sample", "2"]),
+    ):
+        for argv, out in ((new, tmp_path / "new"), (old, tmp_path / "old")):
+            code, _, err = invoke([*base, "-o", str(out), *argv, "--output-compare", "lines"])
+            assert code == 0, err
+        new_lines, old_lines = (read_jsonl(tmp_path / d / "s.results.jsonl") for d in ("new", "old"))
+        assert [(x["line"], x["verdict"]) for x in new_lines] == [
+            (x["line"], x["verdict"]) for x in old_lines
+        ]
+        assert len(new_lines) == 2
+    code, _, err = invoke([*base, "-o", str(tmp_path / "c"), "--compare", "tokens"])
+    assert code == 0, err

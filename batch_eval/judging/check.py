@@ -343,7 +343,7 @@ def check_file(
                 out.flush()  # `status` counts the partial file's lines to show progress
                 journal.add(text)
                 on_record(line)
-        for _ in stream:  # the digest names the whole file, also under --limit
+        for _ in stream:  # the digest names the whole file, also under --max-records
             pass
         metrics.seconds = time.monotonic() - started
         body = {

@@ -4,7 +4,7 @@ Every mode works on bytes: whitespace is ASCII whitespace only (space, \\t, \\n,
 \\r), as in testlib; a non-breaking space or any other byte is part of a token, and two
 different invalid UTF-8 outputs are two different outputs.
 
-Modes (`--compare`):
+Modes (`--output-compare`):
 
 - `default`: what open-r1's Codeforces grader publishes, a `diff -b`-style line
   comparison made lenient on purpose: `\\r` is ignored, blank lines are ignored, the

@@ -1,5 +1,5 @@
 """`report`: one row per checkpoint (pass@1 with an interval, pass@k, verdict mix), the best
-marked; `--compare` of two checkpoints or runs with a paired test; rendered as a table,
+marked; `--diff` of two checkpoints or runs with a paired test; rendered as a table,
 markdown, CSV or JSON."""
 
 from __future__ import annotations
