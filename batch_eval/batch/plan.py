@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from batch_eval.batch.scan import Checkpoint
 from batch_eval.config import file_sha256
 from batch_eval.errors import BatchEvalError
 from batch_eval.judging.check import output_stem
+from batch_eval.judging.journal import journal_path
 
 
 @dataclass
@@ -34,15 +36,32 @@ class FileTask:
     def log_path(self) -> Path:
         return self.out_dir / f"{self.stem}.log"
 
+    @cached_property
+    def earlier_metrics(self) -> dict[str, Any] | None:
+        """The metrics file an earlier check left (read once per plan), or None."""
+        try:
+            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return metrics if isinstance(metrics, dict) else None
+
+    @cached_property
+    def content_sha256(self) -> str | None:
+        """The solutions file's sha256 now (hashed once per plan), None when unreadable."""
+        try:
+            return file_sha256(self.solutions)
+        except OSError:
+            return None
+
+    def _same_content(self) -> bool:
+        metrics = self.earlier_metrics
+        return metrics is not None and metrics.get("input_sha256") == self.content_sha256
+
     def changed_settings(self, settings: dict[str, Any]) -> list[str]:
         """The settings (`name old -> new`) its finished results of this same content were
         judged with that differ from `settings`; empty when none differ or nothing is known."""
-        try:
-            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
-            earlier = metrics.get("settings")
-            if not isinstance(earlier, dict) or metrics.get("input_sha256") != file_sha256(self.solutions):
-                return []
-        except (OSError, ValueError, AttributeError):
+        earlier = (self.earlier_metrics or {}).get("settings")
+        if not isinstance(earlier, dict) or not self._same_content():
             return []
         return [
             f"{name} {earlier.get(name)!r} -> {settings.get(name)!r}"
@@ -53,18 +72,16 @@ class FileTask:
     def why_check(self, fingerprint: str, settings: dict[str, Any] | None = None) -> str:
         """Why this file is checked (again): new, killed part way, its content or the
         verdict-affecting settings changed since its results were made."""
-        try:
-            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            journal = self.out_dir / f".{self.stem}.journal.jsonl"
+        metrics = self.earlier_metrics
+        if metrics is None:
+            journal = journal_path(self.out_dir, self.stem)
             return "interrupted: resumes from its journal" if journal.exists() else "new"
-        if not isinstance(metrics, dict) or not self.results_path.is_file():
+        if not self.results_path.is_file():
             return "results missing"
-        try:
-            if metrics.get("input_sha256") != file_sha256(self.solutions):
-                return "its content changed"
-        except OSError:
+        if self.content_sha256 is None:
             return "unreadable"
+        if not self._same_content():
+            return "its content changed"
         if metrics.get("config_fingerprint") != fingerprint:
             changed = self.changed_settings(settings) if settings is not None else []
             return f"settings changed: {', '.join(changed)}" if changed else "problems or judge changed"
@@ -72,18 +89,10 @@ class FileTask:
 
     def finished_metrics(self, fingerprint: str) -> dict[str, Any] | None:
         """The metrics of a complete earlier check of this very content with these settings."""
-        try:
-            metrics = json.loads(self.metrics_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        metrics = self.earlier_metrics
+        if metrics is None or not self.results_path.is_file():
             return None
-        if not isinstance(metrics, dict) or not self.results_path.is_file():
-            return None
-        if metrics.get("config_fingerprint") != fingerprint:
-            return None
-        try:
-            if metrics.get("input_sha256") != file_sha256(self.solutions):
-                return None
-        except OSError:
+        if metrics.get("config_fingerprint") != fingerprint or not self._same_content():
             return None
         return metrics
 
