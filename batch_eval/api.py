@@ -33,6 +33,7 @@ from batch_eval.judging.check import CheckOutcome
 from batch_eval.judging.check import check_file as _check_file
 from batch_eval.judging.problems import ProblemSet
 from batch_eval.judging.problems import load_problems as _load_problems
+from batch_eval.judging.solutions import count_records
 
 Warn = Callable[[str], None]
 
@@ -57,7 +58,7 @@ def check_file(
     exit code the command line would give."""
     config = config or CheckConfig(problems=Path(problems), **settings)
     path = Path(solutions)
-    total = _count_lines(path)
+    total = count_records(path)
     if config.limit is not None or config.sample is not None:
         total = min(total, *(n for n in (config.limit, config.sample) if n is not None))
     with tqdm(total=total, unit="record", desc=path.name, disable=not progress) as bar:
@@ -139,11 +140,3 @@ class _TqdmDisplay:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def _count_lines(path: Path) -> int:
-    try:
-        with open(path, "rb") as f:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    except OSError:
-        return 0  # reading the solutions says what is wrong
