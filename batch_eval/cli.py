@@ -205,6 +205,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--cxx-flags",
+            type=ShellWords(),
             default=None,
             metavar="FLAGS",
             help="Local C++ compiler flags instead of Codeforces' `-std=gnu++17 -O2 -pipe -DONLINE_JUDGE` "
@@ -236,6 +237,21 @@ def check_options(f: Any) -> Any:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+class ShellWords(click.ParamType):  # type: ignore[type-arg]
+    """A string split like a shell's words (kept whole; refused when it cannot be split)."""
+
+    name = "words"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import shlex
+
+        try:
+            shlex.split(str(value))
+        except ValueError as exc:
+            self.fail(f"{value!r} cannot be split into words like a shell's ({exc})", param, ctx)
+        return str(value)
 
 
 class Finite(click.FloatRange):

@@ -195,6 +195,8 @@ def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path) -> None:
     """nan and infinity pass every range check by comparison: each number option refuses them."""
     problems = tmp_path / "p.jsonl"
     problems.write_text(json.dumps(SUM_PROBLEM) + "\n")
+    code, err = _main(["batch-eval", "check", str(problems), "--problems", str(problems), "--cxx-flags", '"'])
+    assert code == 2 and "cannot be split into words" in err, err  # an unbalanced quote, found by the fuzz
     for option in ("--time-limit", "--time-multiplier", "--float-tolerance", "--piston-timeout"):
         for value in ("nan", "inf", "-inf"):
             argv = ["batch-eval", "check", str(problems), "--problems", str(problems), option, value]
