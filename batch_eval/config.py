@@ -96,64 +96,25 @@ class CheckConfig:
         blob = json.dumps(keep, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def to_check_args(self) -> list[str]:
-        """The `batch-eval check` options that rebuild this config in a child process
-        (a test parses them back through the command line and compares)."""
-        args = ["--problems", str(self.problems), "--executor", self.executor]
-        for url in self.endpoints:
-            args += ["--endpoint", url]
-        args += [
-            "--time-limit",
-            repr(self.time_limit),
-            "--memory-limit",
-            str(self.memory_limit),
-            "--time-multiplier",
-            f"auto*{self.time_multiplier!r}" if self.time_scale_auto else repr(self.time_multiplier),
-            "--output-limit",
-            str(self.output_limit_mb),
-            "--compare",
-            self.compare,
-            "--float-tolerance",
-            repr(self.float_tolerance),
-            "--checker-convention",
-            self.checker_convention,
-            "--max-generated-tests",
-            str(self.max_generated_tests),
-            "--seed",
-            str(self.seed),
-            "--process-limit",
-            str(self.process_limit),
-            "--piston-retries",
-            str(self.piston_retries),
-            "--piston-timeout",
-            repr(self.piston_timeout),
-            "--piston-concurrency",
-            str(self.piston_concurrency),
-        ]
-        if self.python is not None:
-            args += ["--python", self.python]
-        args += ["--python-runner", self.python_runner]
-        if self.cxx_flags is not None:
-            args += ["--cxx-flags", self.cxx_flags]
-        if not self.piston_batch:
-            args.append("--piston-per-test")
-        if not self.cache:
-            args.append("--no-cache")
-        if self.cache_dir is not None:
-            args += ["--cache-dir", str(self.cache_dir)]
-        if self.generated_tests_dir is not None:
-            args += ["--generated-tests-dir", str(self.generated_tests_dir)]
-        if self.all_tests:
-            args.append("--all-tests")
-        args += ["--test-order", self.test_order]
-        if self.limit is not None:
-            args += ["--limit", str(self.limit)]
-        if self.sample is not None:
-            args += ["--sample", str(self.sample)]
-        return args
+    def to_json(self) -> str:
+        """This config as JSON, which `from_json` turns back into an equal config: how `run`
+        hands its settings to each checker process (`check --config-json`), whole."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CheckConfig:
+        values = json.loads(text)
+        for name in PATH_FIELDS:
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
+        values["endpoints"] = tuple(values["endpoints"])
+        return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+PATH_FIELDS = ("problems", "generated_tests_dir", "cache_dir")
 
 
 def _plain(value: Any) -> Any:

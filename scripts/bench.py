@@ -189,14 +189,14 @@ def workload_c(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         executor = LocalExecutor()
         compiles = 0
-        run_process = executor._exec
+        run_process = executor.sandbox.execute
 
-        def counting(cmd: Any, stdin: Path, limits: Any, box: Path, name: str) -> Any:
+        def counting(cmd: Any, stdin: Path, limits: Any, box: Path, name: str, server: Any) -> Any:
             nonlocal compiles
             compiles += name == "compile"  # the program's compiles (not the one-off header build)
-            return run_process(cmd, stdin, limits, box, name)
+            return run_process(cmd, stdin, limits, box, name, server)
 
-        executor._exec = counting  # type: ignore[method-assign]
+        executor.sandbox.execute = counting  # type: ignore[method-assign]
         seconds, ok = executor_time(executor, Program("cpp", CPP), tiny_inputs(n))
         compile_s = [
             executor.run(Program("cpp", CPP + f"// {i}\n"), [b"1 2"], LIMITS, lambda i, e: True).compile

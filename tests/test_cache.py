@@ -114,8 +114,8 @@ def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: P
 
 def _key(config: CheckConfig, source: str = RIGHT, describe: dict[str, object] | None = None) -> str:
     from batch_eval.executors.base import Program
-    from batch_eval.judging.check import RecordJudge
     from batch_eval.judging.problems import load_problems
+    from batch_eval.judging.records import RecordJudge
 
     class Described:
         python = "/usr/bin/python3"

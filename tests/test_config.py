@@ -9,7 +9,8 @@ from typing import Any
 import click
 import pytest
 
-from batch_eval.cli import check, config_from
+from batch_eval.cli.judge import check
+from batch_eval.cli.options import config_from
 from batch_eval.config import CheckConfig
 
 CHANGED: dict[str, Any] = {
@@ -62,11 +63,12 @@ def test_fingerprint_follows_the_problems_content() -> None:
     assert base.fingerprint("a") != base.fingerprint("b")
 
 
-def test_check_args_rebuild_the_same_config() -> None:
+def test_a_checker_gets_the_run_s_config_whole() -> None:
+    """`run` hands its config to each checker as JSON: every field comes back equal."""
     original = CheckConfig(problems=Path("p.jsonl"), **CHANGED)
-    ctx = check.make_context("check", ["s.jsonl", "-o", "out", *original.to_check_args()])
-    params = {k: v for k, v in ctx.params.items() if k not in ("solutions", "output_dir", "quiet", "stem")}
-    assert config_from(params) == original
+    assert original != CheckConfig(problems=Path("p.jsonl"))
+    ctx = check.make_context("check", ["s.jsonl", "-o", "out", "--config-json", original.to_json()])
+    assert CheckConfig.from_json(ctx.params["config_json"]) == original
 
 
 def test_piston_without_endpoint_is_a_usage_error() -> None:

@@ -128,18 +128,18 @@ def test_a_solution_cannot_kill_the_fork_server_or_it_is_re_and_the_server_comes
 ) -> None:
     source = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint('still here')"
     executor = runners["fork"]
-    if executor.uid is not None:
+    if executor.sandbox.uid is not None:
         # as `nobody` a solution cannot signal the server at all: the kill fails, the server lives
         ex = run(executor, source, b"")
         assert ex.verdict is Verdict.RE and "PermissionError" in ex.reason
-        assert executor._server is not None and executor._server.pid is not None
+        assert executor.forks.server is not None and executor.forks.server.pid is not None
         executor = LocalExecutor(jailed=False)  # a solution running as our own user
     try:
-        if executor.uid is not None:
+        if executor.sandbox.uid is not None:
             pytest.skip("solutions always run as another user here: none can signal the server")
         ex = run(executor, source, b"")
-        assert executor._server is not None
-        if executor._server.processes == 2:
+        assert executor.forks.server is not None
+        if executor.forks.server.processes == 2:
             # the server is its PID namespace's init: the kernel drops the signal, as for a
             # program on a Piston server (isolate's init); the program goes on
             assert ex.verdict is Verdict.AC and ex.stdout == b"still here\n"
@@ -147,8 +147,8 @@ def test_a_solution_cannot_kill_the_fork_server_or_it_is_re_and_the_server_comes
             assert ex.verdict is Verdict.RE and "killed the judge's process" in ex.reason
         # either way the next solution is judged by a live server
         assert run(executor, "print(5)", b"").stdout == b"5\n"
-        assert executor._server is not None and executor._server.proc is not None
-        os.kill(executor._server.proc.pid, 0)
+        assert executor.forks.server is not None and executor.forks.server.proc is not None
+        os.kill(executor.forks.server.proc.pid, 0)
     finally:
         if executor is not runners["fork"]:
             executor.close()
@@ -159,10 +159,13 @@ def test_runner_is_recorded_in_the_environment(runners: dict[str, LocalExecutor]
     assert runners["process"].describe()["python_runner"] == "process"
 
 
-def test_process_path_stays_available_from_the_cli(tmp_path: Path) -> None:
-    from batch_eval.config import CheckConfig
+def test_process_path_stays_available_from_the_cli() -> None:
+    from batch_eval.cli.judge import check
+    from batch_eval.cli.options import config_from
 
-    assert "--python-runner" in CheckConfig(problems=tmp_path / "p.jsonl").to_check_args()
+    ctx = check.make_context("check", ["s", "-o", "o", "--problems", "p", "--python-runner", "process"])
+    params = {k: v for k, v in ctx.params.items() if k not in ("solutions", "output_dir", "quiet", "stem")}
+    assert config_from(params).python_runner == "process"
 
 
 def test_real_solutions_get_the_same_verdicts_with_the_fast_path_on_and_off(
@@ -201,7 +204,7 @@ def test_a_cpp_compile_between_python_programs_keeps_the_fork_server(
 ) -> None:
     executor = runners["fork"]
     run(executor, "print(1)", b"")
-    server = executor._server
+    server = executor.forks.server
     assert server is not None and server.pid is not None
     pid = server.pid
     built = executor.run(Program("cpp", "int main(){return 0;}"), [b""], LIMITS, lambda i, e: True)
@@ -214,7 +217,7 @@ def test_the_next_test_runs_while_one_is_judged_and_is_cancelled_on_an_early_sto
 ) -> None:
     executor = runners["fork"]
     run(executor, "print(1)", b"")  # the server is up
-    server = executor._server
+    server = executor.forks.server
     assert server is not None
     outcomes: list[Execution | None] = []
     collect = server.collect

@@ -44,7 +44,7 @@ def hostile(executor: LocalExecutor, name: str, body: str, inputs: int = 1) -> l
 
 
 def require_jail(executor: LocalExecutor) -> None:
-    if not executor.jailed:
+    if not executor.sandbox.jailed:
         pytest.skip("no mount namespaces here: the file system is not contained (see the warning)")
 
 
@@ -155,12 +155,12 @@ print(written)
     # the private /tmp is memory: with a memory cgroup its files count toward the memory limit
     assert ex.verdict in (Verdict.AC, Verdict.MLE), ex
     if ex.verdict is Verdict.AC:
-        assert 0 < int(ex.stdout) <= executor.disk_bytes >> 20
+        assert 0 < int(ex.stdout) <= executor.sandbox.disk_bytes >> 20
     assert hostile(executor, "after", "print(3)")[0].stdout == b"3\n"  # and the judge goes on
 
 
 def test_no_network_to_the_hosts_loopback(executor: LocalExecutor) -> None:
-    if not executor.no_network:
+    if not executor.sandbox.no_network:
         pytest.skip("no network namespaces here")
     with loopback_listener(4) as (port, received):
         body = (
@@ -299,14 +299,14 @@ def test_a_folder_the_server_cannot_empty_retires_it_and_is_never_a_verdict() ->
     source = "import os\nprint(sum(map(int, input().split())), sorted(os.listdir('.')))\n"
     for jailed in (True, False):
         executor = LocalExecutor(python_runner="fork", jailed=jailed)
-        if jailed and not executor.jailed:
+        if jailed and not executor.sandbox.jailed:
             executor.close()
             continue
         stuck = Path(jail.TMP if jailed else executor.home / "run") / "stuck"
         try:
             first = executor.run(Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True)
             assert first.runs[0].verdict is Verdict.AC
-            server = executor._server.pid if executor._server is not None else None
+            server = executor.forks.server.pid if executor.forks.server is not None else None
             assert server is not None
             mount = f"mkdir {stuck} && mount -t tmpfs none {stuck}"
             namespace = ["nsenter", "-t", str(server), "-m"] if jailed else []

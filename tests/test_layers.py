@@ -77,9 +77,26 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
 
 
 def test_the_sandbox_side_imports_only_the_standard_library() -> None:
-    for path in sorted((PACKAGE / "executors" / "sandbox").glob("*.py")):
+    """The sandbox programs import the standard library and their siblings only, and every
+    sibling they import travels with them (copied beside the fork server, sent with the
+    launcher), else a solution's run would fail to start."""
+    from batch_eval.executors.local.forkserver import SANDBOX_PROGRAM
+    from batch_eval.executors.piston.bodies import LAUNCHER_FILES
+
+    folder = PACKAGE / "executors" / "sandbox"
+    siblings = {path.stem for path in folder.glob("*.py")}
+    shipped = {
+        "zygote.py": {p.name for p in SANDBOX_PROGRAM},
+        "launcher.py": {f["name"] for f in LAUNCHER_FILES},
+    }
+    for path in sorted(folder.glob("*.py")):
         for line, target in imports(path):
             top = target.split(".")[0]
+            if top in siblings:
+                assert f"{top}.py" in shipped.get(path.name, set()), (
+                    f"{path.name}:{line}: {top} is not shipped"
+                )
+                continue
             assert top in sys.stdlib_module_names or top == "__future__", (
                 f"{path.name}:{line}: imports {target}"
             )

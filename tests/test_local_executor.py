@@ -133,7 +133,7 @@ time.sleep(120)
 
 
 def test_daemon_that_leaves_the_session_dies_with_the_program(local: LocalExecutor) -> None:
-    if local.group is None:
+    if local.sandbox.group is None:
         pytest.skip("no pids cgroup here: setsid escapees are issue 6's containment")
     name = f"daemon{os.getpid() % 10**6}"
     source = (
@@ -228,7 +228,7 @@ def test_bits_stdcxx_is_precompiled_once_and_used(local: LocalExecutor) -> None:
 @pytest.mark.parametrize("runner", ["fork", "process"])
 def test_solutions_reach_no_network_not_even_the_hosts_loopback(runner: str) -> None:
     executor = LocalExecutor(python_runner=runner)
-    if not executor.no_network:
+    if not executor.sandbox.no_network:
         executor.close()
         pytest.skip("network namespaces are not available here")
     try:
@@ -268,7 +268,7 @@ def _finished_pid() -> int:
 
 def test_reserved_but_unused_address_space_is_not_memory(local: LocalExecutor) -> None:
     # OpenBLAS, thread stacks and arenas reserve far more than they touch; judges count use
-    if local.memory is None:
+    if local.sandbox.memory is None:
         pytest.skip("no memory cgroup here: the limit is on address space (RLIMIT_AS)")
     source = "import mmap\nm = mmap.mmap(-1, 1 << 30)\nm[0] = 1\nprint(3)"
     ex = run_one(local, source)
@@ -342,7 +342,7 @@ def test_works_when_batch_eval_itself_lives_where_the_jail_hides(tmp_path: Path)
 def test_limited_isolation_is_said_loudly_before_any_work() -> None:
     executor = LocalExecutor(jailed=False)
     try:
-        executor.no_network = False  # as on a machine without namespaces
+        executor.sandbox.no_network = False  # as on a machine without namespaces
         warnings = executor.preflight(LIMITS)
         assert any(w.startswith("ISOLATION IS LIMITED (") and "read and write" in w for w in warnings)
         assert "readonly-fs" not in executor.isolation

@@ -59,7 +59,7 @@ def test_when_every_endpoint_is_down_requests_are_ie_at_once() -> None:
 @responses.activate
 def test_a_busy_server_is_given_the_time_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("batch_eval.executors.piston.executor.time.sleep", slept.append)
+    monkeypatch.setattr("batch_eval.executors.piston.client.time.sleep", slept.append)
     responses.add(responses.POST, f"{A}/api/v2/execute", status=429, headers={"Retry-After": "2"})
     responses.add(responses.POST, f"{A}/api/v2/execute", status=503)
     responses.add(responses.POST, f"{A}/api/v2/execute", json={"run": STAGE})
@@ -163,10 +163,10 @@ def test_checkers_share_one_budget_per_endpoint(tmp_path: Path) -> None:
 def test_a_busy_answer_halves_the_shared_budget_and_successes_grow_it_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("batch_eval.executors.piston.executor.time.sleep", lambda s: None)
+    monkeypatch.setattr("batch_eval.executors.piston.client.time.sleep", lambda s: None)
     budget = SharedBudget(tmp_path, 8)
     executor = executor_for(A)
-    executor.budget = budget
+    executor.client.budget = budget
     responses.add(responses.POST, f"{A}/api/v2/execute", status=429)
     responses.add(responses.POST, f"{A}/api/v2/execute", json={"run": STAGE})
     assert verdicts(executor, 1) == [Verdict.AC]

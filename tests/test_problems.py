@@ -12,7 +12,8 @@ import pytest
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError
 from batch_eval.judging.check import check_file
-from batch_eval.judging.problems import GeneratedTests, load_problems, parse_problem
+from batch_eval.judging.generated import GeneratedTests
+from batch_eval.judging.problems import load_problems, parse_problem
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from batch_eval.errors import ExitCode
 from batch_eval.executors.base import last_line
-from batch_eval.executors.local.process import die_with_parent
+from batch_eval.executors.local.kernel import die_with_parent
 from batch_eval.files import previous_metrics
 
 GRACE_SECONDS = 2.0

@@ -19,8 +19,8 @@ from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
-from batch_eval.judging.check import make_executor
 from batch_eval.judging.problems import load_problems
+from batch_eval.judging.records import make_executor
 from batch_eval.judging.solutions import extract_program, read_records
 
 
@@ -183,7 +183,8 @@ def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: b
         task.stem,
         "-q",
         *(["--redo-ie"] if redo_ie else []),
-        *config.to_check_args(),
+        "--config-json",
+        config.to_json(),
     ]
     registry = options.output_dir / ".batch_eval" / "running"
     return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)

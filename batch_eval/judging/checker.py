@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, last_line
-from batch_eval.executors.local.executor import solution_env
+from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
 from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict

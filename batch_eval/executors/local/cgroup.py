@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-
-def session_of(pid: int) -> int | None:
-    """The session a process belongs to (None once it is gone)."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
-    except (OSError, IndexError, ValueError):
-        return None
+from batch_eval.executors.sandbox import sandboxlib
 
 
 class Group:
@@ -69,14 +62,7 @@ class Group:
     def kill_all(self, spare: int | None = None) -> None:
         """SIGKILL every member but those of session `spare` (a fork server's) until none is
         left (a forking loop needs a few rounds)."""
-        for attempt in range(500):
-            members = [pid for pid in self.pids() if spare is None or session_of(pid) != spare]
-            if not members:
-                return
-            for pid in members:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.0005 * min(attempt + 1, 20))
+        sandboxlib.kill_members(self.procs_file, spare_session=spare or 0)
 
     def close(self) -> None:
         self.kill_all()
@@ -174,12 +160,7 @@ class MemoryGroup(Group):
         return self.path / ("memory.events" if self.v2 else "memory.oom_control")
 
     def _oom_count(self) -> int:
-        text = _read(self.oom_file)
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        return sandboxlib.oom_kills(str(self.oom_file))
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the group for memory since `arm`."""
@@ -205,7 +186,4 @@ def _remove(path: Path) -> None:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
+    return sandboxlib.read_text(str(path))

@@ -4,6 +4,9 @@ A fresh interpreter costs 15-50 ms on this kind of machine; a fork of a started 
 1-2 ms. The server runs as the solutions' interpreter, in its own session, and dies with
 the checker (PR_SET_PDEATHSIG). If it dies or hangs, it is restarted and the test in
 flight runs again on the fresh one; the caller decides what a second death means.
+
+ForkServer is one class of ~220 lines on purpose: it is the judge's half of one protocol
+(zygote.py is the other), and its start, submit, collect and cancel share the pipes' state.
 """
 
 from __future__ import annotations
@@ -21,17 +24,13 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import TMP, Jail, mount_tmpfs
-from batch_eval.executors.local.process import (
-    die_with_parent,
-    finish,
-    kill_group,
-    leave_network,
-    new_pid_namespace,
-)
+from batch_eval.executors.local.kernel import die_with_parent, leave_network, new_pid_namespace
+from batch_eval.executors.local.process import finish, kill_group
 from batch_eval.executors.sandbox import SANDBOX
 from batch_eval.verdict import Verdict
 
 ZYGOTE = SANDBOX / "zygote.py"
+SANDBOX_PROGRAM = (ZYGOTE, SANDBOX / "sandboxlib.py")  # the server's script and the module it imports
 SETUP_MARKER = "batch-eval fork server:"
 OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file system inside
 
@@ -126,10 +125,12 @@ class ForkServer:
     def _argv(self) -> list[str]:
         # a copy in the server's home: a jailed server cannot see our installation when it
         # lives under /tmp, /root or /home (a clone in /tmp, a virtualenv in a home folder)
+        for source in SANDBOX_PROGRAM:
+            copy = self.home / source.name
+            if not copy.exists():
+                shutil.copyfile(source, copy)
+                copy.chmod(0o644)
         script = self.home / ZYGOTE.name
-        if not script.exists():
-            shutil.copyfile(ZYGOTE, script)
-            script.chmod(0o644)
         argv = [self.python, str(script)]
         if self.clean is not None:
             argv += ["--clean", self.clean[0], "/".join(self.clean[1]) or "/"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import resource
@@ -16,7 +15,9 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits, tail
 from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import Jail
+from batch_eval.executors.local.kernel import die_with_parent, leave_network, reap_orphans, start_ticks
 from batch_eval.executors.outcome import classify
+from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
 SANDBOX_UID = 65534  # nobody: when we run as root, solutions run as this user
@@ -39,93 +40,8 @@ class Command:
     jail: Jail | None = None  # read-only file system, private /tmp (see jail.py)
 
 
-CLONE_NEWNET = 0x40000000
-
-
-def leave_network() -> bool:
-    """Move the calling process into a new network namespace with no usable interface:
-    connections to anywhere, the host's loopback included, fail. False when not allowed."""
-    try:
-        import ctypes
-
-        return int(ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL us when our parent dies (a `kill -9` of the run leaves no
-    orphans judging on). Linux only; elsewhere a no-op."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-CLONE_NEWPID = 0x20000000
-
-
-def new_pid_namespace() -> bool:
-    """Have the calling process's children start a new PID namespace: the first becomes its
-    init, and when that one dies the kernel kills every process in it, however it died.
-    False when not allowed (not root and not in a user namespace of our own)."""
-    try:
-        import ctypes
-
-        return int(ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWPID)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def become_subreaper() -> None:
-    """Orphans of the solutions we run are handed to us, not to init, so that we reap them
-    at once: unreaped, they would keep their place in the pids cgroup's count."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _start_ticks(pid: int) -> int:
-    """When `pid` started, in clock ticks since boot (0 when unknown)."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def reap_orphans(since: int) -> None:
-    """Reap our zombie children born at or after `since`: the killed descendants of a test
-    (our own long-lived children, started earlier, are left alone)."""
-    me = os.getpid()
-    try:
-        children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
-    except OSError:
-        return
-    for child in map(int, children):
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z" and int(fields[19]) >= since:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(child, os.WNOHANG)
-
-
-def cpu_rlimit(time_s: float) -> int:
-    """The CPU-seconds rlimit of a test: the limit rounded up, plus one second (the verdict
-    comes from the CPU time measured; this only stops a runaway). The sandbox programs
-    (zygote.py, launcher.py) use the same formula, written out: they import nothing of ours."""
-    return max(1, -int(-time_s // 1)) + 1
-
-
 def _set_limits(limits: Limits, nproc: int | None, address_space: bool) -> None:  # pragma: no cover
-    cpu = cpu_rlimit(limits.time_s)
+    cpu = sandboxlib.cpu_rlimit(limits.time_s)
     mem = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if address_space:  # without a memory cgroup, the only memory limit there is
@@ -283,7 +199,7 @@ def run_command(
     if pid == 0:  # pragma: no cover - the child execs or exits
         os.close(err_r)
         _child(cmd, (fin, fout, ferr), limits, err_w, group, memory)
-    born = _start_ticks(pid)
+    born = start_ticks(pid)
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
     try:

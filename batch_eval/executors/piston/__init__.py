@@ -1,2 +1,3 @@
-"""The Piston executor: the HTTP client (retries, endpoint health, the shared request budget),
-request building (batched or per test) and verdict mapping. May import executors.base and the core."""
+"""The Piston executor: its HTTP client (retries, endpoints, budget), its requests (bodies.py),
+the verdicts of the answers (mapping.py), and the thin executor that composes them. May
+import executors.base, executors.outcome, sandbox (to send the launcher) and the core."""

@@ -8,7 +8,8 @@ address space, which breaks threads and untouched mappings): a test over it ends
 request, and the client judges those tests a request each. File-mode problems get their
 input as input.txt too, and their output is output.txt when they wrote that regular file.
 It stops after the first run that did not exit 0 when asked to (early stop). Standard
-library only; written for any Python 3 that Piston may have.
+library only (with our sandboxlib.py, sent beside it); written for any Python 3 that Piston
+may have.
 """
 
 import base64
@@ -16,24 +17,10 @@ import json
 import os
 import resource
 import signal
-import stat
 import sys
 import time
 
-
-def _written(path, limit):
-    """output.txt when the program wrote that regular file (a link is never followed): the
-    rule of local.written_output, written again because this file runs alone in the sandbox."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, limit + 1)
-    finally:
-        os.close(fd)
+import sandboxlib  # sent with this file: the mechanisms we share with the package
 
 
 def run_one(test, env, file_mode=False):
@@ -54,7 +41,7 @@ def run_one(test, env, file_mode=False):
             os.dup2(fd, 0)
             os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
             os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
-            cpu = max(1, -int(-test["time_s"] // 1)) + 1  # process.cpu_rlimit
+            cpu = sandboxlib.cpu_rlimit(test["time_s"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_FSIZE, (test["output"] + 1, test["output"] + 1))
             os.execve(sys.executable, [sys.executable, "main.py"], env)
@@ -82,7 +69,7 @@ def run_one(test, env, file_mode=False):
         pass
     with open(out_path, "rb") as f:
         stdout = f.read(test["output"] + 1)
-    written = _written("output.txt", test["output"]) if file_mode else None
+    written = sandboxlib.read_written("output.txt", test["output"] + 1) if file_mode else None
     if written is not None:
         stdout = written
     with open(err_path, "rb") as f:

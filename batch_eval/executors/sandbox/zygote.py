@@ -7,7 +7,8 @@ joined, atexit handlers run, streams flushed). Every test is a fresh fork of the
 parent, so nothing a solution does reaches the next test.
 
 Only the standard library, and only modules a bare interpreter start already has plus
-traceback/resource/select/ctypes: this file is what every solution's process inherits.
+traceback/resource/select/ctypes and our sandboxlib.py (copied beside this file, shared with
+the package): this file is what every solution's process inherits.
 Commands arrive on fd 0 and answers leave on fd 1 as single tab-separated lines, read and
 written with os.read/os.write so that sys.stdin/sys.stdout never buffer anything a child
 could see. Tests run in the order sent, one answer each; the judge sends the next test
@@ -19,6 +20,9 @@ member of the pids cgroup), reaps the orphans it inherited as their subreaper, a
 --oom says whether the memory cgroup killed it. With --clean it empties the tests' working
 folder before the next test forks (outside that test's time and process); when it cannot,
 it answers `retire` and exits, and the judge starts a fresh server for the test.
+
+One file of ~500 lines on purpose: it is one program, copied into every server's home with
+sandboxlib.py, whose shared parts already live there.
 """
 
 import gc
@@ -30,6 +34,8 @@ import sys
 import time
 import traceback
 
+import sandboxlib  # copied beside this file: the mechanisms we share with the package
+
 # made now: when a solution has used all its memory there is none left to format these
 _MEMORY_ERROR = b"Traceback (most recent call last):\nMemoryError\n"
 _SETUP_FAILED = b"batch-eval fork server: child setup failed\n"
@@ -38,24 +44,10 @@ if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)  # as Codeforces' Python: integers of any length print
 
 
-def _load_prctl():
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None).prctl
-    except Exception:
-        return None
-
-
 _SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
 
 # resolved once here: importing ctypes in every child would cost more than the fork
-_PRCTL = _load_prctl()
-
-
-def _prctl_pdeathsig():
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGKILL)  # die with our parent
+_PRCTL = sandboxlib.load_prctl()
 
 
 def _reap():
@@ -148,8 +140,8 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy):
         os.setgroups([])
         os.setgid(int(uid))
         os.setuid(int(uid))
-    _prctl_pdeathsig()
-    cpu = max(1, -int(-time_s // 1)) + 1  # process.cpu_rlimit
+    sandboxlib.die_with_parent(_PRCTL)
+    cpu = sandboxlib.cpu_rlimit(time_s)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if memory != "-":  # else a memory cgroup limits what the child really uses
         resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
@@ -357,39 +349,6 @@ def _wait(pid, wall, commands):
             os.close(pidfd)
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode()
-    except OSError:
-        return ""
-
-
-def _kill_group(procs):
-    """SIGKILL what the test left in the pids cgroup (daemons that left its session) but us.
-    (Members outside our PID namespace, our waiting parent, are listed as 0.)"""
-    me = str(os.getpid())
-    for attempt in range(500):
-        members = [p for p in _read(procs).split() if p not in (me, "0")]
-        if not members:
-            return
-        for pid in members:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.0005 * min(attempt + 1, 20))
-
-
-def _oom_kills(path):
-    """The memory cgroup's count of out-of-memory kills (v1 oom_control, v2 memory.events)."""
-    for line in _read(path).splitlines():
-        key, _, value = line.partition(" ")
-        if key == "oom_kill":
-            return int(value)
-    return 0
-
-
 _COMMANDS, _ANSWERS = 0, 1  # the pipes' descriptors (--fds), 0 and 1 for an old caller
 
 
@@ -444,14 +403,14 @@ def main():
         _COMMANDS, _ANSWERS = map(int, options["fds"].split(","))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _become_init()
+    me = os.getpid()
     if clean is not None:  # the tests' working folder is their home (set once, not per child)
         os.environ["HOME"] = os.environ["TMPDIR"] = clean[0]
-    _prctl_pdeathsig()
-    if _PRCTL is not None:
-        _PRCTL(36, 1)  # PR_SET_CHILD_SUBREAPER: our solutions' orphans come back to us
+    sandboxlib.die_with_parent(_PRCTL)
+    sandboxlib.become_subreaper(_PRCTL)  # our solutions' orphans come back to us
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     commands = _Commands()
-    ooms = _oom_kills(oom) if oom else 0
+    ooms = sandboxlib.oom_kills(oom) if oom else 0
     taken_due = False
     dirty = True  # a folder a server before us used
     while True:
@@ -519,10 +478,10 @@ def main():
         except OSError:
             pass
         if procs:
-            _kill_group(procs)  # and outside it
+            sandboxlib.kill_members(procs, spare_pid=me)  # and outside it
         _reap()
         # the count only moves while a test runs: the one read after each test is the next one's start
-        oom_now = _oom_kills(oom) if oom else 0
+        oom_now = sandboxlib.oom_kills(oom) if oom else 0
         oom_killed, ooms = int(oom_now > ooms), oom_now
         if cancelled:
             _answer(b"cancelled\n")

@@ -1,0 +1,82 @@
+"""The `batch-eval` command group and the single error boundary every command runs inside."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+
+from batch_eval.errors import MACHINE_ERRNOS, BatchEvalError, ExitCode, file_error
+from batch_eval.version import __version__
+
+EXIT_MEANINGS = {
+    ExitCode.OK: "everything asked for was judged",
+    ExitCode.INCOMPLETE: "some records skipped, verdicts IE, or files failed (see the summary)",
+    ExitCode.USAGE: "bad options or bad input, found before any work",
+    ExitCode.INTERNAL: "a bug in batch-eval (the traceback is printed)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a rerun resumes",
+}
+EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {EXIT_MEANINGS[code]}" for code in ExitCode)
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+# "\b" keeps click from re-wrapping the table into one line
+@click.group(
+    epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}", context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(__version__, prog_name="batch-eval")
+def cli() -> None:
+    """Judge generated programs of every checkpoint against their problems' tests."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM (a timeout or Ctrl-C of `run`) unwinds like Ctrl-C: temp files, sandboxes
+    # and cgroups are cleaned, partial files are never renamed into place
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """The single error boundary: user errors are one line, bugs keep their traceback."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.UsageError as exc:
+        # one line, as every other user error: what is wrong and where the help is
+        where = exc.ctx.command_path if exc.ctx is not None else "batch-eval"
+        click.echo(f"error: {exc.format_message().rstrip('.')} (see '{where} --help')", err=True)
+        sys.exit(ExitCode.USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except BatchEvalError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
+    except SystemExit:
+        raise
+    except OSError as exc:
+        if exc.errno not in MACHINE_ERRNOS:
+            _bug()
+        # the machine's, not ours (a full disk, a read-only folder): one line, exit 2
+        click.echo(f"error: {file_error(exc, 'write')}", err=True)
+        sys.exit(ExitCode.USAGE)
+    except Exception:
+        _bug()
+
+
+def _bug() -> None:
+    """Inside an `except`: the traceback, a request to report it, exit 3."""
+    import traceback
+
+    traceback.print_exc()
+    click.echo("batch-eval: internal error (a bug): please report it with the traceback above", err=True)
+    sys.exit(ExitCode.INTERNAL)

@@ -1,0 +1,250 @@
+"""The judging options `check` and `run` share (every one passes through `run` to its
+checkers as itself), and the config they make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from batch_eval.cli.types import EndpointURL, Finite, Multiplier, ShellWords
+from batch_eval.config import CheckConfig
+from batch_eval.judging.checker import CONVENTIONS
+from batch_eval.judging.compare import MODES
+
+
+def check_options(f: Any) -> Any:
+    """The options of `check`, shared by `run` so that everything passes through."""
+    options = [
+        click.option(
+            "--problems",
+            "problems",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Problems JSONL (open-r1/codeforces schema or HumanEval). Required.",
+        ),
+        click.option(
+            "--executor",
+            type=click.Choice(["local", "piston"]),
+            default="local",
+            show_default=True,
+            help="Run programs here (sandboxed) or on Piston.",
+        ),
+        click.option(
+            "--endpoint",
+            "endpoints",
+            type=EndpointURL(),
+            multiple=True,
+            metavar="URL",
+            help="Piston server URL, repeatable (e.g. http://localhost:2000).",
+        ),
+        click.option(
+            "--time-limit",
+            type=Finite(min=0.01),
+            default=2.0,
+            show_default=True,
+            help="Seconds per test when a problem has none.",
+        ),
+        click.option(
+            "--memory-limit",
+            type=click.IntRange(min=16),
+            default=256,
+            show_default=True,
+            help="MB per test when a problem has none.",
+        ),
+        click.option(
+            "--time-multiplier",
+            type=Multiplier(),
+            default="1.0",
+            show_default=True,
+            help="Multiply every time limit by this number, or `auto`: by how much slower than the "
+            "reference judge this machine and interpreter run a fixed benchmark (measured at the "
+            "start of each check), so checkpoints judged on different machines are judged alike.",
+        ),
+        click.option(
+            "--output-limit",
+            "output_limit_mb",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="MB of output per test before OLE.",
+        ),
+        click.option(
+            "--output-compare",
+            "--compare",
+            "compare",
+            type=click.Choice(MODES),
+            default="default",
+            show_default=True,
+            help="How a program's output is compared with the expected one (see README; "
+            "--compare is the old name).",
+        ),
+        click.option(
+            "--float-tolerance",
+            type=Finite(min=0),
+            default=1e-6,
+            show_default=True,
+            help="Absolute/relative tolerance of --output-compare float.",
+        ),
+        click.option(
+            "--checker-convention",
+            type=click.Choice(CONVENTIONS),
+            default="open-r1",
+            show_default=True,
+            help="How checker programs are called and read.",
+        ),
+        click.option(
+            "--generated-tests-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Folder of test_cases_{contest_id}.parquet (open-r1).",
+        ),
+        click.option(
+            "--max-generated-tests",
+            type=click.IntRange(min=-1),
+            default=0,
+            show_default=True,
+            help="Generated tests per problem: 0 none, -1 all.",
+        ),
+        click.option(
+            "--all-tests", is_flag=True, help="Run every test (default: stop at the first failure)."
+        ),
+        click.option(
+            "--max-records",
+            "--limit",
+            "limit",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Judge only the first N records of each file (--limit is the old name).",
+        ),
+        click.option(
+            "--sample-records",
+            "--sample",
+            "sample",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Judge N records of each file drawn at random, reproducibly with --seed "
+            "(--sample is the old name).",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option(
+            "--process-limit",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="Processes/threads a solution may run at once.",
+        ),
+        click.option(
+            "--python",
+            default=None,
+            metavar="PATH",
+            help="Interpreter for Python solutions (default: this one's real binary).",
+        ),
+        click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            help="Judge every program even if the same one was judged on the same tests before.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Where the verdict cache lives (default: $XDG_CACHE_HOME/batch-eval).",
+        ),
+        click.option(
+            "--piston-per-test",
+            is_flag=True,
+            help="One Piston request per test (default: one request runs many tests of a Python solution).",
+        ),
+        click.option(
+            "--test-order",
+            type=click.Choice(["size", "given", "failures"]),
+            default="size",
+            show_default=True,
+            help="With early stop: run the smallest inputs first (size), in the file's order (given), "
+            "or the tests earlier solutions of the problem failed most first, then the smallest "
+            "(failures: shared through the verdict cache; which failure a solution is reported with, "
+            "e.g. WA or TLE, may then depend on what was judged before — pass/fail never does).",
+        ),
+        click.option(
+            "--python-runner",
+            type=click.Choice(["fork", "process"]),
+            default="fork",
+            show_default=True,
+            help="Local Python: fork an already-started interpreter per test, or start a fresh one.",
+        ),
+        click.option(
+            "--cxx-flags",
+            type=ShellWords(),
+            default=None,
+            metavar="FLAGS",
+            help="Local C++ compiler flags instead of Codeforces' `-std=gnu++17 -O2 -pipe -DONLINE_JUDGE` "
+            "(one string, split like a shell; part of every verdict's cache key).",
+        ),
+        click.option(
+            "--piston-retries",
+            type=click.IntRange(min=0),
+            default=4,
+            show_default=True,
+            help="Retries of a failed Piston request (with backoff) before IE.",
+        ),
+        click.option(
+            "--piston-timeout",
+            type=Finite(min=1),
+            default=60.0,
+            show_default=True,
+            help="Seconds to wait for one Piston answer (queueing included).",
+        ),
+        click.option(
+            "--piston-concurrency",
+            type=click.IntRange(min=1),
+            default=8,
+            show_default=True,
+            help="Most requests in flight per Piston endpoint, shared by every checker of this "
+            "machine; halved when the server answers 429/503 or times out, grown back one at a time.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def config_from(options: dict[str, Any]) -> CheckConfig:
+    if options["problems"] is None:  # not click's `required`: a checker gets it in --config-json
+        raise click.UsageError("Missing option '--problems'.")
+    if options["executor"] == "piston" and not options["endpoints"]:
+        raise click.UsageError("--executor piston needs at least one --endpoint URL")
+    if options["executor"] == "local" and options["endpoints"]:
+        raise click.UsageError("--endpoint is for --executor piston (the local executor needs no server)")
+    return CheckConfig(
+        problems=options["problems"],
+        executor=options["executor"],
+        endpoints=tuple(options["endpoints"]),
+        time_limit=options["time_limit"],
+        memory_limit=options["memory_limit"],
+        time_multiplier=options["time_multiplier"][1],
+        time_scale_auto=options["time_multiplier"][0],
+        output_limit_mb=options["output_limit_mb"],
+        compare=options["compare"],
+        float_tolerance=options["float_tolerance"],
+        checker_convention=options["checker_convention"],
+        generated_tests_dir=options["generated_tests_dir"],
+        max_generated_tests=options["max_generated_tests"],
+        all_tests=options["all_tests"],
+        test_order=options["test_order"],
+        limit=options["limit"],
+        sample=options["sample"],
+        seed=options["seed"],
+        process_limit=options["process_limit"],
+        python=options["python"],
+        python_runner=options["python_runner"],
+        cxx_flags=options["cxx_flags"],
+        cache=not options["no_cache"],
+        piston_batch=not options["piston_per_test"],
+        cache_dir=options["cache_dir"],
+        piston_retries=options["piston_retries"],
+        piston_timeout=options["piston_timeout"],
+        piston_concurrency=options["piston_concurrency"],
+    )

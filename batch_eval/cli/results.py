@@ -1,0 +1,134 @@
+"""`batch-eval status`, `watch` and `report`: reading what a run wrote, while it runs and after."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from batch_eval.cli.app import cli
+from batch_eval.cli.types import Finite
+from batch_eval.errors import ExitCode
+
+
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval status evals/exp1
+  batch-eval status evals/exp1 --json | jq .checkpoints"""
+)
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The same data, machine-readable, on stdout.")
+def status(output_dir: Path, as_json: bool) -> None:
+    """Where the run writing OUTPUT_DIR stands (running, finished, interrupted or dead)."""
+    from batch_eval.reporting.status import read_status, status_text
+
+    state = read_status(output_dir)
+    click.echo(json.dumps(state, indent=2) if as_json else status_text(state))
+    sys.exit(ExitCode.OK if state["state"] in ("running", "finished") else ExitCode.INCOMPLETE)
+
+
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval watch evals/exp1
+  batch-eval watch evals/exp1 --interval 10"""
+)
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--interval",
+    type=Finite(min=0.2),
+    default=2.0,
+    show_default=True,
+    help="Seconds between refreshes.",
+)
+def watch(output_dir: Path, interval: float) -> None:
+    """Follow the status of OUTPUT_DIR until its run finishes (waiting for a run to start, and
+    for the rerun of an interrupted one)."""
+    from batch_eval.reporting.display import watch_status
+
+    sys.exit(watch_status(output_dir, interval))
+
+
+@cli.command(
+    epilog="""Examples:
+
+\b
+  batch-eval report evals/exp1
+  batch-eval report evals/exp1 --plot pass_at_k.png"""
+)
+@click.argument("output_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--diff",
+    "--compare",
+    "compare",
+    nargs=2,
+    metavar="A B",
+    default=None,
+    help="Per-problem gains and losses of B over A, with a paired test. A and B: a checkpoint "
+    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME (--compare is "
+    "the old name).",
+)
+@click.option(
+    "--plot", type=click.Path(path_type=Path), default=None, help="Write the learning curve here (PNG)."
+)
+@click.option(
+    "--run-metadata",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="JSON/YAML mapping checkpoint names to training parameters, shown as columns.",
+)
+@click.option(
+    "--mlflow", "use_mlflow", is_flag=True, help="Log each checkpoint's metrics to MLflow at its step."
+)
+@click.option("--mlflow-uri", default=None, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI).")
+@click.option("--mlflow-experiment", default="batch-eval", show_default=True)
+def report(
+    output_dir: Path,
+    fmt: str,
+    compare: tuple[str, str] | None,
+    plot: Path | None,
+    run_metadata: Path | None,
+    use_mlflow: bool,
+    mlflow_uri: str | None,
+    mlflow_experiment: str,
+) -> None:
+    """One row per checkpoint of OUTPUT_DIR: pass@1 with its interval, pass@k, verdicts; the best marked."""
+    from batch_eval.reporting import report as reporting
+
+    if compare is not None:
+        from batch_eval.reporting import diff
+
+        result = diff.compare(diff.resolve(compare[0], output_dir), diff.resolve(compare[1], output_dir))
+        click.echo(json.dumps(result, indent=2) if fmt == "json" else diff.compare_text(result))
+        sys.exit(ExitCode.OK)
+    rows = reporting.load_rows(output_dir, reporting.load_metadata(run_metadata))
+    click.echo(reporting.render(rows, fmt))
+    for row in rows:
+        if row.incomplete:
+            click.echo(f"warning: {row.name} is incomplete ({row.incomplete}): not ranked", err=True)
+    speeds = reporting.speed_warning(rows)
+    if speeds:
+        click.echo(f"warning: {speeds}", err=True)
+    if plot is not None:
+        from batch_eval.reporting.plot import plot_curve
+
+        plot_curve(rows, plot)
+        click.echo(f"plot: {plot}", err=True)
+    if use_mlflow:
+        from batch_eval.reporting.tracking import log_to_mlflow
+
+        run_id = log_to_mlflow(rows, mlflow_uri, mlflow_experiment, output_dir.resolve().name)
+        click.echo(f"mlflow: logged {len(rows)} checkpoints to run {run_id}", err=True)
+    sys.exit(ExitCode.INCOMPLETE if any(row.incomplete for row in rows) else ExitCode.OK)

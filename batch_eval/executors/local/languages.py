@@ -1,0 +1,121 @@
+"""How the local executor turns a program into the command a test runs: Python as a script of
+the solutions' interpreter, C++ compiled once per program (as Codeforces builds it) in the
+sandbox, under the compiler's own limits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.local.pch import pch_folder, uses_stdcxx
+from batch_eval.executors.local.policy import Sandbox
+from batch_eval.verdict import Verdict
+
+# as Codeforces builds C++ (GNU C++17, -O2, ONLINE_JUDGE defined: the common local-debugging
+# template `#ifndef ONLINE_JUDGE freopen("input.txt", ...)` must read stdin here as it does there)
+CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe", "-DONLINE_JUDGE")
+COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
+
+
+def python_argv(python: str, script: Path) -> list[str]:
+    # a normal interpreter start: `site` stays on so exit()/quit() exist, real descriptors
+    return [python, str(script)]
+
+
+def python_version(python: str) -> str:
+    """`python --version` of an interpreter (cached)."""
+    return version_of((python, "--version"))
+
+
+@cache
+def version_of(argv: tuple[str, ...]) -> str:
+    """The first line a tool prints for `argv` (its version), "unavailable" if it cannot start."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "unavailable"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else ""
+
+
+def write_python(program: Program, python: str, box: Path) -> list[str]:
+    """The program as box/main.py, readable by the solution's user; the argv that runs it."""
+    path = box / "main.py"
+    path.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+    path.chmod(0o644)
+    return python_argv(python, path)
+
+
+class CppCompiler:
+    """g++ (or `cxx`) with `flags`, run in the sandbox as the solution's user; programs that
+    include <bits/stdc++.h> compile against a precompiled header (pch.py)."""
+
+    def __init__(self, sandbox: Sandbox, cxx: str, flags: tuple[str, ...]) -> None:
+        self.sandbox = sandbox
+        self.cxx = cxx
+        self.flags = flags
+        self.pch: str | None = None  # the precompiled header used, once one was
+
+    @property
+    def version(self) -> str:
+        return version_of((self.cxx, "--version"))
+
+    def compile(
+        self, program: Program, box: Path, server: tuple[int, int] | None
+    ) -> tuple[list[str], Execution] | Execution:
+        """The binary's argv and the compiler's run, or the Execution that ends the program:
+        CE (the program's fault, the first error as reason) or IE (the compiler's). `server`:
+        a running fork server's pid and process count (spared in the pids group)."""
+        cxx = shutil.which(self.cxx)
+        if cxx is None:
+            return Execution(Verdict.IE, reason=f"C++ compiler {self.cxx!r} not found")
+        sandbox = self.sandbox
+        build = box / "build"
+        build.mkdir()
+        sandbox.own(build)
+        src = build / "main.cpp"
+        src.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+        src.chmod(0o644)
+        empty = box / "empty.in"
+        empty.write_bytes(b"")
+        include: list[str] = []
+        reveal: tuple[str, ...] = (os.path.dirname(os.path.realpath(cxx)),)
+        if uses_stdcxx(program.source):
+            folder = pch_folder(cxx, self.flags, self.version)
+            if folder is not None:
+                include = ["-I", str(folder)]
+                reveal += (str(folder),)
+                self.pch = str(folder / "bits" / "stdc++.h.gch")
+        jailed = None
+        if sandbox.jailed:
+            memory = COMPILE_LIMITS.memory_mb * 1024 * 1024
+            jailed = sandbox.jail(memory, writable=(str(build),), reveal=reveal)
+        argv = [cxx, *self.flags, *include, "-o", "main", "main.cpp"]
+        cmd = sandbox.command(argv, build, COMPILE_LIMITS, jailed)
+        ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
+        if ex.verdict is Verdict.IE:
+            return ex  # the compiler could not be started: ours, never the program's fault
+        if ex.verdict is not Verdict.AC:
+            reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
+            return Execution(
+                Verdict.CE,
+                stderr=ex.stderr,
+                reason=reason or "compilation failed",
+                wall_time=ex.wall_time,
+                exit_code=ex.exit_code,
+            )
+        if sandbox.uid is not None:  # the compiler ran as the sandbox user; the binary must not stay theirs
+            for path in (build, build / "main"):
+                os.chown(path, 0, 0)
+            build.chmod(0o755)
+        return [str(build / "main")], ex
+
+
+def _first_error(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "error" in line:
+            return line.strip()[:300]
+    return stderr.strip().splitlines()[0][:300] if stderr.strip() else ""

@@ -1,0 +1,225 @@
+"""The local executor's sandbox policy: the strongest containment this machine allows, made
+once per executor and applied to every process it starts (compiler, test, fork server).
+
+Decided here: where our folders live, the user a solution runs as (`nobody` when we are
+root), the jail (read-only file system, private /tmp, no network), the pids and memory
+cgroups, the process limit without cgroups, and the scrubbed environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+from batch_eval.executors.base import Execution, Limits
+from batch_eval.executors.local import jail
+from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.kernel import become_subreaper, leave_network
+from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command, user_tasks
+from batch_eval.verdict import Verdict
+
+PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
+DISK_MB = 256  # a test's private /tmp (its working folder) when jailed
+
+
+def solution_env(home: Path) -> dict[str, str]:
+    """The scrubbed environment every solution sees (no API keys from ours)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        # Codeforces' Python prints integers of any length (Python >= 3.11 refuses > 4300 digits)
+        "PYTHONINTMAXSTRDIGITS": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+class Sandbox:
+    """What contains every process the local executor starts, and the folder it works in
+    (removed by `close`, with the cgroups)."""
+
+    def __init__(self, python: str, jailed: bool | None, disk_mb: int, memory_cgroup: bool) -> None:
+        self.python = python
+        # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
+        self.jailed = jail.works() if jailed is None else jailed
+        self.disk_bytes = disk_mb * 1024 * 1024
+        # our folder: each program's files, then (jailed) the tests' outputs
+        self._home: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix=f"batch-eval-{os.getpid()}-", dir=_home_base(self.jailed)
+        )
+        self.home = Path(self._home.name)
+        self.home.chmod(0o755)
+        (self.home / "outputs").mkdir()
+        # jailed, /root and /home are hidden: the interpreter's installation is shown again
+        self.reveal = tuple(p for p in _installation(python) if self.jailed and hidden(p))
+        self.uid = self._sandbox_uid()
+        # jailed, the network namespace comes with the jail (for a normal user, in its user namespace)
+        self.no_network = self.jailed or _network_namespaces_work()
+        self.group = PidsGroup.create(64)
+        become_subreaper()  # killed orphans come to us to be reaped, not to a slow init
+        # the memory limit as real use, not address space (which breaks threads, OpenBLAS)
+        self.memory = MemoryGroup.create() if memory_cgroup else None
+        self.nproc_base: int | None = None
+        if self.group is None and os.geteuid() != 0:
+            self.nproc_base = user_tasks(os.geteuid())
+
+    def _sandbox_uid(self) -> int | None:
+        """`nobody` when we are root and that user can start the interpreter, else None."""
+        if os.geteuid() != 0:
+            return None
+        with tempfile.TemporaryDirectory(prefix="probe-", dir=self.home) as tmp:
+            box = Path(tmp)
+            os.chown(box, SANDBOX_UID, SANDBOX_UID)
+            (box / "in").write_bytes(b"")
+            cwd = Path(jail.TMP) if self.jailed else box
+            cmd = Command([self.python, "-c", "import site"], cwd, solution_env(cwd), SANDBOX_UID)
+            if self.jailed:
+                cmd = replace(cmd, jail=self.jail(1 << 20))
+            probe = run_command(cmd, box / "in", PROBE_LIMITS, box)
+        return SANDBOX_UID if probe.verdict is Verdict.AC else None
+
+    def own(self, path: Path) -> None:
+        """Make `path` the solution user's (a folder it must write in)."""
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    @property
+    def isolation(self) -> str:
+        """What contains a solution here; recorded with every result."""
+        parts = ["rlimits", "session"]
+        if self.memory is not None:
+            parts.append("memory-cgroup")
+        if self.group is not None:
+            parts.append("pids-cgroup")
+        elif self.nproc_base is not None:
+            parts.append("nproc")
+        if self.uid is not None:
+            parts.append("user-nobody")
+        if self.no_network:
+            parts.append("netns")
+        if self.jailed:
+            parts.append("readonly-fs+private-tmp")
+        return "+".join(parts)
+
+    def warnings(self) -> list[str]:
+        """What this machine does not allow, said before a run starts."""
+        warnings = []
+        if self.group is None and self.uid is None and self.nproc_base is None:
+            warnings.append(
+                "no process limit is possible here (root without a pids cgroup): "
+                "a fork loop is contained only by the time limit"
+            )
+        missing = [
+            what
+            for what, have in (
+                ("a read-only file system and private /tmp (mount namespaces)", self.jailed),
+                ("no network (network namespaces)", self.no_network),
+            )
+            if not have
+        ]
+        if missing:
+            warnings.append(
+                f"ISOLATION IS LIMITED ({self.isolation}): this machine does not allow "
+                f"{' or '.join(missing)} (Linux >= 5.12 and root or unprivileged user namespaces); "
+                "solutions can "
+                + ("read and write what this user can" if not self.jailed else "use the network")
+                + ". Run as root, in a container, or use --executor piston for untrusted code."
+            )
+        return warnings
+
+    def command(self, argv: list[str], cwd: Path, limits: Limits, jailed: jail.Jail | None = None) -> Command:
+        """A process to start under this policy, in `cwd`, in the jail `jailed` if any."""
+        nproc = None
+        if self.nproc_base is not None:
+            nproc = self.nproc_base + limits.processes
+        elif self.uid is not None and self.group is None:
+            nproc = limits.processes
+        return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network, jailed)
+
+    def jail(
+        self,
+        tmp_bytes: int,
+        writable: tuple[str, ...] = (),
+        file_io: Path | None = None,
+        reveal: tuple[str, ...] = (),
+    ) -> jail.Jail:
+        """The jail of one process: our folder read-only, a private /tmp; `file_io`: the host
+        file the program's output.txt lands in (file-mode problems)."""
+        reveal = self.reveal + tuple(p for p in reveal if hidden(p))
+        if file_io is None:
+            return jail.Jail(str(self.home), tmp_bytes, writable, reveal=reveal)
+        io = (f"{jail.TMP}/input.txt", (str(file_io), f"{jail.TMP}/output.txt"))
+        return jail.Jail(str(self.home), tmp_bytes, writable, *io, reveal=reveal)
+
+    def execute(
+        self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, server: tuple[int, int] | None
+    ) -> Execution:
+        """Run one process to its end under `limits`, in the cgroups; `server`: the pid and
+        process count of a running fork server, a member of the pids group spared and counted."""
+        if self.group is not None:
+            self.group.set_limit(limits.processes + (server[1] if server is not None else 0))
+        return run_command(
+            cmd,
+            stdin,
+            limits,
+            box,
+            out_name=name,
+            group=self.group,
+            spare=server[0] if server is not None else None,
+            memory=self.memory,
+        )
+
+    def close(self) -> None:
+        if self._home is not None:
+            self._home.cleanup()
+            self._home = None
+        for group in (self.group, self.memory):
+            if group is not None:
+                group.close()
+        self.group = self.memory = None
+
+
+def _installation(python: str) -> list[str]:
+    """The folder an interpreter is installed in (…/bin/python3 -> …)."""
+    bin_dir = os.path.dirname(python)
+    return [os.path.dirname(bin_dir)] if os.path.basename(bin_dir) == "bin" else [bin_dir]
+
+
+def hidden(path: str) -> bool:
+    """Whether the jail hides `path` (under /root, /home or /tmp)."""
+    return any(path == top or path.startswith(top + "/") for top in (*jail.HIDDEN, jail.TMP))
+
+
+def _home_base(jailed: bool) -> str:
+    """Where our folders go: jailed, outside /tmp (the solution's private /tmp starts empty).
+    Folders left by checkers that were SIGKILLed (no cleanup ran) are removed on the way."""
+    base = Path(tempfile.gettempdir())
+    if jailed:
+        try:
+            Path("/run/batch-eval").mkdir(mode=0o755, exist_ok=True)
+            if os.access("/run/batch-eval", os.W_OK):
+                base = Path("/run/batch-eval")
+        except OSError:
+            pass  # not root: our folder stays in /tmp, shown again inside the jail
+    for folder in base.glob("batch-eval-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    return str(base)
+
+
+@cache
+def _network_namespaces_work() -> bool:
+    """Whether a child may leave the network (root, or a user namespace allowed)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the probe child
+        os._exit(0 if leave_network() else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -1,0 +1,232 @@
+"""How the local executor runs a program's tests: through the fork server (Python, and a
+compiled binary exec'd from it: the jail and cgroups made once, not per test) or as a
+process per test. Both report each test as it ends and stop when told to."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from batch_eval.executors.base import Execution, Limits, OnResult
+from batch_eval.executors.local import jail
+from batch_eval.executors.local.forkserver import ForkServer, ForkServerDown, Submitted
+from batch_eval.executors.local.policy import Sandbox, solution_env
+from batch_eval.executors.sandbox import sandboxlib
+from batch_eval.verdict import Verdict
+
+
+def written_output(path: Path, limits: Limits) -> bytes | None:
+    """What a file-mode program wrote to `output.txt` (at most the output limit), or None
+    when it wrote no such regular file (then its standard output is its output). A link
+    is never followed: the program could point it at a file of the judge's."""
+    return sandboxlib.read_written(str(path), limits.output_bytes)
+
+
+class ForkRunner:
+    """Tests forked from one long-lived server per executor (forkserver.py), started on first
+    use and replaced when it dies, retires, or its outputs' file system is too small."""
+
+    def __init__(self, sandbox: Sandbox, python: str) -> None:
+        self.sandbox = sandbox
+        self.python = python
+        self.server: ForkServer | None = None
+        # the tests' working folder when not jailed (jailed: the server's private /tmp)
+        self.work = Path(jail.TMP) if sandbox.jailed else sandbox.home / "run"
+        if not sandbox.jailed:
+            self.work.mkdir()
+            sandbox.own(self.work)
+
+    def running(self) -> tuple[int, int] | None:
+        """The running server's pid and how many processes it is (for the pids group)."""
+        if self.server is None or self.server.pid is None:
+            return None
+        return self.server.pid, self.server.processes
+
+    def _server_for(self, limits: Limits) -> ForkServer:
+        sandbox = self.sandbox
+        outputs = 4 * (limits.output_bytes + 1) + (1 << 20)  # two tests' stdout and stderr
+        if self.server is not None and self.server.outputs_bytes < outputs:
+            # its outputs' file system was sized for smaller outputs (jailed): a new one
+            self.server.close()
+            self.server = None
+        if self.server is None:
+            home = sandbox.home / "server"  # the server's own home (its children get the working folder)
+            home.mkdir(exist_ok=True)
+            jailed = sandbox.jail(sandbox.disk_bytes) if sandbox.jailed else None
+            # what the jail shows again under /tmp (mount points) stays when the folder is emptied
+            shown = [str(sandbox.home), *sandbox.reveal] if sandbox.jailed else []
+            kept = sorted(
+                {Path(p).relative_to(jail.TMP).parts[0] for p in shown if p.startswith(jail.TMP + "/")}
+            )
+            self.server = ForkServer(
+                self.python,
+                home,
+                solution_env(home),
+                sandbox.group,
+                sandbox.no_network,
+                jailed,
+                outputs,
+                sandbox.memory,
+                clean=(str(self.work), kept),
+            )
+        return self.server
+
+    def run(
+        self,
+        script: Path,
+        box: Path,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        file_io: bool,
+        on_result: OnResult,
+        binary: bool = False,
+        start: int = 0,
+        retried: int = -1,
+        fresh: int = -1,
+    ) -> list[Execution]:
+        """Tests from `start` on through the fork server, the next test sent while one runs
+        (its input written, its command queued) so that our work overlaps the solution's; on
+        an early stop the one in flight is cancelled. File-mode problems go one at a time
+        (the working folder holds output.txt until we read it). A server that dies under
+        test i is our fault once (a fresh one runs i again), the program's the second time
+        (RE); one that retires (it could not empty the working folder after the last test)
+        is replaced without counting (`fresh`: the test a fresh server started for; if even
+        that one cannot, IE)."""
+        server = self._server_for(limits)
+        work = self.work
+        cmd = self.sandbox.command([str(script)] if binary else [self.python, str(script)], work, limits)
+        copy = str(work / "input.txt") if file_io else None
+        ahead = 0 if file_io else 1
+        runs: list[Execution] = []
+        queued: list[tuple[int, Submitted]] = []
+        next_send = start
+
+        def send(k: int) -> None:
+            stdin = box / f"input{k % 2}.txt"  # two slots: the one in use is never rewritten
+            stdin.write_bytes(inputs[k])
+            stdin.chmod(0o644)
+            files = (stdin, box / f"test{k % 2}.out", box / f"test{k % 2}.err")
+            test = server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy, binary)
+            queued.append((k, test))
+
+        i = start
+        try:
+            server.arm(limits)
+            for i in range(start, len(inputs)):
+                while len(queued) <= ahead and next_send < len(inputs):
+                    send(next_send)
+                    next_send += 1
+                k, test = queued.pop(0)
+                assert k == i, (k, i)
+                ex = server.collect(test)
+                assert ex is not None  # only a cancel makes None, and none was sent
+                if file_io:
+                    written = written_output(Path(server.view(str(work / "output.txt"))), limits)
+                    ex.stdout = ex.stdout if written is None else written
+                runs.append(ex)
+                if not on_result(i, ex):
+                    if queued:
+                        server.cancel()
+                        for _, left in queued:
+                            server.collect(left)
+                    return runs
+        except ForkServerDown as down:
+            again = (script, box, inputs, limits, file_io, on_result, binary, i)
+            if down.retired and fresh != i:
+                # it could not empty the working folder: a fresh server runs test i (no
+                # fault of the program's, not counted as one)
+                return runs + self.run(*again, retried=retried, fresh=i)
+            if down.retired or retried == i:
+                if down.retired:  # even a fresh server's folder cannot be emptied
+                    ex = Execution(Verdict.IE, reason=f"the test's sandbox cannot be prepared: {down}")
+                else:
+                    ex = Execution(
+                        Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})"
+                    )
+                runs.append(ex)
+                on_result(i, ex)
+                return runs
+            return runs + self.run(*again, retried=i)
+        return runs
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+class ProcessRunner:
+    """A fresh process per test (a compiled binary, or the interpreter with the process
+    runner), in a fresh jail per test when jailed."""
+
+    def __init__(self, sandbox: Sandbox, running: ForkRunner) -> None:
+        self.sandbox = sandbox
+        self.forks = running  # a server it starts alongside is spared and counted
+
+    def run(
+        self,
+        argv: list[str],
+        box: Path,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        file_io: bool,
+        on_result: OnResult,
+    ) -> list[Execution]:
+        runs: list[Execution] = []
+        for i, data in enumerate(inputs):
+            ex = (
+                self._run_jailed(argv, box, data, limits, file_io)
+                if self.sandbox.jailed
+                else (self._run_test(argv, box, data, limits, file_io))
+            )
+            runs.append(ex)
+            if not on_result(i, ex):
+                break
+        return runs
+
+    def _run_test(self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool) -> Execution:
+        # one working folder, emptied between tests: a test that leaves nothing behind costs
+        # no mkdir/rmtree, and one that does gets a fresh folder (nothing reaches the next test)
+        sandbox = self.sandbox
+        run_dir = box / "run"
+        if not run_dir.is_dir():
+            run_dir.mkdir()
+            sandbox.own(run_dir)
+        stdin_path = box / "input.txt"
+        stdin_path.write_bytes(data)
+        if sandbox.uid is not None:
+            stdin_path.chmod(0o644)
+        if file_io:
+            (run_dir / "input.txt").write_bytes(data)
+        cmd = sandbox.command(argv, run_dir, limits)
+        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
+        if file_io:
+            written = written_output(run_dir / "output.txt", limits)
+            ex.stdout = ex.stdout if written is None else written
+        if any(os.scandir(run_dir)):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return ex
+
+    def _run_jailed(
+        self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool
+    ) -> Execution:
+        """A test in the jail: its working folder is its private /tmp, nothing else is writable."""
+        sandbox = self.sandbox
+        stdin_path = box / "input.txt"
+        stdin_path.write_bytes(data)
+        stdin_path.chmod(0o644)
+        output = box / "output.txt"
+        if file_io:
+            # shown at /tmp/output.txt, writable by the program; whether it wrote the file is
+            # told by its time (any open for writing truncates it, and that sets the time)
+            output.write_bytes(b"")
+            sandbox.own(output)
+            os.utime(output, ns=(0, 0))
+        jailed = sandbox.jail(sandbox.disk_bytes, file_io=output if file_io else None)
+        cmd = sandbox.command(argv, Path(jail.TMP), limits, jailed)
+        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
+        if file_io and os.stat(output).st_mtime_ns != 0:
+            ex.stdout = written_output(output, limits) or b""
+        return ex

@@ -1,0 +1,182 @@
+"""The requests the Piston executor sends: a test per request (Python through a small entry
+program that puts input.txt on fd 0, C++ with its input on stdin), or a Python program's
+tests in one request through our launcher (sandbox/launcher.py); and what cannot be sent."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.sandbox import SANDBOX
+from batch_eval.verdict import Verdict
+
+# the entry file of a batched request and the module it imports, sent with every such request
+LAUNCHER_FILES = [
+    {"name": name, "content": (SANDBOX / name).read_text(encoding="utf-8")}
+    for name in ("launcher.py", "sandboxlib.py")
+]
+LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
+
+#: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
+SAFE_STDIN_BYTES = 64 * 1024
+ONLINE_JUDGE_HEADER = "#define ONLINE_JUDGE 1\n#line 1\n"
+
+ENTRY_SOURCE = """\
+import os, sys
+fd = os.open("input.txt", os.O_RDONLY)
+os.dup2(fd, 0)
+os.close(fd)
+os.environ["PYTHONINTMAXSTRDIGITS"] = "0"
+os.execv(sys.executable, [sys.executable, "main.py"])
+"""
+
+#: file-mode problems: the program runs as a child with its stdout kept aside; the output is
+#: output.txt when it wrote that regular file, else its stdout (the rule of every path)
+FILE_ENTRY_SOURCE = """\
+import os, stat, sys
+pid = os.fork()
+if pid == 0:
+    for target, name, flags in ((0, "input.txt", os.O_RDONLY), (1, "stdout.txt", os.O_WRONLY | os.O_CREAT)):
+        fd = os.open(name, flags, 0o600)
+        os.dup2(fd, target)
+        os.close(fd)
+    os.environ["PYTHONINTMAXSTRDIGITS"] = "0"
+    os.execv(sys.executable, [sys.executable, "main.py"])
+_, status = os.waitpid(pid, 0)
+try:
+    name = "output.txt" if stat.S_ISREG(os.lstat("output.txt").st_mode) else "stdout.txt"
+except OSError:
+    name = "stdout.txt"
+with open(name, "rb") as f:
+    sys.stdout.buffer.write(f.read())
+sys.stdout.flush()
+if os.WIFSIGNALED(status):
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
+"""
+
+
+def test_body(
+    program: Program, data: bytes, limits: Limits, runtime: tuple[str, str], file_mode: bool = False
+) -> dict[str, Any]:
+    """The request that runs `program` on one input (`runtime`: Piston's language and version)."""
+    language, version = runtime
+    if program.language == "python":
+        try:
+            input_file = {"name": "input.txt", "content": data.decode("utf-8")}
+        except UnicodeDecodeError:
+            input_file = {
+                "name": "input.txt",
+                "content": base64.b64encode(data).decode(),
+                "encoding": "base64",
+            }
+        files = [
+            {"name": "entry.py", "content": FILE_ENTRY_SOURCE if file_mode else ENTRY_SOURCE},
+            {"name": "main.py", "content": program.source},
+            input_file,
+        ]
+        stdin = ""
+    else:
+        # Piston's compile stage takes no flags: ONLINE_JUDGE is defined in the source itself,
+        # and line numbers stay the program's own
+        files = [{"name": "main.cpp", "content": ONLINE_JUDGE_HEADER + program.source}]
+        stdin = data.decode("utf-8")
+    return {
+        "language": language,
+        "version": version,
+        "files": files,
+        "stdin": stdin,
+        "args": [],
+        "compile_timeout": 30000,
+        "run_timeout": int(limits.wall * 1000),
+        "run_cpu_time": int(limits.time_s * 1000) + 1,
+        "run_memory_limit": limits.memory_mb * 1024 * 1024,
+    }
+
+
+def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | None:
+    """Why a test cannot be judged on Piston at all (IE: ours, never the program's), or None."""
+    if program.language != "python" and file_mode:
+        return Execution(
+            Verdict.IE,
+            reason=(
+                "a file-mode problem (input.txt) in a compiled language: Piston compiles every "
+                "file it is sent, so input.txt cannot be given; use --executor local"
+            ),
+        )
+    if program.language != "python" and len(data) > SAFE_STDIN_BYTES:
+        return Execution(
+            Verdict.IE,
+            reason=(
+                f"input of {len(data)} bytes: Piston may truncate stdin this large and cannot "
+                "pass a file to a compiled program; use --executor local"
+            ),
+        )
+    return None
+
+
+def chunk(inputs: Sequence[bytes], start: int, body_limit: int | None) -> list[int]:
+    """Up to 64 tests from `start` whose inputs fit the body limit; time is the launcher's
+    business (it stops before a test that might not finish within the request's budget)."""
+    body_budget = (body_limit or 50_000_000) * 0.8 - 20_000 - LAUNCHER_BYTES
+    tests: list[int] = []
+    used_bytes = 0.0
+    for i in range(start, len(inputs)):
+        size = len(inputs[i]) * 4 / 3 + 200
+        if tests and (len(tests) >= 64 or used_bytes + size > body_budget):
+            break
+        tests.append(i)
+        used_bytes += size
+    return tests
+
+
+def batch_body(
+    program: Program,
+    inputs: Sequence[bytes],
+    limits: Limits,
+    runtime: tuple[str, str],
+    max_run_timeout_ms: int,
+    file_mode: bool,
+) -> dict[str, Any]:
+    """The request that runs a Python program on many inputs through our launcher, which
+    stops at the first test that fails and before one that might not fit the request's time."""
+    language, version = runtime
+    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
+    budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
+    tests = [
+        {
+            "stdin": f"in{i}.txt",
+            "time_s": limits.time_s,
+            "wall_s": limits.wall,
+            "memory": limits.memory_mb * 1024 * 1024,
+            "output": limits.output_bytes,
+        }
+        for i in range(len(inputs))
+    ]
+    files = [
+        *LAUNCHER_FILES,
+        {"name": "main.py", "content": program.source},
+        {
+            "name": "tests.json",
+            "content": json.dumps(
+                {"tests": tests, "stop_on_failure": True, "budget_s": budget_s, "file_mode": file_mode}
+            ),
+        },
+        *(
+            {"name": f"in{i}.txt", "content": base64.b64encode(data).decode(), "encoding": "base64"}
+            for i, data in enumerate(inputs)
+        ),
+    ]
+    return {
+        "language": language,
+        "version": version,
+        "files": files,
+        "stdin": "",
+        "args": [],
+        "run_timeout": total_ms,
+        "run_cpu_time": total_ms,
+        "run_memory_limit": limits.memory_mb * 1024 * 1024,
+    }

@@ -1,0 +1,98 @@
+"""Piston's answers as Executions: the run stage by the table of piston-api.md, the
+compile stage, and our launcher's per-test lines (classified exactly as local runs are, by
+executors.outcome)."""
+
+from __future__ import annotations
+
+import base64
+import signal
+from typing import Any
+
+from batch_eval.executors.base import Execution, Limits, tail
+from batch_eval.executors.outcome import classify
+from batch_eval.verdict import Verdict
+
+
+def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
+    """One launcher result line as an Execution, classified exactly as local runs are."""
+    stdout = base64.b64decode(result["stdout"])
+    ex = Execution(
+        Verdict.AC,
+        stdout=stdout[: limits.output_bytes],
+        stderr=tail(str(result.get("stderr") or "")),
+        wall_time=round(float(result["wall"]), 4),
+        cpu_time=round(float(result["cpu"]), 4),
+        memory_kb=int(result["memory_kb"]),
+        exit_code=result.get("code"),
+        signal=signal.Signals(result["signal"]).name if result.get("signal") else None,
+    )
+    if ex.exit_code == 127 and not ex.stderr:
+        return Execution(Verdict.IE, reason="the Piston launcher could not start the interpreter")
+    classify(ex, limits, bool(result["wall_killed"]), len(stdout) > limits.output_bytes)
+    return ex
+
+
+def compile_stage(stage: dict[str, Any] | None) -> Execution | None:
+    if not isinstance(stage, dict):
+        return None
+    stderr = tail(str(stage.get("stderr") or stage.get("output") or ""))
+    status = stage.get("status")
+    if status == "XX":
+        return Execution(Verdict.IE, stderr=stderr, reason="Piston sandbox failure while compiling")
+    if status is None and stage.get("code") == 0:
+        return Execution(Verdict.AC, stderr=stderr)
+    first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:300])
+    return Execution(Verdict.CE, stderr=stderr, reason=first or f"compile stage {status}")
+
+
+def to_execution(stage: Any, limits: Limits) -> Execution:
+    """Piston's run stage as an Execution, by the table of piston-api.md."""
+    if not isinstance(stage, dict):
+        return Execution(Verdict.IE, reason="Piston answer has no run stage")
+    status, code = stage.get("status"), stage.get("code")
+    cpu = _seconds(stage.get("cpu_time"))
+    wall = _seconds(stage.get("wall_time"))
+    memory = stage.get("memory")
+    memory_kb = int(memory) // 1024 if isinstance(memory, (int, float)) else None
+    stderr = tail(str(stage.get("stderr") or ""))
+    ex = Execution(
+        Verdict.AC,
+        stdout=str(stage.get("stdout") or "").encode("utf-8", "surrogateescape"),
+        stderr=stderr,
+        exit_code=code if isinstance(code, int) else None,
+        signal=stage.get("signal"),
+        wall_time=wall,
+        cpu_time=cpu,
+        memory_kb=memory_kb,
+    )
+    limit_kb = limits.memory_mb * 1024
+    # the server decodes stdout as text: a byte that is not UTF-8 (or a character split across
+    # two of its reads) comes back as U+FFFD, and the output's real bytes are unknown
+    ex.stdout_lossy = "\ufffd" in str(stage.get("stdout") or "")
+    if status is None and code == 0:
+        if cpu is not None and cpu > limits.time_s:
+            ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
+        elif len(ex.stdout) > limits.output_bytes:  # the server's own output limit may be higher
+            ex.verdict, ex.reason = Verdict.OLE, f"output over {limits.output_bytes} bytes"
+            ex.stdout = ex.stdout[: limits.output_bytes]
+    elif status == "TO":
+        ex.verdict, ex.reason = Verdict.TLE, str(stage.get("message") or "time limit")
+        ex.wall_killed = "wall" in ex.reason
+    elif status in ("OL", "EL"):
+        ex.verdict, ex.reason = Verdict.OLE, str(stage.get("message") or "output limit")
+    elif status == "RE" and code == 137 and memory_kb is not None and memory_kb >= 0.9 * limit_kb:
+        # Piston reports a memory-limit kill as exit 137 with peak memory at the limit
+        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB"
+    elif status == "RE" and "MemoryError" in stderr:
+        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB (MemoryError)"
+    elif status in ("RE", "SG") or (status is None and code != 0):
+        last = stderr.strip().splitlines()[-1][:200] if stderr.strip() else ""
+        ex.verdict = Verdict.RE
+        ex.reason = str(stage.get("message") or f"exit code {code}") + (f": {last}" if last else "")
+    else:  # XX: sandbox failure, or a status this client does not know
+        ex.verdict, ex.reason = Verdict.IE, f"Piston status {status!r}: {stage.get('message')}"
+    return ex
+
+
+def _seconds(ms: Any) -> float | None:
+    return round(float(ms) / 1000, 4) if isinstance(ms, (int, float)) else None

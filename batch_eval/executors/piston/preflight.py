@@ -1,0 +1,86 @@
+"""What the Piston executor learns from a server before a run: its runtimes, whether it
+takes our limits and bodies, how much output it keeps, the largest run_timeout it allows.
+Each failure is one line saying what to change on the server or in the options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from batch_eval.errors import BatchEvalError
+from batch_eval.executors.base import Limits
+from batch_eval.executors.piston.client import PistonClient, error_message, why
+
+PISTON_LANGUAGES = {"python": ("python", "python3", "py"), "cpp": ("c++", "cpp", "g++")}
+
+
+def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int | None:
+    """The largest run_timeout the server accepts for `body` (Piston refuses, never clamps)."""
+    for ms in (60000, 30000, 20000, 15000, 10000, 6000, 3000):
+        try:
+            reply = client.post_once(url, {**body, "run_timeout": ms, "run_cpu_time": ms})
+        except requests.RequestException:
+            return None
+        if reply.status_code == 200:
+            return ms
+    return None
+
+
+def runtimes(client: PistonClient, url: str) -> dict[str, tuple[str, str]]:
+    """Our languages -> (Piston's language, its newest version) on the server at `url`."""
+    try:
+        reply = client.get(url, "/api/v2/runtimes")
+    except requests.RequestException as exc:
+        raise BatchEvalError(
+            f"cannot reach Piston at {url}: {why(exc)} — start it or pass --endpoint"
+        ) from None
+    if reply.status_code != 200:
+        raise BatchEvalError(f"Piston at {url} answered {reply.status_code} to /api/v2/runtimes")
+    try:
+        listed = reply.json()
+    except ValueError:
+        raise BatchEvalError(f"Piston at {url}: /api/v2/runtimes is not JSON") from None
+    found: dict[str, tuple[str, str]] = {}
+    for ours, names in PISTON_LANGUAGES.items():
+        matching = [
+            r
+            for r in listed
+            if isinstance(r, dict) and (r.get("language") in names or set(names) & set(r.get("aliases", [])))
+        ]
+        if matching:
+            best = max(matching, key=lambda r: _version_key(str(r.get("version", "0"))))
+            found[ours] = (str(best["language"]), str(best["version"]))
+    if "python" not in found:
+        raise BatchEvalError(f"Piston at {url} has no python runtime installed")
+    return found
+
+
+def probe(client: PistonClient, url: str, body: dict[str, Any], limits: Limits) -> dict[str, Any] | None:
+    """The server's answer to a test run of `body`, None when the body was too large; a
+    refusal of our limits or a server that does not answer is one clear error."""
+    try:
+        reply = client.post_once(url, body)
+    except requests.RequestException as exc:
+        raise BatchEvalError(f"cannot reach Piston at {url}: {why(exc)}") from None
+    if reply.status_code == 400:
+        message = error_message(reply)
+        if "PayloadTooLarge" in message:
+            return None
+        raise BatchEvalError(
+            f"Piston at {url} refuses our limits ({message}): the problem limits need "
+            f"run_timeout {int(limits.wall * 1000)} ms and run_memory_limit "
+            f"{limits.memory_mb * 1024 * 1024} bytes; raise the server's maximums "
+            "or lower --time-limit/--memory-limit"
+        )
+    if reply.status_code != 200:
+        raise BatchEvalError(f"Piston at {url} answered HTTP {reply.status_code} to a test run")
+    try:
+        answer: dict[str, Any] = reply.json()
+    except ValueError:
+        raise BatchEvalError(f"Piston at {url} answered a test run with non-JSON") from None
+    return answer
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))

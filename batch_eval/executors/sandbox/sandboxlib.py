@@ -1,0 +1,127 @@
+"""The mechanisms every side of a test's sandbox shares, each written once: the CPU-seconds
+rlimit, reading what a program wrote without following its links, a cgroup's
+out-of-memory count, killing every member of a group, and asking the kernel to kill us
+with our parent.
+
+Used by the package (batch_eval.executors.local) and by the programs that run inside a
+sandbox: the fork server (zygote.py, which imports it from the folder it is copied to) and
+the Piston launcher (launcher.py, which is sent with it). Standard library only, written for
+any Python 3 a solution's interpreter may be; nothing here may import the package.
+"""
+
+from __future__ import annotations  # annotations stay text: any Python 3 reads them
+
+import os
+import signal
+import stat
+import time
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+TYPE_CHECKING = False  # type checkers take the block below; Python never runs it (no typing import)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Prctl = Callable[..., int]  # libc's prctl as ctypes finds it
+
+
+def cpu_rlimit(time_s: float) -> int:
+    """The CPU-seconds rlimit of a test: the limit rounded up, plus one second (the verdict
+    comes from the CPU time measured; this only stops a runaway)."""
+    return max(1, -int(-time_s // 1)) + 1
+
+
+def read_text(path: str) -> str:
+    """A small kernel file's text ("" when it cannot be read: the group or process is gone)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode()
+    except OSError:
+        return ""
+
+
+def read_written(path: str, max_bytes: int) -> bytes | None:
+    """The first `max_bytes` of the regular file a program wrote at `path`, or None when
+    there is no such regular file. A link is never followed (the program could point it at a
+    file of the judge's) and a fifo never blocks."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks: list[bytes] = []
+        left = max_bytes
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def oom_kills(path: str) -> int:
+    """A memory cgroup's count of out-of-memory kills (`oom_kill N` in v1's
+    memory.oom_control and v2's memory.events)."""
+    for line in read_text(path).splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill":
+            return int(value)
+    return 0
+
+
+def session_of(pid: int) -> int | None:
+    """The session a process belongs to (None once it is gone)."""
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+def kill_members(procs: str, spare_pid: int = 0, spare_session: int = 0) -> None:
+    """SIGKILL every process listed in the cgroup file `procs` until none is left (a forking
+    loop needs a few rounds), but the process `spare_pid` and those of session
+    `spare_session` (0: none spared). Members outside the caller's PID namespace are listed
+    as 0 and left alone."""
+    for attempt in range(500):
+        members = [int(p) for p in read_text(procs).split() if p != "0" and int(p) != spare_pid]
+        if spare_session:
+            members = [pid for pid in members if session_of(pid) != spare_session]
+        if not members:
+            return
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.0005 * min(attempt + 1, 20))
+
+
+def load_prctl() -> Prctl | None:
+    """libc's prctl, or None where there is none (resolved once: importing ctypes in every
+    forked child would cost more than the fork)."""
+    try:
+        import ctypes
+
+        prctl: Prctl = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except Exception:
+        return None
+
+
+def die_with_parent(prctl: Prctl | None) -> None:
+    """Have the kernel SIGKILL the caller when its parent dies (no-op without prctl)."""
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def become_subreaper(prctl: Prctl | None) -> None:
+    """Have the caller's orphaned descendants handed to it rather than to init, so that it
+    reaps them at once (no-op without prctl)."""
+    if prctl is not None:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)

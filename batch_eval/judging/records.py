@@ -1,0 +1,218 @@
+"""Judging one record: the executor a check uses, which records it judges, and the
+RecordJudge that turns a record into its results line (cache first, then the judge)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from batch_eval.config import CheckConfig
+from batch_eval.errors import BatchEvalError
+from batch_eval.executors import Executor
+from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.local.languages import python_version
+from batch_eval.files import default_cache_dir
+from batch_eval.judging.cache import VerdictCache, digest
+from batch_eval.judging.checker import CheckerRunner
+from batch_eval.judging.generated import GeneratedTests
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import Problem, TestCase
+from batch_eval.judging.solutions import Record, extract_program
+from batch_eval.verdict import SolutionResult, Verdict
+
+Warn = Callable[[str], None]
+
+
+def make_executor(config: CheckConfig) -> Executor:
+    if config.executor == "local":
+        flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
+        return LocalExecutor(python=config.python, python_runner=config.python_runner, cxx_flags=flags)
+    if config.executor == "piston":
+        from batch_eval.executors.piston.budget import SharedBudget
+        from batch_eval.executors.piston.executor import PistonExecutor
+
+        budget = SharedBudget((config.cache_dir or default_cache_dir()) / "piston", config.piston_concurrency)
+        return PistonExecutor(
+            list(config.endpoints),
+            retries=config.piston_retries,
+            timeout=config.piston_timeout,
+            batch=config.piston_batch,
+            budget=budget,
+        )
+    raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
+
+
+def select(records: Iterable[Record], limit: int | None, sample: int | None, seed: int) -> Iterator[Record]:
+    """The records to judge: a reproducible random sample, then the first `limit`."""
+    if sample is not None:
+        pool = list(records)
+        keep = set(random.Random(seed).sample(range(len(pool)), min(sample, len(pool))))
+        records = (r for i, r in enumerate(pool) if i in keep)
+    for n, record in enumerate(records):
+        if limit is not None and n >= limit:
+            return
+        yield record
+
+
+class RecordJudge:
+    """Judges records against loaded problems; one per check (it owns checker processes and the cache)."""
+
+    def __init__(
+        self,
+        config: CheckConfig,
+        problems: Mapping[str, Problem],
+        executor: Executor,
+        warn: Warn = lambda message: None,
+    ) -> None:
+        self.config = config
+        self.problems = problems
+        self.executor = executor
+        self.options = JudgeOptions(
+            config.comparison(), early_stop=not config.all_tests, test_order=config.test_order
+        )
+        self.generated = (
+            GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
+            if config.generated_tests_dir is not None
+            else None
+        )
+        self._checkers: dict[str, CheckerRunner] = {}
+        self._problem_keys: dict[str, str] = {}
+        self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
+        self.cache = VerdictCache(config.cache_dir or default_cache_dir(), warn) if config.cache else None
+        self._described: dict[str, Any] | None = None
+        self.time_scale = 1.0  # --time-multiplier auto: set from the calibration after preflight
+        self._settings = config.verdict_settings()  # the check's share of every cache key
+
+    @property
+    def environment(self) -> dict[str, Any]:
+        """What the executor is, minus counters and addresses that do not change verdicts;
+        read at the first record, after preflight (which learns Piston's runtime versions)."""
+        if self._described is None:
+            self._described = {
+                k: v for k, v in self.executor.describe().items() if k not in ("requests_sent", "endpoints")
+            }
+        return self._described
+
+    def tests_for(self, problem: Problem) -> list[TestCase]:
+        extra = self.generated.for_problem(problem) if self.generated else []
+        return problem.tests + extra
+
+    def judge_record(self, record: Record) -> tuple[dict[str, Any], SolutionResult | None, str]:
+        """The results line of a record, its result (None when skipped) and the skip reason."""
+        line: dict[str, Any] = {**record.kept_fields(), "line": record.line}
+        skip = record.error or self._unjudgeable(record)
+        if skip:
+            line.update(verdict=Verdict.SKIP.value, passed=False, error=skip)
+            return line, None, skip
+        problem = self.problems[record.problem_id]
+        limits = self.config.limits_for(problem.time_limit, problem.memory_limit, self.time_scale)
+        program = extract_program(record.fields)
+        line["limits"] = {"time_s": limits.time_s, "memory_mb": limits.memory_mb}
+        if isinstance(program, str):
+            result = SolutionResult(Verdict.CE, reason=program)
+        else:
+            line["language"] = program.language
+            line["isolation"] = self.environment.get("isolation")
+            line["program_sha256"] = program.digest()
+            tests = self.tests_for(problem)
+            key = self._cache_key(problem, tests, program, limits)
+            cached = None
+            if self.cache is not None:
+                # another checker judging the same program now: wait for it rather than judge twice
+                cached = self.cache.claim(key, wait=limits.wall * max(1, len(tests)) + 30)
+            if cached is not None:
+                result = cached
+                line["cached"] = True
+            else:
+                checker = self._checker_for(problem)
+                history = self._problem_keys[problem.id]
+                failures = self._failures_of(history) if self.options.test_order == "failures" else None
+                try:
+                    result = judge(
+                        problem, tests, program, self.executor, limits, self.options, checker, failures
+                    )
+                    self._remember_failure(history, result)
+                    if self.cache is not None:
+                        self.cache.put(key, result)
+                finally:
+                    if self.cache is not None:
+                        self.cache.release(key)
+        line.update(
+            verdict=result.verdict.value,
+            passed=result.passed,
+            reason=result.reason,
+            tests=[t.to_dict() for t in result.tests],
+        )
+        if result.compile_output:
+            line["compile_output"] = result.compile_output
+        return line, result, ""
+
+    def _cache_key(self, problem: Problem, tests: list[TestCase], program: Program, limits: Limits) -> str:
+        if problem.id not in self._problem_keys:
+            if problem.kind == "function":
+                content = digest(problem.prompt, problem.test_code, problem.entry_point)
+            else:
+                content = digest(*(part for t in tests for part in (t.input, t.output)))
+            self._problem_keys[problem.id] = content
+        checker = problem.checker
+        rules = {
+            "settings": self._settings,
+            "limits": limits.to_dict(),
+            "float_tolerance": problem.float_tolerance,
+            "checker": [checker.source, checker.convention, self._checker_python()] if checker else None,
+            "input_mode": problem.input_mode,
+            "kind": problem.kind,
+        }
+        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, self.environment)
+
+    def _checker_python(self) -> list[str]:
+        """The interpreter that runs checker programs (on this machine, whatever the executor:
+        the local executor's, else ours — a real path, as exec does not search PATH), and its version."""
+        python = getattr(self.executor, "python", None) or os.path.realpath(sys.executable)
+        return [python, python_version(python)]
+
+    def _failures_of(self, problem_key: str) -> dict[int, int]:
+        if self.cache is not None:
+            return self.cache.failures(problem_key)  # shared by every checker, every checkpoint
+        return dict(self._failures.get(problem_key, {}))
+
+    def _remember_failure(self, problem_key: str, result: SolutionResult) -> None:
+        """Which test this solution failed: test order "failures" runs it earlier next time."""
+        if self.options.test_order != "failures":
+            return
+        for i, test in enumerate(result.tests):
+            if test.verdict not in (Verdict.AC, Verdict.SKIP, Verdict.IE):
+                if self.cache is not None:
+                    self.cache.failed(problem_key, i)
+                else:
+                    counts = self._failures.setdefault(problem_key, {})
+                    counts[i] = counts.get(i, 0) + 1
+                return
+
+    def _unjudgeable(self, record: Record) -> str:
+        problem = self.problems.get(record.problem_id)
+        if problem is None:
+            return f"unknown problem id {record.problem_id!r}"
+        if problem.interactive:
+            return f"problem {problem.id} is interactive: not supported"
+        if problem.kind == "stdio" and not self.tests_for(problem):
+            return f"problem {problem.id} has no tests"
+        return ""
+
+    def _checker_for(self, problem: Problem) -> CheckerRunner | None:
+        if problem.checker is None:
+            return None
+        if problem.id not in self._checkers:
+            self._checkers[problem.id] = CheckerRunner(problem.checker, self._checker_python()[0])
+        return self._checkers[problem.id]
+
+    def close(self) -> None:
+        for runner in self._checkers.values():
+            runner.close()
+        if self.cache is not None:
+            self.cache.close()
