@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shlex
 import subprocess
@@ -287,5 +288,13 @@ def test_options_say_what_they_are_and_the_old_names_still_work(tmp_path: Path) 
             (x["line"], x["verdict"]) for x in old_lines
         ]
         assert len(new_lines) == 2
-    code, _, err = invoke([*base, "-o", str(tmp_path / "c"), "--compare", "tokens"])
+    code, _, err = invoke([*base, "-o", str(tmp_path / "c"), "--compare=tokens"])
     assert code == 0, err
+    assert json.loads((tmp_path / "c" / "s.metrics.json").read_text())["settings"]["compare"] == "tokens"
+    # the old names are hidden: --help shows only the names that say what they are
+    for command in ("check", "run"):
+        shown = CliRunner().invoke(cli, [command, "--help"]).stdout
+        assert "--output-compare" in shown and "--max-records" in shown and "--sample-records" in shown
+        assert not re.search(r"--(compare|limit|sample)\b(?!-)", shown), command
+    shown = CliRunner().invoke(cli, ["report", "--help"]).stdout
+    assert "--diff" in shown and "--compare" not in shown

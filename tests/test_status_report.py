@@ -231,6 +231,41 @@ def test_plot_and_metadata(finished_run: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
+def test_plot_draws_each_k_with_its_title_and_best_in_the_format_asked(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    svg, pdf = tmp_path / "curve.svg", tmp_path / "curve.pdf"
+    args = ["report", str(finished_run), "--k", "1,2,5", "--plot", str(svg), "--title", "exp1 on toy"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = svg.read_text()
+    assert "exp1 on toy" in text and "pass@1" in text and "pass@2" in text
+    assert "best: checkpoint-200 (pass@1 0.750)" in text
+    # two samples per problem: pass@5 says why it is missing instead of capping k silently
+    assert "pass@5 is not plotted: no problem has 5 or more samples" in result.stderr
+    # the table shows the k asked for, each over the problems that have k samples
+    header = result.stdout.splitlines()[0].split()
+    assert header[3:7] == ["pass@1", "95%", "CI", "pass@2"] and "pass@5" in header
+    default = CliRunner().invoke(cli, ["report", str(finished_run), "--plot", str(pdf)])
+    assert default.exit_code == 0 and pdf.read_bytes()[:5] == b"%PDF-"
+    assert f"{finished_run.resolve().name}: pass@k by checkpoint" not in text  # --title replaced it
+
+
+def test_a_plot_name_that_is_not_png_svg_or_pdf_is_refused_before_any_output(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "report", str(finished_run), "--plot", str(tmp_path / "c.jpg")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert (
+        result.stderr.strip() == "error: the plot is written as PNG, SVG or PDF: name it c.png, .svg or .pdf"
+    )
+
+
 def test_bad_metadata_is_one_line(finished_run: Path, tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
     meta.write_text('{"checkpoint-100": 5}')

@@ -20,6 +20,24 @@ EXIT_MEANINGS = {
 EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {EXIT_MEANINGS[code]}" for code in ExitCode)
 
 
+def renamed(old_names: dict[str, str]) -> type[click.Command]:
+    """A command class whose options still answer to their old names (`old_names`: old ->
+    new), kept out of --help: a release's grace for scripts written before a rename."""
+
+    class Renamed(click.Command):
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            new: list[str] = []
+            for i, arg in enumerate(args):
+                if arg == "--":  # what follows is an argument, whatever it looks like
+                    new += args[i:]
+                    break
+                name, eq, value = arg.partition("=")
+                new.append(old_names[name] + eq + value if name in old_names else arg)
+            return super().parse_args(ctx, new)
+
+    return Renamed
+
+
 def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 

@@ -11,19 +11,20 @@ from typing import Any
 import click
 
 from batch_eval.batch.scan import SORT_ORDERS
-from batch_eval.cli.app import cli, warn
-from batch_eval.cli.options import check_options, config_from
+from batch_eval.cli.app import cli, renamed, warn
+from batch_eval.cli.options import OLD_NAMES, check_options, config_from
 from batch_eval.cli.types import Finite
 from batch_eval.errors import ExitCode
 
 
 @cli.command(
+    cls=renamed(OLD_NAMES),
     epilog="""Examples:
 
 \b
   batch-eval check runs/exp1/checkpoint-400/solutions.jsonl --problems problems.jsonl -o evals/step-400
   batch-eval check sols.jsonl --problems problems.jsonl -o out --output-compare lines --all-tests
-  batch-eval check sols.jsonl --problems problems.jsonl -o out --executor piston --endpoint http://gpu-box:2000"""
+  batch-eval check sols.jsonl --problems problems.jsonl -o out --executor piston --endpoint http://gpu-box:2000""",
 )
 @click.argument("solutions", type=click.Path(path_type=Path))
 @click.option(
@@ -74,13 +75,14 @@ def check(
 
 
 @cli.command(
+    cls=renamed(OLD_NAMES),
     epilog="""Examples:
 
 \b
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --dry-run
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --max-workers 4
   batch-eval run --solutions-dir runs/exp1 --problems p.jsonl -o out --checkpoint-filter 'checkpoint-{1,2}00'
-"""
+""",
 )
 @click.option(
     "--solutions-dir",

@@ -13,6 +13,9 @@ from batch_eval.config import CheckConfig
 from batch_eval.judging.checker import CONVENTIONS
 from batch_eval.judging.compare import MODES
 
+#: the judging options' names before they said what they are (still accepted, not shown)
+OLD_NAMES = {"--compare": "--output-compare", "--limit": "--max-records", "--sample": "--sample-records"}
+
 
 def check_options(f: Any) -> Any:
     """The options of `check`, shared by `run` so that everything passes through."""
@@ -72,13 +75,11 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--output-compare",
-            "--compare",
             "compare",
             type=click.Choice(MODES),
             default="default",
             show_default=True,
-            help="How a program's output is compared with the expected one (see README; "
-            "--compare is the old name).",
+            help="How a program's output is compared with the expected one (see README).",
         ),
         click.option(
             "--float-tolerance",
@@ -112,20 +113,17 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--max-records",
-            "--limit",
             "limit",
             type=click.IntRange(min=1),
             default=None,
-            help="Judge only the first N records of each file (--limit is the old name).",
+            help="Judge only the first N records of each file.",
         ),
         click.option(
             "--sample-records",
-            "--sample",
             "sample",
             type=click.IntRange(min=1),
             default=None,
-            help="Judge N records of each file drawn at random, reproducibly with --seed "
-            "(--sample is the old name).",
+            help="Judge N records of each file drawn at random, reproducibly with --seed.",
         ),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option(

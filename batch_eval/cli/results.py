@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from batch_eval.cli.app import cli
-from batch_eval.cli.types import Finite
+from batch_eval.cli.app import cli, renamed, warn
+from batch_eval.cli.types import Finite, KList
 from batch_eval.errors import ExitCode
 
 
@@ -55,11 +55,13 @@ def watch(output_dir: Path, interval: float) -> None:
 
 
 @cli.command(
+    cls=renamed({"--compare": "--diff"}),
     epilog="""Examples:
 
 \b
   batch-eval report evals/exp1
-  batch-eval report evals/exp1 --plot pass_at_k.png"""
+  batch-eval report evals/exp1 --plot pass_at_k.png
+  batch-eval report evals/exp1 --k 1,10 --plot curve.pdf --title 'exp1 on CodeContests'""",
 )
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option(
@@ -71,18 +73,28 @@ def watch(output_dir: Path, interval: float) -> None:
 )
 @click.option(
     "--diff",
-    "--compare",
     "compare",
     nargs=2,
     metavar="A B",
     default=None,
     help="Per-problem gains and losses of B over A, with a paired test. A and B: a checkpoint "
-    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME (--compare is "
-    "the old name).",
+    "name or step of OUTPUT_DIR, a run folder with one checkpoint, or DIR:NAME.",
 )
 @click.option(
-    "--plot", type=click.Path(path_type=Path), default=None, help="Write the learning curve here (PNG)."
+    "--plot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the learning curve here: pass@k per step with 95% bands, the best marked (.png, .svg, .pdf).",
 )
+@click.option(
+    "--k",
+    "ks",
+    type=KList(),
+    default=None,
+    help="The k of pass@k shown (table columns and plot lines), e.g. 1,10,100; each over the problems "
+    "with at least k samples. Default: 1 and the largest k every problem has.",
+)
+@click.option("--title", default=None, help="The plot's title (default: the run folder's name).")
 @click.option(
     "--run-metadata",
     type=click.Path(path_type=Path),
@@ -99,6 +111,8 @@ def report(
     fmt: str,
     compare: tuple[str, str] | None,
     plot: Path | None,
+    ks: list[int] | None,
+    title: str | None,
     run_metadata: Path | None,
     use_mlflow: bool,
     mlflow_uri: str | None,
@@ -107,6 +121,10 @@ def report(
     """One row per checkpoint of OUTPUT_DIR: pass@1 with its interval, pass@k, verdicts; the best marked."""
     from batch_eval.reporting import report as reporting
 
+    if plot is not None:
+        from batch_eval.reporting.plot import check_path
+
+        check_path(plot)
     if compare is not None:
         from batch_eval.reporting import diff
 
@@ -114,7 +132,7 @@ def report(
         click.echo(json.dumps(result, indent=2) if fmt == "json" else diff.compare_text(result))
         sys.exit(ExitCode.OK)
     rows = reporting.load_rows(output_dir, reporting.load_metadata(run_metadata))
-    click.echo(reporting.render(rows, fmt))
+    click.echo(reporting.render(rows, fmt, ks))
     for row in rows:
         if row.incomplete:
             click.echo(f"warning: {row.name} is incomplete ({row.incomplete}): not ranked", err=True)
@@ -124,7 +142,8 @@ def report(
     if plot is not None:
         from batch_eval.reporting.plot import plot_curve
 
-        plot_curve(rows, plot)
+        for note in plot_curve(rows, plot, ks, title, output_dir.resolve().name):
+            warn(note)
         click.echo(f"plot: {plot}", err=True)
     if use_mlflow:
         from batch_eval.reporting.tracking import log_to_mlflow

@@ -73,3 +73,20 @@ class EndpointURL(click.ParamType):  # type: ignore[type-arg]
             hint = f": write http://{text}" if "://" not in text else ""
             self.fail(f"{text!r} is not an http(s) URL{hint}", param, ctx)
         return text.rstrip("/")
+
+
+class KList(click.ParamType):  # type: ignore[type-arg]
+    """Comma-separated k of pass@k, each at least 1: `1,10,100` -> [1, 10, 100]."""
+
+    name = "K[,K...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, list):
+            return value
+        try:
+            ks = sorted({int(part) for part in str(value).split(",") if part.strip()})
+        except ValueError:
+            self.fail(f"{value!r} is not a list of whole numbers like 1,10,100", param, ctx)
+        if not ks or ks[0] < 1:
+            self.fail(f"{value!r}: each k is a whole number of at least 1 (e.g. 1,10)", param, ctx)
+        return ks

@@ -13,14 +13,15 @@ from typing import Any
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.judging.metrics import combine
-from batch_eval.reporting.stats import bootstrap_interval
+from batch_eval.reporting.stats import bootstrap_interval, pass_at_k_estimate
 from batch_eval.reporting.status import load_summary
 
 FORMATS = ("table", "markdown", "csv", "json")
 VERDICT_COLUMNS = ("WA", "TLE", "MLE", "OLE", "RE", "CE")
 LEGEND = (
     "best pass@1 among complete checkpoints; ? incomplete (never ranked: its numbers may change); "
-    "interval: 95% percentile bootstrap over problems"
+    "interval: 95% percentile bootstrap over problems; pass@k (n/m): over the n of m problems "
+    "with at least k samples"
 )
 
 
@@ -180,6 +181,21 @@ def _incomplete(files: list[dict[str, Any]], metrics: dict[str, Any], selected: 
     return ", ".join(why)
 
 
+def _estimates(row: Row, ks: list[int]) -> dict[str, Any]:
+    out = {}
+    for k in [1, *ks]:
+        value, interval, used = pass_at_k_estimate(row.per_problem, k)
+        out[str(k)] = {"value": value, "interval": list(interval), "problems": used}
+    return out
+
+
+def _csv_at_k(row: Row, k: int, stored: bool) -> Any:
+    if stored:
+        return row.pass_at_k.get(str(k), "")
+    value = pass_at_k_estimate(row.per_problem, k)[0]
+    return "" if value is None else value
+
+
 def _top_k(row: Row) -> str:
     if not row.pass_at_k:
         return "-"
@@ -187,7 +203,14 @@ def _top_k(row: Row) -> str:
     return f"{row.pass_at_k[str(k)]:.3f} (k={k})" if k > 1 else "-"
 
 
-def _cells(row: Row, meta_keys: list[str]) -> list[str]:
+def _at_k(row: Row, k: int) -> str:
+    value, _, used = pass_at_k_estimate(row.per_problem, k)
+    if value is None:
+        return "-"
+    return f"{value:.3f}" + (f" ({used}/{row.problems})" if used < row.problems else "")
+
+
+def _cells(row: Row, meta_keys: list[str], ks: list[int] | None) -> list[str]:
     p1 = f"{row.pass1:.3f}" if row.pass1 is not None else "-"
     ci = f"[{row.ci[0]:.3f}, {row.ci[1]:.3f}]" if row.pass1 is not None else "-"
     return [
@@ -196,7 +219,7 @@ def _cells(row: Row, meta_keys: list[str]) -> list[str]:
         "-" if row.step is None else str(row.step),
         p1,
         ci,
-        _top_k(row),
+        *([_top_k(row)] if ks is None else [_at_k(row, k) for k in ks]),
         f"{row.solved}/{row.problems}",
         *(str(row.verdicts.get(v, 0)) for v in VERDICT_COLUMNS),
         str(row.ie),
@@ -205,16 +228,18 @@ def _cells(row: Row, meta_keys: list[str]) -> list[str]:
     ]
 
 
-def render(rows: list[Row], fmt: str) -> str:
-    """The report in `fmt` (table, markdown, csv, json)."""
+def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
+    """The report in `fmt` (table, markdown, csv, json); `ks`: the pass@k columns beside
+    pass@1 (each over the problems with at least k samples), else the largest k there is."""
     meta_keys = sorted({k for r in rows for k in r.metadata})
+    ks = None if ks is None else sorted({k for k in ks if k > 1})
     header = [
         "best",
         "checkpoint",
         "step",
         "pass@1",
         "95% CI",
-        "pass@k",
+        *(["pass@k"] if ks is None else [f"pass@{k}" for k in ks]),
         "solved",
         *VERDICT_COLUMNS,
         "IE",
@@ -224,14 +249,17 @@ def render(rows: list[Row], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
             {
-                "checkpoints": [r.to_dict() for r in rows],
+                "checkpoints": [
+                    {**r.to_dict(), **({"pass_at": _estimates(r, ks)} if ks is not None else {})}
+                    for r in rows
+                ],
                 "best": next((r.name for r in rows if r.best), None),
                 "interval": "95% percentile bootstrap over problems",
             },
             indent=2,
         )
     if fmt == "csv":
-        ks = sorted({int(k) for r in rows for k in r.pass_at_k})
+        columns = sorted({int(k) for r in rows for k in r.pass_at_k}) if ks is None else [1, *ks]
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(
@@ -241,7 +269,7 @@ def render(rows: list[Row], fmt: str) -> str:
                 "best",
                 "ci_low",
                 "ci_high",
-                *(f"pass@{k}" for k in ks),
+                *(f"pass@{k}" for k in columns),
                 "problems",
                 "solved",
                 "records",
@@ -259,7 +287,7 @@ def render(rows: list[Row], fmt: str) -> str:
                     int(r.best),
                     r.ci[0],
                     r.ci[1],
-                    *(r.pass_at_k.get(str(k), "") for k in ks),
+                    *(_csv_at_k(r, k, ks is None) for k in columns),
                     r.problems,
                     r.solved,
                     r.records,
@@ -270,7 +298,7 @@ def render(rows: list[Row], fmt: str) -> str:
                 ]
             )
         return out.getvalue().rstrip("\n")
-    body = [_cells(r, meta_keys) for r in rows]
+    body = [_cells(r, meta_keys, ks) for r in rows]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]

@@ -53,3 +53,17 @@ def paired_p_value(diffs: Sequence[float], seed: int = SEED) -> float:
         for _ in range(PERMUTATIONS)
     )
     return (hits + 1) / (PERMUTATIONS + 1)
+
+
+def pass_at_k_estimate(
+    per_problem: dict[str, tuple[int, int]], k: int, level: float = 0.95
+) -> tuple[float | None, tuple[float, float], int]:
+    """pass@k over the problems with at least k samples (the unbiased estimator of each,
+    averaged), its bootstrap interval over those problems, and how many there were. A problem
+    with fewer samples than k says nothing about pass@k: it is left out, never capping k."""
+    from batch_eval.judging.metrics import pass_at_k
+
+    scores = [pass_at_k(n, c, k) for n, c in per_problem.values() if n >= k]
+    if not scores:
+        return None, (0.0, 0.0), 0
+    return round(sum(scores) / len(scores), 6), bootstrap_interval(scores, level), len(scores)
