@@ -66,7 +66,7 @@ def test_parallel_checkers_proven_with_a_file_barrier(tmp_path: Path) -> None:
     order = {"behave": "barrier", "barrier": str(tmp_path / "barrier"), "parties": 2}
     code, summary = fake_run(tmp_path, {"checkpoint-1": order, "checkpoint-2": order}, max_workers=2)
     assert code == ExitCode.OK, summary["failures"]
-    assert summary["totals"] == {"files": 2, "ok": 2, "failed": 0, "pending": 0}
+    assert summary["totals"] == {"files": 2, "ok": 2, "failed": 0, "interrupted": 0, "pending": 0}
 
 
 def test_hanging_file_is_killed_with_its_children_and_the_batch_goes_on(tmp_path: Path) -> None:

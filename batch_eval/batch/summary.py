@@ -141,7 +141,8 @@ class Summary:
             "totals": {
                 "files": len(self.plan.tasks),
                 "ok": ok,
-                "failed": len(self.failures()),
+                "failed": sum(1 for o in self.outcomes.values() if not o.ok and o.status != "interrupted"),
+                "interrupted": sum(1 for o in self.outcomes.values() if o.status == "interrupted"),
                 "pending": len(self.plan.tasks) - len(self.outcomes),
             },
             "checkpoints": checkpoints,

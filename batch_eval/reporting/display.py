@@ -121,7 +121,7 @@ class PlainDisplay:
         totals = data["totals"]
         print(
             f"batch-eval: {summary.status}: {totals['ok']} ok, {totals['failed']} failed, "
-            f"{totals['pending']} not run; summary in {summary.path}",
+            f"{totals['interrupted']} interrupted, {totals['pending']} not run; summary in {summary.path}",
             file=self.stream,
             flush=True,
         )

@@ -85,7 +85,7 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     if state == "running" and not alive:
         state = "dead"
     running = running_files(output_dir) if state == "running" else {}
-    checkpoints, files = [], {"ok": 0, "failed": 0, "running": 0, "pending": 0}
+    checkpoints, files = [], {"ok": 0, "failed": 0, "interrupted": 0, "running": 0, "pending": 0}
     tests_this_run, durations = 0, []
     records = {"done": 0, "left": 0}  # of the files this run checks (their totals counted at its start)
     for c in summary["checkpoints"]:
@@ -109,18 +109,11 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                 records["done"] += min(done, total)
                 records["left"] += max(total - done, 0) if s in ("pending", "running") else 0
             states.append(s)
-            files[
-                "ok"
-                if s == "ok"
-                else "pending"
-                if s == "pending"
-                else "running"
-                if s == "running"
-                else "failed"
-            ] += 1
+            files[s if s in files else "failed"] += 1
             if s == "ok" and f.get("duration"):
                 tests_this_run += int((f.get("metrics") or {}).get("tests_run") or 0)
                 durations.append(float(f["duration"]))
+        # the summary's words (done, pending, incomplete, empty), and running while a file is
         c_state = (
             "empty"
             if not states
@@ -130,9 +123,7 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
             if "running" in states
             else "pending"
             if all(s == "pending" for s in states)
-            else "failed"
-            if "pending" not in states
-            else "partial"
+            else "incomplete"
         )
         checkpoints.append(
             {
@@ -167,7 +158,7 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
         "files": files,
         "checkpoints_by_status": {
             s: sum(1 for c in checkpoints if c["status"] == s)
-            for s in ("done", "running", "pending", "partial", "failed", "empty")
+            for s in ("done", "running", "pending", "incomplete", "empty")
         },
         "tests_per_second": round(tests_this_run / elapsed, 1) if elapsed and tests_this_run else None,
         "records": records,
@@ -190,7 +181,8 @@ def status_text(status: dict[str, Any]) -> str:
     f = status["files"]
     total = sum(f.values())
     lines.append(
-        f"files: {f['ok']}/{total} done, {f['running']} running, {f['pending']} pending, {f['failed']} failed"
+        f"files: {f['ok']}/{total} done, {f['running']} running, {f['pending']} pending, "
+        f"{f['failed']} failed, {f['interrupted']} interrupted"
     )
     speed = status["tests_per_second"]
     eta = status["eta_seconds"]
