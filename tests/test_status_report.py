@@ -381,6 +381,9 @@ def test_progress_counts_records_while_files_run(tmp_path: Path) -> None:
     )
     counts = {int(m) for m in re.findall(r"records\D*?(\d+)/12", drawn)}
     assert counts & set(range(1, 6)), f"the records bar never moved inside a file: {sorted(counts)}"
+    # and each running file has a bar of its own: its records judged of its 6
+    in_file = {int(m) for m in re.findall(r"checkpoint-\d+/\S+\.jsonl\D*?(\d+)/6\b", drawn)}
+    assert in_file & set(range(1, 6)), f"no running file showed its own progress: {sorted(in_file)}"
     plain = subprocess.run(
         [a for a in run_args(sols, problems, tmp_path / "log") if a != "-q"] + ["--no-cache"],
         capture_output=True,

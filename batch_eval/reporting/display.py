@@ -207,6 +207,11 @@ class LiveDisplay(PlainDisplay):
         total = sum(self.records.values())
         self.records_id = self.progress.add_task("records", total=total or None, rate="", last="")
         self.task_id = self.progress.add_task("files", total=self.total, rate="", last="")
+        # a bar per running file, by solutions path: its records judged of its records
+        self._file_totals = {
+            str(plan.tasks[i].solutions): (plan.tasks[i], n) for i, n in (records or {}).items()
+        }
+        self._file_bars: dict[str, tuple[Any, float]] = {}
         self._polling = threading.Event()
         threading.Thread(target=self._poll, name="batch-eval-progress", daemon=True).start()
 
@@ -215,10 +220,34 @@ class LiveDisplay(PlainDisplay):
         from batch_eval.reporting.status import running_files
 
         while not self._polling.wait(1.0):
-            partial = sum(r["records_done"] for r in running_files(self.output_dir).values())
+            running = running_files(self.output_dir)
+            partial = sum(r["records_done"] for r in running.values())
             done = self.records_done + partial
             rate = done / max(time.monotonic() - self.started, 1e-6)
             self.progress.update(self.records_id, completed=done, rate=f"{rate:.1f} records/s")
+            self._file_progress(running)
+
+    def _file_progress(self, running: dict[str, dict[str, Any]]) -> None:
+        """A bar per file a checker is judging now (records judged of its records), gone
+        when the file is done."""
+        for path in list(self._file_bars):
+            if path not in running:
+                self.progress.remove_task(self._file_bars.pop(path)[0])
+        now = time.monotonic()
+        for path, state in running.items():
+            task, total = self._file_totals.get(path, (None, 0))
+            if path not in self._file_bars:
+                name = (
+                    f"  {task.checkpoint.name}/{Path(path).name}"
+                    if task is not None
+                    else f"  {Path(path).name}"
+                )
+                bar = self.progress.add_task(name, total=total or None, rate="", last="")
+                self._file_bars[path] = (bar, now)
+            bar, since = self._file_bars[path]
+            done = int(state["records_done"])
+            speed = f"{done / max(now - since, 1e-6):.1f} records/s" if done else ""
+            self.progress.update(bar, completed=done, rate=speed)
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
@@ -243,6 +272,7 @@ class LiveDisplay(PlainDisplay):
 
     def finish(self, summary: Summary) -> None:
         self._polling.set()
+        self._file_progress({})
         self.progress.stop()
         super().finish(summary)
 
