@@ -27,7 +27,7 @@ from batch_eval.judging.journal import Journal, journal_path
 from batch_eval.judging.metrics import Metrics
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import RecordJudge, Warn, make_executor, select
-from batch_eval.judging.solutions import read_records
+from batch_eval.judging.solutions import read_records, result_key
 from batch_eval.verdict import SolutionResult, Verdict
 
 
@@ -81,7 +81,7 @@ def check_file(
     ensure_folder(out_dir, "the output folder")
     records_judge = RecordJudge(config, problems, executor, warn)
     fingerprint = config.fingerprint(problems_digest(config))
-    previous: dict[int, dict[str, Any]] = {}
+    previous: dict[tuple[int, int], dict[str, Any]] = {}
     if redo_ie:  # `run` puts the earlier metrics aside (a stale metrics file must not stay)
         for earlier in (previous_metrics(metrics_path), metrics_path):
             previous = previous or _previous_verdicts(solutions, results_path, earlier, fingerprint)
@@ -107,7 +107,7 @@ def check_file(
         with AtomicFile(results_path) as out:
             for record in select(stream, config.limit, config.sample, config.seed):
                 # same content: the same record on the same line
-                known = previous.get(record.line) or resumed.get(record.line)
+                known = previous.get(record.key) or resumed.get(record.key)
                 if known is not None and known["verdict"] == Verdict.IE.value:
                     attempts = int(known.get("ie_attempts") or 1)
                     if attempts >= MAX_IE_ATTEMPTS:
@@ -126,7 +126,7 @@ def check_file(
                     continue
                 line, result, skip = records_judge.judge_record(record)
                 if result is not None and result.verdict is Verdict.IE:
-                    line["ie_attempts"] = int((previous.get(record.line) or {}).get("ie_attempts") or 0) + 1
+                    line["ie_attempts"] = int((previous.get(record.key) or {}).get("ie_attempts") or 0) + 1
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped: {skip}")
                     metrics.skip(_reason_kind(skip))
@@ -183,7 +183,7 @@ def _given_up(line: dict[str, Any], attempts: int) -> dict[str, Any]:
 
 def _previous_verdicts(
     solutions: Path, results_path: Path, metrics_path: Path, fingerprint: str
-) -> dict[int, dict[str, Any]]:
+) -> dict[tuple[int, int], dict[str, Any]]:
     """The results lines (by record line) of an earlier complete check of this same file
     content with these settings; SKIP lines are left out (judged again) unless they give up
     on an IE; IE lines are kept for their count of tries (judged again below the limit)."""
@@ -200,7 +200,7 @@ def _previous_verdicts(
                 verdict = line.get("verdict")
                 if verdict is None or (verdict == Verdict.SKIP.value and not line.get("ie_attempts")):
                     continue
-                kept[int(line["line"])] = line
+                kept[result_key(line)] = line
         return kept
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}  # nothing usable: judge everything

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from batch_eval.config import file_sha256
+from batch_eval.judging.solutions import result_key
 from batch_eval.verdict import Verdict
 
 #: verdicts a resumed check takes from the journal (IE is judged again, SKIP decided again)
@@ -34,7 +35,7 @@ class Journal:
         self.solutions = solutions
         self._file: IO[str] | None = None
 
-    def earlier(self) -> dict[int, dict[str, Any]]:
+    def earlier(self) -> dict[tuple[int, int], dict[str, Any]]:
         """The judged lines (by record line) of an interrupted check of the same content with
         the same settings; the journal is then open to go on from there (else started anew)."""
         try:
@@ -42,7 +43,7 @@ class Journal:
         except OSError:
             return {}  # no solutions to read: reading them says so
         self.header = {"journal": 1, "config_fingerprint": self.fingerprint, "input_sha256": content}
-        kept: dict[int, dict[str, Any]] = {}
+        kept: dict[tuple[int, int], dict[str, Any]] = {}
         good = 0  # bytes up to the last whole line
         try:
             with open(self.path, "rb") as f:
@@ -60,7 +61,7 @@ class Journal:
                 try:
                     line = json.loads(raw)
                     if line.get("verdict") in KEPT:
-                        kept[int(line["line"])] = line
+                        kept[result_key(line)] = line
                 except (ValueError, KeyError, TypeError, AttributeError):
                     pass
                 good += len(raw) + 1

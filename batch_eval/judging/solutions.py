@@ -15,7 +15,15 @@ from typing import Any, BinaryIO
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import LANGUAGE_ALIASES, Program
 
-BULKY_FIELDS = ("code", "raw_response")
+#: where a record names its problem, first found wins (ours, open-r1, HumanEval/EvalPlus, LiveCodeBench)
+ID_FIELDS = ("id", "problem_id", "task_id", "question_id")
+#: where a record holds its program, first found wins: ours and open-r1 (`code`), EvalPlus
+#: (`solution`: the whole program), HumanEval's samples (`completion`: what follows the
+#: prompt; a function problem's prompt is put before it), a model's raw answer (`raw_response`:
+#: its last fenced code block). LiveCodeBench's `code_list` is read as one record per element.
+PROGRAM_FIELDS = ("code", "solution", "completion", "raw_response")
+BULKY_FIELDS = (*PROGRAM_FIELDS, "code_list")
+SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list a record is
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 
 
@@ -29,11 +37,22 @@ class Record:
 
     @property
     def problem_id(self) -> str:
-        return str(self.fields.get("id", self.fields.get("problem_id", self.fields.get("task_id"))))
+        return str(_first(self.fields, ID_FIELDS))
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """What names this record in a results file: its line, and which element of the
+        line's `code_list` it is (0 for a line with one program)."""
+        return self.line, int(self.fields.get(SAMPLE_INDEX) or 0)
 
     def kept_fields(self) -> dict[str, Any]:
         """The record's own fields minus the bulky code, for users to join on."""
         return {k: v for k, v in self.fields.items() if k not in BULKY_FIELDS}
+
+
+def result_key(line: dict[str, Any]) -> tuple[int, int]:
+    """The Record.key of the record a results line was written for."""
+    return int(line["line"]), int(line.get(SAMPLE_INDEX) or 0)
 
 
 def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
@@ -62,7 +81,7 @@ def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
             for line_no, raw in enumerate(lines, start=1):
                 if not raw.strip():
                     continue
-                yield parse_record(raw, line_no)
+                yield from samples(parse_record(raw, line_no))
         except (OSError, EOFError) as exc:  # gzip: not gzip, or cut short
             raise BatchEvalError(f"cannot read solutions: {exc}", path) from None
         stored.read()  # the digest names the whole file
@@ -108,7 +127,7 @@ def _json_list(f: BinaryIO, path: Path) -> Iterator[Record]:
     if not isinstance(items, list):
         raise BatchEvalError("a .json solutions file must hold a list of records", path)
     for n, item in enumerate(items, start=1):
-        yield parse_record(json.dumps(item).encode(), n)
+        yield from samples(parse_record(json.dumps(item).encode(), n))
 
 
 def parse_record(raw: bytes, line_no: int) -> Record:
@@ -122,37 +141,58 @@ def parse_record(raw: bytes, line_no: int) -> Record:
         return Record(line_no, {}, "JSON nested too deeply")
     if not isinstance(fields, dict):
         return Record(line_no, {}, f"expected a JSON object, got {type(fields).__name__}")
-    pid = fields.get("id", fields.get("problem_id", fields.get("task_id")))
+    pid = _first(fields, ID_FIELDS)
     if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
-        return Record(line_no, fields, "record without an `id`")
-    code, raw_resp = fields.get("code"), fields.get("raw_response")
-    if not isinstance(code, (str, type(None))) or not isinstance(raw_resp, (str, type(None))):
-        return Record(line_no, fields, "`code` and `raw_response` must be strings")
-    if "code" not in fields and "raw_response" not in fields:
-        return Record(line_no, fields, "record has neither `code` nor `raw_response`")
+        return Record(line_no, fields, f"record without an id ({', '.join(f'`{f}`' for f in ID_FIELDS)})")
+    if "code_list" in fields:
+        code_list = fields["code_list"]
+        if not isinstance(code_list, list) or not all(isinstance(c, (str, type(None))) for c in code_list):
+            return Record(line_no, fields, "`code_list` must be a list of strings")
+    elif not any(f in fields for f in PROGRAM_FIELDS):
+        names = ", ".join(f"`{f}`" for f in (*PROGRAM_FIELDS, "code_list"))
+        return Record(line_no, fields, f"record has no program (none of {names})")
+    if any(not isinstance(fields.get(f), (str, type(None))) for f in PROGRAM_FIELDS):
+        return Record(line_no, fields, f"{', '.join(f'`{f}`' for f in PROGRAM_FIELDS)} must be strings")
     if record_language(fields) is None:
         return Record(line_no, fields, f"unsupported language {fields.get('language')!r}")
     return Record(line_no, fields)
+
+
+def _first(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
+    return next((fields[name] for name in names if name in fields), None)
 
 
 def _is_text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
+def samples(record: Record) -> Iterator[Record]:
+    """A record, or one record per element of its `code_list` (LiveCodeBench's samples of
+    one problem), each with `code` and its index (SAMPLE_INDEX, kept in its results line)."""
+    code_list = record.fields.get("code_list")
+    if record.error or not isinstance(code_list, list):
+        yield record
+        return
+    rest = {k: v for k, v in record.fields.items() if k != "code_list"}
+    for i, code in enumerate(code_list):
+        yield Record(record.line, {**rest, "code": code or "", SAMPLE_INDEX: i})
+
+
 def extract_program(fields: dict[str, Any]) -> Program | str:
-    """The program of a record: `code`, else the last fenced block of `raw_response`.
+    """The program of a record: the first of `code`, `solution`, `completion` that holds
+    text, else the last fenced block of `raw_response`.
 
     A string instead is why there is no program: the model produced no code, which is
     judged as a failure (CE), not skipped. The language is the record's `language`, else
     the fence's, else Python.
     """
-    code = fields.get("code")
+    code = next((fields[f] for f in ("code", "solution", "completion") if _is_text(fields.get(f))), None)
     fence_lang = ""
-    if not _is_text(code):
+    if code is None:
         raw = fields.get("raw_response")
         blocks = _FENCE.findall(raw) if isinstance(raw, str) else []
         if not blocks:
-            return "no code: `code` is empty and `raw_response` has no fenced code block"
+            return "no code: the record's program is empty and `raw_response` has no fenced code block"
         fence_lang, code = blocks[-1]
     language = LANGUAGE_ALIASES.get(fence_lang.lower(), "python")
     if fields.get("language"):
