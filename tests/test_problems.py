@@ -79,7 +79,7 @@ def test_problem_limits_win_and_defaults_fill_nulls(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ({"official_tests": []}, "without an `id`"),
+        ({"official_tests": []}, "without an id"),
         (dict(SUM_PROBLEM, time_limit="fast"), "time_limit must be a positive number"),
         (dict(SUM_PROBLEM, official_tests=[{"input": "1"}]), "needs `input` and `output`"),
     ],
@@ -140,7 +140,7 @@ def test_generated_tests_are_read_per_problem_and_let_go_beyond_the_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_generated(tmp_path / "gen")
-    monkeypatch.setattr("batch_eval.judging.problems.KEPT_BYTES", 20)
+    monkeypatch.setattr("batch_eval.judging.generated.KEPT_BYTES", 20)
     tests = GeneratedTests(tmp_path / "gen", -1)
     a = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
     b = parse_problem(dict(SUM_PROBLEM, id="1/B"), Path("p.jsonl"), 2)

@@ -100,7 +100,8 @@ def test_humaneval_judged_from_the_official_completion_format_as_from_code(
     verdicts they get as whole programs."""
     problems_path = data_dir / "humaneval" / "problems.jsonl"
     prompts = {p["id"]: p["prompt"] for p in map(json.loads, problems_path.read_text().splitlines())}
-    whole, official = [], []
+    whole: list[dict[str, str]] = []
+    official: list[dict[str, str]] = []
     for model in ("gpt-4", "gpt-3.5-turbo", "codegen-16B-mono_CodeT", "codellama-34b-instruct"):
         lines = (data_dir / "humaneval" / "checkpoints" / model / "solutions.jsonl").read_text().splitlines()
         for record in map(json.loads, lines):

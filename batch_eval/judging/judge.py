@@ -79,7 +79,8 @@ def function_program(problem: Problem, program: Program) -> Program:
     """
     code = program.source
     defines = re.search(rf"^\s*(async\s+)?def\s+{re.escape(problem.entry_point)}\s*\(", code, re.M)
-    body = problem.prompt + ("\n" + code if defines else code)
+    prompt = problem.prompt if not problem.prompt or problem.prompt.endswith("\n") else problem.prompt + "\n"
+    body = prompt + ("\n" + code if defines else code)
     source = (
         f"{_HARNESS_HEAD}{body}\n\n{problem.test_code}\n\ncheck({problem.entry_point})\n_batch_eval_done()\n"
     )

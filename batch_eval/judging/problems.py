@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
+from batch_eval.judging import sources
 
 
 @dataclass(frozen=True)
@@ -66,17 +67,23 @@ def _number(raw: dict[str, Any], key: str, path: Path, line: int) -> float | Non
 
 
 def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "open-r1") -> Problem:
-    """One problem from its JSON object; BatchEvalError names the file and line."""
+    """One problem from its JSON object, in whichever schema it is written (sources.py);
+    BatchEvalError names the file and line."""
     if not isinstance(raw, dict):
         raise BatchEvalError("a problem must be a JSON object", path, line)
-    pid = raw.get("id", raw.get("task_id"))
-    if not isinstance(pid, (str, int)) or pid == "":
-        raise BatchEvalError("problem without an `id`", path, line)
+    pid = sources.problem_id(raw)
+    if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
+        raise BatchEvalError(
+            f"problem without an id: none of {sources.describe_schemas()} names one", path, line
+        )
     pid = str(pid)
-    memory = _number(raw, "memory_limit", path, line)
+    schema = sources.schema_of(raw)
+    time_limit, memory_limit = sources.limits_of(raw, schema)
+    limits = {"time_limit": time_limit, "memory_limit": memory_limit, "id": pid}
+    memory = _number(limits, "memory_limit", path, line)
     problem = Problem(
         id=pid,
-        time_limit=_number(raw, "time_limit", path, line),
+        time_limit=_number(limits, "time_limit", path, line),
         memory_limit=int(memory) if memory is not None else None,
         input_mode=str(raw.get("input_mode") or "stdio"),
         contest_id=str(raw["contest_id"]) if raw.get("contest_id") is not None else None,
@@ -87,26 +94,31 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         tolerance = tolerance.get("abs_or_rel")
     if isinstance(tolerance, (int, float)) and not isinstance(tolerance, bool):
         problem.float_tolerance = float(tolerance)
-    if raw.get("entry_point") and raw.get("test") is not None:
-        problem.kind = "function"
-        problem.input_mode = "function"
-        problem.prompt = str(raw.get("prompt") or "")
-        problem.test_code = str(raw["test"])
-        problem.entry_point = str(raw["entry_point"])
-        return problem
-    tests = raw.get("official_tests")
-    if tests is None:
-        tests = raw.get("tests", [])
-    if not isinstance(tests, list):
-        raise BatchEvalError(f"problem {pid!r}: official_tests must be a list", path, line)
-    for i, test in enumerate(tests):
-        if not isinstance(test, dict) or "input" not in test or "output" not in test:
-            raise BatchEvalError(f"problem {pid!r}: test {i} needs `input` and `output`", path, line)
-        problem.tests.append(TestCase(as_bytes(test["input"]), as_bytes(test["output"]), f"official-{i}"))
+    where = f"problem {pid!r}"
+    try:
+        if schema == "humaneval":
+            return _function(problem, str(raw.get("prompt") or ""), str(raw["test"]), str(raw["entry_point"]))
+        if schema == "mbpp":
+            entry, setup, check = sources.mbpp_check(raw)
+            return _function(problem, setup, check, entry)
+        tests = sources.stdio_tests(raw, schema, where)
+        if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
+            name, cases = sources.call_tests(raw, schema, where)
+            call, check = sources.call_check(name, cases)
+            return _function(problem, str(raw.get("starter_code") or ""), check, call)
+    except BatchEvalError as err:
+        raise BatchEvalError(str(err), path, line) from None
+    problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
     checker = raw.get("generated_checker") or raw.get("checker")
     if isinstance(checker, str) and checker.strip():
         convention = str(raw.get("checker_convention") or checker_convention)
         problem.checker = Checker(checker, convention)
+    return problem
+
+
+def _function(problem: Problem, prompt: str, test_code: str, entry_point: str) -> Problem:
+    problem.kind = problem.input_mode = "function"
+    problem.prompt, problem.test_code, problem.entry_point = prompt, test_code, entry_point
     return problem
 
 

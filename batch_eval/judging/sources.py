@@ -1,0 +1,234 @@
+"""The benchmarks' own problem schemas, each read into a Problem by a small reader chosen by
+the record itself (the first whose fields it has):
+
+- HumanEval / EvalPlus (`prompt`, `test`, `entry_point`): a function problem;
+- MBPP (`test_list` asserts, `test_setup_code`): a function problem whose check runs the asserts;
+- DeepMind CodeContests (`public_tests`/`private_tests`/`generated_tests` as
+  `{input: [...], output: [...]}`, `time_limit {seconds, nanos}`, `memory_limit_bytes`);
+- APPS and TACO (`input_output`: JSON text with `inputs`/`outputs`, and `fn_name` for
+  call-based problems);
+- LiveCodeBench code generation (`public_test_cases`, `private_test_cases` as the dataset
+  stores them, `metadata.func_name`, `testtype` stdin or functional, `contest_date`);
+- open-r1/codeforces and ours (`official_tests`), the default.
+
+Call-based problems (a function, or LeetCode's `Solution().method`, called with each
+test's arguments, its value compared as APPS and LiveCodeBench do) are function problems
+with a generated `check`: the same sandbox, limits and verdicts as every other program.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import pickle
+import re
+import zlib
+from typing import Any
+
+from batch_eval.errors import BatchEvalError
+
+
+def schema_of(raw: dict[str, Any]) -> str:
+    """Which schema a problem record follows (by the fields it has)."""
+    if raw.get("entry_point") and raw.get("test") is not None:
+        return "humaneval"
+    if isinstance(raw.get("test_list"), list):
+        return "mbpp"
+    if any(isinstance(raw.get(k), dict) for k in ("public_tests", "private_tests", "generated_tests")):
+        return "codecontests"
+    if "input_output" in raw:
+        return "apps"
+    if "public_test_cases" in raw:
+        return "livecodebench"
+    return "open-r1"
+
+
+def problem_id(raw: dict[str, Any]) -> Any:
+    """A problem's id in any schema: ours/open-r1 `id`, HumanEval/MBPP `task_id`, APPS
+    `problem_id`, LiveCodeBench `question_id`, CodeContests `cf_contest_id`/`cf_index` (else
+    its `name`), TACO's `name`."""
+    for key in ("id", "task_id", "problem_id", "question_id"):
+        if key in raw:
+            return raw[key]
+    contest, index = raw.get("cf_contest_id"), raw.get("cf_index")
+    if contest and index:
+        return f"{contest}/{index}"
+    return raw.get("name")
+
+
+def limits_of(raw: dict[str, Any], schema: str) -> tuple[Any, Any]:
+    """(time limit in seconds, memory limit in MB) as the schema writes them, or the raw
+    values for the caller to check (ours: numbers)."""
+    if schema == "codecontests":
+        t, m = raw.get("time_limit"), raw.get("memory_limit_bytes")
+        seconds = (t.get("seconds") or 0) + (t.get("nanos") or 0) / 1e9 if isinstance(t, dict) else t
+        return seconds or None, (m / (1 << 20) if isinstance(m, (int, float)) and m else None)
+    time_limit, memory_limit = raw.get("time_limit"), raw.get("memory_limit")
+    # TACO: "2 seconds", "256 megabytes" (other text stays, to be refused by name)
+    if isinstance(time_limit, str) and _leading_number(time_limit) is not None:
+        time_limit = _leading_number(time_limit)
+    if isinstance(memory_limit, str) and _leading_number(memory_limit) is not None:
+        memory_limit = _leading_number(memory_limit)
+    return time_limit, memory_limit
+
+
+def stdio_tests(raw: dict[str, Any], schema: str, where: str) -> list[tuple[str, Any, Any]] | None:
+    """(name, input, output) of a stdio problem's tests, or None when its tests are calls
+    (see call_tests)."""
+    if schema == "codecontests":
+        tests = []
+        for kind in ("public", "private", "generated"):
+            block = raw.get(f"{kind}_tests") or {}
+            inputs, outputs = block.get("input") or [], block.get("output") or []
+            if len(inputs) != len(outputs):
+                raise BatchEvalError(
+                    f"{where}: {kind}_tests has {len(inputs)} inputs and {len(outputs)} outputs"
+                )
+            tests += [(f"{kind}-{i}", x, y) for i, (x, y) in enumerate(zip(inputs, outputs))]
+        return tests
+    if schema == "apps":
+        io_spec = _json_field(raw, "input_output", where) or {}
+        if io_spec.get("fn_name"):
+            return None
+        inputs, outputs = io_spec.get("inputs") or [], io_spec.get("outputs") or []
+        return [(f"test-{i}", _text(x), _text(y)) for i, (x, y) in enumerate(zip(inputs, outputs))]
+    if schema == "livecodebench":
+        cases = livecodebench_cases(raw, where)
+        if any(case.get("testtype") == "functional" for _, case in cases):
+            return None
+        return [(name, case["input"], case["output"]) for name, case in cases]
+    official = raw.get("official_tests")
+    if official is None:
+        official = raw.get("tests", [])
+    if not isinstance(official, list):
+        raise BatchEvalError(f"{where}: official_tests must be a list")
+    for i, test in enumerate(official):
+        if not isinstance(test, dict) or "input" not in test or "output" not in test:
+            raise BatchEvalError(f"{where}: test {i} needs `input` and `output`")
+    return [(f"official-{i}", t["input"], t["output"]) for i, t in enumerate(official)]
+
+
+def call_tests(raw: dict[str, Any], schema: str, where: str) -> tuple[str, list[tuple[list[Any], Any]]]:
+    """The function a call-based problem calls and its (arguments, expected value) cases."""
+    if schema == "apps":
+        io_spec = _json_field(raw, "input_output", where) or {}
+        cases = []
+        for args, expected in zip(io_spec.get("inputs") or [], io_spec.get("outputs") or []):
+            cases.append((args if isinstance(args, list) else [args], expected))
+        return str(io_spec["fn_name"]), cases
+    metadata = _json_field(raw, "metadata", where) or {}
+    name = metadata.get("func_name")
+    if not name:
+        raise BatchEvalError(f"{where}: a functional LiveCodeBench problem needs metadata.func_name")
+    calls = []
+    for _, case in livecodebench_cases(raw, where):
+        try:
+            args = [json.loads(line) for line in str(case["input"]).split("\n") if line.strip()]
+            calls.append((args, json.loads(case["output"])))
+        except (json.JSONDecodeError, TypeError):
+            raise BatchEvalError(f"{where}: a functional test's input or output is not JSON") from None
+    return str(name), calls
+
+
+def livecodebench_cases(raw: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """LiveCodeBench's public then private test cases; the private ones as the dataset
+    stores them (JSON text, or base64 of zlib of a pickled JSON string, unpickled with
+    every class refused: a pickle can run code)."""
+    public = _json_field(raw, "public_test_cases", where) or []
+    private = raw.get("private_test_cases") or []
+    if isinstance(private, str):
+        try:
+            private = json.loads(private)
+        except json.JSONDecodeError:
+            try:
+                unpacked = _SafeUnpickler(io.BytesIO(zlib.decompress(base64.b64decode(private)))).load()
+                private = json.loads(unpacked)
+            except Exception as exc:
+                raise BatchEvalError(f"{where}: private_test_cases cannot be read ({exc})") from None
+    cases = [(f"public-{i}", c) for i, c in enumerate(public)] + [
+        (f"private-{i}", c) for i, c in enumerate(private)
+    ]
+    for name, case in cases:
+        if not isinstance(case, dict) or "input" not in case or "output" not in case:
+            raise BatchEvalError(f"{where}: test case {name} needs `input` and `output`")
+    return cases
+
+
+def mbpp_check(raw: dict[str, Any]) -> tuple[str, str, str]:
+    """(entry point, setup code, the check function) of an MBPP problem: its asserts call
+    the function by name, so check() runs them and the entry point must exist."""
+    asserts = [str(a) for a in raw["test_list"]] + [str(a) for a in raw.get("challenge_test_list") or []]
+    called = (
+        re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\()?\s*([A-Za-z_]\w*)\s*\(", asserts[0])
+        if asserts
+        else None
+    )
+    entry = called.group(1) if called else ""
+    body = "\n".join(f"    {a}" for a in asserts) or "    pass"
+    return entry, str(raw.get("test_setup_code") or ""), f"def check(candidate):\n{body}\n"
+
+
+#: the check of a call-based problem: each case's arguments passed to the candidate, its value
+#: compared with the expected one as APPS and LiveCodeBench compare (tuples as lists; an
+#: expected value APPS wraps in a one-element list matches too)
+_CALL_CHECK = """\
+def check(candidate):
+    import json
+
+    def plain(value):
+        if isinstance(value, tuple):
+            value = list(value)
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {{k: plain(v) for k, v in value.items()}}
+        return value
+
+    for args, expected in json.loads({cases!r}):
+        got = plain(candidate(*args))
+        ok = got == expected or (isinstance(expected, list) and len(expected) == 1 and got == expected[0])
+        assert ok, f"returned {{got!r}}, expected {{expected!r}}"
+"""
+
+
+def call_check(name: str, cases: list[tuple[list[Any], Any]]) -> tuple[str, str]:
+    """(the expression check() is called with, the check code) of a call-based problem:
+    the function `name`, or LeetCode's `Solution().name` when the program defines no such
+    function."""
+    call = f"(globals()[{name!r}] if callable(globals().get({name!r})) else Solution().{name})"
+    return call, _CALL_CHECK.format(cases=json.dumps([[a, e] for a, e in cases]))
+
+
+def _json_field(raw: dict[str, Any], key: str, where: str) -> Any:
+    value = raw.get(key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value.strip() else None
+        except json.JSONDecodeError:
+            raise BatchEvalError(f"{where}: `{key}` is not JSON") from None
+    return value
+
+
+def _text(value: Any) -> Any:
+    """APPS writes some tests as lists of lines."""
+    return "\n".join(map(str, value)) + "\n" if isinstance(value, list) else value
+
+
+def _leading_number(text: str) -> float | None:
+    match = re.match(r"\s*(\d+(?:\.\d+)?)", text)
+    return float(match.group(1)) if match else None
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+
+
+def describe_schemas() -> str:
+    """For error messages: the fields each schema is known by."""
+    return (
+        "`official_tests` (open-r1), `prompt`+`test`+`entry_point` (HumanEval), `test_list` (MBPP), "
+        "`public_tests`/`private_tests` (CodeContests), `input_output` (APPS, TACO), "
+        "`public_test_cases` (LiveCodeBench)"
+    )

@@ -1,0 +1,164 @@
+"""The benchmarks' own problem schemas: real problems rewritten in each schema are judged as
+in ours, and call-based problems (APPS/TACO `fn_name`, LeetCode's Solution, LiveCodeBench
+functional, MBPP asserts) run in the same sandbox with the same verdicts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pickle
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from batch_eval.api import check_file
+from batch_eval.errors import BatchEvalError
+from batch_eval.judging.problems import parse_problem
+from tests.conftest import write_jsonl
+
+
+def codecontests(p: dict[str, Any]) -> dict[str, Any]:
+    tests = p["official_tests"]
+    contest, index = p["id"].split("/")
+    return {
+        "name": f"{contest}_{index}. {p['title']}",
+        "cf_contest_id": int(contest),
+        "cf_index": index,
+        "public_tests": {
+            "input": [t["input"] for t in tests[:1]],
+            "output": [t["output"] for t in tests[:1]],
+        },
+        "private_tests": {
+            "input": [t["input"] for t in tests[1:]],
+            "output": [t["output"] for t in tests[1:]],
+        },
+        "generated_tests": {"input": [], "output": []},
+        "time_limit": {"seconds": 2, "nanos": 500_000_000},
+        "memory_limit_bytes": 256 * 1024 * 1024,
+    }
+
+
+def apps(p: dict[str, Any]) -> dict[str, Any]:
+    tests = p["official_tests"]
+    spec = {"inputs": [t["input"] for t in tests], "outputs": [t["output"] for t in tests]}
+    return {"problem_id": p["id"], "question": p["title"], "input_output": json.dumps(spec)}
+
+
+def livecodebench(p: dict[str, Any]) -> dict[str, Any]:
+    cases = [{"input": t["input"], "output": t["output"], "testtype": "stdin"} for t in p["official_tests"]]
+    # the private cases as the dataset stores them: base64 of zlib of a pickled JSON string
+    private = base64.b64encode(zlib.compress(pickle.dumps(json.dumps(cases[1:])))).decode()
+    return {
+        "question_id": p["id"],
+        "public_test_cases": json.dumps(cases[:1]),
+        "private_test_cases": private,
+        "metadata": "{}",
+        "contest_date": "2023-05-01T00:00:00",
+    }
+
+
+@pytest.fixture(scope="module")
+def real(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """12 real CodeContests problems that need no checker, with their accepted solutions."""
+    folder = data_dir / "codecontests_cf300"
+    problems = [json.loads(x) for x in (folder / "problems.jsonl").read_text().splitlines()]
+    plain = [p for p in problems if not p.get("checker_note")][:12]
+    ids = {p["id"] for p in plain}
+    lines = (
+        (folder / "checkpoints" / "human-codecontests-python3" / "solutions.jsonl").read_text().splitlines()
+    )
+    return plain, [r for r in map(json.loads, lines) if r["id"] in ids]
+
+
+@pytest.mark.parametrize("schema", [codecontests, apps, livecodebench])
+def test_real_problems_in_each_schema_are_judged_as_in_ours(
+    schema: Any, real: tuple[list[dict[str, Any]], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    problems, solutions = real
+    sols = write_jsonl(tmp_path / "s.jsonl", solutions)
+    verdicts = []
+    for name, rows in (("ours", problems), (schema.__name__, [schema(p) for p in problems])):
+        path = write_jsonl(tmp_path / f"{name}.jsonl", rows)
+        outcome = check_file(sols, path, tmp_path / name, cache=False, progress=False, all_tests=True)
+        lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+        verdicts.append([(x["id"], x["verdict"], len(x["tests"])) for x in lines])
+    assert verdicts[0] == verdicts[1]
+    assert sum(v == "AC" for _, v, _ in verdicts[0]) >= 8
+
+
+def test_each_schema_s_limits_and_test_names() -> None:
+    p = {"id": "1/A", "title": "t", "official_tests": [{"input": "1\n", "output": "1\n"}] * 3}
+    cc = parse_problem(codecontests(p), Path("p.jsonl"), 1)
+    assert (cc.id, cc.time_limit, cc.memory_limit) == ("1/A", 2.5, 256)
+    assert [t.name for t in cc.tests] == ["public-0", "private-0", "private-1"]
+    taco = parse_problem(
+        dict(apps(p), name="x", time_limit="2 seconds", memory_limit="256 megabytes"), Path("p"), 1
+    )
+    assert (taco.time_limit, taco.memory_limit) == (2.0, 256)
+    lcb = parse_problem(livecodebench(p), Path("p.jsonl"), 1)
+    assert [t.name for t in lcb.tests] == ["public-0", "private-0", "private-1"]
+
+
+def test_a_pickle_that_would_run_code_is_refused() -> None:
+    class Boom:
+        def __reduce__(self) -> tuple[Any, tuple[str]]:
+            return (print, ("pwned",))
+
+    blob = base64.b64encode(zlib.compress(pickle.dumps(Boom()))).decode()
+    raw = {"question_id": "x", "public_test_cases": "[]", "private_test_cases": blob}
+    with pytest.raises(
+        BatchEvalError, match=r"private_test_cases cannot be read \(refused to load builtins.print\)"
+    ):
+        parse_problem(raw, Path("lcb.jsonl"), 7)
+
+
+ADD_APPS = {
+    "problem_id": 42,
+    "input_output": json.dumps(
+        {"fn_name": "add", "inputs": [[1, 2], [[1], [2, 3]]], "outputs": [[3], [[1, 2, 3]]]}
+    ),
+}
+ADD_LCB = {
+    "question_id": "lc-add",
+    "public_test_cases": json.dumps([{"input": "1\n2", "output": "3", "testtype": "functional"}]),
+    "private_test_cases": json.dumps(
+        [{"input": "[1]\n[2, 3]", "output": "[1, 2, 3]", "testtype": "functional"}]
+    ),
+    "metadata": json.dumps({"func_name": "add"}),
+}
+ADD_MBPP = {
+    "task_id": 7,
+    "text": "Write a function to add two things.",
+    "test_setup_code": "import math",
+    "test_list": ["assert add(1, 2) == 3", "assert add([1], [2, 3]) == [1, 2, 3]"],
+}
+
+
+@pytest.mark.parametrize("problem", [ADD_APPS, ADD_LCB, ADD_MBPP], ids=["apps", "livecodebench", "mbpp"])
+def test_call_based_problems_call_the_function_or_the_solution_method(
+    problem: dict[str, Any], tmp_path: Path
+) -> None:
+    pid = str(next(problem[k] for k in ("problem_id", "question_id", "task_id") if k in problem))
+    programs = {
+        "function": "def add(a, b):\n    return a + b\n",
+        "leetcode": "class Solution:\n    def add(self, a, b):\n        return a + b\n",
+        "tuple": "def add(a, b):\n    return tuple(a + b) if isinstance(a, list) else a + b\n",
+        "wrong": "def add(a, b):\n    return a\n",
+        "missing": "def plus(a, b):\n    return a + b\n",
+        "slow": "def add(a, b):\n    while True:\n        pass\n",
+    }
+    if "test_list" in problem:  # MBPP's asserts call the function by name: no Solution class, no tuples
+        del programs["leetcode"], programs["tuple"]
+    problems = write_jsonl(tmp_path / "p.jsonl", [problem])
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": pid, "code": code, "key": k} for k, code in programs.items()]
+    )
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False, time_limit=1.0)
+    got = {x["key"]: x["verdict"] for x in map(json.loads, outcome.results_path.read_text().splitlines())}
+    assert {k: v for k, v in got.items() if v == "AC"} == {
+        k: "AC" for k in ("function", "leetcode", "tuple") if k in got
+    }
+    # a wrong value fails check()'s assert; a missing function is a NameError, as in HumanEval
+    assert (got["wrong"], got["missing"], got["slow"]) == ("WA", "RE", "TLE")
