@@ -25,7 +25,8 @@ def check_options(f: Any) -> Any:
             "problems",
             type=click.Path(path_type=Path),
             default=None,
-            help="Problems JSONL (open-r1/codeforces schema or HumanEval). Required.",
+            help="Problems JSONL or JSON list, in the schema the benchmark ships: open-r1/codeforces, "
+            "CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus or MBPP (README: Inputs). Required.",
         ),
         click.option(
             "--executor",
