@@ -49,7 +49,7 @@ def status(output_dir: Path, as_json: bool) -> None:
 def watch(output_dir: Path, interval: float) -> None:
     """Follow the status of OUTPUT_DIR until its run finishes (waiting for a run to start, and
     for the rerun of an interrupted one)."""
-    from batch_eval.reporting.display import watch_status
+    from batch_eval.reporting.watch import watch_status
 
     sys.exit(watch_status(output_dir, interval))
 
