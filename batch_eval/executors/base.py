@@ -10,18 +10,6 @@ from typing import Any
 
 from batch_eval.verdict import Verdict
 
-LANGUAGE_ALIASES = {
-    "python": "python",
-    "python3": "python",
-    "py": "python",
-    "py3": "python",
-    "cpp": "cpp",
-    "c++": "cpp",
-    "cpp17": "cpp",
-    "c++17": "cpp",
-    "cxx": "cpp",
-}
-
 
 @dataclass(frozen=True)
 class Program:

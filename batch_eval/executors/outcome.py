@@ -7,7 +7,13 @@ from batch_eval.executors.base import Execution, Limits, last_line
 from batch_eval.verdict import Verdict
 
 #: what a program that ran out of memory prints (when no memory cgroup says so itself)
-MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+MEMORY_MARKERS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "Cannot allocate memory",
+    "out of memory",
+    "java.lang.OutOfMemoryError",
+)
 
 
 def classify(

@@ -43,7 +43,7 @@ def compile_error(program: Program, ex: Execution) -> str | None:
     the program decides what is valid syntax (3.12 code is valid under a 3.12 runtime
     whatever runs the judge). A SyntaxError raised while running (eval, exec) comes with a
     traceback and stays the program's runtime error."""
-    if program.language != "python" or ex.verdict is not Verdict.RE:
+    if program.language not in ("python", "pypy") or ex.verdict is not Verdict.RE:
         return None
     if "Traceback (most recent call last)" in ex.stderr:
         return None

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors.base import LANGUAGE_ALIASES, Program
+from batch_eval.executors.base import Program
+from batch_eval.executors.languages import LANGUAGE_ALIASES
 
 #: where a record names its problem, first found wins (ours, open-r1, HumanEval/EvalPlus, LiveCodeBench)
 ID_FIELDS = ("id", "problem_id", "task_id", "question_id")

@@ -15,10 +15,13 @@ from typing import Any
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.local.languages import (
+    CC_FLAGS,
     CXX_FLAGS,
-    CppCompiler,
+    Compiler,
     python_argv,
     python_version,
+    run_argv,
+    version_of,
     write_python,
 )
 from batch_eval.executors.local.policy import DISK_MB, Sandbox
@@ -31,9 +34,10 @@ PYTHON_RUNNERS = ("fork", "process")
 class LocalExecutor(Executor):
     """Programs on this machine, in the jail this machine allows (policy.py): Python tests
     forked from a started interpreter (the fork server) or, with the process runner, a fresh
-    interpreter per test; C++ compiled once per program, its tests exec'd from the fork
-    server (or a process per test with the process runner). Every test: its own session,
-    stdin a regular file, time/memory/output/process limits."""
+    interpreter per test; C and C++ compiled once per program, their tests exec'd from the
+    fork server (or a process per test with the process runner); Java compiled once and PyPy
+    as they are, a process per test. Every test: its own session, stdin a regular file,
+    time/memory/output/process limits."""
 
     name = "local"
 
@@ -46,6 +50,10 @@ class LocalExecutor(Executor):
         disk_mb: int = DISK_MB,
         memory_cgroup: bool = True,
         cxx_flags: tuple[str, ...] | None = None,
+        cc: str = "gcc",
+        javac: str = "javac",
+        java: str = "java",
+        pypy: str = "pypy3",
     ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
@@ -55,7 +63,14 @@ class LocalExecutor(Executor):
             )
         self.python_runner = python_runner
         self.sandbox = Sandbox(self.python, jailed, disk_mb, memory_cgroup)
-        self.cpp = CppCompiler(self.sandbox, cxx, CXX_FLAGS if cxx_flags is None else cxx_flags)
+        self.cpp = Compiler(self.sandbox, "cpp", cxx, CXX_FLAGS if cxx_flags is None else cxx_flags)
+        self.compilers = {
+            "cpp": self.cpp,
+            "c": Compiler(self.sandbox, "c", cc, CC_FLAGS),
+            "java": Compiler(self.sandbox, "java", javac, (), runtime=java),
+        }
+        # PyPy: a fresh interpreter per test (the fork server is CPython's)
+        self.pypy = os.path.realpath(shutil.which(pypy) or pypy)
         self.forks = ForkRunner(self.sandbox, self.python)
         self.processes = ProcessRunner(self.sandbox, self.forks)
         self._boxes = 0
@@ -77,11 +92,17 @@ class LocalExecutor(Executor):
             "python_argv": python_argv(self.python, Path("main.py")),
             # fork: an already-started interpreter forks per test; process: a fresh one per test
             "python_runner": self.python_runner,
-            "cxx": self.cpp.cxx,
+            "cxx": self.cpp.tool,
             "cxx_version": self.cpp.version,
             "cxx_flags": list(self.cpp.flags),
             # programs that include <bits/stdc++.h> compile against this precompiled header
             "cxx_pch": self.cpp.pch,
+            "cc": self.compilers["c"].tool,
+            "cc_version": self.compilers["c"].version,
+            "cc_flags": list(self.compilers["c"].flags),
+            "javac_version": self.compilers["java"].version,
+            "pypy": self.pypy,
+            "pypy_version": version_of((self.pypy, "--version")),
             "isolation": self.isolation,
             "disk_mb": self.sandbox.disk_bytes // (1024 * 1024) if self.sandbox.jailed else None,
         }
@@ -119,15 +140,21 @@ class LocalExecutor(Executor):
         try:
             if program.language == "python":
                 argv, compile_ex = write_python(program, self.python, box), None
-            elif program.language == "cpp":
-                compiled = self.cpp.compile(program, box, self.forks.running())
+            elif program.language == "pypy":
+                if not os.access(self.pypy, os.X_OK):
+                    missing = Execution(Verdict.IE, reason=f"PyPy ({self.pypy}) not found: install pypy3")
+                    return ProgramRun(compile=missing, runs=[])
+                argv, compile_ex = write_python(program, self.pypy, box), None
+            elif program.language in self.compilers:
+                compiled = self.compilers[program.language].compile(program, box, self.forks.running())
                 if isinstance(compiled, Execution):
                     return ProgramRun(compile=compiled, runs=[])
                 argv, compile_ex = compiled
+                argv = run_argv(argv, limits)
             else:
                 unsupported = Execution(Verdict.IE, reason=f"language {program.language!r} is not supported")
                 return ProgramRun(compile=unsupported, runs=[])
-            if self.python_runner == "fork":
+            if self.python_runner == "fork" and (program.language == "python" or len(argv) == 1):
                 # Python run in a fork of the started interpreter; a compiled program exec'd from one
                 # (its jail, network namespace and cgroups made once, not per test)
                 binary = len(argv) == 1

@@ -1,6 +1,6 @@
 """How the local executor turns a program into the command a test runs: Python as a script of
-the solutions' interpreter, C++ compiled once per program (as Codeforces builds it) in the
-sandbox, under the compiler's own limits."""
+the solutions' interpreter (or of PyPy), C, C++ and Java compiled once per program (as
+Codeforces builds them) in the sandbox, under the compiler's own limits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.languages import java_class, source_file
 from batch_eval.executors.local.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.local.policy import Sandbox
 from batch_eval.verdict import Verdict
@@ -49,51 +50,85 @@ def write_python(program: Program, python: str, box: Path) -> list[str]:
     return python_argv(python, path)
 
 
-class CppCompiler:
-    """g++ (or `cxx`) with `flags`, run in the sandbox as the solution's user; programs that
-    include <bits/stdc++.h> compile against a precompiled header (pch.py)."""
+#: C as Codeforces builds it (GNU C11, -O2, ONLINE_JUDGE defined; the maths library linked)
+CC_FLAGS = ("-std=gnu11", "-O2", "-pipe", "-DONLINE_JUDGE")
+#: the JVM of a test: one GC thread (the pids limit counts threads), a deep stack as judges
+#: give, and a heap of the memory limit less the JVM's own ~40 MB ({heap_mb}, filled in per
+#: run), so that a program over the limit fails in the heap (OutOfMemoryError: MLE) rather
+#: than thrashing against the memory cgroup
+JAVA_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-Xss64m", "-Xmx{heap_mb}m")
+JVM_OWN_MB = 48
 
-    def __init__(self, sandbox: Sandbox, cxx: str, flags: tuple[str, ...]) -> None:
+
+def run_argv(argv: list[str], limits: Limits) -> list[str]:
+    """A compiled program's run argv with the test's limits filled in (Java's heap)."""
+    heap = max(16, limits.memory_mb - JVM_OWN_MB)
+    return [part.replace("{heap_mb}", str(heap)) for part in argv]
+
+
+class Compiler:
+    """A compiled language's compiler (`tool`, with `flags`) run in the sandbox as the
+    solution's user, once per program: C (gcc), C++ (g++; programs that include
+    <bits/stdc++.h> compile against a precompiled header, pch.py) or Java (javac; the tests
+    run on `java`)."""
+
+    def __init__(
+        self, sandbox: Sandbox, language: str, tool: str, flags: tuple[str, ...], runtime: str = ""
+    ) -> None:
         self.sandbox = sandbox
-        self.cxx = cxx
+        self.language = language
+        self.tool = tool
         self.flags = flags
+        self.runtime = runtime  # Java: the `java` that runs the classes
         self.pch: str | None = None  # the precompiled header used, once one was
 
     @property
     def version(self) -> str:
-        return version_of((self.cxx, "--version"))
+        return version_of((self.tool, "-version" if self.language == "java" else "--version"))
 
-    def compile(
-        self, program: Program, box: Path, server: tuple[int, int] | None
-    ) -> tuple[list[str], Execution] | Execution:
-        """The binary's argv and the compiler's run, or the Execution that ends the program:
-        CE (the program's fault, the first error as reason) or IE (the compiler's). `server`:
-        a running fork server's pid and process count (spared in the pids group)."""
-        cxx = shutil.which(self.cxx)
-        if cxx is None:
-            return Execution(Verdict.IE, reason=f"C++ compiler {self.cxx!r} not found")
-        sandbox = self.sandbox
-        build = box / "build"
-        build.mkdir()
-        sandbox.own(build)
-        src = build / "main.cpp"
-        src.write_text(program.source, encoding="utf-8", errors="surrogatepass")
-        src.chmod(0o644)
-        empty = box / "empty.in"
-        empty.write_bytes(b"")
+    def _argv(self, tool: str, program: Program, source: str) -> tuple[list[str], list[str], tuple[str, ...]]:
+        """The compile argv, the run argv (relative to the build folder) and what the jail
+        must show again for the compile."""
+        reveal: tuple[str, ...] = (os.path.dirname(os.path.realpath(tool)),)
+        if self.language == "java":
+            java = shutil.which(self.runtime) or self.runtime
+            run = [java, *JAVA_FLAGS, "-cp", "{build}", java_class(program.source)]
+            return [tool, "-encoding", "UTF-8", "-d", ".", source], run, reveal
+        if self.language == "c":
+            return [tool, *self.flags, "-o", "main", source, "-lm"], ["{build}/main"], reveal
         include: list[str] = []
-        reveal: tuple[str, ...] = (os.path.dirname(os.path.realpath(cxx)),)
         if uses_stdcxx(program.source):
-            folder = pch_folder(cxx, self.flags, self.version)
+            folder = pch_folder(tool, self.flags, self.version)
             if folder is not None:
                 include = ["-I", str(folder)]
                 reveal += (str(folder),)
                 self.pch = str(folder / "bits" / "stdc++.h.gch")
+        return [tool, *self.flags, *include, "-o", "main", source], ["{build}/main"], reveal
+
+    def compile(
+        self, program: Program, box: Path, server: tuple[int, int] | None
+    ) -> tuple[list[str], Execution] | Execution:
+        """The run's argv and the compiler's run, or the Execution that ends the program:
+        CE (the program's fault, the first error as reason) or IE (the compiler's). `server`:
+        a running fork server's pid and process count (spared in the pids group)."""
+        tool = shutil.which(self.tool)
+        if tool is None:
+            return Execution(Verdict.IE, reason=f"{self.language} compiler {self.tool!r} not found")
+        sandbox = self.sandbox
+        build = box / "build"
+        build.mkdir()
+        sandbox.own(build)
+        name = source_file(self.language, program.source)
+        src = build / name
+        src.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+        src.chmod(0o644)
+        empty = box / "empty.in"
+        empty.write_bytes(b"")
+        argv, run, reveal = self._argv(tool, program, name)
         jailed = None
         if sandbox.jailed:
             memory = COMPILE_LIMITS.memory_mb * 1024 * 1024
             jailed = sandbox.jail(memory, writable=(str(build),), reveal=reveal)
-        argv = [cxx, *self.flags, *include, "-o", "main", "main.cpp"]
         cmd = sandbox.command(argv, build, COMPILE_LIMITS, jailed)
         ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
         if ex.verdict is Verdict.IE:
@@ -107,11 +142,11 @@ class CppCompiler:
                 wall_time=ex.wall_time,
                 exit_code=ex.exit_code,
             )
-        if sandbox.uid is not None:  # the compiler ran as the sandbox user; the binary must not stay theirs
-            for path in (build, build / "main"):
+        if sandbox.uid is not None:  # the compiler ran as the sandbox user; what it made must not stay theirs
+            for path in (build, *build.iterdir()):
                 os.chown(path, 0, 0)
             build.chmod(0o755)
-        return [str(build / "main")], ex
+        return [part.replace("{build}", str(build)) for part in run], ex
 
 
 def _first_error(stderr: str) -> str:

@@ -1,0 +1,57 @@
+"""The languages batch-eval judges, one declarative entry each, read by both executors: what
+a record may call it, the file its source is written to, whether it is compiled, and the
+names a Piston server lists its runtime under. How each executor builds and runs a language
+lives with the executor (local/languages.py, piston/bodies.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str  # ours: what results and cache keys say
+    file: str  # the source's file name (Java: the public class's name, see source_file)
+    compiled: bool
+    aliases: tuple[str, ...]  # what a record's `language` or a code fence may say
+    piston: tuple[str, ...]  # the names (or aliases) a Piston server lists its runtime under
+
+
+LANGUAGES = {
+    lang.name: lang
+    for lang in (
+        Language("python", "main.py", False, ("python", "python3", "py", "py3"), ("python", "python3", "py")),
+        Language("pypy", "main.py", False, ("pypy", "pypy3"), ("pypy", "pypy3")),
+        Language("c", "main.c", True, ("c", "gcc", "c11", "c17", "gnu11"), ("c", "gcc")),
+        Language(
+            "cpp", "main.cpp", True, ("cpp", "c++", "cpp17", "c++17", "cxx", "g++"), ("c++", "cpp", "g++")
+        ),
+        Language("java", "Main.java", True, ("java", "java8", "java11", "java17", "java21"), ("java",)),
+    )
+}
+
+#: every name a record may give its language, to ours
+LANGUAGE_ALIASES = {alias: lang.name for lang in LANGUAGES.values() for alias in (lang.name, *lang.aliases)}
+
+_PUBLIC_CLASS = re.compile(r"^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)", re.M)
+_MAIN_CLASS = re.compile(
+    r"class\s+([A-Za-z_$][\w$]*)[^{]*\{(?:(?!\bclass\b).)*?static\s+void\s+main\s*\(", re.S
+)
+
+
+def java_class(source: str) -> str:
+    """The class a Java program runs from: its public class (javac wants the file named after
+    it), else the first class with a main method, else Main."""
+    public = _PUBLIC_CLASS.search(source)
+    if public:
+        return public.group(1)
+    main = _MAIN_CLASS.search(source)
+    return main.group(1) if main else "Main"
+
+
+def source_file(language: str, source: str) -> str:
+    """The file name a program's source is written to."""
+    if language == "java":
+        return f"{java_class(source)}.java"
+    return LANGUAGES[language].file
