@@ -43,6 +43,9 @@ class FakePistonConfig:
         default_factory=lambda: [
             {"language": "python", "version": "3.12.0", "aliases": ["py", "py3", "python3"]},
             {"language": "c++", "version": "10.2.0", "aliases": ["cpp", "g++"], "runtime": "gcc"},
+            {"language": "c", "version": "10.2.0", "aliases": ["gcc"], "runtime": "gcc"},
+            {"language": "java", "version": "15.0.2", "aliases": []},
+            {"language": "pypy", "version": "3.9.16", "aliases": ["pypy3"]},
         ]
     )
     # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
@@ -318,20 +321,29 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         cpu = body.get("run_cpu_time") or timeout
         mem = body.get("run_memory_limit") or -1
         answer: dict[str, Any] = {"language": runtime["language"], "version": runtime["version"]}
-        if runtime["language"] == "python":
-            answer["run"] = _run([sys.executable, names[0]], box, stdin, timeout, cpu, mem, cfg)
+        language = runtime["language"]
+        if language in ("python", "pypy"):
+            python = sys.executable if language == "python" else shutil.which("pypy3") or "pypy3"
+            answer["run"] = _run([python, names[0]], box, stdin, timeout, cpu, mem, cfg)
             return answer
-        # Piston's gcc package: every file gets a .cpp suffix and all are compiled together
-        for name in names:
-            (box / name).rename(box / f"{name}.cpp")
-        cpp_files = [f"{n}.cpp" for n in names]
-        compile_stage = _run(
-            ["g++", "-std=c++17", *cpp_files], box, b"", body.get("compile_timeout") or 10000, 10000, -1, cfg
-        )
+        if language == "java":  # every .java file compiled, the first file's class run
+            compile_argv = ["javac", "-encoding", "UTF-8", *names]
+            run_argv = ["java", "-cp", ".", Path(names[0]).stem]
+        else:
+            # Piston's gcc package: every file gets the language's suffix and all are compiled together
+            suffix = ".c" if language == "c" else ".cpp"
+            for name in names:
+                (box / name).rename(box / f"{name}{suffix}")
+            sources = [f"{n}{suffix}" for n in names]
+            compiler = (
+                ["gcc", "-std=c11", *sources, "-lm"] if language == "c" else ["g++", "-std=c++17", *sources]
+            )
+            compile_argv, run_argv = compiler, ["./a.out"]
+        compile_stage = _run(compile_argv, box, b"", body.get("compile_timeout") or 10000, 10000, -1, cfg)
         answer["compile"] = compile_stage
         if compile_stage["code"] != 0:
             return answer
-        answer["run"] = _run(["./a.out"], box, stdin, timeout, cpu, mem, cfg)
+        answer["run"] = _run(run_argv, box, stdin, timeout, cpu, mem, cfg)
         return answer
     finally:
         shutil.rmtree(box, ignore_errors=True)

@@ -57,6 +57,18 @@ def stdio(
 
 SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
 SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUM_C = (
+    '#include <stdio.h>\nint main(void){long long a,b;scanf("%lld %lld",&a,&b);'
+    'printf("%lld\\n",a+b);return 0;}\n'
+)
+SUM_JAVA = (
+    "import java.io.*;\nimport java.util.*;\n"
+    "public class Main {\n  public static void main(String[] args) throws IOException {\n"
+    "    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));\n"
+    "    StringTokenizer t = new StringTokenizer(in.readLine());\n"
+    "    long a = Long.parseLong(t.nextToken()), b = Long.parseLong(t.nextToken());\n"
+    "    System.out.println(a + b);\n  }\n}\n"
+)
 SUM_CPP = '#include <cstdio>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n'
 
 
@@ -253,4 +265,52 @@ CASES: list[Case] = [
         # Piston compiles every file it is sent: a C++ program cannot be given input.txt there
         unsupported=frozenset({"piston"}),
     ),
+    # -- C, Java and PyPy: the same verdicts as their C++ and Python twins ------------------------
+    _sum("c-ac", SUM_C, AC, language="c"),
+    _sum("c-wa", SUM_C.replace("a+b", "a-b"), WA, language="c"),
+    _sum("c-ce", "int main(void) { return x; }\n", CE, language="c"),
+    _sum("c-re-segv", "int main(void){ volatile int *p = 0; *p = 1; return 0; }\n", RE, language="c"),
+    _sum(
+        "c-tle",
+        "int main(void){ volatile unsigned long x = 0; for(;;) x++; }\n",
+        TLE,
+        language="c",
+        time_limit=0.25,
+    ),
+    _sum(
+        "c-online-judge-and-libm",
+        "#include <stdio.h>\n#include <math.h>\nint main(void){\n#ifndef ONLINE_JUDGE\n"
+        'freopen("input.txt","r",stdin);\n#endif\nlong long a,b;scanf("%lld %lld",&a,&b);'
+        'volatile double s = a + b;printf("%lld\\n",(long long)floor(s + 0.5));}\n',
+        AC,
+        language="c",
+    ),
+    _sum("java-ac", SUM_JAVA, AC, language="java"),
+    # javac wants the file named after the public class: any name is found
+    _sum("java-any-class-name", SUM_JAVA.replace("class Main", "class Solution"), AC, language="java"),
+    _sum("java-wa", SUM_JAVA.replace("a + b", "a - b"), WA, language="java"),
+    _sum(
+        "java-ce",
+        "public class Main { public static void main(String[] a) { int x = ; } }\n",
+        CE,
+        language="java",
+    ),
+    _sum(
+        "java-re-exception",
+        "public class Main { public static void main(String[] a) { throw new IllegalStateException(); } }\n",
+        RE,
+        language="java",
+    ),
+    _sum(
+        "java-tle",
+        "public class Main { public static void main(String[] a) { long x = 0; while (true) { x++; } } }\n",
+        TLE,
+        language="java",
+        time_limit=0.5,
+    ),
+    _sum("pypy-ac", SUM_PY, AC, language="pypy"),
+    _sum("pypy-wa", "a, b = map(int, input().split())\nprint(a - b)\n", WA, language="pypy"),
+    _sum("pypy-re-exception", "raise ValueError('no')\n", RE, language="pypy"),
+    _sum("pypy-tle-cpu", "while True:\n    pass\n", TLE, language="pypy", time_limit=0.25),
+    _sum("pypy-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE, language="pypy"),
 ]

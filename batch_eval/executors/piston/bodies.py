@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.languages import LANGUAGES, source_file
 from batch_eval.executors.sandbox import SANDBOX
 from batch_eval.verdict import Verdict
 
@@ -22,6 +23,8 @@ LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
 
 #: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
 SAFE_STDIN_BYTES = 64 * 1024
+#: run by an entry program that gives them input.txt on fd 0 (the others take stdin)
+INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compiled)
 ONLINE_JUDGE_HEADER = "#define ONLINE_JUDGE 1\n#line 1\n"
 
 ENTRY_SOURCE = """\
@@ -64,7 +67,7 @@ def test_body(
 ) -> dict[str, Any]:
     """The request that runs `program` on one input (`runtime`: Piston's language and version)."""
     language, version = runtime
-    if program.language == "python":
+    if program.language in INTERPRETED:
         try:
             input_file = {"name": "input.txt", "content": data.decode("utf-8")}
         except UnicodeDecodeError:
@@ -82,7 +85,8 @@ def test_body(
     else:
         # Piston's compile stage takes no flags: ONLINE_JUDGE is defined in the source itself,
         # and line numbers stay the program's own
-        files = [{"name": "main.cpp", "content": ONLINE_JUDGE_HEADER + program.source}]
+        header = ONLINE_JUDGE_HEADER if program.language in ("c", "cpp") else ""
+        files = [{"name": source_file(program.language, program.source), "content": header + program.source}]
         stdin = data.decode("utf-8")
     return {
         "language": language,
@@ -99,7 +103,7 @@ def test_body(
 
 def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | None:
     """Why a test cannot be judged on Piston at all (IE: ours, never the program's), or None."""
-    if program.language != "python" and file_mode:
+    if program.language not in INTERPRETED and file_mode:
         return Execution(
             Verdict.IE,
             reason=(
@@ -107,7 +111,7 @@ def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | N
                 "file it is sent, so input.txt cannot be given; use --executor local"
             ),
         )
-    if program.language != "python" and len(data) > SAFE_STDIN_BYTES:
+    if program.language not in INTERPRETED and len(data) > SAFE_STDIN_BYTES:
         return Execution(
             Verdict.IE,
             reason=(

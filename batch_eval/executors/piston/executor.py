@@ -108,7 +108,7 @@ class PistonExecutor(Executor):
             "endpoints": self.endpoints,
             "runtimes": {k: f"{lang}-{ver}" for k, (lang, ver) in self.runtimes.items()},
             "python_argv": ["python", "main.py"],
-            "stdin": "python: input.txt on fd 0 via an entry program; c++: stdin",
+            "stdin": "python, pypy: input.txt on fd 0 via an entry program; c, c++, java: stdin",
             "isolation": "piston (isolate sandbox on the server)",
             # a Python program's tests: many to a request through our launcher, or one a request
             "batch": self.batch,

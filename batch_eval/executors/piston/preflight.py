@@ -10,9 +10,10 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Limits
+from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston.client import PistonClient, error_message, why
 
-PISTON_LANGUAGES = {"python": ("python", "python3", "py"), "cpp": ("c++", "cpp", "g++")}
+PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
 
 
 def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int | None:
