@@ -251,6 +251,35 @@ def test_plot_draws_each_k_with_its_title_and_best_in_the_format_asked(
     assert f"{finished_run.resolve().name}: pass@k by checkpoint" not in text  # --title replaced it
 
 
+def test_per_sample_table_has_a_row_per_judged_sample_in_each_format(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    paths = [tmp_path / f"samples.{suffix}" for suffix in ("csv", "jsonl", "parquet")]
+    for path in paths:
+        result = CliRunner().invoke(cli, ["report", str(finished_run), "--per-sample", str(path)])
+        assert result.exit_code == 0 and f"12 rows in {path}" in result.stderr
+    with open(paths[0], newline="") as f:
+        table = list(csv.DictReader(f))
+    # the fixture's verdicts: steps 100, 200, 300 with 1, 3 and 3 right answers of 4
+    by_step = {
+        step: sum(r["verdict"] == "AC" for r in table if r["step"] == step) for step in ("100", "200", "300")
+    }
+    assert by_step == {"100": 1, "200": 3, "300": 3}
+    assert {r["problem_id"] for r in table} == {"1/A", "1/B"} and {r["language"] for r in table} == {"python"}
+    assert all(r["tests_total"] != "0" and r["time_s"] for r in table)
+    lines = [json.loads(x) for x in paths[1].read_text().splitlines()]
+    parquet = pq.read_table(paths[2]).to_pylist()
+    assert (
+        [(x["checkpoint"], x["line"], x["verdict"]) for x in lines]
+        == [(x["checkpoint"], x["line"], x["verdict"]) for x in parquet]
+        == [(r["checkpoint"], int(r["line"]), r["verdict"]) for r in table]
+    )
+
+
 def test_a_plot_name_that_is_not_png_svg_or_pdf_is_refused_before_any_output(
     finished_run: Path, tmp_path: Path
 ) -> None:

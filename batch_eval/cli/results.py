@@ -61,7 +61,8 @@ def watch(output_dir: Path, interval: float) -> None:
 \b
   batch-eval report evals/exp1
   batch-eval report evals/exp1 --plot pass_at_k.png
-  batch-eval report evals/exp1 --k 1,10 --plot curve.pdf --title 'exp1 on CodeContests'""",
+  batch-eval report evals/exp1 --k 1,10 --plot curve.pdf --title 'exp1 on CodeContests'
+  batch-eval report evals/exp1 --per-sample samples.parquet""",
 )
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option(
@@ -96,6 +97,14 @@ def watch(output_dir: Path, interval: float) -> None:
 )
 @click.option("--title", default=None, help="The plot's title (default: the run folder's name).")
 @click.option(
+    "--per-sample",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write one row per judged sample of every checkpoint (checkpoint, step, file, problem, "
+    "sample, language, verdict, tests passed/total, time, memory, cached) to this .csv, .jsonl or "
+    ".parquet file, for pandas.",
+)
+@click.option(
     "--run-metadata",
     type=click.Path(path_type=Path),
     default=None,
@@ -113,6 +122,7 @@ def report(
     plot: Path | None,
     ks: list[int] | None,
     title: str | None,
+    per_sample: Path | None,
     run_metadata: Path | None,
     use_mlflow: bool,
     mlflow_uri: str | None,
@@ -125,6 +135,10 @@ def report(
         from batch_eval.reporting.plot import check_path
 
         check_path(plot)
+    if per_sample is not None:
+        from batch_eval.reporting import samples
+
+        samples.check_path(per_sample)
     if compare is not None:
         from batch_eval.reporting import diff
 
@@ -145,6 +159,9 @@ def report(
         for note in plot_curve(rows, plot, ks, title, output_dir.resolve().name):
             warn(note)
         click.echo(f"plot: {plot}", err=True)
+    if per_sample is not None:
+        written = samples.write_samples(output_dir, per_sample)
+        click.echo(f"per-sample table: {written} rows in {per_sample}", err=True)
     if use_mlflow:
         from batch_eval.reporting.tracking import log_to_mlflow
 
