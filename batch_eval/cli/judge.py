@@ -198,3 +198,48 @@ def run(
         dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
         sys.exit(ExitCode.OK)
     sys.exit(run_batch(run_options, config, make_display(quiet)))
+
+
+@cli.command(
+    cls=renamed(OLD_NAMES),
+    epilog="""Examples:
+
+\b
+  batch-eval audit --problems code_contests.jsonl -o audit/
+  batch-eval audit --problems problems.jsonl --reference human.jsonl -o audit/ --output-compare tokens""",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for audit.json, problems.audited.jsonl and the references' results.",
+)
+@click.option(
+    "--reference",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A solutions file of programs known to be correct (default: the solutions the problems "
+    "ship: CodeContests/APPS/TACO `solutions`, HumanEval `canonical_solution`, MBPP `code`).",
+)
+@check_options
+def audit(output_dir: Path, reference: Path | None, **options: Any) -> None:
+    """Run a dataset's reference solutions on its tests: list the problems whose tests or
+    checker reject every correct program, and write a problems file without them."""
+    from dataclasses import replace
+
+    from batch_eval.judging.audit import audit as run_audit
+
+    config = replace(config_from(options), all_tests=True)
+    result, outcome, clean = run_audit(config, output_dir, reference, warn=warn)
+    judged = len(result.problems)
+    click.echo(
+        f"audited {judged} problems with {outcome.metrics['records']} reference solutions: "
+        f"{len(result.rejected)} reject every reference, {len(result.disputed)} reject some",
+        err=True,
+    )
+    for pid in result.rejected:
+        click.echo(f"  rejected {pid}: {result.problems[pid]['failure']}", err=True)
+    click.echo(f"problems without them: {clean} (details: {output_dir / 'audit.json'})", err=True)
+    click.echo(str(clean))
+    sys.exit(outcome.exit_code)

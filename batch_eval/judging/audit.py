@@ -1,0 +1,144 @@
+"""`batch-eval audit`: judge a dataset's own reference solutions against its tests, and list
+the problems whose tests (or checker) reject every correct program — with a problems file
+that leaves them out, so that no checkpoint is scored on them.
+
+References come from the problems themselves where the benchmark ships them (CodeContests'
+`solutions`, APPS/TACO `solutions`, HumanEval's `canonical_solution`, MBPP's `code`), or
+from a solutions file the user marks as reference (`--reference`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batch_eval.config import CheckConfig
+from batch_eval.errors import BatchEvalError
+from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
+from batch_eval.judging.check import CheckOutcome, check_file
+from batch_eval.judging.records import Warn
+from batch_eval.judging.sources import problem_id
+
+#: CodeContests' language codes: the ones we judge
+_CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
+PER_PROBLEM = 3  # reference solutions judged per problem (the first ones the dataset lists)
+
+
+@dataclass
+class Audit:
+    """Per problem: how many references ran and passed, their verdicts, the first failure."""
+
+    problems: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> list[str]:
+        """Problems whose tests reject every reference solution judged."""
+        return sorted(p for p, a in self.problems.items() if a["references"] and not a["passed"])
+
+    @property
+    def disputed(self) -> list[str]:
+        """Problems where some references pass and some do not (kept: a reference may be wrong)."""
+        return sorted(p for p, a in self.problems.items() if 0 < a["passed"] < a["references"])
+
+
+def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
+    """The reference solutions the problems file ships, as solution records."""
+    for raw in _raw_problems(problems_path):
+        pid = problem_id(raw)
+        if pid is None:
+            continue
+        for language, code in _references(raw)[:PER_PROBLEM]:
+            yield {"id": str(pid), "code": code, "language": language, "reference": True}
+
+
+def audit(
+    config: CheckConfig, out_dir: Path, reference: Path | None = None, warn: Warn = lambda m: None
+) -> tuple[Audit, CheckOutcome, Path]:
+    """Judge the references (every test, no cache) into `out_dir`; the audit, the check's
+    outcome and the problems file without the problems that reject every reference."""
+    ensure_folder(out_dir, "the audit folder")
+    if reference is None:
+        reference = out_dir / "references.jsonl"
+        records = list(shipped_references(config.problems))
+        if not records:
+            raise BatchEvalError(
+                "the problems ship no reference solutions (CodeContests/APPS/TACO `solutions`, "
+                "HumanEval `canonical_solution`, MBPP `code`): pass --reference SOLUTIONS.jsonl",
+                config.problems,
+            )
+        with AtomicFile(reference) as f:
+            f.writelines(json.dumps(r) + "\n" for r in records)
+    outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
+    result = Audit()
+    for text in outcome.results_path.read_text(encoding="utf-8").splitlines():
+        line = json.loads(text)
+        if line.get("verdict") == "SKIP":
+            continue
+        pid = str(next(line[k] for k in ("id", "problem_id", "task_id", "question_id") if k in line))
+        entry = result.problems.setdefault(pid, {"references": 0, "passed": 0, "verdicts": {}, "failure": ""})
+        entry["references"] += 1
+        entry["passed"] += line["verdict"] == "AC"
+        entry["verdicts"][line["verdict"]] = entry["verdicts"].get(line["verdict"], 0) + 1
+        if line["verdict"] != "AC" and not entry["failure"]:
+            entry["failure"] = line.get("reason") or line["verdict"]
+    clean = out_dir / "problems.audited.jsonl"
+    rejected = set(result.rejected)
+    with AtomicFile(clean) as f:
+        for raw in _raw_problems(config.problems):
+            if str(problem_id(raw)) not in rejected:
+                f.write(json.dumps(raw) + "\n")
+    write_json_atomic(
+        out_dir / "audit.json",
+        {
+            "problems_file": str(config.problems),
+            "reference": str(reference),
+            "rejected": result.rejected,
+            "disputed": result.disputed,
+            "problems": result.problems,
+            "audited_problems_file": str(clean),
+        },
+    )
+    return result, outcome, clean
+
+
+def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """(language, code) of the reference solutions a problem record ships."""
+    if raw.get("canonical_solution") and raw.get("entry_point"):  # HumanEval: what follows the prompt
+        return [("python", str(raw.get("prompt") or "") + str(raw["canonical_solution"]))]
+    if isinstance(raw.get("test_list"), list) and isinstance(raw.get("code"), str):  # MBPP
+        return [("python", raw["code"])]
+    solutions = raw.get("solutions")
+    if isinstance(solutions, dict):  # CodeContests: {language: [...], solution: [...]}
+        pairs = zip(solutions.get("language") or [], solutions.get("solution") or [])
+        return [
+            (_CODECONTESTS_LANGUAGES[lang], code) for lang, code in pairs if lang in _CODECONTESTS_LANGUAGES
+        ]
+    if isinstance(solutions, str):  # APPS, TACO: a JSON list of Python programs
+        try:
+            solutions = json.loads(solutions)
+        except json.JSONDecodeError:
+            return []
+    if isinstance(solutions, list):
+        return [("python", code) for code in solutions if isinstance(code, str)]
+    return []
+
+
+def _raw_problems(path: Path) -> Iterator[dict[str, Any]]:
+    """The problems file's records as written (JSONL streamed, or a JSON list read whole)."""
+    with open(path, encoding="utf-8-sig") as f:
+        first = f.read(1)
+        while first.isspace():
+            first = f.read(1)
+        if first == "[":
+            f.seek(0)
+            yield from (r for r in json.loads(f.read().lstrip("\ufeff")) if isinstance(r, dict))
+            return
+        f.seek(0)
+        for line in f:
+            if line.strip():
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    yield record

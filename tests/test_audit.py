@@ -1,0 +1,93 @@
+"""`batch-eval audit`: reference solutions judged on their own tests find the problems whose
+tests reject correct code, and write a problems file without them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import write_jsonl
+
+
+def audit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "batch_eval", "audit", *args], capture_output=True, text=True
+    )
+
+
+def test_accepted_human_solutions_find_the_problems_whose_tests_reject_them(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """codecontests_cf300's accepted solutions, whose ground truth says which problems' tests
+    they fail token-wise (multiple-answer problems without a checker): exactly those are
+    listed, and the audited problems file keeps the others."""
+    folder = data_dir / "codecontests_cf300"
+    truth = {
+        r["id"]: r["gatherer_run_python3.11"]
+        for r in map(json.loads, (folder / "ground_truth.jsonl").read_text().splitlines())
+    }
+    problems = {p["id"]: p for p in map(json.loads, (folder / "problems.jsonl").read_text().splitlines())}
+    fine = [
+        pid
+        for pid, t in truth.items()
+        if not (t["tokenwise_mismatch"] or t["linewise_mismatch"] or t["nonzero_exit_or_timeout"])
+        and t["max_secs"] < 0.3
+    ][:5]
+    rejecting = [
+        pid for pid, t in truth.items() if t["tokenwise_mismatch"] and not problems[pid].get("interactive")
+    ][:5]
+    chosen = set(fine) | set(rejecting)
+    problems_path = write_jsonl(tmp_path / "p.jsonl", [problems[pid] for pid in sorted(chosen)])
+    lines = (
+        (folder / "checkpoints" / "human-codecontests-python3" / "solutions.jsonl").read_text().splitlines()
+    )
+    reference = write_jsonl(tmp_path / "ref.jsonl", [r for r in map(json.loads, lines) if r["id"] in chosen])
+    result = audit("--problems", str(problems_path), "--reference", str(reference), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["rejected"] == sorted(rejecting)
+    kept = [json.loads(x)["id"] for x in Path(result.stdout.strip()).read_text().splitlines()]
+    assert sorted(kept) == sorted(fine)
+    assert f"{len(rejecting)} reject every reference" in result.stderr
+    assert all(f"rejected {pid}: " in result.stderr for pid in rejecting)
+
+
+def test_the_references_a_dataset_ships_are_used(data_dir: Path, tmp_path: Path) -> None:
+    """HumanEval's canonical solutions and CodeContests' `solutions` (Python and C++), with a
+    problem whose expected output is wrong: only that one is rejected."""
+    humaneval = [
+        json.loads(x) for x in (data_dir / "humaneval" / "problems.jsonl").read_text().splitlines()[:4]
+    ]
+    sum_py = "a, b = map(int, input().split())\nprint(a + b)\n"
+    sum_cpp = '#include <cstdio>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n'
+
+    def contest(index: str, output: str) -> dict[str, object]:
+        return {
+            "name": f"9_{index}. Sum",
+            "cf_contest_id": 9,
+            "cf_index": index,
+            "public_tests": {"input": ["1 2\n"], "output": [output]},
+            "private_tests": {"input": ["10 20\n"], "output": ["30\n"]},
+            "generated_tests": {"input": [], "output": []},
+            "solutions": {"language": [3, 2, 1], "solution": [sum_py, sum_cpp, "print 'python 2'"]},
+        }
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [*humaneval, contest("A", "3\n"), contest("B", "4\n")])
+    result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["rejected"] == ["9/B"]
+    assert report["problems"]["9/A"] == {"references": 2, "passed": 2, "verdicts": {"AC": 2}, "failure": ""}
+    assert all(report["problems"][p["task_id"]]["passed"] == 1 for p in humaneval)
+    assert "4 reject" not in result.stderr and "1 reject every reference" in result.stderr
+
+
+def test_problems_without_references_say_how_to_give_them(tmp_path: Path) -> None:
+    from tests.conftest import SUM_PROBLEM
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "ship no reference solutions" in result.stderr and "--reference" in result.stderr
