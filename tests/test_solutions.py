@@ -3,7 +3,7 @@ from pathlib import Path
 
 from batch_eval.api import check_file
 from batch_eval.executors.base import Program
-from batch_eval.judging.solutions import extract_program, parse_record, read_records
+from batch_eval.judging.solutions import count_records, extract_program, parse_record, read_records
 from tests.conftest import SUM_PROBLEM, write_jsonl
 
 
@@ -139,3 +139,4 @@ def test_each_element_of_a_code_list_is_a_sample_judged_and_counted(tmp_path: Pa
         (1, 2, "CE"),
     ]
     assert outcome.metrics["records"] == 3 and outcome.metrics["pass_at_k"]["1"] == round(1 / 3, 6)
+    assert count_records(sols) == 3  # progress counts the samples, not the lines

@@ -94,12 +94,23 @@ def count_records(path: Path) -> int:
     try:
         if path.name.endswith(".json"):
             items = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-            return len(items) if isinstance(items, list) else 0
+            return sum(_samples_in(json.dumps(i).encode()) for i in items) if isinstance(items, list) else 0
         opener: Any = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as f:
-            return sum(1 for line in f if line.strip())
+            return sum(_samples_in(line) for line in f if line.strip())
     except (OSError, ValueError, EOFError):
         return 0
+
+
+def _samples_in(line: bytes) -> int:
+    """A line's records: one, or each element of its `code_list` (parsed only then)."""
+    if b'"code_list"' not in line:
+        return 1
+    try:
+        code_list = json.loads(line).get("code_list")
+    except (ValueError, AttributeError):
+        return 1
+    return len(code_list) if isinstance(code_list, list) and code_list else 1
 
 
 class _Hashing(io.RawIOBase):

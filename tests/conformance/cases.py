@@ -25,6 +25,9 @@ class Case:
     expect: frozenset[str]
     language: str = "python"
     unsupported: frozenset[str] = field(default_factory=frozenset)  # path tags judged IE
+    # False: judged on the executor paths only, not again under each switch (test order,
+    # all tests, forced re-runs), which do not depend on the language (the languages' twins)
+    every_switch: bool = True
 
     def record(self) -> dict[str, Any]:
         return {
@@ -110,11 +113,23 @@ def _sum(
     *expect: str,
     language: str = "python",
     unsupported: frozenset[str] = frozenset(),
+    every_switch: bool = True,
     **problem: Any,
 ) -> Case:
     return _case(
-        name, stdio(name, SUM, **problem), source, *expect, language=language, unsupported=unsupported
+        name,
+        stdio(name, SUM, **problem),
+        source,
+        *expect,
+        language=language,
+        unsupported=unsupported,
+        every_switch=every_switch,
     )
+
+
+def _twin(name: str, source: str, *expect: str, language: str, **problem: Any) -> Case:
+    """A case in another language with the verdicts of its C++ or Python twin."""
+    return _sum(name, source, *expect, language=language, every_switch=False, **problem)
 
 
 CASES: list[Case] = [
@@ -266,18 +281,18 @@ CASES: list[Case] = [
         unsupported=frozenset({"piston"}),
     ),
     # -- C, Java and PyPy: the same verdicts as their C++ and Python twins ------------------------
-    _sum("c-ac", SUM_C, AC, language="c"),
-    _sum("c-wa", SUM_C.replace("a+b", "a-b"), WA, language="c"),
-    _sum("c-ce", "int main(void) { return x; }\n", CE, language="c"),
-    _sum("c-re-segv", "int main(void){ volatile int *p = 0; *p = 1; return 0; }\n", RE, language="c"),
-    _sum(
+    _twin("c-ac", SUM_C, AC, language="c"),
+    _twin("c-wa", SUM_C.replace("a+b", "a-b"), WA, language="c"),
+    _twin("c-ce", "int main(void) { return x; }\n", CE, language="c"),
+    _twin("c-re-segv", "int main(void){ volatile int *p = 0; *p = 1; return 0; }\n", RE, language="c"),
+    _twin(
         "c-tle",
         "int main(void){ volatile unsigned long x = 0; for(;;) x++; }\n",
         TLE,
         language="c",
         time_limit=0.25,
     ),
-    _sum(
+    _twin(
         "c-online-judge-and-libm",
         "#include <stdio.h>\n#include <math.h>\nint main(void){\n#ifndef ONLINE_JUDGE\n"
         'freopen("input.txt","r",stdin);\n#endif\nlong long a,b;scanf("%lld %lld",&a,&b);'
@@ -285,32 +300,32 @@ CASES: list[Case] = [
         AC,
         language="c",
     ),
-    _sum("java-ac", SUM_JAVA, AC, language="java"),
+    _twin("java-ac", SUM_JAVA, AC, language="java"),
     # javac wants the file named after the public class: any name is found
-    _sum("java-any-class-name", SUM_JAVA.replace("class Main", "class Solution"), AC, language="java"),
-    _sum("java-wa", SUM_JAVA.replace("a + b", "a - b"), WA, language="java"),
-    _sum(
+    _twin("java-any-class-name", SUM_JAVA.replace("class Main", "class Solution"), AC, language="java"),
+    _twin("java-wa", SUM_JAVA.replace("a + b", "a - b"), WA, language="java"),
+    _twin(
         "java-ce",
         "public class Main { public static void main(String[] a) { int x = ; } }\n",
         CE,
         language="java",
     ),
-    _sum(
+    _twin(
         "java-re-exception",
         "public class Main { public static void main(String[] a) { throw new IllegalStateException(); } }\n",
         RE,
         language="java",
     ),
-    _sum(
+    _twin(
         "java-tle",
         "public class Main { public static void main(String[] a) { long x = 0; while (true) { x++; } } }\n",
         TLE,
         language="java",
         time_limit=0.5,
     ),
-    _sum("pypy-ac", SUM_PY, AC, language="pypy"),
-    _sum("pypy-wa", "a, b = map(int, input().split())\nprint(a - b)\n", WA, language="pypy"),
-    _sum("pypy-re-exception", "raise ValueError('no')\n", RE, language="pypy"),
-    _sum("pypy-tle-cpu", "while True:\n    pass\n", TLE, language="pypy", time_limit=0.25),
-    _sum("pypy-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE, language="pypy"),
+    _twin("pypy-ac", SUM_PY, AC, language="pypy"),
+    _twin("pypy-wa", "a, b = map(int, input().split())\nprint(a - b)\n", WA, language="pypy"),
+    _twin("pypy-re-exception", "raise ValueError('no')\n", RE, language="pypy"),
+    _twin("pypy-tle-cpu", "while True:\n    pass\n", TLE, language="pypy", time_limit=0.25),
+    _twin("pypy-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE, language="pypy"),
 ]

@@ -30,6 +30,11 @@ class JudgePath:
     rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
     needs_jail: bool = False
 
+    @property
+    def is_switch(self) -> bool:
+        """Whether this path is an executor path run again under a switch (options, re-runs)."""
+        return bool(self.options) or self.rerun_all
+
 
 def _local(**kw: Any) -> Callable[[str], Executor]:
     return lambda url: LocalExecutor(**kw)
