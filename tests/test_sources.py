@@ -162,3 +162,23 @@ def test_call_based_problems_call_the_function_or_the_solution_method(
     }
     # a wrong value fails check()'s assert; a missing function is a NameError, as in HumanEval
     assert (got["wrong"], got["missing"], got["slow"]) == ("WA", "RE", "TLE")
+
+
+def test_a_parquet_problems_file_is_judged_as_its_jsonl_twin(
+    real: tuple[list[dict[str, Any]], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """open-r1 ships its problems as Parquet: the same rows judge the same."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    problems, solutions = real
+    sols = write_jsonl(tmp_path / "s.jsonl", solutions)
+    parquet = tmp_path / "problems.parquet"
+    pq.write_table(pa.Table.from_pylist(problems), parquet)
+    verdicts = []
+    for path in (write_jsonl(tmp_path / "p.jsonl", problems), parquet):
+        outcome = check_file(sols, path, tmp_path / path.suffix[1:], cache=False, progress=False)
+        verdicts.append(
+            [(x["id"], x["verdict"]) for x in map(json.loads, outcome.results_path.read_text().splitlines())]
+        )
+    assert verdicts[0] == verdicts[1] and len(verdicts[0]) == len(solutions)

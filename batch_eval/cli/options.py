@@ -25,8 +25,9 @@ def check_options(f: Any) -> Any:
             "problems",
             type=click.Path(path_type=Path),
             default=None,
-            help="Problems JSONL or JSON list, in the schema the benchmark ships: open-r1/codeforces, "
-            "CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus or MBPP (README: Inputs). Required.",
+            help="Problems JSONL, JSON list or Parquet, in the schema the benchmark ships: "
+            "open-r1/codeforces, CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus or MBPP "
+            "(README: Inputs). Required.",
         ),
         click.option(
             "--executor",

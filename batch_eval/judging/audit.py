@@ -127,7 +127,14 @@ def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _raw_problems(path: Path) -> Iterator[dict[str, Any]]:
-    """The problems file's records as written (JSONL streamed, or a JSON list read whole)."""
+    """The problems file's records as written (JSONL streamed; a JSON list or Parquet read whole)."""
+    with open(path, "rb") as raw:
+        parquet = raw.read(4) == b"PAR1"
+    if parquet:
+        import pyarrow.parquet as pq  # load_problems has read it already: pyarrow is there
+
+        yield from pq.read_table(path).to_pylist()
+        return
     with open(path, encoding="utf-8-sig") as f:
         first = f.read(1)
         while first.isspace():

@@ -193,7 +193,7 @@ class ProblemSet(Mapping[str, Problem]):
 def load_problems(
     path: Path, checker_convention: str = "open-r1", index_dir: Path | None = None
 ) -> ProblemSet:
-    """The problems of a JSONL file (or a JSON list), by id. Every problem is checked here,
+    """The problems of a JSONL file (or a JSON list, or Parquet), by id. Every problem is checked here,
     before any work: a bad one is fatal, naming the file and line. `index_dir`: where the
     index of a JSONL file is kept between processes (the next load of the same unchanged
     file reads it instead of the file)."""
@@ -205,6 +205,8 @@ def load_problems(
         raise BatchEvalError("problems file not found", path) from None
     except OSError as exc:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
+    if head.startswith(b"PAR1"):  # Parquet, as open-r1 and Hugging Face datasets ship problems
+        return ProblemSet(path, checker_convention, {}, _load_parquet(path, checker_convention))
     if head.removeprefix(_BOM).lstrip().startswith(b"["):
         return ProblemSet(path, checker_convention, {}, _load_list(path, checker_convention))
     key = hashlib.sha256(
@@ -297,7 +299,29 @@ def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
     except OSError as exc:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if not isinstance(items, list):
-        raise BatchEvalError("a problems file is JSON lines or one JSON list", path)
+        raise BatchEvalError("a problems file is JSON lines, one JSON list or Parquet", path)
+    return _problems_of(items, path, checker_convention)
+
+
+def _load_parquet(path: Path, checker_convention: str) -> dict[str, Problem]:
+    """A Parquet file of problems (one row each, the columns a schema's fields), read whole."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BatchEvalError(
+            "a Parquet problems file needs pyarrow: pip install pyarrow "
+            "(in a checkout: pip install -e '.[parquet]')",
+            path,
+        ) from None
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except Exception as exc:
+        raise BatchEvalError(f"not a readable Parquet file: {exc}", path) from None
+    return _problems_of(rows, path, checker_convention)
+
+
+def _problems_of(items: list[Any], path: Path, checker_convention: str) -> dict[str, Problem]:
+    """The problems of a list of records (a JSON list's items, a Parquet file's rows)."""
     problems: dict[str, Problem] = {}
     for i, raw in enumerate(items, start=1):
         problem = parse_problem(raw, path, 1, checker_convention)
