@@ -38,6 +38,7 @@ class CheckConfig:
     limit: int | None = None
     sample: int | None = None
     seed: int = 0
+    after: str | None = None  # YYYY-MM-DD: only problems published on or after it (a model's cut-off)
     python: str | None = None
     piston_batch: bool = True  # one Piston request runs many tests of a Python solution
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
@@ -55,7 +56,7 @@ class CheckConfig:
     )
 
     #: fields that choose which records are judged, not how: in the resume fingerprint only
-    SELECTION = frozenset({"limit", "sample", "seed"})
+    SELECTION = frozenset({"limit", "sample", "seed", "after"})
 
     def verdict_settings(self) -> dict[str, Any]:
         """Every setting that can change the verdict of one program (the verdict cache's share

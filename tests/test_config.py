@@ -41,6 +41,7 @@ CHANGED: dict[str, Any] = {
     "test_order": "given",
     "piston_batch": False,
     "cache_dir": Path("c"),
+    "after": "2024-01-01",
 }
 
 

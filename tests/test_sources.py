@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import pickle
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -182,3 +184,64 @@ def test_a_parquet_problems_file_is_judged_as_its_jsonl_twin(
             [(x["id"], x["verdict"]) for x in map(json.loads, outcome.results_path.read_text().splitlines())]
         )
     assert verdicts[0] == verdicts[1] and len(verdicts[0]) == len(solutions)
+
+
+def test_after_keeps_the_problems_published_after_a_cut_off_without_skipping(tmp_path: Path) -> None:
+    """LiveCodeBench's use: judge only the problems after a model's training cut-off."""
+    base = {"id": "x", "title": "t", "official_tests": [{"input": "1 2\n", "output": "3\n"}]}
+    dated = [
+        dict(livecodebench({**base, "id": pid}), contest_date=date)
+        for pid, date in (
+            ("old", "2023-04-01T00:00:00"),
+            ("new", "2023-09-01T12:00:00"),
+            ("newer", "2024-02-03"),
+        )
+    ]
+    problems = write_jsonl(tmp_path / "p.jsonl", dated)
+    code = "a, b = map(int, input().split())\nprint(a + b)\n"
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"question_id": p["question_id"], "code": code} for p in dated])
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "batch_eval",
+            "check",
+            str(sols),
+            "--problems",
+            str(problems),
+            "-o",
+            str(tmp_path / "o"),
+            "--after",
+            "2023-09-01",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr  # left out is not skipped: nothing is incomplete
+    lines = [json.loads(x) for x in (tmp_path / "o" / "s.results.jsonl").read_text().splitlines()]
+    assert [(x["question_id"], x["verdict"]) for x in lines] == [("new", "AC"), ("newer", "AC")]
+    assert "1 records of problems published before 2023-09-01 left out (--after)" in result.stderr
+    metrics = json.loads((tmp_path / "o" / "s.metrics.json").read_text())
+    assert (
+        metrics["records"] == 2
+        and metrics["skipped_records"] == 0
+        and metrics["settings"]["after"] == "2023-09-01"
+    )
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "batch_eval",
+            "check",
+            str(sols),
+            "--problems",
+            str(problems),
+            "-o",
+            str(tmp_path / "b"),
+            "--after",
+            "Sept 2023",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "--after" in bad.stderr and bad.stderr.count("\n") == 1

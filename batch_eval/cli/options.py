@@ -129,6 +129,14 @@ def check_options(f: Any) -> Any:
         ),
         click.option("--seed", type=int, default=0, show_default=True),
         click.option(
+            "--after",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="Only problems published on or after this date (LiveCodeBench's contest_date, "
+            "TACO's date): the problems after a model's training cut-off. Others are left out, not skipped.",
+        ),
+        click.option(
             "--process-limit",
             type=click.IntRange(min=1),
             default=64,
@@ -237,6 +245,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         limit=options["limit"],
         sample=options["sample"],
         seed=options["seed"],
+        after=options["after"].strftime("%Y-%m-%d") if options["after"] is not None else None,
         process_limit=options["process_limit"],
         python=options["python"],
         python_runner=options["python_runner"],

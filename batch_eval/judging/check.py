@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,9 @@ from batch_eval.judging import calibrate
 from batch_eval.judging.cache import digest
 from batch_eval.judging.journal import Journal, journal_path
 from batch_eval.judging.metrics import Metrics
-from batch_eval.judging.problems import load_problems
+from batch_eval.judging.problems import Problem, load_problems
 from batch_eval.judging.records import RecordJudge, Warn, make_executor, select
-from batch_eval.judging.solutions import read_records, result_key
+from batch_eval.judging.solutions import Record, read_records, result_key
 from batch_eval.verdict import SolutionResult, Verdict
 
 
@@ -105,7 +105,8 @@ def check_file(
         if resumed:
             warn(f"{solutions}: resuming an interrupted check: {len(resumed)} records already judged")
         with AtomicFile(results_path) as out:
-            for record in select(stream, config.limit, config.sample, config.seed):
+            dated = _published_after(stream, problems, config.after, warn, solutions)
+            for record in select(dated, config.limit, config.sample, config.seed):
                 # same content: the same record on the same line
                 known = previous.get(record.key) or resumed.get(record.key)
                 if known is not None and known["verdict"] == Verdict.IE.value:
@@ -204,6 +205,29 @@ def _previous_verdicts(
         return kept
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}  # nothing usable: judge everything
+
+
+def _published_after(
+    records: Iterator[Record], problems: Mapping[str, Problem], after: str | None, warn: Warn, solutions: Path
+) -> Iterator[Record]:
+    """The records whose problem was published on or after `after` (YYYY-MM-DD; all when
+    None): a benchmark window, as LiveCodeBench's, not a skip. Problems without a date stay."""
+    if after is None:
+        yield from records
+        return
+    left_out = undated = 0
+    for record in records:
+        problem = problems.get(record.problem_id) if not record.error else None
+        if problem is not None and not problem.date:
+            undated += 1
+        if problem is not None and problem.date and problem.date < after:
+            left_out += 1
+            continue
+        yield record
+    if left_out:
+        warn(f"{solutions}: {left_out} records of problems published before {after} left out (--after)")
+    if undated:
+        warn(f"{solutions}: {undated} records of problems without a date judged (--after cannot place them)")
 
 
 def _tests_run(result: SolutionResult) -> int:

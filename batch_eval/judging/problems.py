@@ -47,6 +47,7 @@ class Problem:
     test_code: str = ""
     entry_point: str = ""
     interactive: bool = False
+    date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
 
 
 def as_bytes(value: Any) -> bytes:
@@ -88,6 +89,7 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         input_mode=str(raw.get("input_mode") or "stdio"),
         contest_id=str(raw["contest_id"]) if raw.get("contest_id") is not None else None,
         interactive=bool(raw.get("interactive")),
+        date=str(raw.get("contest_date") or raw.get("date") or "")[:10],
     )
     tolerance = raw.get("float_tolerance")
     if isinstance(tolerance, dict):
