@@ -143,6 +143,11 @@ check_options = st.sampled_from(
         "--generated-tests-dir",
         "-o",
         "--problems",
+        "--output-compare",
+        "--max-records",
+        "--sample-records",
+        "--after",
+        "--config-json",
     ]
 )
 

@@ -66,7 +66,13 @@ def check(
     from batch_eval.judging.check import check_file
     from batch_eval.reporting.display import summary_line
 
-    config = CheckConfig.from_json(config_json) if config_json else config_from(options)
+    if config_json:
+        try:
+            config = CheckConfig.from_json(config_json)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise click.UsageError("--config-json is not a config that batch-eval wrote") from None
+    else:
+        config = config_from(options)
     outcome = check_file(config, solutions, output_dir, stem=stem, warn=warn, redo_ie=redo_ie)
     if not quiet:
         click.echo(summary_line(solutions, outcome.metrics), err=True)
