@@ -2,7 +2,7 @@
 
 The Python API (see api.py): check_file, run_batch, load_problems; CheckConfig for settings.
 Packages, bottom to top: the core (errors, files, identity, verdict, version), executors
-(sandbox, local, piston), config and judging, batch, reporting, then cli.py and this API.
+(sandbox, local, piston), config and judging, batch, reporting, then cli/ and this API.
 The API is imported when first used: the executors run under interpreters that have none
 of the API's dependencies (a jailed user's system Python, a Piston runtime).
 """

@@ -1,4 +1,5 @@
-"""Executors: run one program against many test inputs, locally or on Piston."""
+"""Executors: run one program against many test inputs, locally or on Piston, in any language of
+languages.py; raw outcomes become verdicts in outcome.py. May import the core only."""
 
 from __future__ import annotations
 
