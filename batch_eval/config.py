@@ -138,7 +138,12 @@ def problems_index_dir(config: CheckConfig) -> Path:
 def problems_digest(config: CheckConfig) -> str:
     """What the problems and generated tests are now: content of the problems file, and the
     names, sizes and times of the parquet files (hashing gigabytes of tests would be slow)."""
-    h = hashlib.sha256(file_sha256(config.problems).encode() if config.problems.is_file() else b"-")
+    from batch_eval.judging import hub  # the library is imported only for a dataset
+
+    if hub.is_dataset(config.problems):
+        h = hashlib.sha256(hub.fingerprint(config.problems).encode())
+    else:
+        h = hashlib.sha256(file_sha256(config.problems).encode() if config.problems.is_file() else b"-")
     folder = config.generated_tests_dir
     if folder is not None and config.max_generated_tests != 0 and folder.is_dir():
         for p in sorted(folder.glob("*.parquet")):

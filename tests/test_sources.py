@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -245,3 +246,73 @@ def test_after_keeps_the_problems_published_after_a_cut_off_without_skipping(tmp
         text=True,
     )
     assert bad.returncode == 2 and "--after" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def _judged(sols: Path, problems: str, out: Path) -> list[tuple[str, str]]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(out.parent / "hf")}
+    result = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", problems, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return [
+        (x["id"], x["verdict"]) for x in map(json.loads, (out / "s.results.jsonl").read_text().splitlines())
+    ]
+
+
+def test_hugging_face_datasets_saved_or_by_name_are_judged_as_their_jsonl_twin(
+    real: tuple[list[dict[str, Any]], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """Offline: a dataset saved with save_to_disk (one split, or a DatasetDict with its split
+    named or `test` by default) and `hf:` on a folder of data files, as load_dataset reads it."""
+    import datasets
+
+    problems, solutions = real
+    sols = write_jsonl(tmp_path / "s.jsonl", solutions)
+    expected = _judged(sols, str(write_jsonl(tmp_path / "p.jsonl", problems)), tmp_path / "jsonl")
+    datasets.Dataset.from_list(problems).save_to_disk(str(tmp_path / "saved"))
+    splits = datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(problems[:2]), "test": datasets.Dataset.from_list(problems)}
+    )
+    splits.save_to_disk(str(tmp_path / "splits"))
+    (tmp_path / "files").mkdir()
+    write_jsonl(tmp_path / "files" / "test.jsonl", problems)
+    for n, spec in enumerate(
+        [
+            tmp_path / "saved",
+            tmp_path / "splits",
+            f"{tmp_path / 'splits'}@test",
+            f"hf:{tmp_path / 'files'}@test",
+        ]
+    ):
+        assert _judged(sols, str(spec), tmp_path / f"out{n}") == expected, spec
+    # a split that is not there is one line naming the ones that are
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "batch_eval",
+            "check",
+            str(sols),
+            "--problems",
+            f"{tmp_path / 'splits'}@dev",
+            "-o",
+            str(tmp_path / "bad"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "no split 'dev'; name one of train, test" in bad.stderr
+    assert bad.stderr.count("\n") == 1
+
+
+def test_without_the_datasets_library_a_dataset_says_which_extra_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batch_eval.judging.problems import load_problems
+
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if not installed
+    with pytest.raises(BatchEvalError, match=r"pip install 'batch-eval\[hf\]'"):
+        load_problems(Path("hf:open-r1/codeforces"))

@@ -18,6 +18,7 @@ from typing import Any
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
+from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
 from batch_eval.judging.records import Warn
 from batch_eval.judging.sources import problem_id
@@ -128,6 +129,9 @@ def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _raw_problems(path: Path) -> Iterator[dict[str, Any]]:
     """The problems file's records as written (JSONL streamed; a JSON list or Parquet read whole)."""
+    if hub.is_dataset(path):
+        yield from hub.rows(path)
+        return
     with open(path, "rb") as raw:
         parquet = raw.read(4) == b"PAR1"
     if parquet:

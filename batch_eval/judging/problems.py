@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.judging import sources
+from batch_eval.judging import hub, sources
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,10 @@ def load_problems(
     before any work: a bad one is fatal, naming the file and line. `index_dir`: where the
     index of a JSONL file is kept between processes (the next load of the same unchanged
     file reads it instead of the file)."""
+    if hub.is_dataset(path):  # hf:NAME[:CONFIG][@SPLIT], or a folder saved with save_to_disk
+        return ProblemSet(
+            path, checker_convention, {}, _problems_of(hub.rows(path), path, checker_convention)
+        )
     try:
         st = path.stat()
         with open(path, "rb") as f:
