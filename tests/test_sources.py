@@ -201,22 +201,8 @@ def test_after_keeps_the_problems_published_after_a_cut_off_without_skipping(tmp
     problems = write_jsonl(tmp_path / "p.jsonl", dated)
     code = "a, b = map(int, input().split())\nprint(a + b)\n"
     sols = write_jsonl(tmp_path / "s.jsonl", [{"question_id": p["question_id"], "code": code} for p in dated])
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "batch_eval",
-            "check",
-            str(sols),
-            "--problems",
-            str(problems),
-            "-o",
-            str(tmp_path / "o"),
-            "--after",
-            "2023-09-01",
-        ],
-        capture_output=True,
-        text=True,
+    result = check_cli(
+        str(sols), "--problems", str(problems), "-o", str(tmp_path / "o"), "--after", "2023-09-01"
     )
     assert result.returncode == 0, result.stderr  # left out is not skipped: nothing is incomplete
     lines = [json.loads(x) for x in (tmp_path / "o" / "s.results.jsonl").read_text().splitlines()]
@@ -228,34 +214,19 @@ def test_after_keeps_the_problems_published_after_a_cut_off_without_skipping(tmp
         and metrics["skipped_records"] == 0
         and metrics["settings"]["after"] == "2023-09-01"
     )
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "batch_eval",
-            "check",
-            str(sols),
-            "--problems",
-            str(problems),
-            "-o",
-            str(tmp_path / "b"),
-            "--after",
-            "Sept 2023",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    bad = check_cli(str(sols), "--problems", str(problems), "-o", str(tmp_path / "b"), "--after", "Sept 2023")
     assert bad.returncode == 2 and "--after" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def check_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`batch-eval check ARGS` as a user runs it."""
+    argv = [sys.executable, "-m", "batch_eval", "check", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env)
 
 
 def _judged(sols: Path, problems: str, out: Path) -> list[tuple[str, str]]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(out.parent / "hf")}
-    result = subprocess.run(
-        [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", problems, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    result = check_cli(str(sols), "--problems", problems, "-o", str(out), env=env)
     assert result.returncode == 0, result.stderr
     return [
         (x["id"], x["verdict"]) for x in map(json.loads, (out / "s.results.jsonl").read_text().splitlines())
@@ -289,21 +260,7 @@ def test_hugging_face_datasets_saved_or_by_name_are_judged_as_their_jsonl_twin(
     ):
         assert _judged(sols, str(spec), tmp_path / f"out{n}") == expected, spec
     # a split that is not there is one line naming the ones that are
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "batch_eval",
-            "check",
-            str(sols),
-            "--problems",
-            f"{tmp_path / 'splits'}@dev",
-            "-o",
-            str(tmp_path / "bad"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    bad = check_cli(str(sols), "--problems", f"{tmp_path / 'splits'}@dev", "-o", str(tmp_path / "bad"))
     assert bad.returncode == 2 and "no split 'dev'; name one of train, test" in bad.stderr
     assert bad.stderr.count("\n") == 1
 
