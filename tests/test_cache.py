@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,13 @@ def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: P
     assert first_runs("failures", True, "b") == [learnt] * 3
 
 
-def _key(config: CheckConfig, source: str = RIGHT, describe: dict[str, object] | None = None) -> str:
+def _key(
+    config: CheckConfig,
+    source: str = RIGHT,
+    describe: dict[str, object] | None = None,
+    language: str = "python",
+    toolchains: Mapping[str, Mapping[str, object]] | None = None,
+) -> str:
     from batch_eval.executors.base import Program
     from batch_eval.judging.problems import load_problems
     from batch_eval.judging.records import RecordJudge
@@ -123,10 +130,22 @@ def _key(config: CheckConfig, source: str = RIGHT, describe: dict[str, object] |
         def describe(self) -> dict[str, object]:
             return describe or {"executor": "local", "python_version": "Python 3.11.2"}
 
+        def describe_language(self, name: str) -> dict[str, object]:
+            return dict((toolchains or {}).get(name, {}))
+
     problem = load_problems(config.problems)["1/A"]
     judge = RecordJudge(config, {"1/A": problem}, Described())  # type: ignore[arg-type]
     limits = config.limits_for(problem.time_limit, problem.memory_limit)
-    return judge._cache_key(problem, problem.tests, Program("python", source), limits)
+    return judge._cache_key(problem, problem.tests, Program(language, source), limits)
+
+
+def test_a_toolchain_keys_the_verdicts_of_its_own_language_only(tmp_path: Path) -> None:
+    """A new JDK judges Java again; the Python verdicts stay cached."""
+    config = CheckConfig(problems=write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM]), cache_dir=tmp_path)
+    old = {"java": {"javac_version": "javac 17.0.15"}}
+    new = {"java": {"javac_version": "javac 21.0.2"}}
+    assert _key(config, toolchains=old) == _key(config, toolchains=new)
+    assert _key(config, language="java", toolchains=old) != _key(config, language="java", toolchains=new)
 
 
 #: a changed value for every setting of a check that can change a verdict

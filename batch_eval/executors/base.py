@@ -115,6 +115,12 @@ class Executor(ABC):
         """Versions and settings that go into the results' environment record."""
         return {"executor": self.name}
 
+    def describe_language(self, language: str) -> dict[str, Any]:
+        """What else decides how `language` runs here (a toolchain's version and flags): asked
+        only for the languages a check meets, so a probe of one toolchain is never paid for,
+        nor keys the verdicts of, programs in another."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release sessions and temporary files."""
 

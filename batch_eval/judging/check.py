@@ -154,7 +154,11 @@ def check_file(
             "input_sha256": input_digest.hexdigest(),
             "config_fingerprint": fingerprint,
             "settings": config.settings(),
-            "environment": {**executor.describe(), "calibration": calibration},
+            "environment": {
+                **executor.describe(),
+                "languages": records_judge.languages,
+                "calibration": calibration,
+            },
             "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),
         }

@@ -85,6 +85,7 @@ class RecordJudge:
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
         self.cache = VerdictCache(config.cache_dir or default_cache_dir(), warn) if config.cache else None
         self._described: dict[str, Any] | None = None
+        self.languages: dict[str, dict[str, Any]] = {}  # describe_language of each language met
         self.time_scale = 1.0  # --time-multiplier auto: set from the calibration after preflight
         self._settings = config.verdict_settings()  # the check's share of every cache key
 
@@ -97,6 +98,13 @@ class RecordJudge:
                 k: v for k, v in self.executor.describe().items() if k not in ("requests_sent", "endpoints")
             }
         return self._described
+
+    def environment_for(self, language: str) -> dict[str, Any]:
+        """The environment a program in `language` is judged in: the executor's, and its
+        toolchain's own (probed the first time the language is met)."""
+        if language not in self.languages:
+            self.languages[language] = self.executor.describe_language(language)
+        return {**self.environment, **self.languages[language]}
 
     def tests_for(self, problem: Problem) -> list[TestCase]:
         extra = self.generated.for_problem(problem) if self.generated else []
@@ -168,7 +176,8 @@ class RecordJudge:
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
-        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, self.environment)
+        environment = self.environment_for(program.language)
+        return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, environment)
 
     def _checker_python(self) -> list[str]:
         """The interpreter that runs checker programs (on this machine, whatever the executor:

@@ -17,6 +17,7 @@ from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Pro
 from batch_eval.executors.local.languages import (
     CC_FLAGS,
     CXX_FLAGS,
+    JAVA_FLAGS,
     Compiler,
     python_argv,
     python_version,
@@ -97,15 +98,25 @@ class LocalExecutor(Executor):
             "cxx_flags": list(self.cpp.flags),
             # programs that include <bits/stdc++.h> compile against this precompiled header
             "cxx_pch": self.cpp.pch,
-            "cc": self.compilers["c"].tool,
-            "cc_version": self.compilers["c"].version,
-            "cc_flags": list(self.compilers["c"].flags),
-            "javac_version": self.compilers["java"].version,
-            "pypy": self.pypy,
-            "pypy_version": version_of((self.pypy, "--version")),
             "isolation": self.isolation,
             "disk_mb": self.sandbox.disk_bytes // (1024 * 1024) if self.sandbox.jailed else None,
         }
+
+    def describe_language(self, language: str) -> dict[str, Any]:
+        if language == "c":
+            c = self.compilers["c"]
+            return {"cc": c.tool, "cc_version": c.version, "cc_flags": list(c.flags)}
+        if language == "java":
+            java = self.compilers["java"]
+            return {
+                "javac": java.tool,
+                "javac_version": java.version,
+                "java": java.runtime,
+                "java_flags": JAVA_FLAGS,
+            }
+        if language == "pypy":
+            return {"pypy": self.pypy, "pypy_version": version_of((self.pypy, "--version"))}
+        return {}  # Python and C++: in describe()
 
     def close(self) -> None:
         self.forks.close()
