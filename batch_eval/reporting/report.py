@@ -13,7 +13,7 @@ from typing import Any
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.judging.metrics import combine
-from batch_eval.reporting.stats import bootstrap_interval, pass_at_k_estimate
+from batch_eval.reporting.stats import bootstrap_interval, pass_at_k_estimate, pass_at_k_mean
 from batch_eval.reporting.status import load_summary
 
 FORMATS = ("table", "markdown", "csv", "json")
@@ -192,7 +192,7 @@ def _estimates(row: Row, ks: list[int]) -> dict[str, Any]:
 def _csv_at_k(row: Row, k: int, stored: bool) -> Any:
     if stored:
         return row.pass_at_k.get(str(k), "")
-    value = pass_at_k_estimate(row.per_problem, k)[0]
+    value = pass_at_k_mean(row.per_problem, k)[0]
     return "" if value is None else value
 
 
@@ -204,7 +204,7 @@ def _top_k(row: Row) -> str:
 
 
 def _at_k(row: Row, k: int) -> str:
-    value, _, used = pass_at_k_estimate(row.per_problem, k)
+    value, used = pass_at_k_mean(row.per_problem, k)
     if value is None:
         return "-"
     return f"{value:.3f}" + (f" ({used}/{row.problems})" if used < row.problems else "")

@@ -55,15 +55,25 @@ def paired_p_value(diffs: Sequence[float], seed: int = SEED) -> float:
     return (hits + 1) / (PERMUTATIONS + 1)
 
 
+def pass_at_k_scores(per_problem: dict[str, tuple[int, int]], k: int) -> list[float]:
+    """Each problem's pass@k (the unbiased estimator) over the problems with at least k
+    samples: a problem with fewer says nothing about pass@k, it is left out, never capping k."""
+    from batch_eval.judging.metrics import pass_at_k
+
+    return [pass_at_k(n, c, k) for n, c in per_problem.values() if n >= k]
+
+
+def pass_at_k_mean(per_problem: dict[str, tuple[int, int]], k: int) -> tuple[float | None, int]:
+    """pass@k averaged over the problems with at least k samples, and how many there were."""
+    scores = pass_at_k_scores(per_problem, k)
+    return (round(sum(scores) / len(scores), 6) if scores else None), len(scores)
+
+
 def pass_at_k_estimate(
     per_problem: dict[str, tuple[int, int]], k: int, level: float = 0.95
 ) -> tuple[float | None, tuple[float, float], int]:
-    """pass@k over the problems with at least k samples (the unbiased estimator of each,
-    averaged), its bootstrap interval over those problems, and how many there were. A problem
-    with fewer samples than k says nothing about pass@k: it is left out, never capping k."""
-    from batch_eval.judging.metrics import pass_at_k
-
-    scores = [pass_at_k(n, c, k) for n, c in per_problem.values() if n >= k]
+    """pass_at_k_mean with its bootstrap interval over the same problems."""
+    scores = pass_at_k_scores(per_problem, k)
     if not scores:
         return None, (0.0, 0.0), 0
     return round(sum(scores) / len(scores), 6), bootstrap_interval(scores, level), len(scores)
