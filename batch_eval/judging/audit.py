@@ -21,6 +21,7 @@ from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
 from batch_eval.judging.records import Warn
+from batch_eval.judging.solutions import record_id
 from batch_eval.judging.sources import problem_id
 
 #: CodeContests' language codes: the ones we judge
@@ -78,7 +79,7 @@ def audit(
         line = json.loads(text)
         if line.get("verdict") == "SKIP":
             continue
-        pid = str(next(line[k] for k in ("id", "problem_id", "task_id", "question_id") if k in line))
+        pid = str(record_id(line))
         entry = result.problems.setdefault(pid, {"references": 0, "passed": 0, "verdicts": {}, "failure": ""})
         entry["references"] += 1
         entry["passed"] += line["verdict"] == "AC"

@@ -11,6 +11,7 @@ whole, each a problem in whichever schema it is written (sources.py).
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +62,22 @@ def _one_split(loaded: Any, split: str | None, where: str) -> Any:
 
 
 def load(path: Path) -> Any:
-    """The dataset (one split) that `path` names."""
+    """The dataset (one split) that `path` names, loaded once per process (its rows and its
+    fingerprint are both asked for by every check)."""
+    return _load(str(path))
+
+
+@cache
+def _load(spec: str) -> Any:
+    path = Path(spec)
     datasets = _library()
     saved = _saved_folder(path)
     try:
         if saved is not None:
             folder, split = saved
             return _one_split(datasets.load_from_disk(str(folder)), split, str(folder))
-        spec, split = _split_off(str(path)[len(PREFIX) :])
-        name, _, config = spec.partition(":") if not spec.startswith("/") else (spec, "", "")
+        named, split = _split_off(spec[len(PREFIX) :])
+        name, _, config = named.partition(":") if not named.startswith("/") else (named, "", "")
         loaded = datasets.load_dataset(name, config or None, split=split)
         return _one_split(loaded, None, str(path))
     except BatchEvalError:

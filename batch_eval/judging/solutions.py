@@ -38,7 +38,7 @@ class Record:
 
     @property
     def problem_id(self) -> str:
-        return str(_first(self.fields, ID_FIELDS))
+        return str(record_id(self.fields))
 
     @property
     def key(self) -> tuple[int, int]:
@@ -49,6 +49,11 @@ class Record:
     def kept_fields(self) -> dict[str, Any]:
         """The record's own fields minus the bulky code, for users to join on."""
         return {k: v for k, v in self.fields.items() if k not in BULKY_FIELDS}
+
+
+def record_id(fields: dict[str, Any]) -> Any:
+    """The problem id a record (or its results line) names: the first of ID_FIELDS present."""
+    return _first(fields, ID_FIELDS)
 
 
 def result_key(line: dict[str, Any]) -> tuple[int, int]:
@@ -153,7 +158,7 @@ def parse_record(raw: bytes, line_no: int) -> Record:
         return Record(line_no, {}, "JSON nested too deeply")
     if not isinstance(fields, dict):
         return Record(line_no, {}, f"expected a JSON object, got {type(fields).__name__}")
-    pid = _first(fields, ID_FIELDS)
+    pid = record_id(fields)
     if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
         return Record(line_no, fields, f"record without an id ({', '.join(f'`{f}`' for f in ID_FIELDS)})")
     if "code_list" in fields:
@@ -198,7 +203,7 @@ def extract_program(fields: dict[str, Any]) -> Program | str:
     judged as a failure (CE), not skipped. The language is the record's `language`, else
     the fence's, else Python.
     """
-    code = next((fields[f] for f in ("code", "solution", "completion") if _is_text(fields.get(f))), None)
+    code = next((fields[f] for f in PROGRAM_FIELDS if f != "raw_response" and _is_text(fields.get(f))), None)
     fence_lang = ""
     if code is None:
         raw = fields.get("raw_response")

@@ -12,7 +12,7 @@ from typing import Any
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.files import AtomicFile
-from batch_eval.judging.solutions import SAMPLE_INDEX
+from batch_eval.judging.solutions import SAMPLE_INDEX, record_id
 from batch_eval.reporting.status import load_summary
 
 COLUMNS = (
@@ -64,7 +64,7 @@ def rows(output_dir: Path) -> Iterator[dict[str, Any]]:
                     "checkpoint": c["name"],
                     "step": c["step"],
                     "file": Path(f["solutions"]).name,
-                    "problem_id": str(_problem_id(line)),
+                    "problem_id": str(record_id(line)),
                     "line": line["line"],
                     "sample": int(line.get(SAMPLE_INDEX) or 0),
                     "language": line.get("language"),
@@ -109,10 +109,3 @@ def write_samples(output_dir: Path, path: Path) -> int:
             for row in table:
                 f.write(json.dumps(row) + "\n")
     return len(table)
-
-
-def _problem_id(line: dict[str, Any]) -> Any:
-    for key in ("id", "problem_id", "task_id", "question_id"):
-        if key in line:
-            return line[key]
-    return None
