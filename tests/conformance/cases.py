@@ -8,8 +8,11 @@ case at all and must say so with IE (never a verdict about the program).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from batch_eval.judging.sources import problem_id
 
 AC, WA, TLE, MLE, OLE, RE, CE, IE = "AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "IE"
 
@@ -31,7 +34,7 @@ class Case:
 
     def record(self) -> dict[str, Any]:
         return {
-            "id": self.problem.get("id", self.problem.get("task_id")),
+            "id": problem_id(self.problem),
             "code": self.source,
             "language": self.language,
             "case": self.name,
@@ -101,6 +104,16 @@ def split(pid: str) -> dict[str, Any]:
 
 def _case(name: str, problem: dict[str, Any], source: str, *expect: str, **kw: Any) -> Case:
     return Case(name, problem, source, frozenset(expect), **kw)
+
+
+def call(pid: str) -> dict[str, Any]:
+    """A call-based problem as APPS writes one: `fn_name`, argument lists, the values wanted."""
+    spec = {"fn_name": "add", "inputs": [[2, 3], [[1], [2, 3]]], "outputs": [[5], [[1, 2, 3]]]}
+    return {"problem_id": pid, "input_output": json.dumps(spec), "time_limit": "1 second"}
+
+
+def _call(name: str, source: str, *expect: str) -> Case:
+    return _case(name, call(name), source, *expect)
 
 
 def _fn(name: str, completion: str, *expect: str) -> Case:
@@ -180,6 +193,14 @@ CASES: list[Case] = [
         time_limit=0.5,
     ),
     # -- function problems: only a returned check() passes (item 1) --------------------------
+    # -- call-based problems (APPS/TACO fn_name, LeetCode's Solution): the generated check ------
+    _call("call-function-ac", "def add(a, b):\n    return a + b\n", AC),
+    _call("call-solution-ac", "class Solution:\n    def add(self, a, b):\n        return a + b\n", AC),
+    _call("call-tuple-ac", "def add(a, b):\n    return tuple(a + b) if isinstance(a, list) else a + b\n", AC),
+    _call("call-wa", "def add(a, b):\n    return a\n", WA),
+    _call("call-missing-re", "def plus(a, b):\n    return a + b\n", RE),
+    _call("call-exit-0", "import sys\ndef add(a, b):\n    sys.exit(0)\n", WA, RE),
+    _call("call-tle", "def add(a, b):\n    while True:\n        pass\n", TLE),
     _fn("fn-ac", "    return a + b\n", AC),
     _fn("fn-wa", "    return a - b\n", WA),
     _fn("fn-exit-0", "    return a - b\nexit(0)\n", WA, RE),
