@@ -147,3 +147,10 @@ def test_generated_tests_are_read_per_problem_and_let_go_beyond_the_budget(
     assert [t.input for t in tests.for_problem(b)] == [b"0\n"] and tests.held() == 1
     assert len(tests.for_problem(a)) == 3 and tests.held() == 1  # a's 31 bytes: b let go
     assert [t.input for t in tests.for_problem(b)] == [b"0\n"]  # read again when asked again
+
+
+def test_a_folder_given_as_problems_says_what_to_give(tmp_path: Path) -> None:
+    with pytest.raises(
+        BatchEvalError, match="a folder, not a problems file: give a JSONL, JSON list or Parquet"
+    ):
+        load_problems(tmp_path)

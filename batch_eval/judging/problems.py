@@ -203,6 +203,12 @@ def load_problems(
         return ProblemSet(
             path, checker_convention, {}, _problems_of(hub.rows(path), path, checker_convention)
         )
+    if path.is_dir():
+        raise BatchEvalError(
+            "a folder, not a problems file: give a JSONL, JSON list or Parquet file, "
+            "or a Hugging Face dataset saved with save_to_disk",
+            path,
+        )
     try:
         st = path.stat()
         with open(path, "rb") as f:
