@@ -44,6 +44,7 @@ class CheckConfig:
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
     cxx_flags: str | None = None  # local C++ flags (shell words); None: Codeforces' (local.CXX_FLAGS)
     # runtime-only knobs: they never change a verdict
+    ks: tuple[int, ...] = ()  # the k of pass@k the metrics and output show besides the usual ones
     piston_retries: int = 4
     piston_timeout: float = 60.0
     piston_concurrency: int = 8  # requests in flight per endpoint, shared by every checker
@@ -52,7 +53,7 @@ class CheckConfig:
 
     #: fields that cannot change a verdict (everything else is in the fingerprint)
     RUNTIME_ONLY = frozenset(
-        {"piston_retries", "piston_timeout", "piston_concurrency", "endpoints", "cache", "cache_dir"}
+        {"piston_retries", "piston_timeout", "piston_concurrency", "endpoints", "cache", "cache_dir", "ks"}
     )
 
     #: fields that choose which records are judged, not how: in the resume fingerprint only
@@ -109,6 +110,7 @@ class CheckConfig:
             if values.get(name) is not None:
                 values[name] = Path(values[name])
         values["endpoints"] = tuple(values["endpoints"])
+        values["ks"] = tuple(values.get("ks", ()))
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

@@ -44,3 +44,25 @@ def test_a_problem_with_an_ie_sample_is_undecided_not_scored() -> None:
     other.add("p", Verdict.AC, 1)
     both = combine([d, other.to_dict()])
     assert both["undecided"] == {"p": [6, 3, 1]} and both["pass_at_k"] == {"1": 0.5, "2": 1.0}
+
+
+def test_a_problem_with_fewer_than_k_samples_is_left_out_of_that_k_never_capping_it() -> None:
+    # LiveCodeBench-style files: problem a has 10 samples (3 right), b only 2 (both wrong)
+    m = Metrics(ks=(3,))
+    for i in range(10):
+        m.add("a", Verdict.AC if i < 3 else Verdict.WA, 1)
+    for _ in range(2):
+        m.add("b", Verdict.WA, 1)
+    d = m.to_dict()
+    # every k up to 2 is over both problems; 3 (asked), 5 and 10 (the usual ones) over a alone
+    assert set(d["pass_at_k"]) == {"1", "2", "3", "5", "10"}
+    assert d["pass_at_k"]["1"] == pytest.approx((0.3 + 0) / 2, abs=1e-6)
+    assert d["pass_at_k"]["5"] == pytest.approx(pass_at_k(10, 3, 5), abs=1e-6)
+    assert d["pass_at_k_problems"] == {"3": 1, "5": 1, "10": 1} and d["ks"] == [3]
+    # a checkpoint's files combined: every k a file holds, over the problems that have it
+    other = Metrics()
+    other.add("c", Verdict.AC, 1)
+    both = combine([d, other.to_dict()])
+    assert set(both["pass_at_k"]) == {"1", "2", "3", "5", "10"} and both["ks"] == [3]
+    assert both["pass_at_k_problems"] == {"2": 2, "3": 1, "5": 1, "10": 1}
+    assert both["pass_at_k"]["1"] == pytest.approx((0.3 + 0 + 1) / 3, abs=1e-6)

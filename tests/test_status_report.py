@@ -421,3 +421,28 @@ def test_progress_counts_records_while_files_run(tmp_path: Path) -> None:
     assert re.search(r"\[1/2\] OK .* \| records 6/12, [\d.]+/s, ETA \d\d:\d\d:\d\d", plain.stderr), (
         plain.stderr
     )
+
+
+def test_run_and_status_show_the_k_asked_for_over_the_problems_that_have_k(tmp_path: Path) -> None:
+    # 1/A has three samples (one right), 1/B only one: pass@2 is over 1/A alone, and says so
+    sols, problems = make_run(
+        tmp_path, {5: [("1/A", RIGHT), ("1/A", WRONG), ("1/A", WRONG + " "), ("1/B", RIGHT)]}
+    )
+    out = tmp_path / "out"
+    argv = [*(a for a in run_args(sols, problems, out) if a != "-q"), "--k", "2"]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "pass@1 0.667, pass@2 0.667 (1/2 problems)" in result.stderr  # (1/3 + 1) / 2; 1 - C(2,2)/C(3,2)
+    status = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(out)], capture_output=True, text=True, check=False
+    )
+    header, row = status.stdout.splitlines()[-2:]
+    assert header.split()[-2:] == ["pass@1", "pass@2"] and row.split()[-2:] == ["0.667", "0.667"]
+    # a k the metrics do not hold is a dash, not a number made up
+    status = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(out), "--k", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert status.stdout.splitlines()[-1].split()[-2:] == ["0.667", "-"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from batch_eval.cli.types import EndpointURL, Finite, Multiplier, ShellWords
+from batch_eval.cli.types import EndpointURL, Finite, KList, Multiplier, ShellWords
 from batch_eval.config import CheckConfig
 from batch_eval.judging.checker import CONVENTIONS
 from batch_eval.judging.compare import MODES
@@ -137,6 +137,14 @@ def check_options(f: Any) -> Any:
             "TACO's date): the problems after a model's training cut-off. Others are left out, not skipped.",
         ),
         click.option(
+            "--k",
+            "ks",
+            type=KList(),
+            default=None,
+            help="The k of pass@k to show and keep in the metrics besides 1, 5, 10, 25, 50, 100 "
+            "(e.g. 1,20), each over the problems with at least k samples.",
+        ),
+        click.option(
             "--process-limit",
             type=click.IntRange(min=1),
             default=64,
@@ -256,4 +264,5 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
         piston_concurrency=options["piston_concurrency"],
+        ks=tuple(options["ks"] or ()),
     )

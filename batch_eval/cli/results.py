@@ -18,16 +18,25 @@ from batch_eval.errors import ExitCode
 
 \b
   batch-eval status evals/exp1
+  batch-eval status evals/exp1 --k 10
   batch-eval status evals/exp1 --json | jq .checkpoints"""
 )
 @click.argument("output_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="The same data, machine-readable, on stdout.")
-def status(output_dir: Path, as_json: bool) -> None:
+@click.option(
+    "--k",
+    "ks",
+    type=KList(),
+    default=None,
+    help="pass@k columns beside pass@1, e.g. 10,100 (default: the run's --k), as far as the metrics "
+    "hold them (1, 5, 10, 25, 50, 100 and the run's --k); `report --k` computes any k.",
+)
+def status(output_dir: Path, as_json: bool, ks: list[int] | None) -> None:
     """Where the run writing OUTPUT_DIR stands (running, finished, interrupted or dead)."""
     from batch_eval.reporting.status import read_status, status_text
 
     state = read_status(output_dir)
-    click.echo(json.dumps(state, indent=2) if as_json else status_text(state))
+    click.echo(json.dumps(state, indent=2) if as_json else status_text(state, ks))
     sys.exit(ExitCode.OK if state["state"] in ("running", "finished") else ExitCode.INCOMPLETE)
 
 

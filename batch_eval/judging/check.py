@@ -73,7 +73,7 @@ def check_file(
     own_executor = executor is None
     executor = executor or make_executor(config)
     started = time.monotonic()
-    metrics = Metrics()
+    metrics = Metrics(config.ks)
     stem = stem or output_stem(solutions)
     input_digest = hashlib.sha256()
     results_path = out_dir / f"{stem}.results.jsonl"

@@ -23,16 +23,30 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - comb(n - c, k) / comb(n, k)
 
 
-def pass_at_ks(per_problem: dict[str, tuple[int, int]]) -> dict[str, float]:
-    """Mean pass@k over problems for every k up to the fewest samples of a problem."""
+#: the k of pass@k a metrics file always holds (as far as some problem has k samples)
+LADDER = (1, 5, 10, 25, 50, 100)
+
+
+def pass_at_ks(per_problem: dict[str, tuple[int, int]], ks: tuple[int, ...] = ()) -> dict[str, float]:
+    """Mean pass@k over the problems with at least k samples, for every k up to the fewest
+    samples of a problem, the LADDER's and `ks` (each as far as some problem has k samples).
+    A problem with fewer than k samples says nothing about pass@k: it is left out of that k
+    (`pass_at_k_problems` counts who is in), never capping k for every problem."""
     if not per_problem:
         return {}
-    max_k = min(n for n, _ in per_problem.values())
+    counts = [n for n, _ in per_problem.values()]
+    wanted = {*range(1, min(counts) + 1), *(k for k in (*LADDER, *ks) if 1 <= k <= max(counts))}
     out = {}
-    for k in range(1, max_k + 1):
-        scores = [pass_at_k(n, c, k) for n, c in per_problem.values()]
+    for k in sorted(wanted):
+        scores = [pass_at_k(n, c, k) for n, c in per_problem.values() if n >= k]
         out[str(k)] = round(sum(scores) / len(scores), 6)
     return out
+
+
+def pass_at_k_problems(per_problem: dict[str, tuple[int, int]], ks: list[str]) -> dict[str, int]:
+    """How many problems each k of pass@k is over, for the k that leave some problem out."""
+    used = {k: sum(1 for n, _ in per_problem.values() if n >= int(k)) for k in ks}
+    return {k: count for k, count in used.items() if count < len(per_problem)}
 
 
 #: the plain counts of a metrics body: adding them up combines files
@@ -50,6 +64,8 @@ COUNTERS = (
 #: what the batch summary repeats of each file's and checkpoint's metrics
 SUMMARY_KEYS = (
     "pass_at_k",
+    "pass_at_k_problems",
+    "ks",
     "records",
     "judged",
     "passed",
@@ -69,12 +85,17 @@ def _body(
     skipped: Counter[str],
     counters: dict[str, int],
     seconds: float,
+    ks: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    """The metrics body, from judged/passed/IE samples per problem and the plain counts."""
+    """The metrics body, from judged/passed/IE samples per problem and the plain counts;
+    `ks`: the k of pass@k asked for besides the usual ones."""
     per_problem = {pid: (n, c) for pid, (n, c, ie) in samples.items() if not ie}
     undecided = {pid: [n, c, ie] for pid, (n, c, ie) in sorted(samples.items()) if ie}
+    scores = pass_at_ks(per_problem, ks)
     return {
-        "pass_at_k": pass_at_ks(per_problem),
+        "pass_at_k": scores,
+        "pass_at_k_problems": pass_at_k_problems(per_problem, list(scores)),
+        "ks": sorted(set(ks)),  # the k asked for (--k): shown beside pass@1
         "records": counters["records"],
         "judged": sum(n for n, _ in per_problem.values()),
         "passed": sum(c for _, c in per_problem.values()),
@@ -93,7 +114,8 @@ def _body(
 
 
 def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The metrics of several files of one checkpoint, as if they were one file."""
+    """The metrics of several files of one checkpoint, as if they were one file (with every
+    k of pass@k any of them holds)."""
     samples: dict[str, tuple[int, int, int]] = {}
     verdicts: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
@@ -107,13 +129,17 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         verdicts.update(part.get("verdicts", {}))
         skipped.update(part.get("skipped_by_reason", {}))
         counters.update({k: int(part.get(k, 0)) for k in COUNTERS})
-    return _body(samples, verdicts, skipped, counters, sum(float(p.get("seconds", 0)) for p in parts))
+    ks = tuple(int(k) for part in parts for k in part.get("pass_at_k") or {})
+    asked = {int(k) for part in parts for k in part.get("ks") or ()}
+    seconds = sum(float(p.get("seconds", 0)) for p in parts)
+    return {**_body(samples, verdicts, skipped, counters, seconds, ks), "ks": sorted(asked)}
 
 
 class Metrics:
     """Accumulates per-solution verdicts by problem; `to_dict` is the metrics file's body."""
 
-    def __init__(self) -> None:
+    def __init__(self, ks: tuple[int, ...] = ()) -> None:
+        self.ks = ks  # the k of pass@k asked for besides the usual ones
         self.verdicts: Counter[str] = Counter()
         self.by_problem: dict[str, list[bool]] = {}
         self.ie_by_problem: Counter[str] = Counter()
@@ -174,4 +200,4 @@ class Metrics:
             )
             for pid in {*self.by_problem, *self.ie_by_problem}
         }
-        return _body(samples, self.verdicts, self.skipped, counters, self.seconds)
+        return _body(samples, self.verdicts, self.skipped, counters, self.seconds, self.ks)

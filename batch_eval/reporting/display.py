@@ -17,10 +17,23 @@ from batch_eval.batch.pool import FileOutcome
 from batch_eval.batch.summary import Summary
 
 
+def pass_text(metrics: dict[str, Any]) -> str:
+    """`pass@1 0.412`, and each k asked for with --k: `, pass@10 0.700 (40/52 problems)` when
+    only 40 of the 52 problems have 10 samples; `n/a` where no problem has k."""
+    scores = metrics.get("pass_at_k") or {}
+    partial = metrics.get("pass_at_k_problems") or {}
+    parts = []
+    for k in sorted({1, *(int(k) for k in metrics.get("ks") or ())}):
+        value = scores.get(str(k))
+        shown = f"{value:.3f}" if value is not None else "n/a"
+        used = partial.get(str(k))
+        parts.append(f"pass@{k} {shown}" + (f" ({used}/{metrics['problems']} problems)" if used else ""))
+    return ", ".join(parts)
+
+
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:
     """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`."""
-    pass1 = metrics["pass_at_k"].get("1")
-    head = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
+    head = pass_text(metrics)
     verdicts = " ".join(f"{k} {v}" for k, v in metrics["verdicts"].items() if k != "AC")
     return (
         f"{path}: {head} ({metrics['passed']}/{metrics['judged']} AC) {verdicts} | "
@@ -103,9 +116,7 @@ class PlainDisplay:
         self.done += 1
         detail = outcome.reason
         if outcome.ok:
-            pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
-            detail = f"pass@1 {pass1:.3f}" if pass1 is not None else "pass@1 n/a"
-            detail += f", {outcome.metrics.get('records', 0)} records"
+            detail = f"{pass_text(outcome.metrics)}, {outcome.metrics.get('records', 0)} records"
             if not_judged(outcome.metrics):
                 detail += f"; {not_judged(outcome.metrics)}: see {task.log_path}"
         print(
@@ -125,11 +136,10 @@ class PlainDisplay:
             flush=True,
         )
         for c in data["checkpoints"]:
-            pass1 = c["metrics"].get("pass_at_k", {}).get("1") if c["metrics"] else None
-            shown = f"{pass1:.3f}" if pass1 is not None else "n/a"
+            shown = pass_text(c["metrics"]) if c["metrics"] else "pass@1 n/a"
             left = not_judged(c["metrics"] or {})
             print(
-                f"  {c['name']:30} {c['status']:10} pass@1 {shown}" + (f"  ({left})" if left else ""),
+                f"  {c['name']:30} {c['status']:10} {shown}" + (f"  ({left})" if left else ""),
                 file=self.stream,
                 flush=True,
             )
@@ -255,8 +265,7 @@ class LiveDisplay(PlainDisplay):
         self.tests += int(outcome.metrics.get("tests_run", 0))
         rate = self.tests / max(time.monotonic() - self.started, 1e-6)
         if outcome.ok:
-            pass1 = outcome.metrics.get("pass_at_k", {}).get("1")
-            last = f"{task.checkpoint.name} pass@1 {pass1:.3f}" if pass1 is not None else task.checkpoint.name
+            last = f"{task.checkpoint.name} {pass_text(outcome.metrics)}"
             if not_judged(outcome.metrics):
                 self.progress.console.print(
                     f"[yellow]{task.solutions}[/]: {not_judged(outcome.metrics)}: see {task.log_path}",

@@ -197,10 +197,10 @@ def _csv_at_k(row: Row, k: int, stored: bool) -> Any:
 
 
 def _top_k(row: Row) -> str:
-    if not row.pass_at_k:
-        return "-"
-    k = max(int(x) for x in row.pass_at_k)
-    return f"{row.pass_at_k[str(k)]:.3f} (k={k})" if k > 1 else "-"
+    """pass@k at the largest k every problem has."""
+    k = min((n for n, _ in row.per_problem.values()), default=0)
+    value = pass_at_k_mean(row.per_problem, k)[0] if k > 1 else None
+    return "-" if value is None else f"{value:.3f} (k={k})"
 
 
 def _at_k(row: Row, k: int) -> str:

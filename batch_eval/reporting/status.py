@@ -133,6 +133,8 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                 "files_done": states.count("ok"),
                 "files": len(states),
                 "pass_at_1": (c.get("metrics") or {}).get("pass_at_k", {}).get("1"),
+                "pass_at_k": (c.get("metrics") or {}).get("pass_at_k") or {},
+                "ks": (c.get("metrics") or {}).get("ks") or [],
                 "running": [f.get("progress") for f in c["files"] if "progress" in f],
             }
         )
@@ -169,8 +171,14 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     }
 
 
-def status_text(status: dict[str, Any]) -> str:
-    """The status for people, a few lines plus one per checkpoint."""
+def _score(scores: dict[str, float], k: int) -> str:
+    value = scores.get(str(k))
+    return "-" if value is None else f"{value:.3f}"
+
+
+def status_text(status: dict[str, Any], ks: list[int] | None = None) -> str:
+    """The status for people, a few lines plus one per checkpoint; `ks`: the pass@k columns
+    beside pass@1 (default: those the run was asked for with --k)."""
     state = status["state"]
     head = f"run: {state}"
     if state == "running":
@@ -195,9 +203,14 @@ def status_text(status: dict[str, Any]) -> str:
             f"{speed if speed is not None else 'n/a'} tests/s (finished files)"
             + (f", ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}" if eta is not None else "")
         )
-    lines.append(f"{'checkpoint':32} {'step':>7} {'status':9} {'files':>7}  pass@1")
+    if ks is None:
+        ks = sorted({int(k) for c in status["checkpoints"] for k in c.get("ks") or ()})
+    ks = [k for k in ks if k > 1]
+    at_k = "".join(f" {f'pass@{k}':>8}" for k in ks)
+    lines.append(f"{'checkpoint':32} {'step':>7} {'status':9} {'files':>7}  pass@1{at_k}")
     for c in status["checkpoints"]:
         p1 = f"{c['pass_at_1']:.3f}" if c["pass_at_1"] is not None else "-"
+        p1 += "".join(f" {_score(c.get('pass_at_k') or {}, k):>8}" for k in ks)
         progress = "".join(f" ({r['records_done']}/{r['records_total']} records)" for r in c["running"] if r)
         step = c["step"] if c["step"] is not None else "-"
         lines.append(
