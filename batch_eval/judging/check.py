@@ -136,6 +136,7 @@ def check_file(
                     metrics.add(
                         record.problem_id, result.verdict, 0 if cached else _tests_run(result), cached
                     )
+                    metrics.add_base(record.problem_id, line.get("parts"))
                     if not cached:
                         metrics.timing(result.tests)
                     if result.verdict is Verdict.IE:

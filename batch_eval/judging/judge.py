@@ -58,14 +58,17 @@ def compile_error(program: Program, ex: Execution) -> str | None:
 #: the harness of a function problem: a per-run token read from standard input before the
 #: completion runs, printed (on the real descriptor) only after check() returned. The
 #: completion never sees it, so no way of ending the process early (exit(0), os._exit in an
-#: atexit handler or an excepthook, a thread) can pass: the token is not printed.
+#: atexit handler or an excepthook, a thread) can pass: the token is not printed. The line
+#: after the token names the part of the problem this run judges (`_batch_eval_part`).
 _HARNESS_HEAD = (
     "def _batch_eval_harness():\n"
     "    import os\n"
-    "    token = os.read(0, 256).strip()\n"
+    "    words = os.read(0, 256).split()\n"
     "    os.lseek(0, 0, os.SEEK_END)\n"
-    "    return lambda: os.write(1, b'\\n' + token + b'\\n')\n"
-    "_batch_eval_done = _batch_eval_harness(); del _batch_eval_harness\n"
+    "    token = words[0] if words else b''\n"
+    "    part = words[1].decode() if len(words) > 1 else 'check'\n"
+    "    return (lambda: os.write(1, b'\\n' + token + b'\\n')), part\n"
+    "_batch_eval_done, _batch_eval_part = _batch_eval_harness(); del _batch_eval_harness\n"
 )
 
 
@@ -108,7 +111,8 @@ def judge(
     if problem.kind == "function":
         program = function_program(problem, program)
         token = secrets.token_hex(16).encode()
-        tests = [TestCase(token + b"\n", b"", "check")]
+        parts = problem.parts or ["check"]
+        tests = [TestCase(token + b"\n" + part.encode() + b"\n", b"", part) for part in parts]
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
@@ -141,7 +145,8 @@ def judge(
     by_index: dict[int, TestResult] = {}
     executions: dict[int, Execution] = {}
     syntax: list[str] = []  # the interpreter's compile error, read from the first test's run
-    remaining = run_order(tests, options, failures)
+    # the parts of a function problem run in their order (EvalPlus: base decides the base score)
+    remaining = list(range(len(tests))) if problem.parts else run_order(tests, options, failures)
     while remaining:
         batch, ran = remaining, list[int]()
 

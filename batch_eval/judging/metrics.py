@@ -66,6 +66,7 @@ SUMMARY_KEYS = (
     "pass_at_k",
     "pass_at_k_problems",
     "ks",
+    "base",
     "records",
     "judged",
     "passed",
@@ -113,6 +114,19 @@ def _body(
     }
 
 
+def base_body(per_problem: dict[str, tuple[int, int]], ks: tuple[int, ...]) -> dict[str, Any]:
+    """EvalPlus's base score beside the base + plus one (the main pass@k): pass@k on the base
+    inputs alone, over the same problems (none undecided); nothing without EvalPlus problems."""
+    if not per_problem:
+        return {}
+    return {
+        "base": {
+            "pass_at_k": pass_at_ks(per_problem, ks),
+            "per_problem": {pid: [n, c] for pid, (n, c) in sorted(per_problem.items())},
+        }
+    }
+
+
 def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The metrics of several files of one checkpoint, as if they were one file (with every
     k of pass@k any of them holds)."""
@@ -132,7 +146,14 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     ks = tuple(int(k) for part in parts for k in part.get("pass_at_k") or {})
     asked = {int(k) for part in parts for k in part.get("ks") or ()}
     seconds = sum(float(p.get("seconds", 0)) for p in parts)
-    return {**_body(samples, verdicts, skipped, counters, seconds, ks), "ks": sorted(asked)}
+    body = _body(samples, verdicts, skipped, counters, seconds, ks)
+    base: dict[str, tuple[int, int]] = {}
+    for part in parts:
+        for pid, (n, c) in ((part.get("base") or {}).get("per_problem") or {}).items():
+            if pid in body["per_problem"]:
+                judged, passed = base.get(pid, (0, 0))
+                base[pid] = (judged + n, passed + c)
+    return {**body, "ks": sorted(asked), **base_body(base, ks)}
 
 
 class Metrics:
@@ -143,6 +164,7 @@ class Metrics:
         self.verdicts: Counter[str] = Counter()
         self.by_problem: dict[str, list[bool]] = {}
         self.ie_by_problem: Counter[str] = Counter()
+        self.base_by_problem: dict[str, list[bool]] = {}  # EvalPlus: passed the base inputs
         self.skipped: Counter[str] = Counter()
         self.records = 0
         self.tests_run = 0
@@ -171,9 +193,15 @@ class Metrics:
                 self.timing_flips += bool(t.other_run and t.other_run.get("verdict") != t.verdict.value)
                 self.patient_reruns += bool(t.patient)
 
+    def add_base(self, problem_id: str, parts: dict[str, str] | None) -> None:
+        """An EvalPlus sample's base verdict (its `parts`), beside its verdict on base + plus."""
+        if parts and "base" in parts and parts["base"] != Verdict.IE.value:
+            self.base_by_problem.setdefault(problem_id, []).append(parts["base"] == Verdict.AC.value)
+
     def reuse(self, problem_id: str, line: dict[str, Any]) -> None:
         """A verdict kept from the previous check of this file with these settings."""
         self.add(problem_id, Verdict(line["verdict"]), 0)
+        self.add_base(problem_id, line.get("parts"))
         self.reused += 1
         self.timing([TestResult.from_dict(t) for t in line.get("tests") or [] if isinstance(t, dict)])
 
@@ -200,4 +228,8 @@ class Metrics:
             )
             for pid in {*self.by_problem, *self.ie_by_problem}
         }
-        return _body(samples, self.verdicts, self.skipped, counters, self.seconds, self.ks)
+        body = _body(samples, self.verdicts, self.skipped, counters, self.seconds, self.ks)
+        base = {
+            pid: (len(v), sum(v)) for pid, v in self.base_by_problem.items() if pid in body["per_problem"]
+        }
+        return {**body, **base_body(base, self.ks)}

@@ -48,6 +48,9 @@ class Problem:
     entry_point: str = ""
     interactive: bool = False
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
+    # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
+    # plus); none: one run named "check"
+    parts: list[str] = field(default_factory=list)
 
 
 def as_bytes(value: Any) -> bytes:
@@ -98,6 +101,9 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         problem.float_tolerance = float(tolerance)
     where = f"problem {pid!r}"
     try:
+        if schema == "evalplus":
+            problem.parts, check = sources.evalplus_check(raw, where)
+            return _function(problem, str(raw.get("prompt") or ""), check, str(raw["entry_point"]))
         if schema == "humaneval":
             return _function(problem, str(raw.get("prompt") or ""), str(raw["test"]), str(raw["entry_point"]))
         if schema == "mbpp":

@@ -59,6 +59,14 @@ def select(records: Iterable[Record], limit: int | None, sample: int | None, see
         yield record
 
 
+def parts_of(parts: list[str], result: SolutionResult) -> dict[str, str]:
+    """Each part's verdict (a part not run after an earlier one failed: SKIP; no tests at
+    all, a compile error: the solution's verdict)."""
+    if not result.tests:
+        return {part: result.verdict.value for part in parts}
+    return {part: t.verdict.value for part, t in zip(parts, result.tests)}
+
+
 class RecordJudge:
     """Judges records against loaded problems; one per check (it owns checker processes and the cache)."""
 
@@ -158,12 +166,14 @@ class RecordJudge:
         )
         if result.compile_output:
             line["compile_output"] = result.compile_output
+        if problem.parts:  # EvalPlus: the base verdict apart (a CE fails every part)
+            line["parts"] = parts_of(problem.parts, result)
         return line, result, ""
 
     def _cache_key(self, problem: Problem, tests: list[TestCase], program: Program, limits: Limits) -> str:
         if problem.id not in self._problem_keys:
             if problem.kind == "function":
-                content = digest(problem.prompt, problem.test_code, problem.entry_point)
+                content = digest(problem.prompt, problem.test_code, problem.entry_point, *problem.parts)
             else:
                 content = digest(*(part for t in tests for part in (t.input, t.output)))
             self._problem_keys[problem.id] = content

@@ -1,7 +1,10 @@
 """The benchmarks' own problem schemas, each read into a Problem by a small reader chosen by
 the record itself (the first whose fields it has):
 
-- HumanEval / EvalPlus (`prompt`, `test`, `entry_point`): a function problem;
+- EvalPlus (HumanEval+ and MBPP+: `base_input`, `plus_input`, `canonical_solution`,
+  `atol`): a function problem judged in two parts, the base inputs then the plus inputs,
+  each call's value compared with the canonical solution's as EvalPlus compares;
+- HumanEval (`prompt`, `test`, `entry_point`): a function problem;
 - MBPP (`test_list` asserts, `test_setup_code`): a function problem whose check runs the asserts;
 - DeepMind CodeContests (`public_tests`/`private_tests`/`generated_tests` as
   `{input: [...], output: [...]}`, `time_limit {seconds, nanos}`, `memory_limit_bytes`);
@@ -31,6 +34,8 @@ from batch_eval.errors import BatchEvalError
 
 def schema_of(raw: dict[str, Any]) -> str:
     """Which schema a problem record follows (by the fields it has)."""
+    if raw.get("entry_point") and "base_input" in raw and raw.get("canonical_solution"):
+        return "evalplus"
     if raw.get("entry_point") and raw.get("test") is not None:
         return "humaneval"
     if isinstance(raw.get("test_list"), list):
@@ -200,6 +205,77 @@ def call_check(name: str, cases: list[tuple[list[Any], Any]]) -> tuple[str, str]
     return call, _CALL_CHECK.format(cases=json.dumps([[a, e] for a, e in cases]))
 
 
+#: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, read
+#: by the harness) given to the canonical solution (defined apart, before the candidate is
+#: called) and to the candidate, on copies; values compared as EvalPlus compares them: equal,
+#: or within `atol` (1e-6 for floats when the task has none) with a relative 1e-7, as
+#: numpy.testing.assert_allclose; `find_zero` (HumanEval/32) by the polynomial at the root.
+_EVALPLUS_CHECK = """\
+def check(candidate):
+    import copy, json, math
+
+    reference = {{}}
+    exec({reference!r}, reference)
+    expected_of = reference[{entry!r}]
+    inputs = json.loads({inputs!r})[_batch_eval_part]
+
+    def is_floats(x):
+        if isinstance(x, float):
+            return True
+        return isinstance(x, (list, tuple)) and all(isinstance(i, float) for i in x)
+
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    def flat(x):
+        return [v for i in x for v in flat(i)] if isinstance(x, (list, tuple)) else [x]
+
+    def close(out, exp, atol):
+        a, b = flat(out), flat(exp)
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):
+            if not (number(x) and number(y)):
+                if x != y:
+                    return False
+            elif not (math.isnan(x) and math.isnan(y)) and not abs(x - y) <= atol + 1e-7 * abs(y):
+                return False
+        return True
+
+    for n, args in enumerate(inputs):
+        expected = expected_of(*copy.deepcopy(args))
+        got = candidate(*copy.deepcopy(args))
+        atol = {atol!r}
+        if {entry!r} == "find_zero":
+            at = sum(c * math.pow(got, i) for i, c in enumerate(args[0])) if number(got) else 1
+            ok = abs(at) <= max(atol, 1e-6)
+        else:
+            ok = got == expected
+            if atol == 0 and is_floats(expected):
+                atol = 1e-6
+            if not ok and atol != 0:
+                ok = close(got, expected, atol)
+        why = f"returned {{repr(got)[:200]}}, expected {{repr(expected)[:200]}}"
+        assert ok, f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
+"""
+
+
+def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
+    """(the parts, the check code) of an EvalPlus problem: `base` runs the base inputs and
+    `plus` the extra ones (a sample passes EvalPlus's plus score when it passes both)."""
+    base, plus = _json_field(raw, "base_input", where), _json_field(raw, "plus_input", where) or []
+    if not isinstance(base, list) or not isinstance(plus, list):
+        raise BatchEvalError(f"{where}: base_input and plus_input must be lists of argument lists")
+    atol = raw.get("atol") or 0
+    if isinstance(atol, bool) or not isinstance(atol, (int, float)):
+        raise BatchEvalError(f"{where}: atol must be a number, not {atol!r}")
+    reference = str(raw.get("prompt") or "") + str(raw["canonical_solution"])
+    entry = str(raw["entry_point"])
+    inputs = json.dumps({"base": base, "plus": plus})
+    check = _EVALPLUS_CHECK.format(reference=reference, entry=entry, inputs=inputs, atol=atol)
+    return (["base", "plus"] if plus else ["base"]), check
+
+
 def _json_field(raw: dict[str, Any], key: str, where: str) -> Any:
     value = raw.get(key)
     if isinstance(value, str):
@@ -228,7 +304,8 @@ class _SafeUnpickler(pickle.Unpickler):
 def describe_schemas() -> str:
     """For error messages: the fields each schema is known by."""
     return (
-        "`official_tests` (open-r1), `prompt`+`test`+`entry_point` (HumanEval), `test_list` (MBPP), "
+        "`official_tests` (open-r1), `prompt`+`test`+`entry_point` (HumanEval), `base_input`+"
+        "`canonical_solution` (EvalPlus), `test_list` (MBPP), "
         "`public_tests`/`private_tests` (CodeContests), `input_output` (APPS, TACO), "
         "`public_test_cases` (LiveCodeBench)"
     )

@@ -19,7 +19,8 @@ from batch_eval.batch.summary import Summary
 
 def pass_text(metrics: dict[str, Any]) -> str:
     """`pass@1 0.412`, and each k asked for with --k: `, pass@10 0.700 (40/52 problems)` when
-    only 40 of the 52 problems have 10 samples; `n/a` where no problem has k."""
+    only 40 of the 52 problems have 10 samples; `n/a` where no problem has k; and EvalPlus's
+    base score when there are EvalPlus problems."""
     scores = metrics.get("pass_at_k") or {}
     partial = metrics.get("pass_at_k_problems") or {}
     parts = []
@@ -28,6 +29,9 @@ def pass_text(metrics: dict[str, Any]) -> str:
         shown = f"{value:.3f}" if value is not None else "n/a"
         used = partial.get(str(k))
         parts.append(f"pass@{k} {shown}" + (f" ({used}/{metrics['problems']} problems)" if used else ""))
+    base = ((metrics.get("base") or {}).get("pass_at_k") or {}).get("1")
+    if base is not None:  # EvalPlus: pass@1 above is on base + plus inputs
+        parts.append(f"base pass@1 {base:.3f}")
     return ", ".join(parts)
 
 

@@ -45,6 +45,8 @@ class Row:
     # the judge's benchmark figures (CPU seconds, calibrate.py) of the files' checks
     speeds: list[float] = field(default_factory=list, repr=False)
     best: bool = False
+    # EvalPlus: pass@k on the base inputs alone (pass_at_k is on base + plus); {} otherwise
+    base_pass_at_k: dict[str, float] = field(default_factory=dict)
     # why this checkpoint's numbers are not final ("" when they are): it is never ranked best
     incomplete: str = ""
 
@@ -129,6 +131,7 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
                 metadata=meta,
                 per_problem=pp,
                 incomplete=_incomplete(c["files"], m, selected),
+                base_pass_at_k=(m.get("base") or {}).get("pass_at_k") or {},
                 # limits made alike by --time-multiplier auto: speeds then need no warning
                 speeds=[] if config.get("time_scale_auto") else [s for s in map(_speed, parts) if s],
             )
@@ -210,7 +213,12 @@ def _at_k(row: Row, k: int) -> str:
     return f"{value:.3f}" + (f" ({used}/{row.problems})" if used < row.problems else "")
 
 
-def _cells(row: Row, meta_keys: list[str], ks: list[int] | None) -> list[str]:
+def _base1(row: Row) -> str:
+    value = row.base_pass_at_k.get("1")
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _cells(row: Row, meta_keys: list[str], ks: list[int] | None, base: bool) -> list[str]:
     p1 = f"{row.pass1:.3f}" if row.pass1 is not None else "-"
     ci = f"[{row.ci[0]:.3f}, {row.ci[1]:.3f}]" if row.pass1 is not None else "-"
     return [
@@ -219,6 +227,7 @@ def _cells(row: Row, meta_keys: list[str], ks: list[int] | None) -> list[str]:
         "-" if row.step is None else str(row.step),
         p1,
         ci,
+        *([_base1(row)] if base else []),
         *([_top_k(row)] if ks is None else [_at_k(row, k) for k in ks]),
         f"{row.solved}/{row.problems}",
         *(str(row.verdicts.get(v, 0)) for v in VERDICT_COLUMNS),
@@ -233,12 +242,14 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
     pass@1 (each over the problems with at least k samples), else the largest k there is."""
     meta_keys = sorted({k for r in rows for k in r.metadata})
     ks = None if ks is None else sorted({k for k in ks if k > 1})
+    base = any(r.base_pass_at_k for r in rows)  # EvalPlus: pass@1 is base + plus, base@1 beside it
     header = [
         "best",
         "checkpoint",
         "step",
         "pass@1",
         "95% CI",
+        *(["base@1"] if base else []),
         *(["pass@k"] if ks is None else [f"pass@{k}" for k in ks]),
         "solved",
         *VERDICT_COLUMNS,
@@ -270,6 +281,7 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                 "ci_low",
                 "ci_high",
                 *(f"pass@{k}" for k in columns),
+                *(["base_pass@1"] if base else []),
                 "problems",
                 "solved",
                 "records",
@@ -288,6 +300,7 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                     r.ci[0],
                     r.ci[1],
                     *(_csv_at_k(r, k, ks is None) for k in columns),
+                    *([r.base_pass_at_k.get("1", "")] if base else []),
                     r.problems,
                     r.solved,
                     r.records,
@@ -298,7 +311,7 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                 ]
             )
         return out.getvalue().rstrip("\n")
-    body = [_cells(r, meta_keys, ks) for r in rows]
+    body = [_cells(r, meta_keys, ks, base) for r in rows]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]

@@ -116,6 +116,22 @@ def _call(name: str, source: str, *expect: str) -> Case:
     return _case(name, call(name), source, *expect)
 
 
+def evalplus(pid: str) -> dict[str, Any]:
+    """An EvalPlus problem: base then plus inputs, values compared with the canonical solution's
+    (floats within 1e-6, as EvalPlus does when the task's atol is 0)."""
+    base, plus = [[2, 3], [0.1, 0.2]], [[10**6, 10**6], [1e-9, 0.5]]
+    return {**function(pid, ADD_PROMPT, "", "add"), "canonical_solution": "    return a + b\n"} | {
+        "base_input": base,
+        "plus_input": plus,
+        "atol": 0,
+    }
+
+
+def _plus(name: str, completion: str, *expect: str) -> Case:
+    """An EvalPlus case: its verdict (base + plus) with its base verdict, `WA (base AC)`."""
+    return _case(name, evalplus(f"plus/{name}"), completion, *expect)
+
+
 def _fn(name: str, completion: str, *expect: str) -> Case:
     return _case(name, function(f"fn/{name}", ADD_PROMPT, ADD_TEST, "add"), completion, *expect)
 
@@ -201,6 +217,12 @@ CASES: list[Case] = [
     _call("call-missing-re", "def plus(a, b):\n    return a + b\n", RE),
     _call("call-exit-0", "import sys\ndef add(a, b):\n    sys.exit(0)\n", WA, RE),
     _call("call-tle", "def add(a, b):\n    while True:\n        pass\n", TLE),
+    # -- EvalPlus: base then plus inputs against the canonical solution's values ------------------
+    _plus("plus-ac", "    return a + b\n", "AC (base AC)"),
+    _plus("plus-float-within-atol", "    return round(a + b, 9)\n", "AC (base AC)"),
+    _plus("plus-wa-on-plus-only", "    return a + b if abs(a) < 100 else 0\n", "WA (base AC)"),
+    _plus("plus-wa-on-base", "    return a - b\n", "WA (base WA)"),
+    _plus("plus-exit-0", "    import sys\n    sys.exit(0)\n", "WA (base WA)", "RE (base RE)"),
     _fn("fn-ac", "    return a + b\n", AC),
     _fn("fn-wa", "    return a - b\n", WA),
     _fn("fn-exit-0", "    return a - b\nexit(0)\n", WA, RE),

@@ -81,13 +81,19 @@ def judge_path(
             executor.close()
         rounds.append([json.loads(x) for x in outcome.results_path.read_text().splitlines()])
     lines = rounds[-1]
-    verdicts = {line["case"]: line["verdict"] for line in lines}
+    verdicts = {line["case"]: _verdict(line) for line in lines}
     if path.warm_cache:
-        cold = {line["case"]: line["verdict"] for line in rounds[0]}
+        cold = {line["case"]: _verdict(line) for line in rounds[0]}
         assert cold == verdicts, f"{path.name}: the warm cache changed verdicts"
         assert all(line.get("cached") for line in lines if line["verdict"] not in ("TLE", "IE")), path.name
     _verdicts[path.name] = verdicts
     return verdicts
+
+
+def _verdict(line: dict[str, Any]) -> str:
+    """A line's verdict, with EvalPlus's base verdict when it has one: `WA (base AC)`."""
+    parts = line.get("parts")
+    return f"{line['verdict']} (base {parts['base']})" if parts else str(line["verdict"])
 
 
 def _runs(case: Case, path: JudgePath) -> bool:
