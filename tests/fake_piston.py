@@ -37,6 +37,8 @@ class FakePistonConfig:
     output_max: int = 1 << 20  # PISTON_OUTPUT_MAX_SIZE (stock: 1024)
     body_limit: int = 100_000  # the stock JSON body limit
     run_timeout_max: int = 20_000
+    compile_timeout_max: int = 10_000  # PISTON_COMPILE_TIMEOUT: checked for every language
+    max_file_size: int = 10 << 20  # PISTON_MAX_FILE_SIZE: the box's hard RLIMIT_FSIZE
     run_cpu_time_max: int = 20_000
     memory_max: int = -1
     runtimes: list[dict[str, Any]] = field(
@@ -164,7 +166,13 @@ def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
         return f"{lang}-{version} runtime is unknown"
     if not isinstance(body.get("files"), list) or not body["files"]:
         return "files is required as an array"
-    for key, cap in (("run_timeout", cfg.run_timeout_max), ("run_cpu_time", cfg.run_cpu_time_max)):
+    caps = (
+        ("compile_timeout", cfg.compile_timeout_max),
+        ("compile_cpu_time", cfg.compile_timeout_max),
+        ("run_timeout", cfg.run_timeout_max),
+        ("run_cpu_time", cfg.run_cpu_time_max),
+    )
+    for key, cap in caps:
         value = body.get(key)
         if value is not None and value > cap:
             return f"{key} cannot exceed the configured limit of {cap}"
@@ -223,6 +231,7 @@ def _run(
             group.join()  # run_memory_limit is a memory cgroup: real use, not address space
         cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (cfg.max_file_size, cfg.max_file_size))
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()

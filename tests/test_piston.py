@@ -18,7 +18,7 @@ from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM
-from tests.fake_piston import FakePiston
+from tests.fake_piston import FakePiston, FakePistonConfig
 
 LIMITS = Limits(time_s=1.0, memory_mb=256)
 
@@ -212,10 +212,17 @@ def test_memory_kill_reported_as_re_137_is_mle() -> None:
 
 
 @responses.activate
-def test_output_limit_kill_is_ole_even_with_empty_stdout() -> None:
-    stage = dict(ok_stage(""), status="OL", code=None, signal="SIGKILL", message="stdout length exceeded")
-    responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
-    assert run_once(fault_executor()).verdict is Verdict.OLE
+def test_output_cut_at_our_limit_is_ole_and_below_it_by_the_server_is_ie() -> None:
+    """The server keeps what came before the pipe chunk that crossed its limit: cut near our
+    own limit it is the program's OLE; cut far below it (a server's PISTON_OUTPUT_MAX_SIZE
+    under --output-limit) the output may have been right: IE, saying what to raise."""
+    limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)
+    for kept, verdict in (((1 << 20) - 60_000, Verdict.OLE), (64 * 1024, Verdict.IE), (0, Verdict.IE)):
+        stage = dict(ok_stage("x" * kept), status="OL", code=None, signal="SIGKILL")
+        responses.add(responses.POST, f"{URL}/api/v2/execute", json={"run": stage})
+        ex = fault_executor().run(Program("python", "print(3)"), [b""], limits, lambda i, e: True).runs[0]
+        assert ex.verdict is verdict, kept
+        assert verdict is Verdict.OLE or "raise PISTON_OUTPUT_MAX_SIZE" in ex.reason
 
 
 @responses.activate
@@ -300,3 +307,36 @@ def test_a_dead_endpoint_is_dropped_and_the_live_one_does_the_work(piston_server
     assert executor.endpoints == [piston_server.url]
     run = executor.run(Program("python", "print(1)"), [b""] * 3, LIMITS, lambda i, e: True)
     assert [r.verdict for r in run.runs] == [Verdict.AC] * 3
+
+
+def test_a_stock_server_s_compile_time_and_file_size_caps_never_make_a_wrong_verdict(tmp_path: Path) -> None:
+    """What a stock server showed (piston-api.md): it checks compile_timeout for every language
+    (10 s), and its box's hard RLIMIT_FSIZE (10 MB) cannot be raised."""
+    config = FakePistonConfig(body_limit=10_000_000, max_file_size=1 << 20, output_max=1 << 20)
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    big = "import sys\nsys.stdout.write('3\\n' + ' ' * (2 << 20))\n"  # right, 2 MB of trailing blanks
+    with FakePiston(config) as server:
+        for batch in (True, False):
+            executor = piston(server, batch=batch)
+            assert executor.compile_ms == 10_000  # learnt from the server's refusal of 30 s
+            for source, language, verdict in (
+                (PROGRAMS["ac"], "python", "AC"),
+                (PROGRAMS["cpp_ac"], "cpp", "AC"),
+                (big, "python", "IE"),  # cut by the server's caps, below our 64 MB: not OLE
+            ):
+                result = judge(
+                    problem,
+                    problem.tests[:1],
+                    Program(language, source),
+                    executor,
+                    LIMITS,
+                    JudgeOptions(Comparison()),
+                )
+                assert result.verdict.value == verdict, (batch, language, result.reason)
+                assert verdict == "AC" or "raise PISTON_" in result.reason
+    # a server that takes our compile time gets it; the client waits longer than the longest batch
+    with FakePiston(
+        FakePistonConfig(compile_timeout_max=60_000, run_timeout_max=60_000, run_cpu_time_max=60_000)
+    ) as server:
+        executor = piston(server, batch=True, timeout=20.0)
+        assert executor.compile_ms == 30_000 and executor.client.timeout >= 60 + 30

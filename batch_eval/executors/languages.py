@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: the time a program's compile gets, on every executor (a shorter one is the server's, not CE)
+COMPILE_SECONDS = 30.0
+
 
 @dataclass(frozen=True)
 class Language:

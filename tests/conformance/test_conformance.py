@@ -39,7 +39,9 @@ def piston_url() -> Any:
     if REAL_PISTON:
         yield REAL_PISTON
         return
-    with FakePiston(FakePistonConfig(body_limit=50_000_000, output_max=64 << 20)) as server:
+    with FakePiston(
+        FakePistonConfig(body_limit=50_000_000, output_max=64 << 20, max_file_size=64 << 20)
+    ) as server:
         yield server.url
 
 

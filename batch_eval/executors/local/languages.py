@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.languages import java_class, source_file
+from batch_eval.executors.languages import COMPILE_SECONDS, java_class, source_file
 from batch_eval.executors.local.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.local.policy import Sandbox
 from batch_eval.verdict import Verdict
@@ -19,7 +19,7 @@ from batch_eval.verdict import Verdict
 # as Codeforces builds C++ (GNU C++17, -O2, ONLINE_JUDGE defined: the common local-debugging
 # template `#ifndef ONLINE_JUDGE freopen("input.txt", ...)` must read stdin here as it does there)
 CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe", "-DONLINE_JUDGE")
-COMPILE_LIMITS = Limits(time_s=30.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
+COMPILE_LIMITS = Limits(time_s=COMPILE_SECONDS, memory_mb=2048, output_bytes=1 << 20, processes=64)
 
 
 def python_argv(python: str, script: Path) -> list[str]:

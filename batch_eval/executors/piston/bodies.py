@@ -25,7 +25,11 @@ LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
 SAFE_STDIN_BYTES = 64 * 1024
 #: run by an entry program that gives them input.txt on fd 0 (the others take stdin)
 INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compiled)
-ONLINE_JUDGE_HEADER = "#define ONLINE_JUDGE 1\n#line 1\n"
+# Piston compiles without flags: -O2 as a pragma (as Codeforces builds), ONLINE_JUDGE defined
+ONLINE_JUDGE_HEADER = "#pragma GCC optimize(\"O2\")\n#define ONLINE_JUDGE 1\n#line 1\n"
+#: a stock server's largest compile_timeout (PISTON_COMPILE_TIMEOUT): sent until the preflight learns
+#: the server's
+STOCK_COMPILE_MS = 10_000
 
 ENTRY_SOURCE = """\
 import os, sys
@@ -63,9 +67,16 @@ sys.exit(os.WEXITSTATUS(status))
 
 
 def test_body(
-    program: Program, data: bytes, limits: Limits, runtime: tuple[str, str], file_mode: bool = False
+    program: Program,
+    data: bytes,
+    limits: Limits,
+    runtime: tuple[str, str],
+    file_mode: bool = False,
+    compile_ms: int = STOCK_COMPILE_MS,
 ) -> dict[str, Any]:
-    """The request that runs `program` on one input (`runtime`: Piston's language and version)."""
+    """The request that runs `program` on one input (`runtime`: Piston's language and version;
+    `compile_ms`: the compile_timeout a compiled language's request asks for — the server
+    checks every field it is sent against its maximums, so an interpreted one sends none)."""
     language, version = runtime
     if program.language in INTERPRETED:
         try:
@@ -94,7 +105,7 @@ def test_body(
         "files": files,
         "stdin": stdin,
         "args": [],
-        "compile_timeout": 30000,
+        **({} if program.language in INTERPRETED else {"compile_timeout": compile_ms}),
         "run_timeout": int(limits.wall * 1000),
         "run_cpu_time": int(limits.time_s * 1000) + 1,
         "run_memory_limit": limits.memory_mb * 1024 * 1024,

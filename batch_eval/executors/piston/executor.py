@@ -18,13 +18,16 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import PistonClient, PistonUnavailable
-from batch_eval.executors.piston.mapping import compile_stage, launcher_execution, to_execution
+from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launcher_execution, to_execution
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
+#: the client waits this much longer than the largest run a request may take (queueing, set-up)
+ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
 
 
@@ -57,6 +60,9 @@ class PistonExecutor(Executor):
         # run_timeout maximum, learnt at preflight
         self.batch = batch
         self.max_run_timeout_ms: int | None = None
+        # the compile_timeout compiled languages' requests ask for: a local compile's time, or
+        # the server's maximum when it is lower (learnt at preflight)
+        self.compile_ms = bodies.STOCK_COMPILE_MS
 
     # -- preflight -------------------------------------------------------------------------
 
@@ -96,10 +102,15 @@ class PistonExecutor(Executor):
                     "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
+        plain = self._body(Program("python", "pass\n"), b"", limits)
+        if any(LANGUAGES[name].compiled for name in self.runtimes):
+            self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
         if self.batch:
-            self.max_run_timeout_ms = preflight.max_run_timeout(
-                self.client, self.endpoints[0], self._body(Program("python", "pass\n"), b"", limits)
-            )
+            self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
+            if self.max_run_timeout_ms:  # a batch may take all of it, and wait in the server's queue
+                self.client.timeout = max(
+                    self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
+                )
         return self.warnings
 
     def describe(self) -> dict[str, Any]:
@@ -137,7 +148,7 @@ class PistonExecutor(Executor):
             if isinstance(answer, Execution):
                 ex = answer
             else:
-                compile_ex = compile_stage(answer.get("compile"))
+                compile_ex = compile_stage(answer.get("compile"), self.compile_ms)
                 if compile_ex is not None and compile_ex.verdict is not Verdict.AC:
                     return ProgramRun(compile=compile_ex, runs=[])
                 ex = to_execution(answer.get("run"), limits)
@@ -195,7 +206,7 @@ class PistonExecutor(Executor):
 
     def _body(self, program: Program, data: bytes, limits: Limits, file_mode: bool = False) -> dict[str, Any]:
         runtime = self.runtimes.get(program.language, (program.language, "*"))
-        return bodies.test_body(program, data, limits, runtime, file_mode)
+        return bodies.test_body(program, data, limits, runtime, file_mode, self.compile_ms)
 
     def _execute(
         self, program: Program, data: bytes, limits: Limits, file_mode: bool = False

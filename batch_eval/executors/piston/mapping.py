@@ -9,8 +9,14 @@ import signal
 from typing import Any
 
 from batch_eval.executors.base import Execution, Limits, tail
+from batch_eval.executors.languages import COMPILE_SECONDS
 from batch_eval.executors.outcome import classify
 from batch_eval.verdict import Verdict
+
+#: the most a Piston server reads from a program's pipe at once (what an OL answer may lack)
+PIPE_CHUNK = 64 * 1024
+#: the time a compile gets, as on the local executor
+COMPILE_MS = int(COMPILE_SECONDS * 1000)
 
 
 def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
@@ -28,17 +34,33 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
     )
     if ex.exit_code == 127 and not ex.stderr:
         return Execution(Verdict.IE, reason="the Piston launcher could not start the interpreter")
+    cap = result.get("file_size_cap")
+    if cap and ex.signal == "SIGXFSZ":
+        return Execution(
+            Verdict.IE,
+            reason=f"the Piston box caps files at {cap} bytes, below the {limits.output_bytes}-byte output "
+            "limit: raise PISTON_MAX_FILE_SIZE on the server or lower --output-limit",
+        )
     classify(ex, limits, bool(result["wall_killed"]), len(stdout) > limits.output_bytes)
     return ex
 
 
-def compile_stage(stage: dict[str, Any] | None) -> Execution | None:
+def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) -> Execution | None:
+    """The compile stage's outcome; `timeout_ms`: the compile_timeout the request had. A
+    compile stopped by a server's shorter time than a local compile gets is IE, not CE."""
     if not isinstance(stage, dict):
         return None
     stderr = tail(str(stage.get("stderr") or stage.get("output") or ""))
     status = stage.get("status")
     if status == "XX":
         return Execution(Verdict.IE, stderr=stderr, reason="Piston sandbox failure while compiling")
+    if status == "TO" and timeout_ms < COMPILE_MS:
+        return Execution(
+            Verdict.IE,
+            stderr=stderr,
+            reason=f"the compile took over the server's {timeout_ms} ms (a local compile gets "
+            f"{COMPILE_MS} ms): raise PISTON_COMPILE_TIMEOUT on the server",
+        )
     if status is None and stage.get("code") == 0:
         return Execution(Verdict.AC, stderr=stderr)
     first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:300])
@@ -78,6 +100,16 @@ def to_execution(stage: Any, limits: Limits) -> Execution:
     elif status == "TO":
         ex.verdict, ex.reason = Verdict.TLE, str(stage.get("message") or "time limit")
         ex.wall_killed = "wall" in ex.reason
+    elif status == "OL" and len(ex.stdout) + PIPE_CHUNK < limits.output_bytes:
+        # the server's own output limit (PISTON_OUTPUT_MAX_SIZE) is below ours (it keeps what
+        # came before the pipe chunk that crossed its limit): the output it cut may have been
+        # right, and a right answer is never judged OLE for a server's setting
+        ex.verdict = Verdict.IE
+        ex.reason = (
+            f"the Piston server keeps at most ~{len(ex.stdout)} bytes of output, below the "
+            f"{limits.output_bytes}-byte output limit: raise PISTON_OUTPUT_MAX_SIZE on the server "
+            "or lower --output-limit"
+        )
     elif status in ("OL", "EL"):
         ex.verdict, ex.reason = Verdict.OLE, str(stage.get("message") or "output limit")
     elif status == "RE" and code == 137 and memory_kb is not None and memory_kb >= 0.9 * limit_kb:

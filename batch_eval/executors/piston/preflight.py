@@ -4,6 +4,7 @@ Each failure is one line saying what to change on the server or in the options."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -11,6 +12,7 @@ import requests
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Limits
 from batch_eval.executors.languages import LANGUAGES
+from batch_eval.executors.piston.bodies import STOCK_COMPILE_MS
 from batch_eval.executors.piston.client import PistonClient, error_message, why
 
 PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
@@ -26,6 +28,19 @@ def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int
         if reply.status_code == 200:
             return ms
     return None
+
+
+def max_compile_timeout(client: PistonClient, url: str, body: dict[str, Any], wanted_ms: int) -> int:
+    """The compile_timeout to send: `wanted_ms` when the server takes it, else its configured
+    maximum, read from its refusal (a server checks every field, so a Python body tells)."""
+    try:
+        reply = client.post_once(url, {**body, "compile_timeout": wanted_ms})
+    except requests.RequestException:
+        return STOCK_COMPILE_MS
+    if reply.status_code == 200:
+        return wanted_ms
+    found = re.search(r"compile_timeout cannot exceed the configured limit of (\d+)", error_message(reply))
+    return min(int(found.group(1)), wanted_ms) if found else STOCK_COMPILE_MS
 
 
 def runtimes(client: PistonClient, url: str) -> dict[str, tuple[str, str]]:

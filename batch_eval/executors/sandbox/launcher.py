@@ -32,6 +32,10 @@ def run_one(test, env, file_mode=False):
             os.unlink("output.txt")
         except OSError:
             pass
+    # the box's hard RLIMIT_FSIZE (Piston's PISTON_MAX_FILE_SIZE) cannot be raised: a program
+    # stopped at it below our output limit says nothing about the program (the client: IE)
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    fsize = test["output"] + 1 if hard == resource.RLIM_INFINITY else min(test["output"] + 1, hard)
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -43,7 +47,7 @@ def run_one(test, env, file_mode=False):
             os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
             cpu = sandboxlib.cpu_rlimit(test["time_s"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (test["output"] + 1, test["output"] + 1))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
             os.execve(sys.executable, [sys.executable, "main.py"], env)
         finally:
             os._exit(127)
@@ -84,6 +88,7 @@ def run_one(test, env, file_mode=False):
         "wall_killed": killed,
         "stdout": base64.b64encode(stdout).decode(),
         "stderr": stderr.decode("utf-8", "replace"),
+        "file_size_cap": fsize if fsize <= test["output"] else None,
     }
 
 
