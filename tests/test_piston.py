@@ -9,6 +9,7 @@ import pytest
 import requests
 import responses
 
+from batch_eval.api import check_file
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
@@ -17,7 +18,7 @@ from batch_eval.judging.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
-from tests.conftest import SUM_PROBLEM
+from tests.conftest import SUM_PROBLEM, write_jsonl
 from tests.fake_piston import FakePiston, FakePistonConfig
 
 LIMITS = Limits(time_s=1.0, memory_mb=256)
@@ -340,3 +341,44 @@ def test_a_stock_server_s_compile_time_and_file_size_caps_never_make_a_wrong_ver
     ) as server:
         executor = piston(server, batch=True, timeout=20.0)
         assert executor.compile_ms == 30_000 and executor.client.timeout >= 60 + 30
+
+
+def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_file_order(
+    tmp_path: Path,
+) -> None:
+    """A check on Piston judges several records at once, never more than the shared budget
+    (4 here), and writes their lines in file order, with the verdicts a one-at-a-time check
+    gives; copies of a program in flight wait for it and take its verdict from the cache."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    right, wrong = PROGRAMS["ac"], PROGRAMS["wa"]
+    records = [{"id": "1/A", "code": (right if i % 3 else wrong) + f"\n# {i}"} for i in range(12)]
+    records += [{"id": "1/A", "code": right + "\n# copy"}] * 4  # one program four times
+    sols = write_jsonl(tmp_path / "s.jsonl", records)
+    lines = {}
+    with FakePiston(FakePistonConfig(body_limit=10_000_000, delay_s=0.3)) as server:
+        for concurrency in (1, 4):
+            server.max_in_flight = 0
+            sent = len(server.requests)
+            out = check_file(
+                sols,
+                problems,
+                tmp_path / f"out{concurrency}",
+                progress=False,
+                executor="piston",
+                endpoints=(server.url,),
+                piston_concurrency=concurrency,
+                cache_dir=tmp_path / f"cache{concurrency}",
+                all_tests=True,
+            )
+            lines[concurrency] = [json.loads(x) for x in out.results_path.read_text().splitlines()]
+            assert server.max_in_flight == concurrency
+            programs = [
+                f["content"] for r in server.requests[sent:] for f in r["files"] if f["name"] == "main.py"
+            ]
+            assert sum(p.endswith("# copy") for p in programs) == 1
+    assert [x["line"] for x in lines[4]] == list(range(1, 17))
+    assert [(x["verdict"], x.get("cached", False)) for x in lines[4]] == [
+        (x["verdict"], x.get("cached", False)) for x in lines[1]
+    ]
+    assert [x["verdict"] for x in lines[4][:3]] == ["WA", "AC", "AC"]
+    assert [x.get("cached", False) for x in lines[4][12:]] == [False, True, True, True]

@@ -106,6 +106,10 @@ class Executor(ABC):
         """Compile `program` once if its language needs it, then run it on each input in
         order, calling `on_result` after each; stop when it returns False."""
 
+    #: how many programs one check may have this executor run at once (from threads); 1: one
+    #: at a time, from the thread that made it (the local executor: its runners are its own)
+    concurrency: int = 1
+
     def preflight(self, limits: Limits) -> list[str]:
         """Raise BatchEvalError when this executor cannot give correct verdicts; return
         warnings about what it can only do in part."""

@@ -23,10 +23,11 @@ from batch_eval.files import (
 )
 from batch_eval.judging import calibrate
 from batch_eval.judging.cache import digest
+from batch_eval.judging.inflight import InFlight
 from batch_eval.judging.journal import Journal, journal_path
 from batch_eval.judging.metrics import Metrics
 from batch_eval.judging.problems import Problem, load_problems
-from batch_eval.judging.records import RecordJudge, Warn, make_executor, select
+from batch_eval.judging.records import Judged, RecordJudge, Warn, make_executor, select
 from batch_eval.judging.solutions import Record, read_records, result_key
 from batch_eval.verdict import SolutionResult, Verdict
 
@@ -105,27 +106,19 @@ def check_file(
         if resumed:
             warn(f"{solutions}: resuming an interrupted check: {len(resumed)} records already judged")
         with AtomicFile(results_path) as out:
-            dated = _published_after(stream, problems, config.after, warn, solutions)
-            for record in select(dated, config.limit, config.sample, config.seed):
-                # same content: the same record on the same line
-                known = previous.get(record.key) or resumed.get(record.key)
-                if known is not None and known["verdict"] == Verdict.IE.value:
-                    attempts = int(known.get("ie_attempts") or 1)
-                    if attempts >= MAX_IE_ATTEMPTS:
-                        known = _given_up(known, attempts)
-                        warn(f"{solutions}:{record.line}: skipped: {known['error']}")
-                    else:
-                        known = None  # judged again below
-                if known is not None:
-                    if known["verdict"] == Verdict.SKIP.value:  # an IE given up on: still undecided
+
+            def emit(record: Record, item: Judged | dict[str, Any]) -> None:
+                """Count and write one record's line (in file order)."""
+                if isinstance(item, dict):  # known from an earlier check: counted, not judged
+                    if item["verdict"] == Verdict.SKIP.value:  # an IE given up on: still undecided
                         metrics.skip(GIVEN_UP)
                         metrics.ie_by_problem[record.problem_id] += 1
                     else:
-                        metrics.reuse(record.problem_id, known)
-                    out.write(json.dumps(known, ensure_ascii=False) + "\n")
-                    on_record(known)
-                    continue
-                line, result, skip = records_judge.judge_record(record)
+                        metrics.reuse(record.problem_id, item)
+                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
+                    on_record(item)
+                    return
+                line, result, skip = item
                 if result is not None and result.verdict is Verdict.IE:
                     line["ie_attempts"] = int((previous.get(record.key) or {}).get("ie_attempts") or 0) + 1
                 if result is None:
@@ -146,6 +139,27 @@ def check_file(
                 out.flush()  # `status` counts the partial file's lines to show progress
                 journal.add(text)
                 on_record(line)
+
+            in_flight = InFlight(records_judge, emit)
+            try:
+                dated = _published_after(stream, problems, config.after, warn, solutions)
+                for record in select(dated, config.limit, config.sample, config.seed):
+                    # same content: the same record on the same line
+                    known = previous.get(record.key) or resumed.get(record.key)
+                    if known is not None and known["verdict"] == Verdict.IE.value:
+                        attempts = int(known.get("ie_attempts") or 1)
+                        if attempts >= MAX_IE_ATTEMPTS:
+                            known = _given_up(known, attempts)
+                            warn(f"{solutions}:{record.line}: skipped: {known['error']}")
+                        else:
+                            known = None  # judged again below
+                    if known is not None:
+                        in_flight.known(record, known)
+                    else:
+                        in_flight.add(record)
+                in_flight.drain()
+            finally:
+                in_flight.close()
         for _ in stream:  # the digest names the whole file, also under --max-records
             pass
         metrics.seconds = time.monotonic() - started

@@ -8,6 +8,7 @@ import random
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from batch_eval.config import CheckConfig
@@ -43,6 +44,7 @@ def make_executor(config: CheckConfig) -> Executor:
             timeout=config.piston_timeout,
             batch=config.piston_batch,
             budget=budget,
+            per_endpoint=config.piston_concurrency,
         )
     raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
 
@@ -65,6 +67,24 @@ def parts_of(parts: list[str], result: SolutionResult) -> dict[str, str]:
     if not result.tests:
         return {part: result.verdict.value for part in parts}
     return {part: t.verdict.value for part, t in zip(parts, result.tests)}
+
+
+#: a record's results line, its result (None when skipped) and the skip reason
+Judged = tuple[dict[str, Any], SolutionResult | None, str]
+
+
+@dataclass
+class Job:
+    """A record to run: what `RecordJudge.run` needs, and the line its result completes."""
+
+    line: dict[str, Any]
+    problem: Problem
+    tests: list[TestCase]
+    program: Program
+    limits: Limits
+    key: str  # its verdict cache key (claimed)
+    checker: CheckerRunner | None
+    failures: dict[int, int] | None
 
 
 class RecordJudge:
@@ -118,8 +138,25 @@ class RecordJudge:
         extra = self.generated.for_problem(problem) if self.generated else []
         return problem.tests + extra
 
-    def judge_record(self, record: Record) -> tuple[dict[str, Any], SolutionResult | None, str]:
+    def judge_record(self, record: Record) -> Judged:
         """The results line of a record, its result (None when skipped) and the skip reason."""
+        prepared = self.prepare(record)
+        return prepared if not isinstance(prepared, Job) else self.judge_job(prepared)
+
+    def judge_job(self, job: Job) -> Judged:
+        """Run a Job here and now, and finish it."""
+        try:
+            result = self.run(job)
+        except BaseException:
+            self.abandon(job)
+            raise
+        return self.finish(job, result)
+
+    def prepare(self, record: Record, before_claim: Callable[[str], None] = lambda key: None) -> Judged | Job:
+        """A record's results line when it needs no run (skipped, no program, the verdict
+        cache's), else the Job that runs it, its key claimed in the cache. `before_claim(key)`
+        is called first: a check with programs in flight waits there for one of the same key,
+        whose verdict the cache then gives."""
         line: dict[str, Any] = {**record.kept_fields(), "line": record.line}
         skip = record.error or self._unjudgeable(record)
         if skip:
@@ -130,34 +167,53 @@ class RecordJudge:
         program = extract_program(record.fields)
         line["limits"] = {"time_s": limits.time_s, "memory_mb": limits.memory_mb}
         if isinstance(program, str):
-            result = SolutionResult(Verdict.CE, reason=program)
-        else:
-            line["language"] = program.language
-            line["isolation"] = self.environment.get("isolation")
-            line["program_sha256"] = program.digest()
-            tests = self.tests_for(problem)
-            key = self._cache_key(problem, tests, program, limits)
-            cached = None
-            if self.cache is not None:
-                # another checker judging the same program now: wait for it rather than judge twice
-                cached = self.cache.claim(key, wait=limits.wall * max(1, len(tests)) + 30)
+            return self._line(line, problem, SolutionResult(Verdict.CE, reason=program))
+        line["language"] = program.language
+        line["isolation"] = self.environment.get("isolation")
+        line["program_sha256"] = program.digest()
+        tests = self.tests_for(problem)
+        key = self._cache_key(problem, tests, program, limits)
+        before_claim(key)
+        if self.cache is not None:
+            # another checker judging the same program now: wait for it rather than judge twice
+            cached = self.cache.claim(key, wait=limits.wall * max(1, len(tests)) + 30)
             if cached is not None:
-                result = cached
                 line["cached"] = True
-            else:
-                checker = self._checker_for(problem)
-                history = self._problem_keys[problem.id]
-                failures = self._failures_of(history) if self.options.test_order == "failures" else None
-                try:
-                    result = judge(
-                        problem, tests, program, self.executor, limits, self.options, checker, failures
-                    )
-                    self._remember_failure(history, result)
-                    if self.cache is not None:
-                        self.cache.put(key, result)
-                finally:
-                    if self.cache is not None:
-                        self.cache.release(key)
+                return self._line(line, problem, cached)
+        history = self._problem_keys[problem.id]
+        failures = self._failures_of(history) if self.options.test_order == "failures" else None
+        return Job(line, problem, tests, program, limits, key, self._checker_for(problem), failures)
+
+    def run(self, job: Job) -> SolutionResult:
+        """The executor's part of judging a Job: any thread, when the executor's concurrency allows."""
+        return judge(
+            job.problem,
+            job.tests,
+            job.program,
+            self.executor,
+            job.limits,
+            self.options,
+            job.checker,
+            job.failures,
+        )
+
+    def finish(self, job: Job, result: SolutionResult) -> Judged:
+        """A Job's result stored (the cache, the failure history), its claim released, its line."""
+        try:
+            self._remember_failure(self._problem_keys[job.problem.id], result)
+            if self.cache is not None:
+                self.cache.put(job.key, result)
+        finally:
+            self.abandon(job)
+        return self._line(job.line, job.problem, result)
+
+    def abandon(self, job: Job) -> None:
+        """Release a Job's claim (its run ended, or failed)."""
+        if self.cache is not None:
+            self.cache.release(job.key)
+
+    @staticmethod
+    def _line(line: dict[str, Any], problem: Problem, result: SolutionResult) -> Judged:
         line.update(
             verdict=result.verdict.value,
             passed=result.passed,

@@ -26,7 +26,7 @@ SAFE_STDIN_BYTES = 64 * 1024
 #: run by an entry program that gives them input.txt on fd 0 (the others take stdin)
 INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compiled)
 # Piston compiles without flags: -O2 as a pragma (as Codeforces builds), ONLINE_JUDGE defined
-ONLINE_JUDGE_HEADER = "#pragma GCC optimize(\"O2\")\n#define ONLINE_JUDGE 1\n#line 1\n"
+ONLINE_JUDGE_HEADER = '#pragma GCC optimize("O2")\n#define ONLINE_JUDGE 1\n#line 1\n'
 #: a stock server's largest compile_timeout (PISTON_COMPILE_TIMEOUT): sent until the preflight learns
 #: the server's
 STOCK_COMPILE_MS = 10_000

@@ -8,11 +8,13 @@ import contextlib
 import itertools
 import json
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import requests
+import requests.adapters
 
 from batch_eval.executors.piston.budget import SharedBudget
 
@@ -43,24 +45,34 @@ class Endpoints:
         self.failures = {url: 0 for url in self.urls}
         self.down_until: dict[str, float] = {}
         self._next = itertools.cycle(range(len(self.urls)))
+        self._lock = threading.Lock()  # a check's threads share the rotation and the counts
 
     def pick(self) -> str | None:
         """The next endpoint to send to, or None when every one is down."""
-        now = self.clock()
-        for _ in range(len(self.urls)):
-            url = self.urls[next(self._next)]
-            if self.down_until.get(url, 0.0) <= now:
-                return url
-        return None
+        with self._lock:
+            now = self.clock()
+            for _ in range(len(self.urls)):
+                url = self.urls[next(self._next)]
+                if self.down_until.get(url, 0.0) <= now:
+                    return url
+            return None
 
     def ok(self, url: str) -> None:
+        with self._lock:
+            self._ok(url)
+
+    def failed(self, url: str) -> None:
+        with self._lock:
+            self._failed(url)
+
+    def _ok(self, url: str) -> None:
         if self.failures.get(url):
             if url in self.down_until:
                 print(f"batch-eval: Piston at {url} answers again", file=sys.stderr, flush=True)
             self.failures[url] = 0
             self.down_until.pop(url, None)
 
-    def failed(self, url: str) -> None:
+    def _failed(self, url: str) -> None:
         self.failures[url] = self.failures.get(url, 0) + 1
         n = self.failures[url]
         if n >= DOWN_AFTER:
@@ -92,15 +104,22 @@ class PistonClient:
         backoff: float,
         session: requests.Session | None,
         budget: SharedBudget | None,
+        connections: int = 8,
     ) -> None:
         self.retries = retries
         self.timeout = timeout
         self.backoff = backoff
-        self.session = session or requests.Session()
+        if session is None:  # a kept-alive connection per request in flight, from any thread
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=connections)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
         self.session.headers["Content-Type"] = "application/json"
         self.health = Endpoints(endpoints)
         self.budget = budget  # requests in flight per endpoint, shared with the other checkers
         self.requests_sent = 0
+        self._count_lock = threading.Lock()
 
     def use(self, endpoints: Sequence[str]) -> None:
         """Send to these endpoints only from now on (those that passed the preflight)."""
@@ -127,7 +146,8 @@ class PistonClient:
                 raise PistonUnavailable(
                     f"every Piston endpoint is down ({self.health.status()}); last: {last}"
                 )
-            self.requests_sent += 1
+            with self._count_lock:
+                self.requests_sent += 1
             try:
                 with self.budget.slot(url) if self.budget else contextlib.nullcontext():
                     reply = self.session.post(f"{url}/api/v2/execute", data=payload, timeout=self.timeout)

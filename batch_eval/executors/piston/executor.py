@@ -26,6 +26,8 @@ from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launc
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
+#: the most programs one check judges at once on Piston (threads waiting on answers)
+MAX_THREADS = 64
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
@@ -48,11 +50,17 @@ class PistonExecutor(Executor):
         session: requests.Session | None = None,
         batch: bool = True,
         budget: SharedBudget | None = None,
+        per_endpoint: int = 8,
     ) -> None:
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
         self.endpoints = [e.rstrip("/") for e in endpoints]
-        self.client = PistonClient(self.endpoints, retries, timeout, backoff, session, budget)
+        # programs judged at once by one check: enough to fill every endpoint's share of the
+        # budget (the shared budget, not this number, bounds the requests in flight)
+        self.concurrency = min(MAX_THREADS, max(1, per_endpoint) * len(self.endpoints))
+        self.client = PistonClient(
+            self.endpoints, retries, timeout, backoff, session, budget, self.concurrency
+        )
         self.runtimes: dict[str, tuple[str, str]] = {}  # our language -> (piston language, version)
         self.body_limit: int | None = None
         self.warnings: list[str] = []
