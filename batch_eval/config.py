@@ -20,7 +20,8 @@ class CheckConfig:
 
     problems: Path
     executor: str = "local"
-    endpoints: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()  # Piston: URLs or `slurm` (none: PISTON_ENDPOINTS)
+    endpoints_file: Path | None = None  # Piston: a URL a line, read again while running
     time_limit: float = 2.0  # seconds, for problems without one
     memory_limit: int = 256  # MB, for problems without one
     time_multiplier: float = 1.0
@@ -53,7 +54,16 @@ class CheckConfig:
 
     #: fields that cannot change a verdict (everything else is in the fingerprint)
     RUNTIME_ONLY = frozenset(
-        {"piston_retries", "piston_timeout", "piston_concurrency", "endpoints", "cache", "cache_dir", "ks"}
+        {
+            "piston_retries",
+            "piston_timeout",
+            "piston_concurrency",
+            "endpoints",
+            "endpoints_file",
+            "cache",
+            "cache_dir",
+            "ks",
+        }
     )
 
     #: fields that choose which records are judged, not how: in the resume fingerprint only
@@ -117,7 +127,7 @@ class CheckConfig:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
 
 
-PATH_FIELDS = ("problems", "generated_tests_dir", "cache_dir")
+PATH_FIELDS = ("problems", "generated_tests_dir", "cache_dir", "endpoints_file")
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@ checkers as itself), and the config they make."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,16 @@ def check_options(f: Any) -> Any:
             type=EndpointURL(),
             multiple=True,
             metavar="URL",
-            help="Piston server URL, repeatable (e.g. http://localhost:2000).",
+            help="Piston server URL, repeatable (e.g. http://localhost:2000), or `slurm`: the running "
+            "Slurm jobs named piston-worker-PORT. Default: $PISTON_ENDPOINTS (a comma list, or slurm).",
+        ),
+        click.option(
+            "--endpoints-file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            metavar="FILE",
+            help="Piston server URLs, one a line, read again every 30 s while judging: a fleet that "
+            "grows and shrinks (a new server joins once it serves the same runtimes).",
         ),
         click.option(
             "--time-limit",
@@ -230,14 +240,20 @@ def check_options(f: Any) -> Any:
 def config_from(options: dict[str, Any]) -> CheckConfig:
     if options["problems"] is None:  # not click's `required`: a checker gets it in --config-json
         raise click.UsageError("Missing option '--problems'.")
-    if options["executor"] == "piston" and not options["endpoints"]:
-        raise click.UsageError("--executor piston needs at least one --endpoint URL")
-    if options["executor"] == "local" and options["endpoints"]:
+    if options["executor"] == "piston" and not (
+        options["endpoints"] or options["endpoints_file"] or os.environ.get("PISTON_ENDPOINTS", "").strip()
+    ):
+        raise click.UsageError(
+            "--executor piston needs a server: --endpoint URL (or slurm), --endpoints-file FILE, "
+            "or PISTON_ENDPOINTS"
+        )
+    if options["executor"] == "local" and (options["endpoints"] or options["endpoints_file"]):
         raise click.UsageError("--endpoint is for --executor piston (the local executor needs no server)")
     return CheckConfig(
         problems=options["problems"],
         executor=options["executor"],
         endpoints=tuple(options["endpoints"]),
+        endpoints_file=options["endpoints_file"],
         time_limit=options["time_limit"],
         memory_limit=options["memory_limit"],
         time_multiplier=options["time_multiplier"][1],

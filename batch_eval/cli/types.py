@@ -64,6 +64,8 @@ class EndpointURL(click.ParamType):  # type: ignore[type-arg]
         from urllib.parse import urlsplit
 
         text = str(value).strip()
+        if text == "slurm":  # the fleet's workers as Slurm lists them (executors/piston/discovery.py)
+            return text
         try:
             parts = urlsplit(text)
             parts.port  # noqa: B018 - raises on a port that is not a number

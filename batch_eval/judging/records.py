@@ -34,17 +34,26 @@ def make_executor(config: CheckConfig) -> Executor:
         flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
         return LocalExecutor(python=config.python, python_runner=config.python_runner, cxx_flags=flags)
     if config.executor == "piston":
+        from batch_eval.executors.piston import discovery
         from batch_eval.executors.piston.budget import SharedBudget
         from batch_eval.executors.piston.executor import PistonExecutor
 
         budget = SharedBudget((config.cache_dir or default_cache_dir()) / "piston", config.piston_concurrency)
+
+        def fleet() -> list[str]:
+            return discovery.resolve(config.endpoints, config.endpoints_file)
+
+        changing = config.endpoints_file is not None or discovery.SLURM in (
+            config.endpoints or discovery.from_env()
+        )
         return PistonExecutor(
-            list(config.endpoints),
+            fleet(),
             retries=config.piston_retries,
             timeout=config.piston_timeout,
             batch=config.piston_batch,
             budget=budget,
             per_endpoint=config.piston_concurrency,
+            fleet=fleet if changing else None,
         )
     raise BatchEvalError(f"unknown executor {config.executor!r}: use local or piston")
 

@@ -10,12 +10,13 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
 import requests.adapters
 
+from batch_eval.errors import BatchEvalError
 from batch_eval.executors.piston.budget import SharedBudget
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -25,6 +26,10 @@ class PistonUnavailable(Exception):
     """A request that failed for reasons outside the program: becomes IE."""
 
 
+#: a listed endpoint that did not serve our runtimes is asked again after this long
+REFUSED_RETRY_S = 300.0
+#: how often a fleet's list (an endpoints file, squeue) is read again while a check runs
+REFRESH_S = 30.0
 DOWN_AFTER = 3  # consecutive connection failures that take an endpoint out of the rotation
 MAX_COOLDOWN_S = 60.0
 
@@ -46,6 +51,7 @@ class Endpoints:
         self.down_until: dict[str, float] = {}
         self._next = itertools.cycle(range(len(self.urls)))
         self._lock = threading.Lock()  # a check's threads share the rotation and the counts
+        self._refused: dict[str, float] = {}  # listed endpoints that did not serve our runtimes
 
     def pick(self) -> str | None:
         """The next endpoint to send to, or None when every one is down."""
@@ -90,6 +96,37 @@ class Endpoints:
     def status(self) -> str:
         return ", ".join(f"{url}: {self.failures[url]} failed connections" for url in self.urls)
 
+    def update(self, urls: Sequence[str], accept: Callable[[str], bool]) -> None:
+        """The fleet as listed now: endpoints no longer listed leave the rotation, new ones
+        join it once `accept(url)` says they serve the same runtimes (a refused one is asked
+        again after REFUSED_RETRY_S)."""
+        now = self.clock()
+        fresh = [
+            u
+            for u in urls
+            if u not in self.urls and self._refused.get(u, -REFUSED_RETRY_S) + REFUSED_RETRY_S <= now
+        ]
+        joined = []
+        for url in fresh:  # outside the lock: a new server's check takes a request
+            if accept(url):
+                joined.append(url)
+            else:
+                self._refused[url] = now
+        with self._lock:
+            kept = [u for u in self.urls if u in urls]
+            if kept == self.urls and not joined:
+                return
+            self.urls = kept + joined
+            self.failures = {u: self.failures.get(u, 0) for u in self.urls}
+            self.down_until = {u: t for u, t in self.down_until.items() if u in self.urls}
+            self._next = itertools.cycle(range(len(self.urls)))
+        print(
+            f"batch-eval: Piston endpoints now {len(self.urls)} ({len(joined)} joined, "
+            f"{len(fresh) - len(joined)} refused)",
+            file=sys.stderr,
+            flush=True,
+        )
+
 
 class PistonClient:
     """POSTs to /api/v2/execute on the healthy endpoints, retried with backoff: a busy answer
@@ -120,6 +157,10 @@ class PistonClient:
         self.budget = budget  # requests in flight per endpoint, shared with the other checkers
         self.requests_sent = 0
         self._count_lock = threading.Lock()
+        # a fleet that changes: (list the endpoints now, accept a new one), read every REFRESH_S
+        self.fleet: tuple[Callable[[], list[str]], Callable[[str], bool]] | None = None
+        self._refreshed = time.monotonic()
+        self._refresh_lock = threading.Lock()
 
     def use(self, endpoints: Sequence[str]) -> None:
         """Send to these endpoints only from now on (those that passed the preflight)."""
@@ -141,6 +182,7 @@ class PistonClient:
             if attempt:
                 time.sleep(max(delay, self.backoff * 2 ** (attempt - 1)))
             delay = 0.0
+            self._refresh()
             url = self.health.pick()
             if url is None:
                 raise PistonUnavailable(
@@ -187,6 +229,24 @@ class PistonClient:
                 )
             raise PistonUnavailable(f"{url}: HTTP {reply.status_code}: {message[:200]}")
         raise PistonUnavailable(f"Piston failed after {self.retries + 1} attempts: {last}")
+
+    def _refresh(self) -> None:
+        """Read the fleet's list again when it is due (one thread does; the others go on)."""
+        if self.fleet is None or time.monotonic() - self._refreshed < REFRESH_S:
+            return
+        if not self._refresh_lock.acquire(blocking=False):
+            return
+        try:
+            self._refreshed = time.monotonic()
+            listed, accept = self.fleet
+            try:
+                urls = listed()
+            except BatchEvalError as err:  # the list could not be read: keep the endpoints we have
+                print(f"batch-eval: {err}; keeping the endpoints in use", file=sys.stderr, flush=True)
+                return
+            self.health.update(urls, accept)
+        finally:
+            self._refresh_lock.release()
 
     def close(self) -> None:
         self.session.close()

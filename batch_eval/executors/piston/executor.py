@@ -11,7 +11,7 @@ its input on stdin, and only inputs small enough to arrive intact.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
@@ -51,7 +51,10 @@ class PistonExecutor(Executor):
         batch: bool = True,
         budget: SharedBudget | None = None,
         per_endpoint: int = 8,
+        fleet: Callable[[], list[str]] | None = None,
     ) -> None:
+        """`fleet`: lists the endpoints as they are now (an endpoints file, squeue), read again
+        while the check runs; a new one joins once it serves the runtimes the preflight found."""
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
         self.endpoints = [e.rstrip("/") for e in endpoints]
@@ -71,6 +74,8 @@ class PistonExecutor(Executor):
         # the compile_timeout compiled languages' requests ask for: a local compile's time, or
         # the server's maximum when it is lower (learnt at preflight)
         self.compile_ms = bodies.STOCK_COMPILE_MS
+        if fleet is not None:
+            self.client.fleet = (fleet, self._serves_our_runtimes)
 
     # -- preflight -------------------------------------------------------------------------
 
@@ -120,6 +125,15 @@ class PistonExecutor(Executor):
                     self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
                 )
         return self.warnings
+
+    def _serves_our_runtimes(self, url: str) -> bool:
+        """Whether a server that joined the fleet runs our languages at the versions found at
+        preflight (a verdict must not depend on which server ran it)."""
+        try:
+            found = preflight.runtimes(self.client, url)
+        except BatchEvalError:
+            return False
+        return all(found.get(name) == runtime for name, runtime in self.runtimes.items())
 
     def describe(self) -> dict[str, Any]:
         return {
