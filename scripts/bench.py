@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p,i] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -19,6 +19,9 @@ g  memory against the problems file's size: peak RSS of `run --max-workers 2` (e
    their solutions name)
 p  Piston requests for real solutions against a Piston-compatible server on 127.0.0.1: one
    request per test against batched requests (the default)
+i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
+   a fixed number of slots (queueing the rest, as Piston does), judged by one
+   `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
 
 Nothing here asserts a time: the numbers are for reading, with their baselines beside them.
 """
@@ -432,9 +435,115 @@ def piston_requests(records: int) -> None:
         )
 
 
+class SimulatedPiston:
+    """A Piston server that runs nothing: every /execute answers "ok" after `delay` seconds,
+    at most `slots` at once (the rest wait, as PISTON_MAX_CONCURRENT_JOBS makes them);
+    the preflight's output probe gets the bytes it asks for."""
+
+    def __init__(self, delay: float, slots: int) -> None:
+        import re
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        gate = threading.Semaphore(slots)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _send(self, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._send([{"language": "python", "version": "3.12.0", "aliases": ["py"]}])
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                main = next((f["content"] for f in body["files"] if f["name"] == "main.py"), "")
+                asked = re.search(r"'x' \* (\d+)", main)
+                out = "x" * int(asked.group(1)) if asked else "ok\n"
+                with gate:
+                    time.sleep(delay)
+                stage = {"stdout": out, "stderr": "", "code": 0, "signal": None, "status": None}
+                self._send({"run": {**stage, "cpu_time": 5, "wall_time": 10, "memory": 1 << 20}})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def simulated_fleet(quick: bool) -> None:
+    """tests/s of one `run --max-workers 2` against N simulated servers, as efficiency
+    against N x the one-server rate (1.0: the fleet is kept full)."""
+    delay, slots = 0.5, 4  # one server: 8 tests/s
+    sizes = [1, 2, 4, 8] if quick else [1, 2, 4, 8, 16, 32]
+    print(
+        f"(i) a simulated Piston fleet: each server {slots} slots, {delay} s an answer "
+        f"({slots / delay:.0f} tests/s), one `run --max-workers 2`, one request per test"
+    )
+    one = None
+    for n in sizes:
+        servers = [SimulatedPiston(delay, slots) for _ in range(n)]
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                root = Path(tmp)
+                tests = 5
+                problem = {"id": "p", "time_limit": 1, "memory_limit": 256}
+                problem["official_tests"] = [{"input": f"{i}\n", "output": "ok\n"} for i in range(tests)]
+                (root / "p.jsonl").write_text(json.dumps(problem) + "\n")
+                # about 6 s of the fleet's capacity, over two checkpoints (one file each)
+                records = max(8, int(6 * n * slots / delay / tests / 2))
+                for step in (1, 2):
+                    folder = root / "sols" / f"checkpoint-{step}"
+                    folder.mkdir(parents=True)
+                    lines = [
+                        json.dumps({"id": "p", "code": f"print('ok')  # {step}.{i}"}) for i in range(records)
+                    ]
+                    (folder / "s.jsonl").write_text("\n".join(lines) + "\n")
+                config = CheckConfig(
+                    problems=root / "p.jsonl",
+                    executor="piston",
+                    endpoints=tuple(s.url for s in servers),
+                    piston_batch=False,
+                    cache=False,
+                    all_tests=True,
+                    cache_dir=root / "cache",
+                )
+                start = time.perf_counter()
+                run_batch(
+                    RunOptions(output_dir=root / "out", solutions_dir=root / "sols", max_workers=2),
+                    config,
+                    SilentDisplay(),
+                )
+                seconds = time.perf_counter() - start
+                summary = json.loads((root / "out" / "batch_eval_results.json").read_text())
+                ran = totals(summary, "tests_run")
+                rate = ran / seconds
+                one = one or rate
+                print(
+                    f"  {n:>3} servers: {ran:>5} tests in {seconds:5.1f} s = {rate:7.1f} tests/s, "
+                    f"efficiency {rate / (n * one):.2f} (ideal {n * slots / delay:.0f} tests/s)"
+                )
+        finally:
+            for server in servers:
+                server.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p,i")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -457,6 +566,8 @@ def main() -> int:
         workload_b(10 if args.quick else 60)
     if "p" in chosen:
         piston_requests(10 if args.quick else 40)
+    if "i" in chosen:
+        simulated_fleet(args.quick)
     return 0
 
 

@@ -16,6 +16,8 @@ from batch_eval.config import CheckConfig
 CHANGED: dict[str, Any] = {
     "executor": "piston",
     "endpoints": ("http://x:1",),
+    "endpoints_file": Path("fleet.txt"),
+    "ks": (5, 20),
     "time_limit": 3.0,
     "memory_limit": 512,
     "time_multiplier": 2.0,

@@ -1,13 +1,17 @@
 """Every case of the corpus through every path: each verdict must be in the case's expected
 set, and all paths must give the same verdict (IE only where a path says it cannot judge).
 
-The checker process here holds a few hundred MB of its own (as one does that loads a large
-problems file): no path may charge that to the programs it runs.
+Paths are judged two at a time, each in its own process (as `run` runs checkers side by side:
+no verdict may depend on the load that puts on the machine). Each of those processes holds a
+few hundred MB of its own (as a checker does that loads a large problems file): no path may
+charge that to the programs it runs.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,8 @@ from tests.conformance.paths import PATHS, REAL_PISTON, JudgePath, available
 from tests.fake_piston import FakePiston, FakePistonConfig
 
 BALLAST_MB = 400
+#: paths judged at once, each in its own process
+PARALLEL = 2
 _verdicts: dict[str, dict[str, str]] = {}
 
 
@@ -45,21 +51,37 @@ def piston_url() -> Any:
         yield server.url
 
 
-@pytest.fixture(scope="module")
-def ballast() -> Any:
-    """Touched memory of the judging process itself."""
-    block = bytearray(BALLAST_MB << 20)
+def _judge_apart(name: str, problems: Path, url: str, tmp: Path) -> tuple[dict[str, str], str]:
+    """In a process of its own: hold the ballast, judge path `name`; (its verdicts, what went
+    wrong or '')."""
+    block = bytearray(BALLAST_MB << 20)  # touched memory of the judging process itself
     for i in range(0, len(block), 4096):
         block[i] = 1
-    yield block
+    path = next(p for p in PATHS if p.name == name)
+    if path.rerun_all:
+        judge_module.NEAR_LIMIT = 0.0  # this process only
+    try:
+        return judge_path(path, problems, url, tmp), ""
+    except AssertionError as err:
+        return {}, str(err)
 
 
-def judge_path(
-    path: JudgePath, corpus: tuple[Path, Path], url: str, tmp: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
-    if path.name in _verdicts:
-        return _verdicts[path.name]
-    problems, _ = corpus
+@pytest.fixture(scope="module")
+def judged(
+    corpus: tuple[Path, Path], piston_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[dict[str, str], str]]:
+    """Every path this machine can take, judged PARALLEL at a time."""
+    runnable = [p for p in PATHS if not available(p)]
+    context = multiprocessing.get_context("spawn")  # a clean interpreter: no threads, no ballast copied
+    with ProcessPoolExecutor(PARALLEL, mp_context=context) as pool:
+        futures = {
+            p.name: pool.submit(_judge_apart, p.name, corpus[0], piston_url, tmp_path_factory.mktemp(p.name))
+            for p in runnable
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+def judge_path(path: JudgePath, problems: Path, url: str, tmp: Path) -> dict[str, str]:
     solutions = tmp / "solutions.jsonl"
     solutions.write_text("".join(json.dumps(c.record()) + "\n" for c in CASES if _runs(c, path)))
     config = CheckConfig(
@@ -72,8 +94,6 @@ def judge_path(
         cache_dir=tmp / "cache",
         **path.options,
     )
-    if path.rerun_all:
-        monkeypatch.setattr(judge_module, "NEAR_LIMIT", 0.0)
     rounds = []
     for n in range(2 if path.warm_cache else 1):
         executor = path.make(url)
@@ -88,7 +108,6 @@ def judge_path(
         cold = {line["case"]: _verdict(line) for line in rounds[0]}
         assert cold == verdicts, f"{path.name}: the warm cache changed verdicts"
         assert all(line.get("cached") for line in lines if line["verdict"] not in ("TLE", "IE")), path.name
-    _verdicts[path.name] = verdicts
     return verdicts
 
 
@@ -107,18 +126,13 @@ def _allowed(case: Case, path: JudgePath) -> frozenset[str]:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
-def test_every_case_gets_its_verdict(
-    path: JudgePath,
-    corpus: tuple[Path, Path],
-    piston_url: str,
-    ballast: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_every_case_gets_its_verdict(path: JudgePath, judged: dict[str, tuple[dict[str, str], str]]) -> None:
     why = available(path)
     if why:
         pytest.skip(why)
-    verdicts = judge_path(path, corpus, piston_url, tmp_path, monkeypatch)
+    verdicts, error = judged[path.name]
+    assert not error, error
+    _verdicts[path.name] = verdicts
     wrong = {
         case.name: f"{verdicts.get(case.name)} (expected {'/'.join(sorted(_allowed(case, path)))})"
         for case in CASES
