@@ -48,6 +48,7 @@ class FakePistonConfig:
             {"language": "c", "version": "10.2.0", "aliases": ["gcc"], "runtime": "gcc"},
             {"language": "java", "version": "15.0.2", "aliases": []},
             {"language": "pypy", "version": "3.9.16", "aliases": ["pypy3"]},
+            {"language": "javascript", "version": "20.11.1", "aliases": ["node-javascript", "node-js", "js"]},
         ]
     )
     # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
@@ -334,6 +335,9 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         if language in ("python", "pypy"):
             python = sys.executable if language == "python" else shutil.which("pypy3") or "pypy3"
             answer["run"] = _run([python, names[0]], box, stdin, timeout, cpu, mem, cfg)
+            return answer
+        if language == "javascript":  # Piston's node package: node runs the first file
+            answer["run"] = _run(["node", names[0]], box, stdin, timeout, cpu, mem, cfg)
             return answer
         if language == "java":  # every .java file compiled, the first file's class run
             compile_argv = ["javac", "-encoding", "UTF-8", *names]

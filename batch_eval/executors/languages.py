@@ -31,6 +31,13 @@ LANGUAGES = {
             "cpp", "main.cpp", True, ("cpp", "c++", "cpp17", "c++17", "cxx", "g++"), ("c++", "cpp", "g++")
         ),
         Language("java", "Main.java", True, ("java", "java8", "java11", "java17", "java21"), ("java",)),
+        Language(
+            "javascript",
+            "main.js",
+            False,
+            ("javascript", "js", "node", "nodejs"),
+            ("javascript", "js", "node-js", "node-javascript"),
+        ),
     )
 }
 

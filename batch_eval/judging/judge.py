@@ -39,10 +39,12 @@ _COMPILE_ERRORS = ("SyntaxError:", "IndentationError:", "TabError:")
 
 
 def compile_error(program: Program, ex: Execution) -> str | None:
-    """The compile error of a Python program, read from its run: the interpreter that runs
-    the program decides what is valid syntax (3.12 code is valid under a 3.12 runtime
-    whatever runs the judge). A SyntaxError raised while running (eval, exec) comes with a
-    traceback and stays the program's runtime error."""
+    """The compile error of a Python or JavaScript program, read from its run: the
+    interpreter that runs the program decides what is valid syntax (3.12 code is valid under
+    a 3.12 runtime whatever runs the judge). A SyntaxError raised while running (eval, exec,
+    `throw`) comes with a traceback into the program and stays its runtime error."""
+    if program.language == "javascript" and ex.verdict is Verdict.RE:
+        return _node_syntax_error(ex.stderr)
     if program.language not in ("python", "pypy") or ex.verdict is not Verdict.RE:
         return None
     if "Traceback (most recent call last)" in ex.stderr:
@@ -53,6 +55,18 @@ def compile_error(program: Program, ex: Execution) -> str | None:
         line_no = re.search(r"line (\d+)", where)
         return lines[-1][:300] + (f" (line {line_no.group(1)})" if line_no else "")
     return None
+
+
+def _node_syntax_error(stderr: str) -> str | None:
+    """Node's SyntaxError for a program it could not compile: every stack frame is Node's own
+    (its module loader), none in the program."""
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    error = next((ln for ln in lines if ln.startswith("SyntaxError:")), None)
+    frames = [ln for ln in lines if ln.startswith("at ")]
+    if error is None or not frames or not all("node:internal" in ln for ln in frames):
+        return None
+    line_no = re.search(r":(\d+)$", lines[0])
+    return error[:300] + (f" (line {line_no.group(1)})" if line_no else "")
 
 
 #: the harness of a function problem: a per-run token read from standard input before the

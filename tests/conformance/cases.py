@@ -63,6 +63,10 @@ def stdio(
 
 SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
 SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUM_JS = (
+    'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(BigInt);\n'
+    "console.log((a + b).toString());\n"
+)
 SUM_C = (
     '#include <stdio.h>\nint main(void){long long a,b;scanf("%lld %lld",&a,&b);'
     'printf("%lld\\n",a+b);return 0;}\n'
@@ -371,4 +375,11 @@ CASES: list[Case] = [
     _twin("pypy-re-exception", "raise ValueError('no')\n", RE, language="pypy"),
     _twin("pypy-tle-cpu", "while True:\n    pass\n", TLE, language="pypy", time_limit=0.25),
     _twin("pypy-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE, language="pypy"),
+    _twin("js-ac", SUM_JS, AC, language="javascript"),
+    _twin("js-wa", SUM_JS.replace("a + b", "a - b"), WA, language="javascript"),
+    _twin("js-re-exception", "throw new Error('no');\n", RE, language="javascript"),
+    _twin("js-tle-cpu", "while (true) {}\n", TLE, language="javascript", time_limit=0.25),
+    _twin("js-ce-syntax", "const x = ;\n", CE, language="javascript"),
+    # a SyntaxError the program raises while running is its runtime error, as in Python
+    _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]

@@ -24,6 +24,7 @@ from batch_eval.executors.local.languages import (
     run_argv,
     version_of,
     write_python,
+    write_script,
 )
 from batch_eval.executors.local.policy import DISK_MB, Sandbox
 from batch_eval.executors.local.runners import ForkRunner, ProcessRunner
@@ -55,6 +56,7 @@ class LocalExecutor(Executor):
         javac: str = "javac",
         java: str = "java",
         pypy: str = "pypy3",
+        node: str = "node",
     ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
@@ -70,8 +72,13 @@ class LocalExecutor(Executor):
             "c": Compiler(self.sandbox, "c", cc, CC_FLAGS),
             "java": Compiler(self.sandbox, "java", javac, (), runtime=java),
         }
-        # PyPy: a fresh interpreter per test (the fork server is CPython's)
+        # PyPy and Node.js: a fresh interpreter per test (the fork server is CPython's), and
+        # what to install when it is missing
         self.pypy = os.path.realpath(shutil.which(pypy) or pypy)
+        self.interpreters = {
+            "pypy": (self.pypy, "PyPy", "pypy3"),
+            "javascript": (os.path.realpath(shutil.which(node) or node), "Node.js", "nodejs"),
+        }
         self.forks = ForkRunner(self.sandbox, self.python)
         self.processes = ProcessRunner(self.sandbox, self.forks)
         self._boxes = 0
@@ -114,8 +121,9 @@ class LocalExecutor(Executor):
                 "java": java.runtime,
                 "java_flags": JAVA_FLAGS,
             }
-        if language == "pypy":
-            return {"pypy": self.pypy, "pypy_version": version_of((self.pypy, "--version"))}
+        if language in self.interpreters:
+            path = self.interpreters[language][0]
+            return {f"{language}": path, f"{language}_version": version_of((path, "--version"))}
         return {}  # Python and C++: in describe()
 
     def close(self) -> None:
@@ -151,11 +159,12 @@ class LocalExecutor(Executor):
         try:
             if program.language == "python":
                 argv, compile_ex = write_python(program, self.python, box), None
-            elif program.language == "pypy":
-                if not os.access(self.pypy, os.X_OK):
-                    missing = Execution(Verdict.IE, reason=f"PyPy ({self.pypy}) not found: install pypy3")
+            elif program.language in self.interpreters:
+                path, name, package = self.interpreters[program.language]
+                if not os.access(path, os.X_OK):
+                    missing = Execution(Verdict.IE, reason=f"{name} ({path}) not found: install {package}")
                     return ProgramRun(compile=missing, runs=[])
-                argv, compile_ex = write_python(program, self.pypy, box), None
+                argv, compile_ex = write_script(program, path, box), None
             elif program.language in self.compilers:
                 compiled = self.compilers[program.language].compile(program, box, self.forks.running())
                 if isinstance(compiled, Execution):

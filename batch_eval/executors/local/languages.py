@@ -50,6 +50,15 @@ def write_python(program: Program, python: str, box: Path) -> list[str]:
     return python_argv(python, path)
 
 
+def write_script(program: Program, interpreter: str, box: Path) -> list[str]:
+    """An interpreted program (PyPy, Node.js) as its language's file in `box`, readable by the
+    solution's user; the argv that runs it."""
+    path = box / source_file(program.language, program.source)
+    path.write_text(program.source, encoding="utf-8", errors="surrogatepass")
+    path.chmod(0o644)
+    return [interpreter, str(path)]
+
+
 #: C as Codeforces builds it (GNU C11, -O2, ONLINE_JUDGE defined; the maths library linked)
 CC_FLAGS = ("-std=gnu11", "-O2", "-pipe", "-DONLINE_JUDGE")
 #: the JVM of a test: one GC thread (the pids limit counts threads), a deep stack as judges

@@ -23,8 +23,10 @@ LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
 
 #: stdin up to this size arrives whole (seen: 200 kB whole, 500 kB cut to 219,264 bytes)
 SAFE_STDIN_BYTES = 64 * 1024
-#: run by an entry program that gives them input.txt on fd 0 (the others take stdin)
+#: not compiled: their requests send no compile_timeout
 INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compiled)
+#: run by our (Python) entry program that gives them input.txt on fd 0; the others take stdin
+ENTRY = ("python", "pypy")
 # Piston compiles without flags: -O2 as a pragma (as Codeforces builds), ONLINE_JUDGE defined
 ONLINE_JUDGE_HEADER = '#pragma GCC optimize("O2")\n#define ONLINE_JUDGE 1\n#line 1\n'
 #: a stock server's largest compile_timeout (PISTON_COMPILE_TIMEOUT): sent until the preflight learns
@@ -78,7 +80,7 @@ def test_body(
     `compile_ms`: the compile_timeout a compiled language's request asks for — the server
     checks every field it is sent against its maximums, so an interpreted one sends none)."""
     language, version = runtime
-    if program.language in INTERPRETED:
+    if program.language in ENTRY:
         try:
             input_file = {"name": "input.txt", "content": data.decode("utf-8")}
         except UnicodeDecodeError:
@@ -114,20 +116,20 @@ def test_body(
 
 def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | None:
     """Why a test cannot be judged on Piston at all (IE: ours, never the program's), or None."""
-    if program.language not in INTERPRETED and file_mode:
+    if program.language not in ENTRY and file_mode:
         return Execution(
             Verdict.IE,
             reason=(
-                "a file-mode problem (input.txt) in a compiled language: Piston compiles every "
-                "file it is sent, so input.txt cannot be given; use --executor local"
+                f"a file-mode problem (input.txt) in {program.language}: on Piston only Python's "
+                "entry program can give input.txt and take output.txt back; use --executor local"
             ),
         )
-    if program.language not in INTERPRETED and len(data) > SAFE_STDIN_BYTES:
+    if program.language not in ENTRY and len(data) > SAFE_STDIN_BYTES:
         return Execution(
             Verdict.IE,
             reason=(
-                f"input of {len(data)} bytes: Piston may truncate stdin this large and cannot "
-                "pass a file to a compiled program; use --executor local"
+                f"input of {len(data)} bytes: Piston may truncate stdin this large, and only "
+                "Python's entry program can take it as a file; use --executor local"
             ),
         )
     return None
