@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -134,6 +135,16 @@ def tail(text: bytes | str, limit: int = 2000) -> str:
     if isinstance(text, bytes):
         text = text[-4 * limit :].decode("utf-8", "replace")
     return text[-limit:]
+
+
+def error_line(stderr: str, limit: int = 300) -> str:
+    """What a program's stderr says last: its last line, but above Node.js's closing
+    `Node.js vX.Y.Z` (the error is the line before it)."""
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    if len(lines) > 1 and re.fullmatch(r"Node\.js v[\d.]+", lines[-1]):
+        lines.pop()
+    error = next((ln for ln in reversed(lines) if not ln.startswith("at ")), lines[-1] if lines else "")
+    return error[:limit]
 
 
 def last_line(text: str, limit: int = 300) -> str:

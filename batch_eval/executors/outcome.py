@@ -3,7 +3,7 @@ Piston alike), so that the same program's run gets the same verdict wherever it 
 
 from __future__ import annotations
 
-from batch_eval.executors.base import Execution, Limits, last_line
+from batch_eval.executors.base import Execution, Limits, error_line
 from batch_eval.verdict import Verdict
 
 #: what a program that ran out of memory prints (when no memory cgroup says so itself)
@@ -41,5 +41,5 @@ def classify(
     elif ex.exit_code != 0:
         ex.verdict = Verdict.RE
         ex.reason = f"exit code {ex.exit_code}" + (
-            f": {last_line(ex.stderr, 200)}" if ex.stderr.strip() else ""
+            f": {error_line(ex.stderr, 200)}" if ex.stderr.strip() else ""
         )

@@ -8,7 +8,7 @@ import base64
 import signal
 from typing import Any
 
-from batch_eval.executors.base import Execution, Limits, tail
+from batch_eval.executors.base import Execution, Limits, error_line, tail
 from batch_eval.executors.languages import COMPILE_SECONDS
 from batch_eval.executors.outcome import classify
 from batch_eval.verdict import Verdict
@@ -118,7 +118,7 @@ def to_execution(stage: Any, limits: Limits) -> Execution:
     elif status == "RE" and "MemoryError" in stderr:
         ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB (MemoryError)"
     elif status in ("RE", "SG") or (status is None and code != 0):
-        last = stderr.strip().splitlines()[-1][:200] if stderr.strip() else ""
+        last = error_line(stderr, 200)
         ex.verdict = Verdict.RE
         ex.reason = str(stage.get("message") or f"exit code {code}") + (f": {last}" if last else "")
     else:  # XX: sandbox failure, or a status this client does not know
