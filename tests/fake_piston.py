@@ -49,6 +49,7 @@ class FakePistonConfig:
             {"language": "java", "version": "15.0.2", "aliases": []},
             {"language": "pypy", "version": "3.9.16", "aliases": ["pypy3"]},
             {"language": "javascript", "version": "20.11.1", "aliases": ["node-javascript", "node-js", "js"]},
+            {"language": "rust", "version": "1.68.2", "aliases": ["rs"]},
         ]
     )
     # fault injection: a list of HTTP statuses to answer before behaving (e.g. [503, 503])
@@ -339,7 +340,9 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         if language == "javascript":  # Piston's node package: node runs the first file
             answer["run"] = _run(["node", names[0]], box, stdin, timeout, cpu, mem, cfg)
             return answer
-        if language == "java":  # every .java file compiled, the first file's class run
+        if language == "rust":  # Piston's rust package: the first file compiled, without flags
+            compile_argv, run_argv = ["rustc", "-o", "binary", names[0]], ["./binary"]
+        elif language == "java":  # every .java file compiled, the first file's class run
             compile_argv = ["javac", "-encoding", "UTF-8", *names]
             run_argv = ["java", "-cp", ".", Path(names[0]).stem]
         else:

@@ -31,6 +31,7 @@ LANGUAGES = {
             "cpp", "main.cpp", True, ("cpp", "c++", "cpp17", "c++17", "cxx", "g++"), ("c++", "cpp", "g++")
         ),
         Language("java", "Main.java", True, ("java", "java8", "java11", "java17", "java21"), ("java",)),
+        Language("rust", "main.rs", True, ("rust", "rs", "rustc", "rust2021"), ("rust", "rs")),
         Language(
             "javascript",
             "main.js",

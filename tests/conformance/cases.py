@@ -63,6 +63,16 @@ def stdio(
 
 SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
 SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUM_RUST = (
+    "use std::io::Read;\n"
+    "fn main() {\n"
+    "    let mut s = String::new();\n"
+    "    std::io::stdin().read_to_string(&mut s).unwrap();\n"
+    "    let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect();\n"
+    "    let (a, b) = (v[0], v[1]);\n"
+    '    println!("{}", a + b);\n'
+    "}\n"
+)
 SUM_JS = (
     'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(BigInt);\n'
     "console.log((a + b).toString());\n"
@@ -375,6 +385,11 @@ CASES: list[Case] = [
     _twin("pypy-re-exception", "raise ValueError('no')\n", RE, language="pypy"),
     _twin("pypy-tle-cpu", "while True:\n    pass\n", TLE, language="pypy", time_limit=0.25),
     _twin("pypy-ce-syntax", "a, b = map(int, input().split()\nprint(a + b)\n", CE, language="pypy"),
+    _twin("rust-ac", SUM_RUST, AC, language="rust"),
+    _twin("rust-wa", SUM_RUST.replace("a + b", "a - b"), WA, language="rust"),
+    _twin("rust-ce", 'fn main() { let x: i32 = "a"; }\n', CE, language="rust"),
+    _twin("rust-re-panic", 'fn main() { panic!("no"); }\n', RE, language="rust"),
+    _twin("rust-tle-cpu", "fn main() { loop {} }\n", TLE, language="rust", time_limit=0.25),
     _twin("js-ac", SUM_JS, AC, language="javascript"),
     _twin("js-wa", SUM_JS.replace("a + b", "a - b"), WA, language="javascript"),
     _twin("js-re-exception", "throw new Error('no');\n", RE, language="javascript"),

@@ -18,6 +18,7 @@ from batch_eval.executors.local.languages import (
     CC_FLAGS,
     CXX_FLAGS,
     JAVA_FLAGS,
+    RUST_FLAGS,
     Compiler,
     python_argv,
     python_version,
@@ -57,6 +58,7 @@ class LocalExecutor(Executor):
         java: str = "java",
         pypy: str = "pypy3",
         node: str = "node",
+        rustc: str = "rustc",
     ) -> None:
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
@@ -71,6 +73,7 @@ class LocalExecutor(Executor):
             "cpp": self.cpp,
             "c": Compiler(self.sandbox, "c", cc, CC_FLAGS),
             "java": Compiler(self.sandbox, "java", javac, (), runtime=java),
+            "rust": Compiler(self.sandbox, "rust", rustc, RUST_FLAGS),
         }
         # PyPy and Node.js: a fresh interpreter per test (the fork server is CPython's), and
         # what to install when it is missing
@@ -110,9 +113,10 @@ class LocalExecutor(Executor):
         }
 
     def describe_language(self, language: str) -> dict[str, Any]:
-        if language == "c":
-            c = self.compilers["c"]
-            return {"cc": c.tool, "cc_version": c.version, "cc_flags": list(c.flags)}
+        if language in ("c", "rust"):
+            tool = self.compilers[language]
+            name = "cc" if language == "c" else "rustc"
+            return {name: tool.tool, f"{name}_version": tool.version, f"{name}_flags": list(tool.flags)}
         if language == "java":
             java = self.compilers["java"]
             return {

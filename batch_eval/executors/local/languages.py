@@ -19,7 +19,8 @@ from batch_eval.verdict import Verdict
 # as Codeforces builds C++ (GNU C++17, -O2, ONLINE_JUDGE defined: the common local-debugging
 # template `#ifndef ONLINE_JUDGE freopen("input.txt", ...)` must read stdin here as it does there)
 CXX_FLAGS = ("-std=gnu++17", "-O2", "-pipe", "-DONLINE_JUDGE")
-COMPILE_LIMITS = Limits(time_s=COMPILE_SECONDS, memory_mb=2048, output_bytes=1 << 20, processes=64)
+#: a compile's limits: its output limit is also the largest file it may write (a Rust binary is megabytes)
+COMPILE_LIMITS = Limits(time_s=COMPILE_SECONDS, memory_mb=2048, output_bytes=64 << 20, processes=64)
 
 
 def python_argv(python: str, script: Path) -> list[str]:
@@ -61,6 +62,24 @@ def write_script(program: Program, interpreter: str, box: Path) -> list[str]:
 
 #: C as Codeforces builds it (GNU C11, -O2, ONLINE_JUDGE defined; the maths library linked)
 CC_FLAGS = ("-std=gnu11", "-O2", "-pipe", "-DONLINE_JUDGE")
+#: Rust as Codeforces builds it (edition 2021, optimised); `online_judge` set for cfg!()
+RUST_FLAGS = ("--edition=2021", "-O", "--cfg", "online_judge")
+
+
+def rustc_binary(rustc: str) -> tuple[str, tuple[str, ...]]:
+    """The real rustc behind a rustup proxy (the proxy needs rustup's home, which the jail
+    does not show) and the toolchain folder the jail must show; as found when not rustup's."""
+    found = shutil.which(rustc) or rustc
+    try:
+        sysroot = subprocess.run(
+            [found, "--print", "sysroot"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
+    except OSError:
+        return found, ()
+    real = os.path.join(sysroot, "bin", "rustc")
+    return (real, (sysroot,)) if sysroot and os.access(real, os.X_OK) else (found, ())
+
+
 #: the JVM of a test: one GC thread (the pids limit counts threads), a deep stack as judges
 #: give, and a heap of the memory limit less the JVM's own ~40 MB ({heap_mb}, filled in per
 #: run), so that a program over the limit fails in the heap (OutOfMemoryError: MLE) rather
@@ -78,8 +97,8 @@ def run_argv(argv: list[str], limits: Limits) -> list[str]:
 class Compiler:
     """A compiled language's compiler (`tool`, with `flags`) run in the sandbox as the
     solution's user, once per program: C (gcc), C++ (g++; programs that include
-    <bits/stdc++.h> compile against a precompiled header, pch.py) or Java (javac; the tests
-    run on `java`)."""
+    <bits/stdc++.h> compile against a precompiled header, pch.py), Rust (rustc) or Java
+    (javac; the tests run on `java`)."""
 
     def __init__(
         self, sandbox: Sandbox, language: str, tool: str, flags: tuple[str, ...], runtime: str = ""
@@ -105,6 +124,9 @@ class Compiler:
             return [tool, "-encoding", "UTF-8", "-d", ".", source], run, reveal
         if self.language == "c":
             return [tool, *self.flags, "-o", "main", source, "-lm"], ["{build}/main"], reveal
+        if self.language == "rust":
+            tool, toolchain = rustc_binary(tool)
+            return [tool, *self.flags, "-o", "main", source], ["{build}/main"], (*reveal, *toolchain)
         include: list[str] = []
         if uses_stdcxx(program.source):
             folder = pch_folder(tool, self.flags, self.version)
