@@ -371,3 +371,14 @@ def test_a_larger_output_limit_than_the_first_programs_gets_room() -> None:
     finally:
         executor.close()
     assert big.verdict is Verdict.AC and len(big.stdout) == 8 << 20
+
+
+def test_a_program_whose_binary_is_megabytes_is_compiled_not_ce(local: LocalExecutor) -> None:
+    """An initialised 8 MB array makes an 8 MB binary: the linker must be let write it (a
+    compile stopped by our file-size limit was judged CE)."""
+    source = (
+        "#include <cstdio>\nint a[2000000] = {1};\n"
+        'int main(){ long long x, y; if (scanf("%lld %lld", &x, &y) != 2) return 1;'
+        ' printf("%lld\\n", x + y + a[1999999] * 0 + (a[0] - 1)); }\n'
+    )
+    assert verdict_of(local, source, "cpp") is Verdict.AC
