@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.judging.checker import CheckerRunner
 from batch_eval.judging.compare import Comparison
-from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.judge import JudgeOptions, compile_error, judge
 from batch_eval.judging.problems import Checker, parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, shared_rows
@@ -194,3 +194,24 @@ def test_a_real_timeout_stays_tle_after_its_rerun(local: LocalExecutor) -> None:
     )
     assert result.verdict is Verdict.TLE
     assert result.tests[0].other_run is not None and result.tests[0].other_run["verdict"] == "TLE"
+
+
+def test_node_s_own_syntax_error_is_ce_whichever_node_and_the_program_s_is_re() -> None:
+    """Node 12 names its loader `internal/…`, Node 16 and later `node:internal/…`; a
+    SyntaxError with a frame in the program (eval, throw) is the program's runtime error."""
+    head = "/box/main.js:2\nlet b = ;\n        ^\n\nSyntaxError: Unexpected token ';'\n"
+    for loader in ("internal/modules/cjs/loader.js:915:16", "node:internal/modules/cjs/loader:1464:18"):
+        stderr = (
+            f"{head}    at wrapSafe ({loader})\n    at {loader.split('/')[0]}/main/run_main_module:28:49\n"
+        )
+        ex = Execution(Verdict.RE, stderr=stderr, exit_code=1)
+        assert (
+            compile_error(Program("javascript", "let b = ;"), ex)
+            == "SyntaxError: Unexpected token ';' (line 2)"
+        )
+    raised = (
+        "SyntaxError: x\n    at Object.<anonymous> (/box/main.js:1:7)\n"
+        "    at node:internal/main/run_main_module:28:49\n"
+    )
+    ex = Execution(Verdict.RE, stderr="/box/main.js:1\n" + raised, exit_code=1)
+    assert compile_error(Program("javascript", "throw new SyntaxError('x')"), ex) is None

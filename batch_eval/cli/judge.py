@@ -62,7 +62,8 @@ def check(
     **options: Any,
 ) -> None:
     """Judge every record of one SOLUTIONS file (.jsonl, .jsonl.gz or a .json list; Python,
-    PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats: README, Inputs)."""
+    PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats:
+    README, Inputs)."""
     from batch_eval.config import CheckConfig
     from batch_eval.judging.check import check_file
     from batch_eval.reporting.display import summary_line

@@ -57,13 +57,17 @@ def compile_error(program: Program, ex: Execution) -> str | None:
     return None
 
 
+#: a stack frame in Node's own code (`node:internal/…` since Node 16, `internal/…` before)
+_NODE_OWN = re.compile(r"(\(|at )(node:)?internal/")
+
+
 def _node_syntax_error(stderr: str) -> str | None:
     """Node's SyntaxError for a program it could not compile: every stack frame is Node's own
     (its module loader), none in the program."""
     lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
     error = next((ln for ln in lines if ln.startswith("SyntaxError:")), None)
     frames = [ln for ln in lines if ln.startswith("at ")]
-    if error is None or not frames or not all("node:internal" in ln for ln in frames):
+    if error is None or not frames or not all(_NODE_OWN.search(ln) for ln in frames):
         return None
     line_no = re.search(r":(\d+)$", lines[0])
     return error[:300] + (f" (line {line_no.group(1)})" if line_no else "")
