@@ -446,6 +446,8 @@ class SimulatedPiston:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         gate = threading.Semaphore(slots)
+        counts = self.counts = {"open": 0, "peak": 0}
+        lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -469,8 +471,13 @@ class SimulatedPiston:
                 main = next((f["content"] for f in body["files"] if f["name"] == "main.py"), "")
                 asked = re.search(r"'x' \* (\d+)", main)
                 out = "x" * int(asked.group(1)) if asked else "ok\n"
+                with lock:
+                    counts["open"] += 1
+                    counts["peak"] = max(counts["peak"], counts["open"])
                 with gate:
                     time.sleep(delay)
+                with lock:
+                    counts["open"] -= 1
                 stage = {"stdout": out, "stderr": "", "code": 0, "signal": None, "status": None}
                 self._send({"run": {**stage, "cpu_time": 5, "wall_time": 10, "memory": 1 << 20}})
 
@@ -503,8 +510,8 @@ def simulated_fleet(quick: bool) -> None:
                 problem = {"id": "p", "time_limit": 1, "memory_limit": 256}
                 problem["official_tests"] = [{"input": f"{i}\n", "output": "ok\n"} for i in range(tests)]
                 (root / "p.jsonl").write_text(json.dumps(problem) + "\n")
-                # about 6 s of the fleet's capacity, over two checkpoints (one file each)
-                records = max(8, int(6 * n * slots / delay / tests / 2))
+                # about 20 s of the fleet's capacity, over two checkpoints (one file each)
+                records = max(8, int(20 * n * slots / delay / tests / 2))
                 for step in (1, 2):
                     folder = root / "sols" / f"checkpoint-{step}"
                     folder.mkdir(parents=True)
@@ -532,9 +539,11 @@ def simulated_fleet(quick: bool) -> None:
                 ran = totals(summary, "tests_run")
                 rate = ran / seconds
                 one = one or rate
+                peak = sum(s.counts["peak"] for s in servers)
                 print(
                     f"  {n:>3} servers: {ran:>5} tests in {seconds:5.1f} s = {rate:7.1f} tests/s, "
-                    f"efficiency {rate / (n * one):.2f} (ideal {n * slots / delay:.0f} tests/s)"
+                    f"efficiency {rate / (n * one):.2f} (ideal {n * slots / delay:.0f} tests/s; "
+                    f"requests at once, summed peaks: {peak})"
                 )
         finally:
             for server in servers:

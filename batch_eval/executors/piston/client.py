@@ -148,7 +148,9 @@ class PistonClient:
         self.backoff = backoff
         if session is None:  # a kept-alive connection per request in flight, from any thread
             session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=connections)
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=max(16, len(endpoints)), pool_maxsize=connections
+            )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self.session = session

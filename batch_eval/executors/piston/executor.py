@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import requests
 
@@ -26,8 +27,11 @@ from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launc
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
+T = TypeVar("T")
+#: servers a preflight asks at once
+PREFLIGHT_THREADS = 32
 #: the most programs one check judges at once on Piston (threads waiting on answers)
-MAX_THREADS = 64
+MAX_THREADS = 128
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
@@ -84,13 +88,13 @@ class PistonExecutor(Executor):
         # dead is the first one's error
         alive: list[str] = []
         errors: list[BatchEvalError] = []
-        for url in self.endpoints:
-            try:
-                for ours, runtime in preflight.runtimes(self.client, url).items():
-                    self.runtimes.setdefault(ours, runtime)
-                alive.append(url)
-            except BatchEvalError as err:
-                errors.append(err)
+        for url, found in zip(self.endpoints, self._each(lambda url: preflight.runtimes(self.client, url))):
+            if isinstance(found, BatchEvalError):
+                errors.append(found)
+                continue
+            for ours, runtime in found.items():
+                self.runtimes.setdefault(ours, runtime)
+            alive.append(url)
         if not alive:
             raise errors[0]
         self.warnings += [f"{err}; going on without it" for err in errors]
@@ -99,8 +103,10 @@ class PistonExecutor(Executor):
         probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
-        for url in self.endpoints:
-            answer = preflight.probe(self.client, url, body, limits)
+        answers = self._each(lambda url: preflight.probe(self.client, url, body, limits))
+        for url, answer in zip(self.endpoints, answers):
+            if isinstance(answer, BatchEvalError):
+                raise answer
             if answer is None:  # body limit: learned, probe again without the padding
                 self.body_limit = PROBE_PADDING_BYTES
                 self.warnings.append(
@@ -125,6 +131,19 @@ class PistonExecutor(Executor):
                     self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
                 )
         return self.warnings
+
+    def _each(self, ask: Callable[[str], T]) -> list[T | BatchEvalError]:
+        """`ask(url)` of every endpoint, all at once (a fleet's preflight must not take a
+        round trip per server in a row), in the endpoints' order; a BatchEvalError in its place."""
+
+        def one(url: str) -> T | BatchEvalError:
+            try:
+                return ask(url)
+            except BatchEvalError as err:
+                return err
+
+        with ThreadPoolExecutor(max_workers=min(PREFLIGHT_THREADS, len(self.endpoints))) as pool:
+            return list(pool.map(one, self.endpoints))
 
     def _serves_our_runtimes(self, url: str) -> bool:
         """Whether a server that joined the fleet runs our languages at the versions found at
