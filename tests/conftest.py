@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -45,6 +46,13 @@ def run_argv(sols: Path, problems: Path, out: Path | None, *extra: str, workers:
     if out is not None:
         argv += ["-o", str(out)]
     return [*argv, "--max-workers", str(workers), "-q", *extra]
+
+
+def as_from_a_terminal() -> None:
+    """A child's Ctrl-C as a terminal's: SIGINT at its default even when these tests run as a
+    background job (a shell starts those with SIGINT ignored, and children inherit that)."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def shared_rows(dataset: str, name: str) -> list[dict[str, Any]]:

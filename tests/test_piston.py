@@ -382,3 +382,31 @@ def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_fil
     ]
     assert [x["verdict"] for x in lines[4][:3]] == ["WA", "AC", "AC"]
     assert [x.get("cached", False) for x in lines[4][12:]] == [False, True, True, True]
+
+
+def test_records_in_flight_share_their_problem_s_checker_without_mixing_outputs(tmp_path: Path) -> None:
+    """Many records of one problem with a checker, judged at once: each test's checker call
+    sees its own output (the verdicts of one at a time)."""
+    from tests.conformance.cases import split
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [split("s/1")])
+    programs = [f"n = int(input())\nprint({'n - 1, 1' if i % 3 else 'n, 1'})  # {i}" for i in range(24)]
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "s/1", "code": code} for code in programs])
+    verdicts = {}
+    with FakePiston(FakePistonConfig(body_limit=10_000_000, delay_s=0.05)) as server:
+        for concurrency in (1, 8):
+            out = check_file(
+                sols,
+                problems,
+                tmp_path / f"out{concurrency}",
+                progress=False,
+                executor="piston",
+                endpoints=(server.url,),
+                piston_concurrency=concurrency,
+                cache=False,
+                all_tests=True,
+            )
+            verdicts[concurrency] = [
+                json.loads(x)["verdict"] for x in out.results_path.read_text().splitlines()
+            ]
+    assert verdicts[8] == verdicts[1] == ["WA" if i % 3 == 0 else "AC" for i in range(24)]

@@ -21,7 +21,15 @@ from batch_eval.cli import cli
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError, ExitCode
 from batch_eval.reporting.display import SilentDisplay
-from tests.conftest import SUM_PROBLEM, name_self, named, read_jsonl, run_argv, write_jsonl
+from tests.conftest import (
+    SUM_PROBLEM,
+    as_from_a_terminal,
+    name_self,
+    named,
+    read_jsonl,
+    run_argv,
+    write_jsonl,
+)
 
 FAKE = Path(__file__).with_name("fake_checker.py")
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
@@ -277,8 +285,7 @@ def test_ctrl_c_stops_children_writes_a_truthful_summary_and_exits_130(tmp_path:
     sols, problems = training_run(tmp_path, {s: [sleeper] for s in (1, 2, 3)})
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        run_argv(sols, problems, out, "--time-limit", "20", workers=2),
-        start_new_session=True,
+        run_argv(sols, problems, out, "--time-limit", "20", workers=2), preexec_fn=as_from_a_terminal
     )
     registry = out / ".batch_eval" / "running"
     deadline = time.monotonic() + 20

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from batch_eval.cli import cli
 from batch_eval.reporting.stats import paired_p_value
-from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
+from tests.conftest import SUM_PROBLEM, as_from_a_terminal, run_argv, write_jsonl
 
 RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
 WRONG = "print(3)"
@@ -357,7 +357,7 @@ def test_watch_waits_for_the_run_and_follows_its_rerun(tmp_path: Path) -> None:
         text=True,
     )
     time.sleep(1)
-    first = subprocess.Popen(run_args(sols, problems, out), start_new_session=True)
+    first = subprocess.Popen(run_args(sols, problems, out), preexec_fn=as_from_a_terminal)
     registry = out / ".batch_eval" / "running"
     deadline = time.monotonic() + 60
     while not (registry.is_dir() and any(registry.iterdir())):

@@ -15,6 +15,7 @@ the solution.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -29,7 +30,8 @@ CHECKER_LIMITS = Limits(time_s=10.0, memory_mb=2048, output_bytes=1 << 20, proce
 
 
 class CheckerRunner:
-    """Runs one problem's checker for each test; writes its source once."""
+    """Runs one problem's checker for each test; writes its source once. Safe from several
+    threads (a check with records in flight): each call has its own numbered files."""
 
     def __init__(self, checker: Checker, python: str) -> None:
         self.checker = checker
@@ -38,20 +40,20 @@ class CheckerRunner:
         self.box = Path(self._dir.name)
         self.script = self.box / "checker.py"
         self.script.write_text(checker.source, encoding="utf-8")
-        self._n = 0
+        self._numbers = itertools.count(1)  # next() is atomic: no two calls share files
 
     def judge(self, test_input: bytes, expected: bytes, actual: bytes) -> tuple[Verdict, str]:
-        self._n += 1
+        n = next(self._numbers)
         files = {}
         for name, data in (("input", test_input), ("expected", expected), ("actual", actual)):
-            files[name] = self.box / f"{name}{self._n}.txt"
+            files[name] = self.box / f"{name}{n}.txt"
             files[name].write_bytes(data)
         if self.checker.convention == "testlib":
             args = [files["input"], files["actual"], files["expected"]]
         else:
             args = [files["input"], files["expected"], files["actual"]]
         cmd = Command([self.python, str(self.script), *map(str, args)], self.box, solution_env(self.box))
-        ex = run_command(cmd, files["input"], CHECKER_LIMITS, self.box, out_name=f"check{self._n}")
+        ex = run_command(cmd, files["input"], CHECKER_LIMITS, self.box, out_name=f"check{n}")
         for path in files.values():
             path.unlink(missing_ok=True)
         if self.checker.convention == "testlib":
