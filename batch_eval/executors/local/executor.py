@@ -24,7 +24,6 @@ from batch_eval.executors.local.languages import (
     python_version,
     run_argv,
     version_of,
-    write_python,
     write_script,
 )
 from batch_eval.executors.local.policy import DISK_MB, Sandbox
@@ -162,7 +161,7 @@ class LocalExecutor(Executor):
         file_io = input_mode == "file"
         try:
             if program.language == "python":
-                argv, compile_ex = write_python(program, self.python, box), None
+                argv, compile_ex = write_script(program, self.python, box), None
             elif program.language in self.interpreters:
                 path, name, package = self.interpreters[program.language]
                 if not os.access(path, os.X_OK):

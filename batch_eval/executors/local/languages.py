@@ -43,21 +43,13 @@ def version_of(argv: tuple[str, ...]) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else ""
 
 
-def write_python(program: Program, python: str, box: Path) -> list[str]:
-    """The program as box/main.py, readable by the solution's user; the argv that runs it."""
-    path = box / "main.py"
-    path.write_text(program.source, encoding="utf-8", errors="surrogatepass")
-    path.chmod(0o644)
-    return python_argv(python, path)
-
-
 def write_script(program: Program, interpreter: str, box: Path) -> list[str]:
-    """An interpreted program (PyPy, Node.js) as its language's file in `box`, readable by the
-    solution's user; the argv that runs it."""
+    """An interpreted program (Python, PyPy, Node.js) as its language's file in `box`,
+    readable by the solution's user; the argv that runs it (a normal interpreter start)."""
     path = box / source_file(program.language, program.source)
     path.write_text(program.source, encoding="utf-8", errors="surrogatepass")
     path.chmod(0o644)
-    return [interpreter, str(path)]
+    return python_argv(interpreter, path)
 
 
 #: C as Codeforces builds it (GNU C11, -O2, ONLINE_JUDGE defined; the maths library linked)
@@ -66,9 +58,11 @@ CC_FLAGS = ("-std=gnu11", "-O2", "-pipe", "-DONLINE_JUDGE")
 RUST_FLAGS = ("--edition=2021", "-O", "--cfg", "online_judge")
 
 
+@cache
 def rustc_binary(rustc: str) -> tuple[str, tuple[str, ...]]:
     """The real rustc behind a rustup proxy (the proxy needs rustup's home, which the jail
-    does not show) and the toolchain folder the jail must show; as found when not rustup's."""
+    does not show) and the toolchain folder the jail must show; as found when not rustup's.
+    Asked once per process, not at every compile."""
     found = shutil.which(rustc) or rustc
     try:
         sysroot = subprocess.run(
