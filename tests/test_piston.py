@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -343,6 +344,25 @@ def test_a_stock_server_s_compile_time_and_file_size_caps_never_make_a_wrong_ver
         assert executor.compile_ms == 30_000 and executor.client.timeout >= 60 + 30
 
 
+def judged_on(
+    server: FakePiston, sols: Path, problems: Path, out: Path, concurrency: int, **settings: Any
+) -> list[dict[str, Any]]:
+    """The results lines of one check on `server` with `concurrency` records in flight."""
+    outcome = check_file(
+        sols,
+        problems,
+        out,
+        progress=False,
+        executor="piston",
+        endpoints=(server.url,),
+        piston_concurrency=concurrency,
+        cache_dir=out / "cache",
+        all_tests=True,
+        **settings,
+    )
+    return [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+
+
 def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_file_order(
     tmp_path: Path,
 ) -> None:
@@ -359,18 +379,9 @@ def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_fil
         for concurrency in (1, 4):
             server.max_in_flight = 0
             sent = len(server.requests)
-            out = check_file(
-                sols,
-                problems,
-                tmp_path / f"out{concurrency}",
-                progress=False,
-                executor="piston",
-                endpoints=(server.url,),
-                piston_concurrency=concurrency,
-                cache_dir=tmp_path / f"cache{concurrency}",
-                all_tests=True,
+            lines[concurrency] = judged_on(
+                server, sols, problems, tmp_path / f"out{concurrency}", concurrency
             )
-            lines[concurrency] = [json.loads(x) for x in out.results_path.read_text().splitlines()]
             assert server.max_in_flight == concurrency
             programs = [
                 f["content"] for r in server.requests[sent:] for f in r["files"] if f["name"] == "main.py"
@@ -395,18 +406,8 @@ def test_records_in_flight_share_their_problem_s_checker_without_mixing_outputs(
     verdicts = {}
     with FakePiston(FakePistonConfig(body_limit=10_000_000, delay_s=0.05)) as server:
         for concurrency in (1, 8):
-            out = check_file(
-                sols,
-                problems,
-                tmp_path / f"out{concurrency}",
-                progress=False,
-                executor="piston",
-                endpoints=(server.url,),
-                piston_concurrency=concurrency,
-                cache=False,
-                all_tests=True,
+            lines = judged_on(
+                server, sols, problems, tmp_path / f"out{concurrency}", concurrency, cache=False
             )
-            verdicts[concurrency] = [
-                json.loads(x)["verdict"] for x in out.results_path.read_text().splitlines()
-            ]
+            verdicts[concurrency] = [x["verdict"] for x in lines]
     assert verdicts[8] == verdicts[1] == ["WA" if i % 3 == 0 else "AC" for i in range(24)]
