@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p,i] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p,s,i] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -19,6 +19,9 @@ g  memory against the problems file's size: peak RSS of `run --max-workers 2` (e
    their solutions name)
 p  Piston requests for real solutions against a Piston-compatible server on 127.0.0.1: one
    request per test against batched requests (the default)
+s  one big solutions file (real e2h_codeforces solutions of several models in one file):
+   `run --no-cache` on 2 workers, which judges it in 2 record shards side by side, against
+   the same run on 1 worker (goal: >= 1.6x on 2 cores), with the verdicts compared
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
@@ -185,6 +188,41 @@ def workload_b(per_checkpoint: int | None) -> dict[str, Any]:
         ]
         print(f"  -> pass@k identical with the fast path on and off: {same}")
         return results["fork"][1]
+
+
+def one_big_file(records: int) -> None:
+    """(s) One file of `records` real solutions, on 1 worker and on 2 (judged in 2 shards)."""
+    src = DATA / "e2h_codeforces" / "checkpoints"
+    lines = [
+        line
+        for model in sorted(p.name for p in src.iterdir())
+        for line in (src / model / "solutions.jsonl").read_text().splitlines()
+    ]
+    random.Random(7).shuffle(lines)
+    print(f"(s) one file of {records} e2h_codeforces solutions, `run --no-cache`")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "sols" / "checkpoint-1"
+        folder.mkdir(parents=True)
+        (folder / "solutions.jsonl").write_text("\n".join(lines[:records]) + "\n")
+        results, base = {}, None
+        for workers in (1, 2):
+            out = Path(tmp) / f"w{workers}"
+            options = RunOptions(output_dir=out, solutions_dir=folder.parent, max_workers=workers)
+            config = CheckConfig(problems=DATA / "e2h_codeforces" / "problems.jsonl", cache=False)
+            start = time.perf_counter()
+            run_batch(options, config, SilentDisplay())
+            seconds = time.perf_counter() - start
+            metrics = json.loads((out / "eval_checkpoint_1" / "solutions.metrics.json").read_text())
+            verdicts = [
+                json.loads(line)["verdict"]
+                for line in (out / "eval_checkpoint_1" / "solutions.results.jsonl").read_text().splitlines()
+            ]
+            results[workers] = verdicts
+            shards = metrics.get("shards", 1)
+            rate = row(f"run --max-workers {workers} ({shards} shards)", metrics["tests_run"], seconds, base)
+            print(f"     {records / seconds:.1f} records/s, {seconds:.1f} s")
+            base = base or rate
+        print(f"  -> verdicts identical on 1 and 2 workers: {results[1] == results[2]}")
 
 
 def workload_c(n: int) -> None:
@@ -552,7 +590,7 @@ def simulated_fleet(quick: bool) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p,i")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p,s,i")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -575,6 +613,8 @@ def main() -> int:
         workload_b(10 if args.quick else 60)
     if "p" in chosen:
         piston_requests(10 if args.quick else 40)
+    if "s" in chosen:
+        one_big_file(120 if args.quick else 600)
     if "i" in chosen:
         simulated_fleet(args.quick)
     return 0

@@ -109,13 +109,16 @@ class Plan:
     redo_ie: dict[int, int] = field(default_factory=dict)
     # task index -> why it is checked (new, content changed, settings changed, ...)
     why: dict[int, str] = field(default_factory=dict)
+    # task index -> the record shards it is judged in side by side (absent: one check)
+    shards: dict[int, int] = field(default_factory=dict)
 
     def action(self, i: int) -> str:
         if i in self.done:
             return "skip (done)"
         if i in self.redo_ie:
             return f"redo {self.redo_ie[i]} IE"
-        return f"check ({self.why[i]})" if i in self.why else "check"
+        action = f"check ({self.why[i]})" if i in self.why else "check"
+        return f"{action} in {self.shards[i]} shards" if i in self.shards else action
 
     @property
     def todo(self) -> list[int]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +16,14 @@ from batch_eval.batch.heartbeat import Heartbeat, lock_output_folder
 from batch_eval.batch.plan import FileTask, Plan, make_plan
 from batch_eval.batch.pool import FileOutcome, Job, run_jobs
 from batch_eval.batch.scan import find_checkpoints
+from batch_eval.batch.shards import finished_shard, merge, shard_counts, shard_task
 from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import make_executor
-from batch_eval.judging.solutions import extract_program, read_records
+from batch_eval.judging.solutions import count_records, extract_program, read_records
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,13 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
         )
     fingerprint = config.fingerprint(problems_digest(config))
     plan = make_plan(checkpoints, options.output_dir, fingerprint, options.force, config.settings())
+    whole = {i: plan.tasks[i] for i in plan.todo if i not in plan.redo_ie}
+    records = (
+        {i: count_records(task.solutions) for i, task in whole.items()}
+        if len(whole) < options.max_workers
+        else {}
+    )
+    plan.shards = shard_counts(whole, records, options.max_workers)
     return plan, fingerprint
 
 
@@ -171,8 +180,16 @@ def _writable_without_making(folder: Path) -> None:
         raise file_error(exc, "write in the output folder", existing) from None
 
 
-def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: bool = False) -> Job:
+def job_for(
+    task: FileTask,
+    config: CheckConfig,
+    options: RunOptions,
+    redo_ie: bool = False,
+    shard: tuple[int, int] | None = None,
+) -> Job:
     command = list(options.checker_command) or [sys.executable, "-m", "batch_eval"]
+    if shard is not None:
+        task = shard_task(task, *shard)
     argv = [
         *command,
         "check",
@@ -183,6 +200,7 @@ def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: b
         task.stem,
         "-q",
         *(["--redo-ie"] if redo_ie else []),
+        *(["--shard", f"{shard[0] + 1}/{shard[1]}"] if shard is not None else []),
         "--config-json",
         config.to_json(),
     ]
@@ -190,15 +208,61 @@ def job_for(task: FileTask, config: CheckConfig, options: RunOptions, redo_ie: b
     return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)
 
 
-def execute(plan: Plan, summary: Summary, config: CheckConfig, options: RunOptions, display: Display) -> None:
-    todo = plan.todo
-    jobs = [job_for(plan.tasks[i], config, options, i in plan.redo_ie) for i in todo]
+def execute(
+    plan: Plan, summary: Summary, config: CheckConfig, options: RunOptions, display: Display, fingerprint: str
+) -> None:
+    """Check every file to check: a job per file, or per shard of a file judged in shards
+    (its shards an earlier run finished are not judged again; the last one merges them)."""
+    jobs: list[Job] = []
+    owner: list[tuple[int, int]] = []  # job -> (task index, its shard or -1 for the whole file)
+    left: dict[int, int] = {}  # sharded file -> shards still to judge
+    shard_failed: set[int] = set()
+    started = time.monotonic()
 
-    def on_done(j: int, outcome: FileOutcome) -> None:
-        i = todo[j]
+    def file_done(i: int, outcome: FileOutcome) -> None:
         summary.record(i, outcome)
         summary.write()
         display.file_done(plan.tasks[i], outcome, summary)
+
+    def merged(i: int, codes: list[int]) -> None:
+        try:
+            metrics = merge(plan.tasks[i], plan.shards[i], config.ks)
+        except (BatchEvalError, OSError, ValueError, KeyError, TypeError) as exc:
+            file_done(i, FileOutcome("failed", f"merging its shards: {exc}", time.monotonic() - started))
+            return
+        code = max(codes, default=ExitCode.OK)
+        file_done(i, FileOutcome("ok", "", time.monotonic() - started, code, metrics))
+
+    for i in plan.todo:
+        n = plan.shards.get(i, 1)
+        if n == 1:
+            jobs.append(job_for(plan.tasks[i], config, options, i in plan.redo_ie))
+            owner.append((i, -1))
+            continue
+        pending = [
+            k for k in range(n) if options.force or finished_shard(plan.tasks[i], k, n, fingerprint) is None
+        ]
+        left[i] = len(pending)
+        if not pending:  # an earlier run judged every shard and was stopped before the merge
+            merged(i, [])
+        for k in pending:
+            jobs.append(job_for(plan.tasks[i], config, options, shard=(k, n)))
+            owner.append((i, k))
+    codes: dict[int, list[int]] = {}
+
+    def on_done(j: int, outcome: FileOutcome) -> None:
+        i, k = owner[j]
+        if k < 0:
+            file_done(i, outcome)
+            return
+        left[i] -= 1
+        codes.setdefault(i, []).append(int(outcome.exit_code or 0))
+        if not outcome.ok and i not in shard_failed:
+            shard_failed.add(i)  # the file failed; its other shards' work is kept for a rerun
+            reason = f"shard {k + 1} of {plan.shards[i]}: {outcome.reason}"
+            file_done(i, FileOutcome(outcome.status, reason, outcome.duration, outcome.exit_code))
+        elif left[i] == 0 and i not in shard_failed:
+            merged(i, codes[i])
 
     run_jobs(jobs, options.max_workers, on_done, options.fail_fast)
 
@@ -229,7 +293,7 @@ def _run_held(
     summary.write()
     try:
         with Heartbeat(options.output_dir):
-            execute(plan, summary, config, options, display)
+            execute(plan, summary, config, options, display, fingerprint)
     except KeyboardInterrupt:
         summary.status = "interrupted"
         summary.write()

@@ -39,6 +39,13 @@ from batch_eval.errors import ExitCode
     "--stem", default=None, hidden=True, help="Name of the output files (default: the file's stem)."
 )
 @click.option(
+    "--shard",
+    default=None,
+    hidden=True,
+    help="K/N: judge only every N-th record from the K-th (how `run` judges one file on "
+    "several cores; `run` merges the shards).",
+)
+@click.option(
     "--redo-ie",
     is_flag=True,
     help="Keep the verdicts of an earlier check of this same file with the same settings and "
@@ -57,6 +64,7 @@ def check(
     output_dir: Path,
     quiet: bool,
     stem: str | None,
+    shard: str | None,
     redo_ie: bool,
     config_json: str | None,
     **options: Any,
@@ -64,6 +72,7 @@ def check(
     """Judge every record of one SOLUTIONS file (.jsonl, .jsonl.gz or a .json list; Python,
     PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats:
     README, Inputs)."""
+    from batch_eval.batch.shards import parse_shard
     from batch_eval.config import CheckConfig
     from batch_eval.judging.check import check_file
     from batch_eval.reporting.display import summary_line
@@ -75,7 +84,8 @@ def check(
             raise click.UsageError("--config-json is not a config that batch-eval wrote") from None
     else:
         config = config_from(options)
-    outcome = check_file(config, solutions, output_dir, stem=stem, warn=warn, redo_ie=redo_ie)
+    part = parse_shard(shard) if shard is not None else None
+    outcome = check_file(config, solutions, output_dir, stem=stem, warn=warn, redo_ie=redo_ie, shard=part)
     if not quiet:
         click.echo(summary_line(solutions, outcome.metrics), err=True)
     click.echo(str(outcome.results_path))
@@ -129,7 +139,8 @@ def check(
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
     show_default=True,
-    help="Files checked at once.",
+    help="Checkers at once: files, or record shards of a file when fewer files than this are "
+    "left to check (the shards are merged into the file's one results file).",
 )
 @click.option(
     "--timeout",

@@ -64,12 +64,15 @@ def check_file(
     warn: Warn = lambda message: None,
     on_record: Callable[[dict[str, Any]], None] = lambda line: None,
     redo_ie: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> CheckOutcome:
     """Judge every selected record of `solutions`; write `<stem>.results.jsonl` and
     `<stem>.metrics.json` atomically in `out_dir`. Bad records are reported through
     `warn` with file and line, written as SKIP lines, counted, and the rest is judged.
     `redo_ie`: an earlier check of this same content with these settings keeps its
-    verdicts; only its IE records (the infrastructure failed) are judged again."""
+    verdicts; only its IE records (the infrastructure failed) are judged again.
+    `shard` (k, n): judge only every n-th selected record, from the k-th (0-based): one of n
+    checks judging one file side by side, whose results `batch.shards.merge` joins."""
     problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
     own_executor = executor is None
     executor = executor or make_executor(config)
@@ -143,7 +146,9 @@ def check_file(
             in_flight = InFlight(records_judge, emit)
             try:
                 dated = _published_after(stream, problems, config.after, warn, solutions)
-                for record in select(dated, config.limit, config.sample, config.seed):
+                for j, record in enumerate(select(dated, config.limit, config.sample, config.seed)):
+                    if shard is not None and j % shard[1] != shard[0]:
+                        continue  # another shard's
                     # same content: the same record on the same line
                     known = previous.get(record.key) or resumed.get(record.key)
                     if known is not None and known["verdict"] == Verdict.IE.value:
@@ -176,6 +181,7 @@ def check_file(
             },
             "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),
+            **({"shard": list(shard)} if shard is not None else {}),
         }
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)

@@ -127,9 +127,10 @@ def base_body(per_problem: dict[str, tuple[int, int]], ks: tuple[int, ...]) -> d
     }
 
 
-def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+def combine(parts: list[dict[str, Any]], ks: tuple[int, ...] | None = None) -> dict[str, Any]:
     """The metrics of several files of one checkpoint, as if they were one file (with every
-    k of pass@k any of them holds)."""
+    k of pass@k any of them holds). `ks`: the k asked for (--k) when the parts are shards of
+    one check, whose metrics are then the whole check's."""
     samples: dict[str, tuple[int, int, int]] = {}
     verdicts: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
@@ -143,8 +144,9 @@ def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         verdicts.update(part.get("verdicts", {}))
         skipped.update(part.get("skipped_by_reason", {}))
         counters.update({k: int(part.get(k, 0)) for k in COUNTERS})
-    ks = tuple(int(k) for part in parts for k in part.get("pass_at_k") or {})
-    asked = {int(k) for part in parts for k in part.get("ks") or ()}
+    asked = set(ks) if ks is not None else {int(k) for part in parts for k in part.get("ks") or ()}
+    if ks is None:
+        ks = tuple(int(k) for part in parts for k in part.get("pass_at_k") or {})
     seconds = sum(float(p.get("seconds", 0)) for p in parts)
     body = _body(samples, verdicts, skipped, counters, seconds, ks)
     base: dict[str, tuple[int, int]] = {}

@@ -64,7 +64,14 @@ def running_files(output_dir: Path) -> dict[str, dict[str, Any]]:
         except (OSError, ValueError, KeyError, IndexError):
             continue
         partial = sorted(out_dir.glob(f".{stem}.results.jsonl.*.tmp"), key=lambda p: p.stat().st_mtime)
-        running[str(solutions)] = {"records_done": _count_lines(partial[-1]) if partial else 0}
+        done = _count_lines(partial[-1]) if partial else 0
+        entry = running.setdefault(str(solutions), {"records_done": 0})
+        if "--shard" in argv:  # one of a file's shards: the file's progress is theirs together
+            whole, _, which = stem.rpartition(".shard-")
+            if not entry.get("shards"):  # the shards already finished, counted once
+                entry["shards"] = int(which.rpartition("-of-")[2] or 0)
+                done += sum(_count_lines(p) for p in out_dir.glob(f"{whole}.shard-*.results.jsonl"))
+        entry["records_done"] += done
     return running
 
 
@@ -211,7 +218,12 @@ def status_text(status: dict[str, Any], ks: list[int] | None = None) -> str:
     for c in status["checkpoints"]:
         p1 = f"{c['pass_at_1']:.3f}" if c["pass_at_1"] is not None else "-"
         p1 += "".join(f" {_score(c.get('pass_at_k') or {}, k):>8}" for k in ks)
-        progress = "".join(f" ({r['records_done']}/{r['records_total']} records)" for r in c["running"] if r)
+        progress = "".join(
+            f" ({r['records_done']}/{r['records_total']} records"
+            + (f", {r['shards']} shards)" if r.get("shards") else ")")
+            for r in c["running"]
+            if r
+        )
         step = c["step"] if c["step"] is not None else "-"
         lines.append(
             f"{c['name']:32} {step:>7} {c['status']:9} {c['files_done']:>3}/{c['files']:<3}  {p1}{progress}"

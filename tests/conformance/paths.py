@@ -28,6 +28,7 @@ class JudgePath:
     options: dict[str, Any] = field(default_factory=dict)  # CheckConfig fields
     warm_cache: bool = False  # judged twice through one cache: cold, then warm (all hits); both count
     rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
+    shards: int = 0  # the file judged in this many record shards, then merged (as `run` does)
     needs_jail: bool = False
 
     @property
@@ -63,6 +64,8 @@ PATHS: list[JudgePath] = [
     JudgePath("fork-failures-order", _local(python_runner="fork"), LOCAL, {"test_order": "failures"}),
     JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
+    # one file on several cores: shards judged apart, merged into one results file
+    JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),
 ]
 if REAL_PISTON:
     PATHS += [

@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 
+from batch_eval.batch.plan import FileTask
+from batch_eval.batch.scan import Checkpoint
+from batch_eval.batch.shards import merge, shard_stem
 from batch_eval.config import CheckConfig
 from batch_eval.judging import judge as judge_module
 from batch_eval.judging.check import check_file
@@ -96,12 +99,8 @@ def judge_path(path: JudgePath, problems: Path, url: str, tmp: Path) -> dict[str
     )
     rounds = []
     for n in range(2 if path.warm_cache else 1):
-        executor = path.make(url)
-        try:
-            outcome = check_file(config, solutions, tmp / f"out{n}", executor=executor)
-        finally:
-            executor.close()
-        rounds.append([json.loads(x) for x in outcome.results_path.read_text().splitlines()])
+        results = _judged_by(path, config, solutions, url, tmp / f"out{n}")
+        rounds.append([json.loads(x) for x in results.read_text().splitlines()])
     lines = rounds[-1]
     verdicts = {line["case"]: _verdict(line) for line in lines}
     if path.warm_cache:
@@ -109,6 +108,32 @@ def judge_path(path: JudgePath, problems: Path, url: str, tmp: Path) -> dict[str
         assert cold == verdicts, f"{path.name}: the warm cache changed verdicts"
         assert all(line.get("cached") for line in lines if line["verdict"] not in ("TLE", "IE")), path.name
     return verdicts
+
+
+def _judged_by(path: JudgePath, config: CheckConfig, solutions: Path, url: str, out: Path) -> Path:
+    """The results file of one check of `solutions` on `path` (its shards merged)."""
+    if not path.shards:
+        executor = path.make(url)
+        try:
+            return check_file(config, solutions, out, executor=executor).results_path
+        finally:
+            executor.close()
+    for k in range(path.shards):  # one after another: each its own check, as `run` starts them
+        executor = path.make(url)
+        try:
+            check_file(
+                config,
+                solutions,
+                out,
+                shard_stem("solutions", k, path.shards),
+                executor,
+                shard=(k, path.shards),
+            )
+        finally:
+            executor.close()
+    task = FileTask(Checkpoint("conformance", solutions.parent, None), solutions, out, "solutions")
+    merge(task, path.shards, config.ks)
+    return task.results_path
 
 
 def _verdict(line: dict[str, Any]) -> str:
