@@ -21,7 +21,8 @@ p  Piston requests for real solutions against a Piston-compatible server on 127.
    request per test against batched requests (the default)
 s  one big solutions file (real e2h_codeforces solutions of several models in one file):
    `run --no-cache` on 2 workers, which judges it in 2 record shards side by side, against
-   the same run on 1 worker (goal: >= 1.6x on 2 cores), with the verdicts compared
+   the same run on 1 worker (goal: >= 1.6x on 2 cores), and `run --ray` on a local Ray
+   cluster of this machine's cores (when Ray is installed), with the verdicts compared
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -205,9 +207,15 @@ def one_big_file(records: int) -> None:
         folder.mkdir(parents=True)
         (folder / "solutions.jsonl").write_text("\n".join(lines[:records]) + "\n")
         results, base = {}, None
-        for workers in (1, 2):
+        ray = importlib.util.find_spec("ray") is not None
+        for workers in (1, 2, *([3] if ray else [])):  # 3: on a local Ray cluster (this machine's cores)
             out = Path(tmp) / f"w{workers}"
-            options = RunOptions(output_dir=out, solutions_dir=folder.parent, max_workers=workers)
+            options = RunOptions(
+                output_dir=out,
+                solutions_dir=folder.parent,
+                max_workers=min(workers, 2),
+                ray="" if workers == 3 else None,
+            )
             config = CheckConfig(problems=DATA / "e2h_codeforces" / "problems.jsonl", cache=False)
             start = time.perf_counter()
             run_batch(options, config, SilentDisplay())
@@ -219,10 +227,14 @@ def one_big_file(records: int) -> None:
             ]
             results[workers] = verdicts
             shards = metrics.get("shards", 1)
-            rate = row(f"run --max-workers {workers} ({shards} shards)", metrics["tests_run"], seconds, base)
+            name = "run --ray (local Ray, 2 cores)" if workers == 3 else f"run --max-workers {workers}"
+            rate = row(f"{name} ({shards} shards)", metrics["tests_run"], seconds, base)
             print(f"     {records / seconds:.1f} records/s, {seconds:.1f} s")
             base = base or rate
-        print(f"  -> verdicts identical on 1 and 2 workers: {results[1] == results[2]}")
+        same = all(v == results[1] for v in results.values())
+        print(
+            f"  -> verdicts identical on every run: {same}{'' if ray else ' (Ray not installed: no Ray row)'}"
+        )
 
 
 def workload_c(n: int) -> None:

@@ -97,6 +97,17 @@ class FileTask:
         return metrics
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One check a run starts: a whole file, or shard k of n of it (`task` is then the
+    shard's, with its own output stem)."""
+
+    index: int  # the file's task index in the plan
+    task: FileTask
+    shard: tuple[int, int] | None = None
+    redo_ie: bool = False
+
+
 @dataclass
 class Plan:
     """Checkpoints in order, their tasks, which are done (with their metrics), what is empty."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from batch_eval.batch.heartbeat import Heartbeat, lock_output_folder
-from batch_eval.batch.plan import FileTask, Plan, make_plan
+from batch_eval.batch.plan import FileTask, Plan, Unit, make_plan
 from batch_eval.batch.pool import FileOutcome, Job, run_jobs
 from batch_eval.batch.scan import find_checkpoints
 from batch_eval.batch.shards import finished_shard, merge, shard_counts, shard_task
@@ -40,6 +40,8 @@ class RunOptions:
     timeout: float = 3600.0
     fail_fast: bool = False
     force: bool = False
+    #: a Ray cluster's address to judge on ("": a local Ray started for the run; None: no Ray)
+    ray: str | None = None
     # the argv seam: what runs `check` (tests put misbehaving fakes here)
     checker_command: tuple[str, ...] = ()
     #: training parameters by checkpoint name (--run-metadata), carried into the summary
@@ -56,6 +58,7 @@ class RunOptions:
             "timeout": self.timeout,
             "fail_fast": self.fail_fast,
             "force": self.force,
+            **({"ray": self.ray or "local"} if self.ray is not None else {}),
             "metadata": self.metadata,
         }
 
@@ -91,13 +94,15 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
         )
     fingerprint = config.fingerprint(problems_digest(config))
     plan = make_plan(checkpoints, options.output_dir, fingerprint, options.force, config.settings())
+    workers = options.max_workers
+    if options.ray is not None:  # as many checks at once as the cluster has cores
+        from batch_eval.batch.ray_engine import cluster_cpus, refuse_unshippable
+
+        refuse_unshippable(config)
+        workers = cluster_cpus(options.ray)
     whole = {i: plan.tasks[i] for i in plan.todo if i not in plan.redo_ie}
-    records = (
-        {i: count_records(task.solutions) for i, task in whole.items()}
-        if len(whole) < options.max_workers
-        else {}
-    )
-    plan.shards = shard_counts(whole, records, options.max_workers)
+    records = {i: count_records(t.solutions) for i, t in whole.items()} if len(whole) < workers else {}
+    plan.shards = shard_counts(whole, records, workers)
     return plan, fingerprint
 
 
@@ -180,41 +185,48 @@ def _writable_without_making(folder: Path) -> None:
         raise file_error(exc, "write in the output folder", existing) from None
 
 
-def job_for(
-    task: FileTask,
-    config: CheckConfig,
-    options: RunOptions,
-    redo_ie: bool = False,
-    shard: tuple[int, int] | None = None,
-) -> Job:
+def job_for(unit: Unit, config: CheckConfig, options: RunOptions) -> Job:
+    """The checker process of `unit` on this machine."""
     command = list(options.checker_command) or [sys.executable, "-m", "batch_eval"]
-    if shard is not None:
-        task = shard_task(task, *shard)
-    argv = [
+    task = unit.task
+    argv = check_argv(command, task.solutions, task.out_dir, task.stem, unit.shard, unit.redo_ie, config)
+    registry = options.output_dir / ".batch_eval" / "running"
+    return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)
+
+
+def check_argv(
+    command: list[str],
+    solutions: Path,
+    out_dir: Path,
+    stem: str,
+    shard: tuple[int, int] | None,
+    redo_ie: bool,
+    config: CheckConfig,
+) -> list[str]:
+    """`check` of `solutions` (shard k of n of it, or all) into `out_dir`/`stem`.*."""
+    return [
         *command,
         "check",
-        str(task.solutions),
+        str(solutions),
         "-o",
-        str(task.out_dir),
+        str(out_dir),
         "--stem",
-        task.stem,
+        stem,
         "-q",
         *(["--redo-ie"] if redo_ie else []),
         *(["--shard", f"{shard[0] + 1}/{shard[1]}"] if shard is not None else []),
         "--config-json",
         config.to_json(),
     ]
-    registry = options.output_dir / ".batch_eval" / "running"
-    return Job(argv, task.metrics_path, task.log_path, options.timeout, registry)
 
 
 def execute(
     plan: Plan, summary: Summary, config: CheckConfig, options: RunOptions, display: Display, fingerprint: str
 ) -> None:
-    """Check every file to check: a job per file, or per shard of a file judged in shards
-    (its shards an earlier run finished are not judged again; the last one merges them)."""
-    jobs: list[Job] = []
-    owner: list[tuple[int, int]] = []  # job -> (task index, its shard or -1 for the whole file)
+    """Check every file to check: a check per file, or per shard of a file judged in shards
+    (its shards an earlier run finished are not judged again; the last one merges them), on
+    this machine's workers or as tasks on a Ray cluster."""
+    units: list[Unit] = []
     left: dict[int, int] = {}  # sharded file -> shards still to judge
     shard_failed: set[int] = set()
     started = time.monotonic()
@@ -236,8 +248,7 @@ def execute(
     for i in plan.todo:
         n = plan.shards.get(i, 1)
         if n == 1:
-            jobs.append(job_for(plan.tasks[i], config, options, i in plan.redo_ie))
-            owner.append((i, -1))
+            units.append(Unit(i, plan.tasks[i], redo_ie=i in plan.redo_ie))
             continue
         pending = [
             k for k in range(n) if options.force or finished_shard(plan.tasks[i], k, n, fingerprint) is None
@@ -245,26 +256,32 @@ def execute(
         left[i] = len(pending)
         if not pending:  # an earlier run judged every shard and was stopped before the merge
             merged(i, [])
-        for k in pending:
-            jobs.append(job_for(plan.tasks[i], config, options, shard=(k, n)))
-            owner.append((i, k))
+        units += [Unit(i, shard_task(plan.tasks[i], k, n), (k, n)) for k in pending]
     codes: dict[int, list[int]] = {}
 
     def on_done(j: int, outcome: FileOutcome) -> None:
-        i, k = owner[j]
-        if k < 0:
+        unit = units[j]
+        i = unit.index
+        if unit.shard is None:
             file_done(i, outcome)
             return
         left[i] -= 1
         codes.setdefault(i, []).append(int(outcome.exit_code or 0))
         if not outcome.ok and i not in shard_failed:
             shard_failed.add(i)  # the file failed; its other shards' work is kept for a rerun
-            reason = f"shard {k + 1} of {plan.shards[i]}: {outcome.reason}"
+            reason = f"shard {unit.shard[0] + 1} of {unit.shard[1]}: {outcome.reason}"
             file_done(i, FileOutcome(outcome.status, reason, outcome.duration, outcome.exit_code))
         elif left[i] == 0 and i not in shard_failed:
             merged(i, codes[i])
 
-    run_jobs(jobs, options.max_workers, on_done, options.fail_fast)
+    if options.ray is not None:
+        from batch_eval.batch.ray_engine import run_units
+
+        run_units(units, config, options, fingerprint, on_done)
+    else:
+        run_jobs(
+            [job_for(u, config, options) for u in units], options.max_workers, on_done, options.fail_fast
+        )
 
 
 def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> ExitCode:
@@ -278,6 +295,10 @@ def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> Exi
         return _run_held(plan, fingerprint, environment, options, config, display)
     finally:
         os.close(lock)
+        if options.ray is not None:
+            from batch_eval.batch.ray_engine import disconnect
+
+            disconnect()
 
 
 def _run_held(

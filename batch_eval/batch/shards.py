@@ -127,6 +127,9 @@ def merge(task: FileTask, n: int, ks: tuple[int, ...]) -> dict[str, Any]:
         "seconds": max(float(p.get("seconds") or 0) for p in parts),
         "shards": n,
     }
+    nodes = sorted({str(p["node"]) for p in parts if p.get("node")})
+    if nodes:  # judged on a Ray cluster: where
+        body["nodes"] = nodes
     _join_logs(task, shards)
     write_json_atomic(task.metrics_path, body)
     for shard in shards:

@@ -100,6 +100,7 @@ def check(
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --dry-run
   batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --max-workers 4
   batch-eval run --solutions-dir runs/exp1 --problems p.jsonl -o out --checkpoint-filter 'checkpoint-{1,2}00'
+  batch-eval run --solutions-dir runs/exp1 --problems problems.jsonl -o evals/exp1 --ray auto
 """,
 )
 @click.option(
@@ -149,6 +150,18 @@ def check(
     show_default=True,
     help="Seconds per file before its checker is killed with its children.",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Judge on a Ray cluster: ADDRESS as ray.init takes it (auto, ray://head:10001), or none "
+    "for a local Ray started for the run. As many checks at once as the cluster has cores "
+    "(--max-workers is not used); every node needs batch-eval's dependencies and toolchains. "
+    "Needs the ray extra.",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")
 @click.option("--force", is_flag=True, help="Redo every file, even those already done.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
@@ -170,6 +183,7 @@ def run(
     sort_order: str,
     max_workers: int,
     timeout: float,
+    ray_address: str | None,
     fail_fast: bool,
     force: bool,
     dry_run: bool,
@@ -188,7 +202,9 @@ def run(
             "--json goes with --dry-run (the run's results are in batch_eval_results.json)"
         )
     cores = os.cpu_count() or 1
-    if options["executor"] == "local" and max_workers > cores:
+    if ray_address is not None and options["executor"] != "local":
+        raise click.UsageError("--ray runs the local executor on the cluster's nodes: drop --executor")
+    if options["executor"] == "local" and max_workers > cores and ray_address is None:
         warn(
             f"--max-workers {max_workers} on {cores} cores: checkers will wait for a core (verdicts "
             f"stay right, through patient re-runs, but the run is slower than with {cores})"
@@ -206,6 +222,7 @@ def run(
         timeout=timeout,
         fail_fast=fail_fast,
         force=force,
+        ray=ray_address,
         metadata=metadata,
     )
     if dry_run:

@@ -3,6 +3,7 @@ or batching mode joins the conformance suite by adding one line here."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ class JudgePath:
     warm_cache: bool = False  # judged twice through one cache: cold, then warm (all hits); both count
     rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
     shards: int = 0  # the file judged in this many record shards, then merged (as `run` does)
+    ray: bool = False  # the shards judged as tasks on a local Ray cluster (`run --ray`)
     needs_jail: bool = False
+    needs_ray: bool = False
 
     @property
     def is_switch(self) -> bool:
@@ -66,6 +69,8 @@ PATHS: list[JudgePath] = [
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
     # one file on several cores: shards judged apart, merged into one results file
     JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),
+    # the same on a Ray cluster: each shard a task, its results sent back to the driver
+    JudgePath("ray-sharded", _local(), LOCAL, shards=2, ray=True, needs_ray=True),
 ]
 if REAL_PISTON:
     PATHS += [
@@ -78,4 +83,6 @@ def available(path: JudgePath) -> str:
     """Why this machine cannot take `path` ('' when it can)."""
     if path.needs_jail and not jail_works():
         return "this machine cannot make the jail (mount namespaces)"
+    if path.needs_ray and importlib.util.find_spec("ray") is None:
+        return "Ray is not installed (pip install 'batch-eval[ray]')"
     return ""

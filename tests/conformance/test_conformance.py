@@ -17,10 +17,13 @@ from typing import Any
 
 import pytest
 
-from batch_eval.batch.plan import FileTask
+from batch_eval.batch.plan import FileTask, Unit
+from batch_eval.batch.pool import FileOutcome
+from batch_eval.batch.ray_engine import disconnect, run_units
+from batch_eval.batch.run import RunOptions
 from batch_eval.batch.scan import Checkpoint
-from batch_eval.batch.shards import merge, shard_stem
-from batch_eval.config import CheckConfig
+from batch_eval.batch.shards import merge, shard_stem, shard_task
+from batch_eval.config import CheckConfig, problems_digest
 from batch_eval.judging import judge as judge_module
 from batch_eval.judging.check import check_file
 from tests.conformance.cases import CASES, IE, OUTPUT_LIMIT_MB, Case
@@ -118,7 +121,23 @@ def _judged_by(path: JudgePath, config: CheckConfig, solutions: Path, url: str, 
             return check_file(config, solutions, out, executor=executor).results_path
         finally:
             executor.close()
-    for k in range(path.shards):  # one after another: each its own check, as `run` starts them
+    task = FileTask(Checkpoint("conformance", solutions.parent, None), solutions, out, "solutions")
+    if path.ray:
+        units = [Unit(0, shard_task(task, k, path.shards), (k, path.shards)) for k in range(path.shards)]
+        outcomes: dict[int, FileOutcome] = {}
+        try:
+            run_units(
+                units,
+                config,
+                RunOptions(out, ray=""),
+                config.fingerprint(problems_digest(config)),
+                outcomes.__setitem__,
+            )
+        finally:
+            disconnect()
+        failed = {j: o.reason for j, o in outcomes.items() if not o.ok}
+        assert len(outcomes) == path.shards and not failed, f"{path.name}: {failed}"
+    for k in range(path.shards if not path.ray else 0):  # one after another, as `run` starts them
         executor = path.make(url)
         try:
             check_file(
@@ -131,7 +150,6 @@ def _judged_by(path: JudgePath, config: CheckConfig, solutions: Path, url: str, 
             )
         finally:
             executor.close()
-    task = FileTask(Checkpoint("conformance", solutions.parent, None), solutions, out, "solutions")
     merge(task, path.shards, config.ks)
     return task.results_path
 
