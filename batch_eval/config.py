@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.executors.base import Limits
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.files import default_cache_dir
 from batch_eval.identity import judging_code
-from batch_eval.judging.compare import Comparison
 
 
 @dataclass(frozen=True)

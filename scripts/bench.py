@@ -18,7 +18,9 @@ g  memory against the problems file's size: peak RSS of `run --max-workers 2` (e
    tests, against the same run on a small one (flat: the checkers hold only the problems
    their solutions name)
 p  Piston requests for real solutions against a Piston-compatible server on 127.0.0.1: one
-   request per test against batched requests (the default)
+   request per test against batched requests (the default), and the batched wall time
+   against the local executor's on the same solutions; (iii) with PISTON_URL set, the same
+   against that real server
 s  one big solutions file (real e2h_codeforces solutions of several models in one file):
    `run --no-cache` on 2 workers, which judges it in 2 record shards side by side, against
    the same run on 1 worker (goal: >= 1.6x on 2 cores), and `run --ray` on a local Ray
@@ -483,6 +485,25 @@ def piston_requests(records: int) -> None:
             f"  -> {per_test / batched:.1f}x fewer requests "
             "(each pays the sandbox set-up, ~60 ms on a real server)"
         )
+        # against the local executor on the same solutions, and (iii) a real server when named
+        problems = DATA / "e2h_codeforces" / "problems.jsonl"
+        start = time.perf_counter()
+        local = check_file(CheckConfig(problems=problems, cache=False), sols, Path(tmp) / "local")
+        local_s = time.perf_counter() - start
+        print(f"  local executor (one check)   {local_s:.1f} s, pass@1 {local.metrics['pass_at_k'].get('1')}")
+        print(f"  -> batched on the test server / local: {seconds / local_s:.2f}x the local wall time")
+        real = os.environ.get("PISTON_URL")
+        if real:
+            config = CheckConfig(problems=problems, executor="piston", endpoints=(real,), cache=False)
+            start = time.perf_counter()
+            outcome = check_file(config, sols, Path(tmp) / "real")
+            real_s = time.perf_counter() - start
+            print(
+                f"  (iii) real Piston {real}: {real_s:.1f} s, "
+                f"pass@1 {outcome.metrics['pass_at_k'].get('1')}, {real_s / local_s:.2f}x the local wall time"
+            )
+        else:
+            print("  (iii) real Piston: set PISTON_URL to measure one against the local executor")
 
 
 class SimulatedPiston:

@@ -1,4 +1,4 @@
-from batch_eval.judging.compare import Comparison
+from batch_eval.executors.sandbox.compare import Comparison
 
 
 def test_default_ignores_cr_blank_lines_and_whitespace_amounts() -> None:

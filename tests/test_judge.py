@@ -7,8 +7,8 @@ from typing import Any
 
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
-from batch_eval.judging.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, compile_error, judge
 from batch_eval.judging.problems import Checker, parse_problem
 from batch_eval.verdict import Verdict

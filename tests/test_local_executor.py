@@ -13,7 +13,7 @@ import pytest
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
-from batch_eval.judging.compare import Comparison
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict

@@ -15,7 +15,7 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.piston.executor import PistonExecutor
-from batch_eval.judging.compare import Comparison
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
@@ -286,6 +286,32 @@ def test_a_batch_stops_at_the_first_failing_run(piston_server: FakePiston) -> No
     run = executor.run(Program("python", source), inputs, LIMITS, lambda i, e: e.verdict is Verdict.AC)
     assert [r.verdict for r in run.runs] == [Verdict.AC, Verdict.RE]
     assert run.runs[1].exit_code == 3 and len(piston_server.requests) - before == 1
+
+
+def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(
+    piston_server: FakePiston, tmp_path: Path
+) -> None:
+    """The launcher compares outputs as the judge does: a wrong answer on the second test ends
+    the request there (the tests after it never run), with early stop; with --all-tests every
+    test runs. Non-ASCII output arrives byte for byte."""
+    ran = tmp_path / "ran.txt"
+    source = (
+        f"with open({str(ran)!r}, 'a') as f:\n    f.write('x')\n"
+        "a, b = map(int, input().split())\nprint('✓ ' + str(a + b if a != 10 else 0))"
+    )
+    tests = [{"input": f"{a} {a}\n", "output": f"✓ {2 * a}\n"} for a in (1, 10, 2, 3, 4, 5)]
+    problem = parse_problem({**SUM_PROBLEM, "official_tests": tests}, Path("p.jsonl"), 1)
+    executor = piston(piston_server)
+    counts = {}
+    for early_stop in (True, False):
+        ran.write_text("")
+        before = len(piston_server.requests)
+        options = JudgeOptions(Comparison(), early_stop=early_stop, test_order="given")
+        result = judge(problem, problem.tests, Program("python", source), executor, LIMITS, options)
+        assert result.verdict is Verdict.WA
+        assert [t.verdict for t in result.tests][:2] == [Verdict.AC, Verdict.WA]  # '✓ 2' was right
+        counts[early_stop] = (len(ran.read_text()), len(piston_server.requests) - before)
+    assert counts == {True: (2, 1), False: (6, 1)}
 
 
 def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:

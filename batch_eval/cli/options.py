@@ -11,8 +11,8 @@ import click
 
 from batch_eval.cli.types import EndpointURL, Finite, KList, Multiplier, ShellWords
 from batch_eval.config import CheckConfig
+from batch_eval.executors.sandbox.compare import MODES
 from batch_eval.judging.checker import CONVENTIONS
-from batch_eval.judging.compare import MODES
 
 #: the judging options' names before they said what they are (still accepted, not shown)
 OLD_NAMES = {"--compare": "--output-compare", "--limit": "--max-records", "--sample": "--sample-records"}

@@ -85,6 +85,17 @@ class ProgramRun:
         return self.compile is not None and self.compile.verdict is not Verdict.AC
 
 
+@dataclass(frozen=True)
+class Expected:
+    """The outputs the tests of a run must print and the built-in comparison that says so:
+    given to an executor that can stop a program at its first wrong answer by itself (the
+    Piston launcher, inside the sandbox). A hint only: the judge decides every verdict."""
+
+    outputs: Sequence[bytes]
+    mode: str
+    tolerance: float
+
+
 #: called after each test with its index and execution; returns False to stop early. It must
 #: not run programs on the same executor (the judge re-runs tests after the pass, not inside)
 OnResult = Callable[[int, Execution], bool]
@@ -103,9 +114,12 @@ class Executor(ABC):
         limits: Limits,
         on_result: OnResult,
         input_mode: str = "stdio",
+        expected: Expected | None = None,
     ) -> ProgramRun:
         """Compile `program` once if its language needs it, then run it on each input in
-        order, calling `on_result` after each; stop when it returns False."""
+        order, calling `on_result` after each; stop when it returns False. `expected`: the
+        tests' outputs, when the judge stops at the first wrong answer (an executor that
+        reports tests in bulk may stop there itself; the others need not look)."""
 
     #: how many programs one check may have this executor run at once (from threads); 1: one
     #: at a time, from the thread that made it (the local executor: its runners are its own)

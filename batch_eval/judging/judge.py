@@ -6,9 +6,9 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 
-from batch_eval.executors.base import Execution, Executor, Limits, Program
+from batch_eval.executors.base import Execution, Executor, Expected, Limits, Program
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
-from batch_eval.judging.compare import Comparison
 from batch_eval.judging.problems import Problem, TestCase
 from batch_eval.verdict import SolutionResult, TestResult, Verdict, solution_verdict
 
@@ -177,7 +177,14 @@ def judge(
                 syntax.extend(filter(None, [compile_error(program, ex)]))
             return not (syntax or (options.early_stop and by_index[i].verdict is not Verdict.AC))
 
-        run = executor.run(program, [tests[i].input for i in batch], limits, on_result, problem.input_mode)
+        # the outputs to stop at a wrong one with, for an executor that can stop there itself
+        expected = (
+            Expected([tests[i].output for i in batch], comparison.mode, comparison.tolerance)
+            if options.early_stop and problem.kind == "stdio" and checker is None
+            else None
+        )
+        inputs = [tests[i].input for i in batch]
+        run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
         if run.compile_failed:
             assert run.compile is not None
             verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE

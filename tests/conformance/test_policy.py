@@ -14,8 +14,8 @@ import pytest
 from batch_eval.config import CheckConfig
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.check import MAX_IE_ATTEMPTS, check_file
-from batch_eval.judging.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, choose, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.local.languages import (
     CC_FLAGS,
     CXX_FLAGS,
@@ -151,6 +151,7 @@ class LocalExecutor(Executor):
         limits: Limits,
         on_result: OnResult,
         input_mode: str = "stdio",
+        expected: Expected | None = None,  # not needed: on_result stops us after each test
     ) -> ProgramRun:
         self._boxes += 1
         box = self.home / f"program-{self._boxes}"

@@ -7,17 +7,24 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.base import Execution, Expected, Limits, Program
 from batch_eval.executors.languages import LANGUAGES, source_file
-from batch_eval.executors.sandbox import SANDBOX
+from batch_eval.executors.sandbox import SANDBOX, compare
 from batch_eval.verdict import Verdict
 
-# the entry file of a batched request and the module it imports, sent with every such request
+# the entry file of a batched request and the modules it imports, sent with every such
+# request: the fork server's child code, and the judge's own output comparison
 LAUNCHER_FILES = [
-    {"name": name, "content": (SANDBOX / name).read_text(encoding="utf-8")}
-    for name in ("launcher.py", "sandboxlib.py")
+    {"name": path.name, "content": path.read_text(encoding="utf-8")}
+    for path in (
+        SANDBOX / "launcher.py",
+        SANDBOX / "sandboxlib.py",
+        SANDBOX / "zygote.py",
+        SANDBOX / "compare.py",
+    )
 ]
 LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
 
@@ -135,14 +142,38 @@ def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | N
     return None
 
 
-def chunk(inputs: Sequence[bytes], start: int, body_limit: int | None) -> list[int]:
-    """Up to 64 tests from `start` whose inputs fit the body limit; time is the launcher's
-    business (it stops before a test that might not finish within the request's budget)."""
+#: expected outputs up to this size travel with a batch (the launcher compares them); a
+#: larger one is left to the client, and the launcher goes on after that test
+SEND_EXPECTED_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A chunk's expected outputs (None: not sent) and the comparison the launcher applies."""
+
+    outputs: list[bytes | None]
+    rule: Expected
+
+
+def sendable(expected: Expected | None) -> list[bytes | None]:
+    """The expected outputs a batch carries (None for one too large to send); [] for none."""
+    if expected is None or expected.mode not in compare.MODES:
+        return []
+    return [out if len(out) <= SEND_EXPECTED_BYTES else None for out in expected.outputs]
+
+
+def chunk(
+    inputs: Sequence[bytes], start: int, body_limit: int | None, outputs: Sequence[bytes | None] = ()
+) -> list[int]:
+    """Up to 64 tests from `start` whose inputs (and expected outputs sent) fit the body
+    limit; time is the launcher's business (it stops before a test that might not finish
+    within the request's budget)."""
     body_budget = (body_limit or 50_000_000) * 0.8 - 20_000 - LAUNCHER_BYTES
     tests: list[int] = []
     used_bytes = 0.0
     for i in range(start, len(inputs)):
-        size = len(inputs[i]) * 4 / 3 + 200
+        sent = outputs[i] if i < len(outputs) else None
+        size = (len(inputs[i]) + len(sent or b"")) * 4 / 3 + 300
         if tests and (len(tests) >= 64 or used_bytes + size > body_budget):
             break
         tests.append(i)
@@ -157,9 +188,11 @@ def batch_body(
     runtime: tuple[str, str],
     max_run_timeout_ms: int,
     file_mode: bool,
+    compare: Compare | None = None,
 ) -> dict[str, Any]:
     """The request that runs a Python program on many inputs through our launcher, which
-    stops at the first test that fails and before one that might not fit the request's time."""
+    stops at the first test that fails (exits badly, or prints other than its expected output
+    when `compare` gives it) and before one that might not fit the request's time."""
     language, version = runtime
     total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
     budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
@@ -170,21 +203,34 @@ def batch_body(
             "wall_s": limits.wall,
             "memory": limits.memory_mb * 1024 * 1024,
             "output": limits.output_bytes,
+            **({"expected": f"exp{i}.txt"} if compare is not None and compare.outputs[i] is not None else {}),
         }
         for i in range(len(inputs))
     ]
+    rule = {"mode": compare.rule.mode, "tolerance": compare.rule.tolerance} if compare is not None else None
     files = [
         *LAUNCHER_FILES,
         {"name": "main.py", "content": program.source},
         {
             "name": "tests.json",
             "content": json.dumps(
-                {"tests": tests, "stop_on_failure": True, "budget_s": budget_s, "file_mode": file_mode}
+                {
+                    "tests": tests,
+                    "stop_on_failure": True,
+                    "budget_s": budget_s,
+                    "file_mode": file_mode,
+                    "compare": rule,
+                }
             ),
         },
         *(
             {"name": f"in{i}.txt", "content": base64.b64encode(data).decode(), "encoding": "base64"}
             for i, data in enumerate(inputs)
+        ),
+        *(
+            {"name": f"exp{i}.txt", "content": base64.b64encode(out).decode(), "encoding": "base64"}
+            for i, out in enumerate(compare.outputs if compare is not None else [])
+            if out is not None
         ),
     ]
     return {

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import requests
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors.base import Execution, Executor, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
@@ -176,12 +176,13 @@ class PistonExecutor(Executor):
         limits: Limits,
         on_result: OnResult,
         input_mode: str = "stdio",
+        expected: Expected | None = None,
     ) -> ProgramRun:
         if program.language not in self.runtimes:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
         if program.language == "python" and self.batch and self.max_run_timeout_ms:
-            return self._run_batched(program, inputs, limits, on_result, input_mode == "file")
+            return self._run_batched(program, inputs, limits, on_result, input_mode == "file", expected)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
         for i, data in enumerate(inputs):
@@ -199,15 +200,24 @@ class PistonExecutor(Executor):
         return ProgramRun(compile=compile_ex, runs=runs)
 
     def _run_batched(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, file_mode: bool
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        file_mode: bool,
+        expected: Expected | None = None,
     ) -> ProgramRun:
-        """Tests in chunks that fit the server's limits, one request per chunk; a chunk the
-        server could not run whole is run again a request per test."""
+        """Tests in chunks that fit the server's limits, one request per chunk (with the
+        expected outputs when given: the launcher stops at the first wrong answer); a chunk
+        the server could not run whole is run again a request per test."""
         runs: list[Execution] = []
         start = 0
+        outputs = bodies.sendable(expected)
         while start < len(inputs):
-            chunk = bodies.chunk(inputs, start, self.body_limit)
-            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode)
+            chunk = bodies.chunk(inputs, start, self.body_limit, outputs)
+            compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
+            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
             if not executions:  # cut by the server, or no room for a test: a request per test
                 executions = []
                 for i in chunk:
@@ -224,12 +234,18 @@ class PistonExecutor(Executor):
         return ProgramRun(compile=None, runs=runs)
 
     def _execute_chunk(
-        self, program: Program, inputs: list[bytes], limits: Limits, file_mode: bool
+        self,
+        program: Program,
+        inputs: list[bytes],
+        limits: Limits,
+        file_mode: bool,
+        compare: bodies.Compare | None = None,
     ) -> list[Execution] | None:
         """The tests' Executions from one batched request, in order, up to where the launcher
         stopped; None when the request as a whole failed (then each test gets a request)."""
         runtime = self.runtimes["python"]
-        body = bodies.batch_body(program, inputs, limits, runtime, self.max_run_timeout_ms or 0, file_mode)
+        max_ms = self.max_run_timeout_ms or 0
+        body = bodies.batch_body(program, inputs, limits, runtime, max_ms, file_mode, compare)
         try:
             answer = self.client.post(json.dumps(body))
         except PistonUnavailable:

@@ -1,15 +1,21 @@
 """Runs inside a Piston sandbox: one request judges a Python solution on many inputs.
 
-Sent as the entry file with main.py, tests.json and the inputs; for each test it starts a
-normal interpreter on main.py in its own session, stdin from the input file, under the
-test's CPU, output and wall limits, and prints one JSON line with what happened. Memory is
+Sent as the entry file with main.py, tests.json and the inputs; for each test it forks
+itself, an interpreter already started, and the child runs main.py as `__main__` exactly as
+the local fork server's children do (zygote.py, sent beside it: the same code, so the same
+exits, tracebacks and flushing), in its own session, stdin from the input file, under the
+test's CPU, output and wall limits; it prints one JSON line with what happened (the output
+base64: no byte is lost to the way back). Without zygote.py (an older client's request) a
+child starts a fresh interpreter on main.py instead. Memory is
 the request's memory cgroup's (run_memory_limit: real use, as on every other path, not
 address space, which breaks threads and untouched mappings): a test over it ends the
 request, and the client judges those tests a request each. File-mode problems get their
 input as input.txt too, and their output is output.txt when they wrote that regular file.
-It stops after the first run that did not exit 0 when asked to (early stop). Standard
-library only (with our sandboxlib.py, sent beside it); written for any Python 3 that Piston
-may have.
+When asked to (early stop), it stops after the first run that did not exit 0, or whose
+output is not its expected one (sent as exp<i>.txt for the built-in comparisons, compared by
+the judge's own compare.py, sent beside it; the client compares again and decides). Standard
+library only (with our sandboxlib.py, zygote.py and compare.py); written for any Python 3
+that Piston may have.
 """
 
 import base64
@@ -21,6 +27,15 @@ import sys
 import time
 
 import sandboxlib  # sent with this file: the mechanisms we share with the package
+
+try:
+    import zygote  # sent with this file: runs a script in a forked interpreter, as locally
+except ImportError:
+    zygote = None
+try:
+    import compare  # sent with this file: the judge's own output comparison
+except ImportError:
+    compare = None
 
 
 def run_one(test, env, file_mode=False):
@@ -41,14 +56,25 @@ def run_one(test, env, file_mode=False):
     if pid == 0:
         try:
             os.setsid()
-            fd = os.open(test["stdin"], os.O_RDONLY)
-            os.dup2(fd, 0)
-            os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
-            os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+            write = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+            for target, (path, flag) in enumerate(
+                zip((test["stdin"], out_path, err_path), (os.O_RDONLY, write, write))
+            ):
+                fd = os.open(path, flag, 0o600)
+                os.dup2(fd, target)
+                os.close(fd)
+            os.closerange(3, 65536)
             cpu = sandboxlib.cpu_rlimit(test["time_s"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
-            os.execve(sys.executable, [sys.executable, "main.py"], env)
+            if zygote is None:
+                os.execve(sys.executable, [sys.executable, "main.py"], env)
+            script = os.path.abspath("main.py")
+            sys.argv = [script]
+            sys.path[0] = os.path.dirname(script)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.environ["PYTHONINTMAXSTRDIGITS"] = "0"  # as the interpreter above was told
+            zygote.run_script(script)  # exits
         finally:
             os._exit(127)
     killed = False
@@ -96,6 +122,8 @@ def main():
     with open("tests.json") as f:
         plan = json.load(f)
     env = dict(os.environ, PYTHONINTMAXSTRDIGITS="0")
+    rule = plan.get("compare")
+    comparison = compare.Comparison(rule["mode"], rule["tolerance"]) if rule and compare else None
     started = time.monotonic()
     for test in plan["tests"]:
         # never let the server's run_timeout cut us: stop while the next test still fits for sure,
@@ -106,6 +134,11 @@ def main():
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
         failed = result["wall_killed"] or not result["exited"] or result["code"] != 0
+        if not failed and comparison is not None and test.get("expected"):
+            # a wrong answer: the tests after it cannot change the verdict (the client
+            # compares again, and decides)
+            with open(test["expected"], "rb") as f:
+                failed = not comparison.compare(f.read(), base64.b64decode(result["stdout"]))[0]
         if plan["stop_on_failure"] and failed:
             break
 

@@ -240,8 +240,9 @@ def _finish(status):
     os._exit(status)
 
 
-def _run(script):
-    """In the child: the solution as __main__, then exit as the interpreter would."""
+def run_script(script):
+    """In the child: the solution as __main__, then exit as the interpreter would (also
+    what the Piston launcher's children run)."""
     status = 0
     try:
         _exec_main(script)
@@ -470,7 +471,7 @@ def main():
                     os.write(2, _SETUP_FAILED)
                 finally:
                     os._exit(127)
-            _run(script)
+            run_script(script)
         status, usage, killed, cancelled = _wait(pid, float(wall), commands)
         wall_used = time.monotonic() - start
         try:
