@@ -92,6 +92,7 @@ def run_batch(
     output_dir: str | Path,
     *,
     max_workers: int = 2,
+    ray: str | None = None,
     progress: bool = True,
     warn: Warn | None = None,
     config: CheckConfig | None = None,
@@ -99,10 +100,11 @@ def run_batch(
     **settings: Any,
 ) -> BatchOutcome:
     """Judge every checkpoint folder under `solutions_dir` as `batch-eval run` does (resuming
-    what is done; `options` for the rest of run's choices: filters, order, timeout, …)."""
+    what is done; `ray`: a Ray cluster's address as `run --ray` takes it, "" for a local Ray;
+    `options` for the rest of run's choices: filters, order, timeout, …)."""
     config = config or CheckConfig(problems=Path(problems), **settings)
     options = options or RunOptions(
-        output_dir=Path(output_dir), solutions_dir=Path(solutions_dir), max_workers=max_workers
+        output_dir=Path(output_dir), solutions_dir=Path(solutions_dir), max_workers=max_workers, ray=ray
     )
     display = _TqdmDisplay(progress, warn or tqdm.write)
     try:

@@ -122,3 +122,13 @@ def test_a_cluster_that_is_not_there_is_one_line_at_once(tmp_path: Path) -> None
     )
     assert piston.returncode == 2 and "--ray runs the local executor" in piston.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_python_api_runs_on_ray_too(tmp_path: Path) -> None:
+    import batch_eval
+
+    sols, problems = _real_run(tmp_path, 20)
+    batch = batch_eval.run_batch(sols, problems, tmp_path / "out", ray="", progress=False, cache=False)
+    assert batch.exit_code == 0 and batch.summary["run"]["ray"] == "local"
+    metrics = json.loads((tmp_path / "out" / "eval_checkpoint_7" / "solutions.metrics.json").read_text())
+    assert metrics["records"] == 20 and metrics["node"] == os.uname().nodename

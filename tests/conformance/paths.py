@@ -13,6 +13,7 @@ from batch_eval.executors import Executor
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.jail import works as jail_works
 from batch_eval.executors.piston.executor import PistonExecutor
+from tests.fake_piston import FakePiston, FakePistonConfig
 
 #: a real Piston server to run the suite against as well (e.g. http://127.0.0.1:2000)
 REAL_PISTON = os.environ.get("BATCH_EVAL_PISTON_URL", "")
@@ -48,6 +49,21 @@ def _piston(batch: bool) -> Callable[[str], Executor]:
     return lambda url: PistonExecutor([url], batch=batch, retries=2, timeout=120)
 
 
+#: the settings of the Piston-compatible servers the suite starts
+SERVER = FakePistonConfig(body_limit=50_000_000, output_max=64 << 20, max_file_size=64 << 20)
+
+
+def _fleet(size: int) -> Callable[[str], Executor]:
+    """A fleet: the suite's server and size - 1 more like it, started in the judging process
+    (they live as long as it does), the requests spread over them as over a real fleet."""
+
+    def make(url: str) -> Executor:
+        others = [FakePiston(SERVER).__enter__().url for _ in range(size - 1)]
+        return PistonExecutor([url, *others], batch=True, retries=2, timeout=120)
+
+    return make
+
+
 LOCAL = frozenset({"local"})
 PISTON = frozenset({"piston"})
 
@@ -67,6 +83,8 @@ PATHS: list[JudgePath] = [
     JudgePath("fork-failures-order", _local(python_runner="fork"), LOCAL, {"test_order": "failures"}),
     JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
+    # several servers at once, as a fleet is judged: records in flight spread over them
+    *([] if REAL_PISTON else [JudgePath("piston-fleet", _fleet(3), PISTON)]),
     # one file on several cores: shards judged apart, merged into one results file
     JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),
     # the same on a Ray cluster: each shard a task, its results sent back to the driver

@@ -27,8 +27,8 @@ from batch_eval.config import CheckConfig, problems_digest
 from batch_eval.judging import judge as judge_module
 from batch_eval.judging.check import check_file
 from tests.conformance.cases import CASES, IE, OUTPUT_LIMIT_MB, Case
-from tests.conformance.paths import PATHS, REAL_PISTON, JudgePath, available
-from tests.fake_piston import FakePiston, FakePistonConfig
+from tests.conformance.paths import PATHS, REAL_PISTON, SERVER, JudgePath, available
+from tests.fake_piston import FakePiston
 
 BALLAST_MB = 400
 #: paths judged at once, each in its own process
@@ -51,9 +51,7 @@ def piston_url() -> Any:
     if REAL_PISTON:
         yield REAL_PISTON
         return
-    with FakePiston(
-        FakePistonConfig(body_limit=50_000_000, output_max=64 << 20, max_file_size=64 << 20)
-    ) as server:
+    with FakePiston(SERVER) as server:
         yield server.url
 
 
