@@ -19,7 +19,7 @@ pytest.importorskip("ray")
 
 
 def test_a_run_on_a_ray_cluster_writes_the_results_of_a_run_here(tmp_path: Path) -> None:
-    sols, problems = _real_run(tmp_path, 80)
+    sols, problems = _real_run(tmp_path, 40)
     here, cluster = tmp_path / "here", tmp_path / "cluster"
     subprocess.run([*run_argv(sols, problems, here, "--no-cache", workers=1)], check=True)
     done = subprocess.run(

@@ -46,7 +46,7 @@ def _real_run(tmp_path: Path, records: int) -> tuple[Path, Path]:
 
 
 def test_one_file_on_two_workers_is_judged_in_shards_with_the_whole_check_s_results(tmp_path: Path) -> None:
-    sols, problems = _real_run(tmp_path, 80)
+    sols, problems = _real_run(tmp_path, 40)
     whole, sharded = tmp_path / "whole", tmp_path / "sharded"
     dry = subprocess.run(
         [*run_argv(sols, problems, sharded, "--dry-run", workers=2)],

@@ -32,13 +32,15 @@ class JudgePath:
     rerun_all: bool = False  # every accepted test is timed again (the judge's re-run, forced)
     shards: int = 0  # the file judged in this many record shards, then merged (as `run` does)
     ray: bool = False  # the shards judged as tasks on a local Ray cluster (`run --ray`)
+    fleet: bool = False  # several servers at once
     needs_jail: bool = False
     needs_ray: bool = False
 
     @property
     def is_switch(self) -> bool:
-        """Whether this path is an executor path run again under a switch (options, re-runs)."""
-        return bool(self.options) or self.rerun_all
+        """Whether this path is an executor path run again under a switch (options, re-runs,
+        a file in shards, a fleet of servers): it judges the cases every switch must keep."""
+        return bool(self.options) or self.rerun_all or bool(self.shards) or self.fleet
 
 
 def _local(**kw: Any) -> Callable[[str], Executor]:
@@ -84,7 +86,7 @@ PATHS: list[JudgePath] = [
     JudgePath("fork-rerun-all", _local(python_runner="fork"), LOCAL, rerun_all=True),
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
     # several servers at once, as a fleet is judged: records in flight spread over them
-    *([] if REAL_PISTON else [JudgePath("piston-fleet", _fleet(3), PISTON)]),
+    *([] if REAL_PISTON else [JudgePath("piston-fleet", _fleet(3), PISTON, fleet=True)]),
     # one file on several cores: shards judged apart, merged into one results file
     JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),
     # the same on a Ray cluster: each shard a task, its results sent back to the driver
