@@ -13,6 +13,7 @@ from batch_eval.config import file_sha256
 from batch_eval.errors import BatchEvalError
 from batch_eval.judging.check import output_stem
 from batch_eval.judging.journal import journal_path
+from batch_eval.judging.solutions import count_records
 
 
 @dataclass
@@ -44,6 +45,12 @@ class FileTask:
         except (OSError, ValueError):
             return None
         return metrics if isinstance(metrics, dict) else None
+
+    @cached_property
+    def records(self) -> int:
+        """How many records the solutions file holds (counted once per plan: sharding and
+        progress both ask)."""
+        return count_records(self.solutions)
 
     @cached_property
     def content_sha256(self) -> str | None:

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import batch_eval
 from batch_eval.batch.plan import Unit
@@ -35,6 +35,9 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import last_line
 from batch_eval.files import AtomicFile, write_json_atomic
 from batch_eval.judging.journal import journal_path
+
+if TYPE_CHECKING:  # run.py imports this module when --ray is given
+    from batch_eval.batch.run import RunOptions
 
 #: times a task is run again when its worker or node dies
 MAX_RETRIES = 3
@@ -185,21 +188,22 @@ def _clean_abandoned() -> None:
     with contextlib.suppress(OSError):
         NODE_ROOT.mkdir(parents=True, exist_ok=True)
         for folder in NODE_ROOT.glob("check-*-*"):
-            pid = int(folder.name.split("-")[1])
-            if not Path(f"/proc/{pid}").exists():
+            pid = folder.name.split("-")[1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_units(
     units: list[Unit],
     config: CheckConfig,
-    options: Any,
+    options: RunOptions,
     fingerprint: str,
     on_done: Callable[[int, FileOutcome], None],
 ) -> None:
     """Judge `units` as Ray tasks (a core each); write what each sends back where a local
     check would, then call `on_done(index, outcome)`. Ctrl-C cancels every task (their
     checkers die with their workers) and reports them interrupted."""
+    assert options.ray is not None, "run_units is for a run with --ray"
     ray = connect(options.ray)
     refuse_unshippable(config)
     check = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(check_on_node)

@@ -23,7 +23,7 @@ from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import make_executor
-from batch_eval.judging.solutions import count_records, extract_program, read_records
+from batch_eval.judging.solutions import extract_program, read_records
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def plan_run(options: RunOptions, config: CheckConfig) -> tuple[Plan, str]:
         refuse_unshippable(config)
         workers = cluster_cpus(options.ray)
     whole = {i: plan.tasks[i] for i in plan.todo if i not in plan.redo_ie}
-    records = {i: count_records(t.solutions) for i, t in whole.items()} if len(whole) < workers else {}
+    records = {i: t.records for i, t in whole.items()} if len(whole) < workers else {}
     plan.shards = shard_counts(whole, records, workers)
     return plan, fingerprint
 

@@ -14,7 +14,6 @@ from batch_eval.batch.pool import FileOutcome
 from batch_eval.config import CheckConfig
 from batch_eval.files import write_json_atomic
 from batch_eval.judging.metrics import SUMMARY_KEYS, combine
-from batch_eval.judging.solutions import count_records
 
 SUMMARY_NAME = "batch_eval_results.json"
 
@@ -44,7 +43,7 @@ class Summary:
         for i, metrics in self.plan.done.items():
             self.outcomes[i] = FileOutcome("ok", "done in an earlier run", 0.0, 0, metrics)
         if not self.records_total:
-            self.records_total = {i: count_records(self.plan.tasks[i].solutions) for i in self.plan.todo}
+            self.records_total = {i: self.plan.tasks[i].records for i in self.plan.todo}
         if not self.carried:
             self.carried = self._earlier_checkpoints()
 
