@@ -10,6 +10,7 @@ gets the same share of work everywhere.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -48,9 +49,24 @@ MEMO_S = 600.0
 
 def remembered(folder: Path | None, judge: str, executor: Executor) -> float | None:
     """`calibrate`, remembered for MEMO_S in `folder` (None: measured every time) under the
-    judge's identity `judge` (its interpreter, versions and isolation)."""
+    judge's identity `judge` (its interpreter, versions and isolation). One checker measures
+    at a time (a lock in `folder`): checkers started together wait for the first one's
+    figure instead of measuring each other's load."""
     if folder is None:
         return calibrate(executor)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = os.open(folder / "calibration.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return _remembered(folder, judge, executor)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _remembered(folder, judge, executor)
+    finally:
+        os.close(lock)  # releases the lock
+
+
+def _remembered(folder: Path, judge: str, executor: Executor) -> float | None:
     path = folder / "calibration.json"
     try:
         memo: dict[str, Any] = json.loads(path.read_text())

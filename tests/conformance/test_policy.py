@@ -182,6 +182,24 @@ def test_every_check_records_its_judge_speed_and_auto_scales_the_limits(
     assert not read_jsonl(auto.results_path)[0].get("cached")  # other limits: another key
 
 
+def test_checkers_started_together_judge_with_one_speed_figure(tmp_path: Path) -> None:
+    """`run` starts its checkers at once: the first measures the judge's speed while the
+    others wait for its figure (measuring each other's load, they once disagreed by 1.6x and
+    the report warned of checkpoints judged at different speeds, on the bundled example)."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    procs = []
+    for name in ("a", "b", "c"):
+        sols = write_jsonl(tmp_path / f"{name}.jsonl", [{"id": "1/A", "code": "print(3)"}])
+        argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", str(problems)]
+        argv += ["-o", str(tmp_path / name), "--cache-dir", str(tmp_path / "cache")]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    for proc in procs:
+        assert proc.wait(120) == 0, proc.stderr.read() if proc.stderr else ""
+    metrics = [json.loads((tmp_path / n / f"{n}.metrics.json").read_text()) for n in ("a", "b", "c")]
+    figures = {m["environment"]["calibration"]["benchmark_s"] for m in metrics}
+    assert len(figures) == 1 and None not in figures
+
+
 def test_cxx_flags_are_codeforces_by_default_and_can_be_changed(tmp_path: Path) -> None:
     from tests.conformance.cases import CASES
 
