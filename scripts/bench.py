@@ -506,6 +506,53 @@ def piston_requests(records: int) -> None:
             print("  (iii) real Piston: set PISTON_URL to measure one against the local executor")
 
 
+#: reads its whole input and prints a checksum: wrong on every test, so with --all-tests every
+#: test of every problem runs (what a compiled solution's tests cost, whatever its verdict)
+CHECKSUM_CPP = (
+    '#include <cstdio>\nint main(){int c;long n=0;while((c=getchar())!=EOF)n+=c;printf("%ld\\n",n);}\n'
+)
+
+
+def piston_compiled(problems_count: int) -> None:
+    """A C++ program's tests on a Piston-compatible server: a request per test (each compiled
+    again by the stock gcc package) against our package (compiled once per request)."""
+    from batch_eval.executors.piston.preflight import PACKAGE_DIR
+    from tests.fake_piston import FakePiston, FakePistonConfig, install_package
+
+    problems = DATA / "e2h_codeforces" / "problems.jsonl"
+    ids = [json.loads(line)["id"] for line in problems.read_text().splitlines()[:problems_count]]
+    print(f"(p) a C++ program on every test of {len(ids)} real e2h problems (--all-tests, test server)")
+    with tempfile.TemporaryDirectory() as tmp:
+        sols = Path(tmp) / "s.jsonl"
+        records = [{"id": i, "code": CHECKSUM_CPP, "language": "cpp"} for i in ids]
+        sols.write_text("".join(json.dumps(r) + "\n" for r in records))
+        package = install_package(PACKAGE_DIR, Path(tmp) / "packages")
+        settings = {"body_limit": 50_000_000, "run_timeout_max": 60_000, "run_cpu_time_max": 60_000}
+        figures = {}
+        for label, packages in (("stock gcc, a request per test", []), ("our package", [package])):
+            with FakePiston(FakePistonConfig(**settings, packages=packages)) as srv:  # type: ignore[arg-type]
+                config = CheckConfig(
+                    problems=problems, executor="piston", endpoints=(srv.url,), cache=False, all_tests=True
+                )
+                start = time.perf_counter()
+                outcome = check_file(config, sols, Path(tmp) / label.split()[0])
+                seconds = time.perf_counter() - start
+                sent = sum(r["language"] != "python" for r in srv.requests)
+            figures[label] = seconds
+            print(
+                f"  {label:30} {sent:>5} requests, {outcome.metrics['tests_run']} tests, {seconds:6.1f} s, "
+                f"verdicts {outcome.metrics['verdicts']}"
+            )
+        start = time.perf_counter()
+        plain = CheckConfig(problems=problems, cache=False, all_tests=True)
+        local = check_file(plain, sols, Path(tmp) / "local")
+        local_s = time.perf_counter() - start
+        print(f"  {'local executor':30} {local.metrics['tests_run']:>5} tests, {local_s:6.1f} s")
+        ratio = figures["stock gcc, a request per test"] / figures["our package"]
+        against_local = figures["our package"] / local_s
+        print(f"  -> our package: {ratio:.1f}x faster, {against_local:.2f}x the local wall time")
+
+
 class SimulatedPiston:
     """A Piston server that runs nothing: every /execute answers "ok" after `delay` seconds,
     at most `slots` at once (the rest wait, as PISTON_MAX_CONCURRENT_JOBS makes them);
@@ -646,6 +693,7 @@ def main() -> int:
         workload_b(10 if args.quick else 60)
     if "p" in chosen:
         piston_requests(10 if args.quick else 40)
+        piston_compiled(3 if args.quick else 10)
     if "s" in chosen:
         one_big_file(120 if args.quick else 600)
     if "i" in chosen:

@@ -6,6 +6,11 @@ with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, 
 137, output over the limit as OL with empty stdout, stdin cut at 219,264 bytes and given
 a final newline, a 100 kB JSON body limit, 400 for unknown runtimes and limits over the
 configured maxima, 415 without a JSON content type, 500 for file names escaping the box.
+
+Installed packages (`install_package`, as Piston's package manager installs one: build.sh,
+pkg-info.json, the environment cached as .env) are listed with their `provides` and run as
+Piston runs every package: `bash compile <the utf8 files>`, then `bash run <the first utf8
+file>`, in the submission folder, with the package's environment and PISTON_LANGUAGE.
 """
 
 from __future__ import annotations
@@ -59,6 +64,47 @@ class FakePistonConfig:
     gone: bool = False
     down_after: int | None = None
     delay_s: float = 0.0  # each /execute answer waits this long (to see requests overlap)
+    packages: list[Path] = field(default_factory=list)  # installed package folders (install_package)
+
+    def listed(self) -> list[dict[str, Any]]:
+        """GET /api/v2/runtimes: the built-in runtimes, then each installed package's."""
+        found = list(self.runtimes)
+        for pkgdir in self.packages:
+            info = json.loads((pkgdir / "pkg-info.json").read_text())
+            for lang in info.get("provides") or [info]:
+                found.append(
+                    {
+                        "language": lang["language"],
+                        "version": info["version"],
+                        "aliases": lang.get("aliases", []),
+                        "runtime": info["language"],
+                        "_pkgdir": str(pkgdir),
+                    }
+                )
+        return found
+
+
+def install_package(source: Path, root: Path, python: str = sys.executable) -> Path:
+    """A Piston package folder (metadata.json, build.sh, compile, run, environment) built and
+    installed under `root` as Piston's repository build and package manager do: build.sh run in
+    it (with BATCH_EVAL_HOST_TOOLS=1: the host's compilers and `python`, linked), metadata.json
+    kept as pkg-info.json, and the environment's variables cached as .env."""
+    info = json.loads((source / "metadata.json").read_text())
+    pkgdir: Path = root / str(info["language"]) / str(info["version"])
+    shutil.copytree(source, pkgdir)
+    env = {**os.environ, "BATCH_EVAL_HOST_TOOLS": "1", "BATCH_EVAL_PYTHON": python}
+    subprocess.run(["bash", "build.sh"], cwd=pkgdir, env=env, check=True, capture_output=True)
+    (pkgdir / "pkg-info.json").write_text(json.dumps({**info, "build_platform": "batch-eval-tests"}))
+    shown = subprocess.run(
+        ["env", "-i", "bash", "-c", f"cd {pkgdir}; source environment; env"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    dropped = ("PWD", "OLDPWD", "_", "SHLVL")
+    kept = [line for line in shown.splitlines() if line.split("=", 1)[0] not in dropped]
+    (pkgdir / ".env").write_text("\n".join(kept))
+    return pkgdir
 
 
 class FakePiston:
@@ -104,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/":
             self._send(200, {"message": "Piston v3.1.1"})
         elif self.path == "/api/v2/runtimes":
-            self._send(200, self.piston.config.runtimes)
+            listed = [{k: v for k, v in r.items() if k != "_pkgdir"} for r in self.piston.config.listed()]
+            self._send(200, listed)
         else:
             self._send(404, {"message": "Not found"})
 
@@ -160,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
     lang, version = body.get("language"), body.get("version", "*")
-    runtime = next((r for r in cfg.runtimes if lang == r["language"] or lang in r["aliases"]), None)
+    runtime = next((r for r in cfg.listed() if lang == r["language"] or lang in r["aliases"]), None)
     if runtime is None or (
         version not in ("*", runtime["version"])
         and not (version.endswith(".x") and runtime["version"].startswith(version[:-1]))
@@ -221,7 +268,14 @@ def _stage(
 
 
 def _run(
-    argv: list[str], cwd: Path, stdin: bytes, timeout_ms: int, cpu_ms: int, mem: int, cfg: FakePistonConfig
+    argv: list[str],
+    cwd: Path,
+    stdin: bytes,
+    timeout_ms: int,
+    cpu_ms: int,
+    mem: int,
+    cfg: FakePistonConfig,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     group = _memory_group() if mem and mem > 0 else None
     if group is not None:
@@ -244,6 +298,7 @@ def _run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=limits,
+        env=env,
     )
     timed_out = False
     try:
@@ -333,6 +388,8 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         mem = body.get("run_memory_limit") or -1
         answer: dict[str, Any] = {"language": runtime["language"], "version": runtime["version"]}
         language = runtime["language"]
+        if "_pkgdir" in runtime:
+            return _execute_package(body, runtime, box, names, stdin, cfg, answer)
         if language in ("python", "pypy"):
             python = sys.executable if language == "python" else shutil.which("pypy3") or "pypy3"
             answer["run"] = _run([python, names[0]], box, stdin, timeout, cpu, mem, cfg)
@@ -363,6 +420,44 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         return answer
     finally:
         shutil.rmtree(box, ignore_errors=True)
+
+
+def _execute_package(
+    body: dict[str, Any],
+    runtime: dict[str, Any],
+    box: Path,
+    names: list[str],
+    stdin: bytes,
+    cfg: FakePistonConfig,
+    answer: dict[str, Any],
+) -> dict[str, Any]:
+    """An installed package's request, as Piston runs one: `compile` (when the package has
+    one) with the utf8 files as its arguments, then `run` with the first of them, each a
+    `bash` script of the package run in the submission folder with the package's cached
+    environment, HOME=/tmp and PISTON_LANGUAGE."""
+    pkgdir = Path(runtime["_pkgdir"])
+    env = dict(line.split("=", 1) for line in (pkgdir / ".env").read_text().splitlines() if "=" in line)
+    env.update(HOME="/tmp", PISTON_LANGUAGE=runtime["language"])
+    code = [name for f, name in zip(body["files"], names) if f.get("encoding", "utf8") == "utf8"]
+    timeout = body.get("run_timeout") or 3000
+    if (pkgdir / "compile").exists():
+        compile_ms = body.get("compile_timeout") or 10000
+        argv = ["bash", str(pkgdir / "compile"), *code]
+        stage = _run(argv, box, stdin, compile_ms, compile_ms, -1, cfg, env)
+        answer["compile"] = stage
+        if stage["code"] != 0:
+            return answer
+    answer["run"] = _run(
+        ["bash", str(pkgdir / "run"), code[0], *body.get("args", [])],
+        box,
+        stdin,
+        timeout,
+        body.get("run_cpu_time") or timeout,
+        body.get("run_memory_limit") or -1,
+        cfg,
+        env,
+    )
+    return answer
 
 
 if __name__ == "__main__":  # a manual server: python tests/fake_piston.py

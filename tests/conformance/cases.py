@@ -334,8 +334,17 @@ CASES: list[Case] = [
         AC,
         language="cpp",
         input_mode="file",
-        # Piston compiles every file it is sent: a C++ program cannot be given input.txt there
-        unsupported=frozenset({"piston"}),
+        # stock Piston compiles every file it is sent: a C++ program cannot be given input.txt
+        # there (our package can: the launcher gives it, as to Python)
+        unsupported=frozenset({"piston-stock"}),
+    ),
+    # memory is real use on every path (a 256 MB vector, touched, under 128 MB)
+    _sum(
+        "cpp-mle",
+        "#include <vector>\n#include <cstdio>\nint main(){std::vector<char> v(256<<20, 1);"
+        'long long s=0;for(size_t i=0;i<v.size();i+=4096)s+=v[i];printf("%lld\\n",s);}\n',
+        MLE,
+        language="cpp",
     ),
     # -- C, Java and PyPy: the same verdicts as their C++ and Python twins ------------------------
     _twin("c-ac", SUM_C, AC, language="c"),

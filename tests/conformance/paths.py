@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from batch_eval.executors import Executor
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.jail import works as jail_works
 from batch_eval.executors.piston.executor import PistonExecutor
-from tests.fake_piston import FakePiston, FakePistonConfig
+from batch_eval.executors.piston.preflight import PACKAGE_DIR
+from tests.fake_piston import FakePiston, FakePistonConfig, install_package
 
 #: a real Piston server to run the suite against as well (e.g. http://127.0.0.1:2000)
 REAL_PISTON = os.environ.get("BATCH_EVAL_PISTON_URL", "")
@@ -33,6 +36,7 @@ class JudgePath:
     shards: int = 0  # the file judged in this many record shards, then merged (as `run` does)
     ray: bool = False  # the shards judged as tasks on a local Ray cluster (`run --ray`)
     fleet: bool = False  # several servers at once
+    languages: frozenset[str] = frozenset()  # judges only these languages' cases (none: all)
     needs_jail: bool = False
     needs_ray: bool = False
 
@@ -66,8 +70,23 @@ def _fleet(size: int) -> Callable[[str], Executor]:
     return make
 
 
+def _packaged() -> Callable[[str], Executor]:
+    """A server like the suite's with our Piston package installed (package/, built with the
+    host's compilers), started in the judging process."""
+
+    def make(url: str) -> Executor:
+        root = Path(tempfile.mkdtemp(prefix="batch-eval-package-"))
+        pkgdir = install_package(PACKAGE_DIR, root)
+        server = FakePiston(replace(SERVER, packages=[pkgdir])).__enter__()
+        return PistonExecutor([server.url], batch=True, retries=2, timeout=120)
+
+    return make
+
+
 LOCAL = frozenset({"local"})
-PISTON = frozenset({"piston"})
+PISTON = frozenset({"piston", "piston-stock"})
+PACKAGE = frozenset({"piston", "piston-package"})
+COMPILED = frozenset({"c", "cpp", "rust"})
 
 PATHS: list[JudgePath] = [
     # judged twice through one verdict cache: cold, then warm (every verdict from the cache)
@@ -87,6 +106,8 @@ PATHS: list[JudgePath] = [
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
     # several servers at once, as a fleet is judged: records in flight spread over them
     *([] if REAL_PISTON else [JudgePath("piston-fleet", _fleet(3), PISTON, fleet=True)]),
+    # C, C++ and Rust through our Piston package: compiled once, every test in one request
+    JudgePath("piston-package", _packaged(), PACKAGE, languages=COMPILED),
     # one file on several cores: shards judged apart, merged into one results file
     JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),
     # the same on a Ray cluster: each shard a task, its results sent back to the driver

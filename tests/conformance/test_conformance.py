@@ -159,6 +159,8 @@ def _verdict(line: dict[str, Any]) -> str:
 
 
 def _runs(case: Case, path: JudgePath) -> bool:
+    if path.languages and case.language not in path.languages:
+        return False
     return case.every_switch or not path.is_switch
 
 

@@ -1,6 +1,8 @@
 """The requests the Piston executor sends: a test per request (Python through a small entry
-program that puts input.txt on fd 0, C++ with its input on stdin), or a Python program's
-tests in one request through our launcher (sandbox/launcher.py); and what cannot be sent."""
+program that puts input.txt on fd 0, C++ with its input on stdin), or a program's tests in
+one request through our launcher (sandbox/launcher.py): a Python program on the server's
+Python, a C, C++ or Rust program on our package (package/: compiled once per request); and
+what cannot be sent."""
 
 from __future__ import annotations
 
@@ -189,11 +191,16 @@ def batch_body(
     max_run_timeout_ms: int,
     file_mode: bool,
     compare: Compare | None = None,
+    compile_ms: int | None = None,
 ) -> dict[str, Any]:
-    """The request that runs a Python program on many inputs through our launcher, which
-    stops at the first test that fails (exits badly, or prints other than its expected output
-    when `compare` gives it) and before one that might not fit the request's time."""
+    """The request that runs a program on many inputs through our launcher, which stops at
+    the first test that fails (exits badly, or prints other than its expected output when
+    `compare` gives it) and before one that might not fit the request's time. A Python
+    program runs on the server's Python runtime; with `compile_ms`, a C, C++ or Rust program
+    goes to our package's runtime (`runtime`), whose compile stage builds ./a.out once
+    (within `compile_ms`) and whose run stage is the launcher running it on every input."""
     language, version = runtime
+    packaged = compile_ms is not None
     total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
     budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
     tests = [
@@ -210,7 +217,7 @@ def batch_body(
     rule = {"mode": compare.rule.mode, "tolerance": compare.rule.tolerance} if compare is not None else None
     files = [
         *LAUNCHER_FILES,
-        {"name": "main.py", "content": program.source},
+        {"name": source_file(program.language, program.source), "content": program.source},
         {
             "name": "tests.json",
             "content": json.dumps(
@@ -220,6 +227,7 @@ def batch_body(
                     "budget_s": budget_s,
                     "file_mode": file_mode,
                     "compare": rule,
+                    **({"argv": ["./a.out"]} if packaged else {}),
                 }
             ),
         },
@@ -239,6 +247,7 @@ def batch_body(
         "files": files,
         "stdin": "",
         "args": [],
+        **({"compile_timeout": compile_ms} if packaged else {}),
         "run_timeout": total_ms,
         "run_cpu_time": total_ms,
         "run_memory_limit": limits.memory_mb * 1024 * 1024,

@@ -5,7 +5,9 @@ A thin composition: the HTTP client (client.py: retries, endpoints, budget), the
 and the verdicts of the answers (mapping.py). Python programs reach their input as a file
 (`input.txt`): Piston cuts large stdin silently and feeds it through a pipe, which breaks
 `os.fstat(0)` sizing. Piston's C++ compile stage compiles every file it is sent, so C++ gets
-its input on stdin, and only inputs small enough to arrive intact.
+its input on stdin, and only inputs small enough to arrive intact; on a server with our
+package (package/, found at preflight) a C, C++ or Rust program is compiled once per request
+with the local executor's flags and its tests run through the launcher, inputs as files.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ PROBE_PADDING_BYTES = 150_000
 
 class PistonExecutor(Executor):
     """Programs on Piston servers: a Python program's tests batched into few requests (the
-    launcher runs them in the sandbox) when the server's run_timeout maximum is known, else
-    one request per test; requests spread over the healthy endpoints within the shared
-    budget, retried with backoff."""
+    launcher runs them in the sandbox) when the server's run_timeout maximum is known, and so
+    are a C, C++ or Rust program's when the servers have our package (compiled once per
+    request), else one request per test; requests spread over the healthy endpoints within
+    the shared budget, retried with backoff."""
 
     name = "piston"
 
@@ -122,7 +125,7 @@ class PistonExecutor(Executor):
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
         plain = self._body(Program("python", "pass\n"), b"", limits)
-        if any(LANGUAGES[name].compiled for name in self.runtimes):
+        if any(LANGUAGES[name.removesuffix(preflight.packaged(""))].compiled for name in self.runtimes):
             self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
         if self.batch:
             self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
@@ -160,12 +163,19 @@ class PistonExecutor(Executor):
             "endpoints": self.endpoints,
             "runtimes": {k: f"{lang}-{ver}" for k, (lang, ver) in self.runtimes.items()},
             "python_argv": ["python", "main.py"],
-            "stdin": "python, pypy: input.txt on fd 0 via an entry program; c, c++, java: stdin",
+            "stdin": "python, pypy: input.txt on fd 0 via an entry program; c, c++, java: stdin"
+            + ("; through our package: input files" if self._packaged() else ""),
             "isolation": "piston (isolate sandbox on the server)",
-            # a Python program's tests: many to a request through our launcher, or one a request
+            # a Python program's tests (and, with our package, a compiled program's): many to a
+            # request through our launcher, or one a request
             "batch": self.batch,
             "requests_sent": self.client.requests_sent,
         }
+
+    def _packaged(self) -> list[str]:
+        """Our languages the servers run through our package (compiled once per request)."""
+        suffix = preflight.packaged("")
+        return [name.removesuffix(suffix) for name in self.runtimes if name.endswith(suffix)]
 
     # -- running -----------------------------------------------------------------------------
 
@@ -178,10 +188,12 @@ class PistonExecutor(Executor):
         input_mode: str = "stdio",
         expected: Expected | None = None,
     ) -> ProgramRun:
-        if program.language not in self.runtimes:
+        package = self.runtimes.get(preflight.packaged(program.language))
+        if program.language not in self.runtimes and package is None:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
-        if program.language == "python" and self.batch and self.max_run_timeout_ms:
+        batched = self.batch and self.max_run_timeout_ms
+        if batched and (program.language == "python" or package is not None):
             return self._run_batched(program, inputs, limits, on_result, input_mode == "file", expected)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
@@ -210,28 +222,46 @@ class PistonExecutor(Executor):
     ) -> ProgramRun:
         """Tests in chunks that fit the server's limits, one request per chunk (with the
         expected outputs when given: the launcher stops at the first wrong answer); a chunk
-        the server could not run whole is run again a request per test."""
+        the server could not run whole is run again a request per test. A compiled program
+        (our package) is compiled once per chunk; a compile that fails ends it."""
         runs: list[Execution] = []
+        compiled: Execution | None = None
         start = 0
         outputs = bodies.sendable(expected)
         while start < len(inputs):
             chunk = bodies.chunk(inputs, start, self.body_limit, outputs)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
-            executions = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
+            answered = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
+            compiled, executions = answered if isinstance(answered, tuple) else (compiled, [])
+            if compiled is not None and compiled.verdict is not Verdict.AC:
+                return ProgramRun(compile=compiled, runs=[])
             if not executions:  # cut by the server, or no room for a test: a request per test
                 executions = []
                 for i in chunk:
-                    answer = self._execute(program, inputs[i], limits, file_mode)
-                    ex = answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
+                    ex = self._alone(program, inputs[i], limits, file_mode)
                     executions.append(ex)
                     if ex.verdict is not Verdict.AC:
                         break
             for offset, ex in enumerate(executions):
                 runs.append(ex)
                 if not on_result(chunk[offset], ex):
-                    return ProgramRun(compile=None, runs=runs)
+                    return ProgramRun(compile=compiled, runs=runs)
             start = chunk[0] + len(executions)
-        return ProgramRun(compile=None, runs=runs)
+        return ProgramRun(compile=compiled, runs=runs)
+
+    def _alone(self, program: Program, data: bytes, limits: Limits, file_mode: bool) -> Execution:
+        """One test in a request of its own, after its batch was stopped as a whole (by the
+        box's memory, time or output): the server's verdict on the run is the test's. A
+        compiled program stays on our package (the same build as its batch)."""
+        if preflight.packaged(program.language) not in self.runtimes:
+            answer = self._execute(program, data, limits, file_mode)
+            return answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
+        got = self._execute_chunk(program, [data], limits, file_mode, answer_stage=True)
+        if isinstance(got, Execution):
+            return got
+        if got is None or not got[1]:
+            return Execution(Verdict.IE, reason="the Piston launcher gave no answer for the test")
+        return got[1][0]
 
     def _execute_chunk(
         self,
@@ -240,26 +270,35 @@ class PistonExecutor(Executor):
         limits: Limits,
         file_mode: bool,
         compare: bodies.Compare | None = None,
-    ) -> list[Execution] | None:
-        """The tests' Executions from one batched request, in order, up to where the launcher
-        stopped; None when the request as a whole failed (then each test gets a request)."""
-        runtime = self.runtimes["python"]
+        answer_stage: bool = False,
+    ) -> tuple[Execution | None, list[Execution]] | Execution | None:
+        """The compile stage's outcome (a compiled program's) and the tests' Executions from
+        one batched request, in order, up to where the launcher stopped; None when the
+        request as a whole failed (then each test gets a request), or with `answer_stage` (a
+        request of one test) the run stage's own verdict then."""
+        package = self.runtimes.get(preflight.packaged(program.language))
+        runtime = package or self.runtimes["python"]
         max_ms = self.max_run_timeout_ms or 0
-        body = bodies.batch_body(program, inputs, limits, runtime, max_ms, file_mode, compare)
+        compile_ms = self.compile_ms if package else None
+        body = bodies.batch_body(program, inputs, limits, runtime, max_ms, file_mode, compare, compile_ms)
         try:
             answer = self.client.post(json.dumps(body))
-        except PistonUnavailable:
-            return None
+        except PistonUnavailable as exc:
+            return Execution(Verdict.IE, reason=str(exc)) if answer_stage else None
+        compiled = compile_stage(answer.get("compile"), self.compile_ms)
+        if compiled is not None and compiled.verdict is not Verdict.AC:
+            return compiled, []
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
-            return None  # the batch itself was stopped (time, output, memory): judge per test
+            # the batch itself was stopped (time, output, memory): judge per test
+            return to_execution(answer.get("run"), limits) if answer_stage else None
         executions = []
         for line in str(run.get("stdout") or "").splitlines():
             try:
                 executions.append(launcher_execution(json.loads(line), limits))
             except (ValueError, KeyError, TypeError):
                 return None
-        return executions or None
+        return (compiled, executions) if executions else None
 
     def _body(self, program: Program, data: bytes, limits: Limits, file_mode: bool = False) -> dict[str, Any]:
         runtime = self.runtimes.get(program.language, (program.language, "*"))

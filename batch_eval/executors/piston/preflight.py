@@ -5,6 +5,7 @@ Each failure is one line saying what to change on the server or in the options."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -16,6 +17,17 @@ from batch_eval.executors.piston.bodies import STOCK_COMPILE_MS
 from batch_eval.executors.piston.client import PistonClient, error_message, why
 
 PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
+#: our Piston package, to install on a server (README: Scaling out)
+PACKAGE_DIR = Path(__file__).parent / "package"
+#: the languages our Piston package provides, by the names it lists them under
+PACKAGE_LANGUAGES = {"c": "batch-eval-c", "cpp": "batch-eval-c++", "rust": "batch-eval-rust"}
+#: the package's major version this client's requests are written for
+PACKAGE_MAJOR = 1
+
+
+def packaged(language: str) -> str:
+    """The key under which `runtimes` gives our package's runtime for `language`."""
+    return f"{language}+package"
 
 
 def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int | None:
@@ -44,7 +56,9 @@ def max_compile_timeout(client: PistonClient, url: str, body: dict[str, Any], wa
 
 
 def runtimes(client: PistonClient, url: str) -> dict[str, tuple[str, str]]:
-    """Our languages -> (Piston's language, its newest version) on the server at `url`."""
+    """Our languages -> (Piston's language, its newest version) on the server at `url`; and,
+    under `packaged(language)`, our package's runtime for it when the server has the package
+    at the major version this client speaks."""
     try:
         reply = client.get(url, "/api/v2/runtimes")
     except requests.RequestException as exc:
@@ -67,6 +81,16 @@ def runtimes(client: PistonClient, url: str) -> dict[str, tuple[str, str]]:
         if matching:
             best = max(matching, key=lambda r: _version_key(str(r.get("version", "0"))))
             found[ours] = (str(best["language"]), str(best["version"]))
+    for ours, name in PACKAGE_LANGUAGES.items():
+        versions = [
+            str(r.get("version", "0"))
+            for r in listed
+            if isinstance(r, dict)
+            and r.get("language") == name
+            and _version_key(str(r.get("version", "0")))[:1] == (PACKAGE_MAJOR,)
+        ]
+        if versions:
+            found[packaged(ours)] = (name, max(versions, key=_version_key))
     if "python" not in found:
         raise BatchEvalError(f"Piston at {url} has no python runtime installed")
     return found

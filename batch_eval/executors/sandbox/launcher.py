@@ -1,4 +1,4 @@
-"""Runs inside a Piston sandbox: one request judges a Python solution on many inputs.
+"""Runs inside a Piston sandbox: one request judges a solution on many inputs.
 
 Sent as the entry file with main.py, tests.json and the inputs; for each test it forks
 itself, an interpreter already started, and the child runs main.py as `__main__` exactly as
@@ -6,7 +6,9 @@ the local fork server's children do (zygote.py, sent beside it: the same code, s
 exits, tracebacks and flushing), in its own session, stdin from the input file, under the
 test's CPU, output and wall limits; it prints one JSON line with what happened (the output
 base64: no byte is lost to the way back). Without zygote.py (an older client's request) a
-child starts a fresh interpreter on main.py instead. Memory is
+child starts a fresh interpreter on main.py instead. With `argv` in tests.json (a C, C++ or
+Rust program that our Piston package's compile stage built once, package/compile), the
+child executes that program instead, under the same limits. Memory is
 the request's memory cgroup's (run_memory_limit: real use, as on every other path, not
 address space, which breaks threads and untouched mappings): a test over it ends the
 request, and the client judges those tests a request each. File-mode problems get their
@@ -38,7 +40,7 @@ except ImportError:
     compare = None
 
 
-def run_one(test, env, file_mode=False):
+def run_one(test, env, file_mode=False, argv=None):
     out_path, err_path = "out.txt", "err.txt"
     if file_mode:
         with open(test["stdin"], "rb") as src, open("input.txt", "wb") as dst:
@@ -67,6 +69,8 @@ def run_one(test, env, file_mode=False):
             cpu = sandboxlib.cpu_rlimit(test["time_s"])
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
+            if argv:  # a program compiled by our Piston package's compile stage
+                os.execve(argv[0], argv, env)
             if zygote is None:
                 os.execve(sys.executable, [sys.executable, "main.py"], env)
             script = os.path.abspath("main.py")
@@ -130,7 +134,7 @@ def main():
         # and the client sends the rest in its next request
         if time.monotonic() - started + test["wall_s"] > plan["budget_s"]:
             break
-        result = run_one(test, env, plan.get("file_mode", False))
+        result = run_one(test, env, plan.get("file_mode", False), plan.get("argv"))
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
         failed = result["wall_killed"] or not result["exited"] or result["code"] != 0

@@ -1,0 +1,137 @@
+"""Our Piston package (batch_eval/executors/piston/package): installed on a Piston-compatible
+server as Piston's package manager installs one, and run as Piston runs a package (its
+`compile`, then its `run`, with its environment). A C, C++ or Rust program is compiled once
+per request with the local executor's flags and judged on every input in that request."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.executors.piston.preflight import PACKAGE_DIR
+from batch_eval.executors.sandbox.compare import Comparison
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import parse_problem
+from batch_eval.verdict import SolutionResult, Verdict
+from tests.conftest import SUM_PROBLEM
+from tests.fake_piston import FakePiston, FakePistonConfig, install_package
+
+LIMITS = Limits(time_s=1.0, memory_mb=128)
+PYTHON_ONLY = [{"language": "python", "version": "3.12.0", "aliases": ["py", "python3"]}]
+TESTS = [{"input": f"{a} {a + 1}\n", "output": f"{2 * a + 1}\n"} for a in (1, 10, 2, 3, 4, 5)]
+PROBLEM = parse_problem({**SUM_PROBLEM, "official_tests": TESTS}, Path("p.jsonl"), 1)
+# right only when built as the local executor builds it: -O2, ONLINE_JUDGE defined
+FLAGS_CPP = (
+    '#include <cstdio>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);\n'
+    '#if defined(ONLINE_JUDGE) && defined(__OPTIMIZE__)\nprintf("%lld\\n",a+b);\n#endif\n}\n'
+)
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install_package(PACKAGE_DIR, tmp_path_factory.mktemp("packages"))
+
+
+@pytest.fixture(scope="module")
+def only_package(package: Path) -> Iterator[FakePiston]:
+    """A server with Python and our package, and no stock compiler at all."""
+    config = FakePistonConfig(body_limit=10_000_000, runtimes=PYTHON_ONLY, packages=[package])
+    with FakePiston(config) as server:
+        yield server
+
+
+def executor_on(server: FakePiston) -> PistonExecutor:
+    executor = PistonExecutor([server.url], backoff=0.01)
+    executor.preflight(LIMITS)
+    return executor
+
+
+def judged(
+    server: FakePiston, language: str, source: str, early_stop: bool = True
+) -> tuple[SolutionResult, int]:
+    """(the judge's result, the requests it took)."""
+    executor = executor_on(server)
+    before = len(server.requests)
+    options = JudgeOptions(Comparison(), early_stop=early_stop, test_order="given")
+    result = judge(PROBLEM, PROBLEM.tests, Program(language, source), executor, LIMITS, options)
+    return result, len(server.requests) - before
+
+
+def test_each_language_is_built_once_as_locally_and_judged_in_one_request(
+    only_package: FakePiston, local: LocalExecutor
+) -> None:
+    programs = {
+        "cpp": FLAGS_CPP,
+        "c": FLAGS_CPP.replace("<cstdio>", "<stdio.h>").replace("{", "{ ", 1),
+        "rust": (
+            "use std::io::Read;\nfn main(){let mut s=String::new();std::io::stdin().read_to_string(&mut s)"
+            ".unwrap();let v:Vec<i64>=s.split_whitespace().map(|x|x.parse().unwrap()).collect();\n"
+            '#[cfg(online_judge)]\nprintln!("{}",v[0]+v[1]);}\n'
+        ),
+    }
+    for language, source in programs.items():
+        result, requests = judged(only_package, language, source)
+        program = Program(language, source)
+        local_result = judge(PROBLEM, PROBLEM.tests, program, local, LIMITS, JudgeOptions(Comparison()))
+        assert (result.verdict, local_result.verdict) == (Verdict.AC, Verdict.AC), language
+        assert len(result.tests) == 6 and requests == 1, language
+    sent = only_package.requests[-1]
+    assert sent["language"] == "batch-eval-rust" and sent["files"][0]["name"] == "launcher.py"
+    assert executor_on(only_package).describe()["runtimes"]["cpp+package"] == "batch-eval-c++-1.0.0"
+
+
+def test_compile_errors_memory_and_file_mode_need_no_stock_compiler(only_package: FakePiston) -> None:
+    result, requests = judged(only_package, "cpp", "int main(){ return x; }\n")
+    assert result.verdict is Verdict.CE and requests == 1
+    assert "main.cpp:1:20: error" in result.compile_output
+    # 256 MB touched under 128 MB: the box stops the whole batch, the test alone is MLE
+    mle = (
+        "#include <vector>\n#include <cstdio>\nint main(){std::vector<char> v(256<<20, 1);long long s=0;"
+        'for(size_t i=0;i<v.size();i+=4096)s+=v[i];printf("%lld\\n",s);}\n'
+    )
+    result, _ = judged(only_package, "cpp", mle)
+    assert result.verdict is Verdict.MLE
+    file_mode = (
+        '#include <cstdio>\nint main(){freopen("input.txt","r",stdin);freopen("output.txt","w",stdout);'
+        'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);}\n'
+    )
+    executor = executor_on(only_package)
+    problem = parse_problem({**SUM_PROBLEM, "input_mode": "file"}, Path("p.jsonl"), 1)
+    options = JudgeOptions(Comparison())
+    result = judge(problem, problem.tests, Program("cpp", file_mode), executor, LIMITS, options)
+    assert result.verdict is Verdict.AC
+
+
+def test_a_wrong_answer_stops_the_batch_inside_the_sandbox(only_package: FakePiston, tmp_path: Path) -> None:
+    ran = tmp_path / "ran.txt"
+    source = (
+        "#include <cstdio>\nint main(){FILE*f=fopen(" + json.dumps(str(ran)) + ',"a");fputc(120,f);fclose(f);'
+        'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a==10?0:a+b);}\n'
+    )
+    counts = {}
+    for early_stop in (True, False):
+        ran.write_text("")
+        result, requests = judged(only_package, "cpp", source, early_stop)
+        assert result.verdict is Verdict.WA
+        counts[early_stop] = (len(ran.read_text()), requests)
+    assert counts == {True: (2, 1), False: (6, 1)}
+
+
+def test_a_package_of_another_major_version_is_left_alone(package: Path, tmp_path: Path) -> None:
+    """A server with version 2 of the package (requests of another shape): the stock C++
+    runtime judges, a request per test."""
+    newer = tmp_path / "batch-eval" / "2.0.0"
+    shutil.copytree(package, newer, symlinks=True)
+    info = json.loads((newer / "pkg-info.json").read_text())
+    (newer / "pkg-info.json").write_text(json.dumps({**info, "version": "2.0.0"}))
+    with FakePiston(FakePistonConfig(body_limit=10_000_000, packages=[newer])) as server:
+        result, requests = judged(server, "cpp", FLAGS_CPP.replace("defined(__OPTIMIZE__)", "1"))
+        assert result.verdict is Verdict.AC and requests == 6
+        assert {r["language"] for r in server.requests[-6:]} == {"c++"}
