@@ -1,6 +1,6 @@
 """Our Piston package (batch_eval/executors/piston/package): installed on a Piston-compatible
 server as Piston's package manager installs one, and run as Piston runs a package (its
-`compile`, then its `run`, with its environment). A C, C++ or Rust program is compiled once
+`compile`, then its `run`, with its environment). A C, C++, Rust or Java program is compiled once
 per request with the local executor's flags and judged on every input in that request."""
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ def test_each_language_is_built_once_as_locally_and_judged_in_one_request(
             ".unwrap();let v:Vec<i64>=s.split_whitespace().map(|x|x.parse().unwrap()).collect();\n"
             '#[cfg(online_judge)]\nprintln!("{}",v[0]+v[1]);}\n'
         ),
+        # the class gives the file its name; the heap is the local executor's (limit - 48 MB)
+        "java": (
+            "import java.util.*;\npublic class Solution { public static void main(String[] a) {"
+            "Scanner s = new Scanner(System.in); long x = s.nextLong(), y = s.nextLong();"
+            "long heap = Runtime.getRuntime().maxMemory() >> 20;"
+            "System.out.println(heap > 70 && heap <= 80 ? x + y : -heap); } }\n"
+        ),
     }
     for language, source in programs.items():
         result, requests = judged(only_package, language, source)
@@ -83,7 +90,7 @@ def test_each_language_is_built_once_as_locally_and_judged_in_one_request(
         assert (result.verdict, local_result.verdict) == (Verdict.AC, Verdict.AC), language
         assert len(result.tests) == 6 and requests == 1, language
     sent = only_package.requests[-1]
-    assert sent["language"] == "batch-eval-rust" and sent["files"][0]["name"] == "launcher.py"
+    assert sent["language"] == "batch-eval-java" and sent["files"][0]["name"] == "launcher.py"
     assert executor_on(only_package).describe()["runtimes"]["cpp+package"] == "batch-eval-c++-1.0.0"
 
 

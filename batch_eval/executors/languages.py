@@ -66,3 +66,17 @@ def source_file(language: str, source: str) -> str:
     if language == "java":
         return f"{java_class(source)}.java"
     return LANGUAGES[language].file
+
+
+#: the JVM of a test, on every executor: one GC thread (the pids limit counts threads), a deep
+#: stack as judges give, and a heap of the memory limit less the JVM's own ~40 MB ({heap_mb},
+#: filled in per run), so that a program over the limit fails in the heap (OutOfMemoryError:
+#: MLE) rather than thrashing against the memory cgroup
+JAVA_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-Xss64m", "-Xmx{heap_mb}m")
+JVM_OWN_MB = 48
+
+
+def run_argv(argv: list[str], memory_mb: int) -> list[str]:
+    """A compiled program's run argv with the test's memory limit filled in (Java's heap)."""
+    heap = max(16, memory_mb - JVM_OWN_MB)
+    return [part.replace("{heap_mb}", str(heap)) for part in argv]

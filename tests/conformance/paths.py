@@ -86,7 +86,7 @@ def _packaged() -> Callable[[str], Executor]:
 LOCAL = frozenset({"local"})
 PISTON = frozenset({"piston", "piston-stock"})
 PACKAGE = frozenset({"piston", "piston-package"})
-COMPILED = frozenset({"c", "cpp", "rust"})
+COMPILED = frozenset({"c", "cpp", "rust", "java"})
 
 PATHS: list[JudgePath] = [
     # judged twice through one verdict cache: cold, then warm (every verdict from the cache)
@@ -106,7 +106,7 @@ PATHS: list[JudgePath] = [
     JudgePath("piston-batched-rerun-all", _piston(batch=True), PISTON, rerun_all=True),
     # several servers at once, as a fleet is judged: records in flight spread over them
     *([] if REAL_PISTON else [JudgePath("piston-fleet", _fleet(3), PISTON, fleet=True)]),
-    # C, C++ and Rust through our Piston package: compiled once, every test in one request
+    # C, C++, Rust and Java through our Piston package: compiled once, every test in one request
     JudgePath("piston-package", _packaged(), PACKAGE, languages=COMPILED),
     # one file on several cores: shards judged apart, merged into one results file
     JudgePath("fork-sharded", _local(python_runner="fork"), LOCAL, shards=3),

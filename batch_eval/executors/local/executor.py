@@ -14,15 +14,14 @@ from typing import Any
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.languages import JAVA_FLAGS, run_argv
 from batch_eval.executors.local.languages import (
     CC_FLAGS,
     CXX_FLAGS,
-    JAVA_FLAGS,
     RUST_FLAGS,
     Compiler,
     python_argv,
     python_version,
-    run_argv,
     version_of,
     write_script,
 )
@@ -174,7 +173,7 @@ class LocalExecutor(Executor):
                 if isinstance(compiled, Execution):
                     return ProgramRun(compile=compiled, runs=[])
                 argv, compile_ex = compiled
-                argv = run_argv(argv, limits)
+                argv = run_argv(argv, limits.memory_mb)
             else:
                 unsupported = Execution(Verdict.IE, reason=f"language {program.language!r} is not supported")
                 return ProgramRun(compile=unsupported, runs=[])

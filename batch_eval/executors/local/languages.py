@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, Program
-from batch_eval.executors.languages import COMPILE_SECONDS, java_class, source_file
+from batch_eval.executors.languages import COMPILE_SECONDS, JAVA_FLAGS, java_class, source_file
 from batch_eval.executors.local.pch import pch_folder, uses_stdcxx
 from batch_eval.executors.local.policy import Sandbox
 from batch_eval.verdict import Verdict
@@ -72,20 +72,6 @@ def rustc_binary(rustc: str) -> tuple[str, tuple[str, ...]]:
         return found, ()
     real = os.path.join(sysroot, "bin", "rustc")
     return (real, (sysroot,)) if sysroot and os.access(real, os.X_OK) else (found, ())
-
-
-#: the JVM of a test: one GC thread (the pids limit counts threads), a deep stack as judges
-#: give, and a heap of the memory limit less the JVM's own ~40 MB ({heap_mb}, filled in per
-#: run), so that a program over the limit fails in the heap (OutOfMemoryError: MLE) rather
-#: than thrashing against the memory cgroup
-JAVA_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-Xss64m", "-Xmx{heap_mb}m")
-JVM_OWN_MB = 48
-
-
-def run_argv(argv: list[str], limits: Limits) -> list[str]:
-    """A compiled program's run argv with the test's limits filled in (Java's heap)."""
-    heap = max(16, limits.memory_mb - JVM_OWN_MB)
-    return [part.replace("{heap_mb}", str(heap)) for part in argv]
 
 
 class Compiler:

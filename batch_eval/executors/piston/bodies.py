@@ -1,7 +1,8 @@
 """The requests the Piston executor sends: a test per request (Python through a small entry
 program that puts input.txt on fd 0, C++ with its input on stdin), or a program's tests in
 one request through our launcher (sandbox/launcher.py): a Python program on the server's
-Python, a C, C++ or Rust program on our package (package/: compiled once per request); and
+Python, a C, C++, Rust or Java program on our package (package/: compiled once per
+request); and
 what cannot be sent."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from batch_eval.executors.base import Execution, Expected, Limits, Program
-from batch_eval.executors.languages import LANGUAGES, source_file
+from batch_eval.executors.languages import JAVA_FLAGS, LANGUAGES, java_class, run_argv, source_file
 from batch_eval.executors.sandbox import SANDBOX, compare
 from batch_eval.verdict import Verdict
 
@@ -183,6 +184,14 @@ def chunk(
     return tests
 
 
+def package_argv(program: Program, limits: Limits) -> list[str]:
+    """The command our package's launcher runs a compiled program with, on each test: the
+    binary its compile stage built, or Java's classes with the local executor's JVM flags."""
+    if program.language == "java":
+        return run_argv(["java", *JAVA_FLAGS, "-cp", ".", java_class(program.source)], limits.memory_mb)
+    return ["./a.out"]
+
+
 def batch_body(
     program: Program,
     inputs: Sequence[bytes],
@@ -196,9 +205,10 @@ def batch_body(
     """The request that runs a program on many inputs through our launcher, which stops at
     the first test that fails (exits badly, or prints other than its expected output when
     `compare` gives it) and before one that might not fit the request's time. A Python
-    program runs on the server's Python runtime; with `compile_ms`, a C, C++ or Rust program
-    goes to our package's runtime (`runtime`), whose compile stage builds ./a.out once
-    (within `compile_ms`) and whose run stage is the launcher running it on every input."""
+    program runs on the server's Python runtime; with `compile_ms`, a C, C++, Rust or Java
+    program goes to our package's runtime (`runtime`), whose compile stage builds ./a.out once
+    (within `compile_ms`; Java: its classes) and whose run stage is the launcher running it on
+    every input."""
     language, version = runtime
     packaged = compile_ms is not None
     total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
@@ -227,7 +237,7 @@ def batch_body(
                     "budget_s": budget_s,
                     "file_mode": file_mode,
                     "compare": rule,
-                    **({"argv": ["./a.out"]} if packaged else {}),
+                    **({"argv": package_argv(program, limits)} if packaged else {}),
                 }
             ),
         },

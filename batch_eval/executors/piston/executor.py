@@ -6,7 +6,7 @@ and the verdicts of the answers (mapping.py). Python programs reach their input 
 (`input.txt`): Piston cuts large stdin silently and feeds it through a pipe, which breaks
 `os.fstat(0)` sizing. Piston's C++ compile stage compiles every file it is sent, so C++ gets
 its input on stdin, and only inputs small enough to arrive intact; on a server with our
-package (package/, found at preflight) a C, C++ or Rust program is compiled once per request
+package (package/, found at preflight) a C, C++, Rust or Java program is compiled once per request
 with the local executor's flags and its tests run through the launcher, inputs as files.
 """
 
@@ -42,7 +42,7 @@ PROBE_PADDING_BYTES = 150_000
 class PistonExecutor(Executor):
     """Programs on Piston servers: a Python program's tests batched into few requests (the
     launcher runs them in the sandbox) when the server's run_timeout maximum is known, and so
-    are a C, C++ or Rust program's when the servers have our package (compiled once per
+    are a C, C++, Rust or Java program's when the servers have our package (compiled once per
     request), else one request per test; requests spread over the healthy endpoints within
     the shared budget, retried with backoff."""
 

@@ -20,7 +20,12 @@ PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
 #: our Piston package, to install on a server (README: Scaling out)
 PACKAGE_DIR = Path(__file__).parent / "package"
 #: the languages our Piston package provides, by the names it lists them under
-PACKAGE_LANGUAGES = {"c": "batch-eval-c", "cpp": "batch-eval-c++", "rust": "batch-eval-rust"}
+PACKAGE_LANGUAGES = {
+    "c": "batch-eval-c",
+    "cpp": "batch-eval-c++",
+    "rust": "batch-eval-rust",
+    "java": "batch-eval-java",
+}
 #: the package's major version this client's requests are written for
 PACKAGE_MAJOR = 1
 

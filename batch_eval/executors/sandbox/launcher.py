@@ -6,9 +6,9 @@ the local fork server's children do (zygote.py, sent beside it: the same code, s
 exits, tracebacks and flushing), in its own session, stdin from the input file, under the
 test's CPU, output and wall limits; it prints one JSON line with what happened (the output
 base64: no byte is lost to the way back). Without zygote.py (an older client's request) a
-child starts a fresh interpreter on main.py instead. With `argv` in tests.json (a C, C++ or
-Rust program that our Piston package's compile stage built once, package/compile), the
-child executes that program instead, under the same limits. Memory is
+child starts a fresh interpreter on main.py instead. With `argv` in tests.json (a C, C++,
+Rust or Java program that our Piston package's compile stage built once, package/compile),
+the child executes that command instead (found on the package's PATH), under the same limits. Memory is
 the request's memory cgroup's (run_memory_limit: real use, as on every other path, not
 address space, which breaks threads and untouched mappings): a test over it ends the
 request, and the client judges those tests a request each. File-mode problems get their
@@ -71,7 +71,7 @@ def run_one(test, env, file_mode=False, argv=None):
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
             if argv:  # a program compiled by our Piston package's compile stage
-                os.execve(argv[0], argv, env)
+                os.execvpe(argv[0], argv, env)
             if zygote is None:
                 os.execve(sys.executable, [sys.executable, "main.py"], env)
             script = os.path.abspath("main.py")

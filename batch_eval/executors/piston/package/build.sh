@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 
-# Builds batch-eval's Piston package: a Python 3 for our launcher and the compilers for
-# C, C++ (GCC) and Rust, installed into this folder (the sandbox shows a package its own
+# Builds batch-eval's Piston package: a Python 3 for our launcher, the compilers for C,
+# C++ (GCC) and Rust, and a JDK, installed into this folder (the sandbox shows a package its own
 # folder only), as Piston's own python, gcc and rust packages build theirs.
 #
 # BATCH_EVAL_HOST_TOOLS=1 links the tools the build machine already has instead: for a
@@ -13,8 +13,10 @@ mkdir -p bin
 if [[ "${BATCH_EVAL_HOST_TOOLS:-}" == 1 ]]; then
     # BATCH_EVAL_PYTHON: the interpreter to link (a real binary, not a version manager's shim)
     ln -sf "${BATCH_EVAL_PYTHON:-$(command -v python3)}" bin/python3
-    for tool in gcc g++; do
-        ln -sf "$(command -v "$tool")" "bin/$tool"
+    for tool in gcc g++ java javac; do
+        if command -v "$tool" >/dev/null; then
+            ln -sf "$(command -v "$tool")" "bin/$tool"
+        fi
     done
     if command -v rustc >/dev/null; then
         # the real rustc, not a rustup proxy (the proxy needs a home the sandbox has not)
@@ -26,6 +28,7 @@ fi
 PYTHON=3.12.0
 GCC=12.2.0
 RUST=1.68.2
+JDK=17.0.9+9
 
 curl -fL "https://www.python.org/ftp/python/$PYTHON/Python-$PYTHON.tgz" -o python.tgz
 tar xzf python.tgz && rm python.tgz
@@ -45,3 +48,7 @@ curl -fL "https://static.rust-lang.org/dist/rust-$RUST-x86_64-unknown-linux-gnu.
 tar xzf rust.tar.gz && rm rust.tar.gz
 "./rust-$RUST-x86_64-unknown-linux-gnu/install.sh" --prefix="$PREFIX" --components=rustc,rust-std-x86_64-unknown-linux-gnu
 rm -rf "rust-$RUST-x86_64-unknown-linux-gnu"
+
+curl -fL "https://github.com/adoptium/temurin17-binaries/releases/download/jdk-$JDK/OpenJDK17U-jdk_x64_linux_hotspot_${JDK/+/_}.tar.gz" -o jdk.tar.gz
+mkdir -p jdk && tar xzf jdk.tar.gz -C jdk --strip-components=1 && rm jdk.tar.gz
+ln -sf ../jdk/bin/java bin/java && ln -sf ../jdk/bin/javac bin/javac
