@@ -160,3 +160,36 @@ def loopback_listener(timeout: float) -> Iterator[tuple[int, list[bytes]]]:
     finally:
         listener.close()
         thread.join()
+
+
+#: programs for the sum problem (SUM_PROBLEM): right, right but slow, wrong
+RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
+SLOW = "import time\ntime.sleep(0.15)\n" + RIGHT
+WRONG = "print(3)"
+#: what a results line says of its verdict, beside the timings that differ run to run
+VERDICT_KEYS = ("line", "id", "verdict", "passed", "reason", "program_sha256")
+#: what a metrics file counts, the same however the file was split
+COUNTS = ("pass_at_k", "pass_at_k_problems", "verdicts", "per_problem", "undecided", "records", "tests_run")
+
+
+def verdicts_of(path: Path) -> list[tuple[Any, ...]]:
+    """A results file's verdicts, line by line, without the timings."""
+    return [
+        (*(line.get(k) for k in VERDICT_KEYS), [t["verdict"] for t in line.get("tests") or []])
+        for line in read_jsonl(path)
+    ]
+
+
+def counts_of(path: Path) -> dict[str, Any]:
+    """A metrics file's counts."""
+    metrics = json.loads(path.read_text())
+    return {k: metrics.get(k) for k in COUNTS}
+
+
+def humaneval_run(tmp_path: Path, records: int) -> tuple[Path, Path]:
+    """`records` real gpt-4 HumanEval samples as one checkpoint's one file: (solutions dir, problems)."""
+    samples = DATA / "humaneval" / "checkpoints" / "gpt-4" / "solutions.jsonl"
+    lines = samples.read_text().splitlines()[:records]
+    sols = tmp_path / "sols"
+    write_jsonl(sols / "checkpoint-7" / "solutions.jsonl", lines)
+    return sols, DATA / "humaneval" / "problems.jsonl"

@@ -12,14 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SUM_PROBLEM, read_jsonl, run_argv, write_jsonl
-from tests.test_shards import RIGHT, SLOW, WRONG, _counts, _real_run, _verdicts
+from tests.conftest import (
+    RIGHT,
+    SLOW,
+    SUM_PROBLEM,
+    WRONG,
+    counts_of,
+    humaneval_run,
+    read_jsonl,
+    run_argv,
+    verdicts_of,
+    write_jsonl,
+)
 
 pytest.importorskip("ray")
 
 
 def test_a_run_on_a_ray_cluster_writes_the_results_of_a_run_here(tmp_path: Path) -> None:
-    sols, problems = _real_run(tmp_path, 40)
+    sols, problems = humaneval_run(tmp_path, 40)
     here, cluster = tmp_path / "here", tmp_path / "cluster"
     subprocess.run([*run_argv(sols, problems, here, "--no-cache", workers=1)], check=True)
     done = subprocess.run(
@@ -30,8 +40,8 @@ def test_a_run_on_a_ray_cluster_writes_the_results_of_a_run_here(tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     one, two = here / "eval_checkpoint_7", cluster / "eval_checkpoint_7"
-    assert _verdicts(two / "solutions.results.jsonl") == _verdicts(one / "solutions.results.jsonl")
-    assert _counts(two / "solutions.metrics.json") == _counts(one / "solutions.metrics.json")
+    assert verdicts_of(two / "solutions.results.jsonl") == verdicts_of(one / "solutions.results.jsonl")
+    assert counts_of(two / "solutions.metrics.json") == counts_of(one / "solutions.metrics.json")
     metrics = json.loads((two / "solutions.metrics.json").read_text())
     # the local Ray has this machine's 2 cores: one file is judged in 2 shards, on this node
     assert metrics["shards"] == 2 and metrics["nodes"] == [os.uname().nodename]
@@ -69,8 +79,8 @@ def test_a_shard_whose_ray_worker_dies_is_judged_again_elsewhere(tmp_path: Path)
     assert proc.returncode == 0, stderr
     lines = read_jsonl(out / "eval_checkpoint_5" / "solutions.results.jsonl")
     assert [line["n"] for line in lines] == list(range(40))
-    expected = _verdicts(clean / "eval_checkpoint_5" / "solutions.results.jsonl")
-    assert _verdicts(out / "eval_checkpoint_5" / "solutions.results.jsonl") == expected
+    expected = verdicts_of(clean / "eval_checkpoint_5" / "solutions.results.jsonl")
+    assert verdicts_of(out / "eval_checkpoint_5" / "solutions.results.jsonl") == expected
 
 
 def _worker_of_a_shard(deadline: float) -> int | None:
@@ -103,7 +113,7 @@ def _journal_lines(argv: list[bytes]) -> int:
 
 
 def test_a_cluster_that_is_not_there_is_one_line_at_once(tmp_path: Path) -> None:
-    sols, problems = _real_run(tmp_path, 4)
+    sols, problems = humaneval_run(tmp_path, 4)
     for address, words in (("127.0.0.1:1", "cannot reach the Ray cluster at 127.0.0.1:1"), ("auto", "auto")):
         done = subprocess.run(
             [*run_argv(sols, problems, tmp_path / "out", "--ray", address)],
@@ -127,7 +137,7 @@ def test_a_cluster_that_is_not_there_is_one_line_at_once(tmp_path: Path) -> None
 def test_the_python_api_runs_on_ray_too(tmp_path: Path) -> None:
     import batch_eval
 
-    sols, problems = _real_run(tmp_path, 20)
+    sols, problems = humaneval_run(tmp_path, 20)
     batch = batch_eval.run_batch(sols, problems, tmp_path / "out", ray="", progress=False, cache=False)
     assert batch.exit_code == 0 and batch.summary["run"]["ray"] == "local"
     metrics = json.loads((tmp_path / "out" / "eval_checkpoint_7" / "solutions.metrics.json").read_text())

@@ -7,46 +7,27 @@ import json
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 
 from batch_eval.cli import cli
 from batch_eval.reporting.status import running_files
-from tests.conftest import SUM_PROBLEM, read_jsonl, run_argv, write_jsonl
-
-HUMANEVAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "humaneval"
-RIGHT = "a, b = map(int, input().split())\nprint(a + b)"
-SLOW = "import time\ntime.sleep(0.15)\n" + RIGHT
-WRONG = "print(3)"
-#: what a results line says of its verdict, beside the timings that differ run to run
-VERDICT_KEYS = ("line", "id", "verdict", "passed", "reason", "program_sha256")
-#: what a metrics file counts, the same however the file was split
-COUNTS = ("pass_at_k", "pass_at_k_problems", "verdicts", "per_problem", "undecided", "records", "tests_run")
-
-
-def _verdicts(path: Path) -> list[tuple[Any, ...]]:
-    return [
-        (*(line.get(k) for k in VERDICT_KEYS), [t["verdict"] for t in line.get("tests") or []])
-        for line in read_jsonl(path)
-    ]
-
-
-def _counts(path: Path) -> dict[str, Any]:
-    metrics = json.loads(path.read_text())
-    return {k: metrics.get(k) for k in COUNTS}
-
-
-def _real_run(tmp_path: Path, records: int) -> tuple[Path, Path]:
-    """`records` real gpt-4 HumanEval samples as one checkpoint's one file."""
-    lines = (HUMANEVAL / "checkpoints" / "gpt-4" / "solutions.jsonl").read_text().splitlines()[:records]
-    sols = tmp_path / "sols"
-    write_jsonl(sols / "checkpoint-7" / "solutions.jsonl", lines)
-    return sols, HUMANEVAL / "problems.jsonl"
+from tests.conftest import (
+    RIGHT,
+    SLOW,
+    SUM_PROBLEM,
+    WRONG,
+    counts_of,
+    humaneval_run,
+    read_jsonl,
+    run_argv,
+    verdicts_of,
+    write_jsonl,
+)
 
 
 def test_one_file_on_two_workers_is_judged_in_shards_with_the_whole_check_s_results(tmp_path: Path) -> None:
-    sols, problems = _real_run(tmp_path, 40)
+    sols, problems = humaneval_run(tmp_path, 40)
     whole, sharded = tmp_path / "whole", tmp_path / "sharded"
     dry = subprocess.run(
         [*run_argv(sols, problems, sharded, "--dry-run", workers=2)],
@@ -61,8 +42,8 @@ def test_one_file_on_two_workers_is_judged_in_shards_with_the_whole_check_s_resu
     assert json.loads((two / "solutions.metrics.json").read_text())["shards"] == 2
     assert "shards" not in json.loads((one / "solutions.metrics.json").read_text())
     # the same lines in the same record order, with the same verdicts and counts
-    assert _verdicts(two / "solutions.results.jsonl") == _verdicts(one / "solutions.results.jsonl")
-    assert _counts(two / "solutions.metrics.json") == _counts(one / "solutions.metrics.json")
+    assert verdicts_of(two / "solutions.results.jsonl") == verdicts_of(one / "solutions.results.jsonl")
+    assert counts_of(two / "solutions.metrics.json") == counts_of(one / "solutions.metrics.json")
     assert sorted(p.name for p in two.iterdir()) == ["solutions.metrics.json", "solutions.results.jsonl"]
     summary = json.loads((sharded / "batch_eval_results.json").read_text())
     assert summary["totals"]["ok"] == 1 and summary["status"] == "finished"
@@ -129,13 +110,13 @@ def test_a_sharded_run_killed_part_way_resumes_each_shard_where_it_stood(tmp_pat
     assert rerun.returncode == 0, rerun.stderr
     lines = read_jsonl(folder / "solutions.results.jsonl")
     assert [line["n"] for line in lines] == list(range(40))  # nothing lost, nothing twice
-    assert _verdicts(folder / "solutions.results.jsonl") == _verdicts(
+    assert verdicts_of(folder / "solutions.results.jsonl") == verdicts_of(
         clean / "eval_checkpoint_5" / "solutions.results.jsonl"
     )
     metrics = json.loads((folder / "solutions.metrics.json").read_text())
     assert metrics["reused"] >= 6  # taken from the shards' journals, not judged again
-    assert _counts(folder / "solutions.metrics.json") == {
-        **_counts(clean / "eval_checkpoint_5" / "solutions.metrics.json"),
+    assert counts_of(folder / "solutions.metrics.json") == {
+        **counts_of(clean / "eval_checkpoint_5" / "solutions.metrics.json"),
         "tests_run": metrics["tests_run"],  # records resumed from a journal ran no test this time
     }
 
