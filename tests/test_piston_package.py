@@ -142,3 +142,22 @@ def test_a_package_of_another_major_version_is_left_alone(package: Path, tmp_pat
         result, requests = judged(server, "cpp", FLAGS_CPP.replace("defined(__OPTIMIZE__)", "1"))
         assert result.verdict is Verdict.AC and requests == 6
         assert {r["language"] for r in server.requests[-6:]} == {"c++"}
+
+
+def test_a_fleet_where_only_some_servers_have_it_judges_without_it(package: Path) -> None:
+    """A compiled program's verdict must not depend on which server judged it: with the
+    package on one of two servers, C++ goes to the stock runtime on both, and the preflight
+    says so."""
+    with (
+        FakePiston(FakePistonConfig(body_limit=10_000_000, packages=[package])) as with_it,
+        FakePiston(FakePistonConfig(body_limit=10_000_000)) as without,
+    ):
+        executor = PistonExecutor([with_it.url, without.url], backoff=0.01)
+        warnings = executor.preflight(LIMITS)
+        assert any("our Piston package is on 1 of 2 servers: c, cpp, rust, java" in w for w in warnings)
+        before = len(with_it.requests) + len(without.requests)
+        program = Program("cpp", FLAGS_CPP.replace("defined(__OPTIMIZE__)", "1"))
+        result = judge(PROBLEM, PROBLEM.tests, program, executor, LIMITS, JudgeOptions(Comparison()))
+        sent = [*with_it.requests, *without.requests]
+        assert result.verdict is Verdict.AC and len(sent) - before == 6
+        assert not any(r["language"].startswith("batch-eval") for r in sent)

@@ -91,16 +91,19 @@ class PistonExecutor(Executor):
         # dead is the first one's error
         alive: list[str] = []
         errors: list[BatchEvalError] = []
+        listed: list[dict[str, tuple[str, str]]] = []
         for url, found in zip(self.endpoints, self._each(lambda url: preflight.runtimes(self.client, url))):
             if isinstance(found, BatchEvalError):
                 errors.append(found)
                 continue
             for ours, runtime in found.items():
                 self.runtimes.setdefault(ours, runtime)
+            listed.append(found)
             alive.append(url)
         if not alive:
             raise errors[0]
         self.warnings += [f"{err}; going on without it" for err in errors]
+        self._package_everywhere(listed)
         self.endpoints = alive
         self.client.use(self.endpoints)
         probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
@@ -134,6 +137,26 @@ class PistonExecutor(Executor):
                     self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
                 )
         return self.warnings
+
+    def _package_everywhere(self, listed: list[dict[str, tuple[str, str]]]) -> None:
+        """Our package is used only when every live server has it at the same version: a
+        compiled program's verdict must not depend on which server (and build) judged it."""
+        suffix = preflight.packaged("")
+        partial = {
+            key: sum(found.get(key) == runtime for found in listed)
+            for key, runtime in self.runtimes.items()
+            if key.endswith(suffix)
+        }
+        partial = {key: having for key, having in partial.items() if having < len(listed)}
+        for key in partial:
+            del self.runtimes[key]
+        if partial:
+            languages = ", ".join(key.removesuffix(suffix) for key in partial)
+            self.warnings.append(
+                f"our Piston package is on {min(partial.values())} of {len(listed)} servers: {languages} "
+                "judged a request per test on the stock runtimes; install it on every server "
+                "(README: Scaling out)"
+            )
 
     def _each(self, ask: Callable[[str], T]) -> list[T | BatchEvalError]:
         """`ask(url)` of every endpoint, all at once (a fleet's preflight must not take a
