@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from batch_eval.config import CheckConfig
+from batch_eval.judging.cache import VerdictCache
 from batch_eval.judging.check import check_file
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 
@@ -259,3 +265,31 @@ def test_a_tampered_cache_entry_is_judged_again(tmp_path: Path) -> None:
     again = check_file(config, sols, tmp_path / "o2", warn=warnings.append)
     assert _verdicts(again) == ["WA"] and again.metrics["cache_hits"] == 0
     assert any("damaged verdict cache entry" in w for w in warnings)
+
+
+def test_a_claim_left_by_a_killed_checker_is_taken_over_while_it_is_still_a_zombie(tmp_path: Path) -> None:
+    """A checker killed mid-record leaves its claim on the record's key, and stays a zombie
+    until whoever inherited it reaps it (a subreaper or a container's PID 1 may never): the
+    next checker judges the record at once instead of waiting out the claim (it once waited
+    the whole claim time, ~40 s a record, after `kill -9` of a run)."""
+    folder = tmp_path / "cache"
+    holder_code = (
+        "import time\nfrom pathlib import Path\nfrom batch_eval.judging.cache import VerdictCache\n"
+        f"assert VerdictCache(Path({str(folder)!r})).claim('k', 0) is None\n"
+        "print('claimed', flush=True)\ntime.sleep(600)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", holder_code], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline() == b"claimed\n"
+    holder.kill()  # not reaped yet: a zombie
+    stat = Path(f"/proc/{holder.pid}/stat")
+    while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        time.sleep(0.01)
+    taken: list[object] = []
+    # a connection is used by the thread that made it
+    waiting = threading.Thread(target=lambda: taken.append(VerdictCache(folder).claim("k", 600)), daemon=True)
+    waiting.start()
+    waiting.join(60)
+    holder.wait()
+    assert taken == [None], "the claim of a dead checker was waited out"
+    with sqlite3.connect(folder / "verdicts.sqlite") as db:
+        assert db.execute("SELECT pid FROM claims WHERE key = 'k'").fetchall() == [(os.getpid(),)]

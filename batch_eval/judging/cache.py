@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from batch_eval.errors import BatchEvalError
+from batch_eval.executors.sandbox.sandboxlib import alive
 from batch_eval.files import ensure_folder
 from batch_eval.identity import judging_code
 from batch_eval.verdict import SolutionResult, TestResult, Verdict
@@ -44,16 +45,6 @@ NOT_CACHED = frozenset({Verdict.IE, Verdict.TLE})
 #: checker); damage found while in use still turns it off
 CHECKED_BYTES = 64 << 20
 T = TypeVar("T")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def digest(*parts: Any) -> str:
@@ -208,7 +199,7 @@ class VerdictCache:
             )
             if owner is None:
                 continue  # released without a result (IE, TLE), or the cache is off
-            if (owner[1] == self.host and not _alive(int(owner[0]))) or time.monotonic() > deadline:
+            if (owner[1] == self.host and not alive(int(owner[0]))) or time.monotonic() > deadline:
                 self._drop_claim(key, int(owner[0]))
                 continue
             time.sleep(0.05)

@@ -173,11 +173,10 @@ def _remove_stale(root: Path) -> None:
     for path in root.glob("batch-eval-*"):
         try:
             owner = int(path.name.split("-")[2])
-            os.kill(owner, 0)
-        except ProcessLookupError:
-            _remove(path)
-        except (ValueError, IndexError, PermissionError):
+        except (ValueError, IndexError):
             continue
+        if not sandboxlib.alive(owner):
+            _remove(path)
 
 
 def _remove(path: Path) -> None:

@@ -1,7 +1,7 @@
 """The mechanisms every side of a test's sandbox shares, each written once: the CPU-seconds
 rlimit, reading what a program wrote without following its links, a cgroup's
-out-of-memory count, killing every member of a group, and asking the kernel to kill us
-with our parent.
+out-of-memory count, whether a process still runs, killing every member of a group, and
+asking the kernel to kill us with our parent.
 
 Used by the package (batch_eval.executors.local) and by the programs that run inside a
 sandbox: the fork server (zygote.py, which imports it from the folder it is copied to) and
@@ -73,6 +73,21 @@ def oom_kills(path: str) -> int:
         if key == "oom_kill":
             return int(value)
     return 0
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs. A zombie does not: a killed process whose parent
+    died is a zombie until whoever inherited it reaps it, and a subreaper or a container's
+    PID 1 that never reaps keeps it one for good."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's: it exists
+    # /proc/PID/stat: "pid (comm) state ..."; comm may hold spaces and parentheses
+    state = read_text(f"/proc/{pid}/stat").rpartition(")")[2].split()
+    return not state or state[0] != "Z"
 
 
 def session_of(pid: int) -> int | None:
