@@ -87,6 +87,7 @@ LOCAL = frozenset({"local"})
 PISTON = frozenset({"piston", "piston-stock"})
 PACKAGE = frozenset({"piston", "piston-package"})
 COMPILED = frozenset({"c", "cpp", "rust", "java"})
+FORKED = frozenset({"python", "c", "cpp", "rust"})
 
 PATHS: list[JudgePath] = [
     # judged twice through one verdict cache: cold, then warm (every verdict from the cache)
@@ -94,8 +95,16 @@ PATHS: list[JudgePath] = [
         "fork-jailed", _local(python_runner="fork", jailed=True), LOCAL, warm_cache=True, needs_jail=True
     ),
     JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL),
-    JudgePath("process-jailed", _local(python_runner="process", jailed=True), LOCAL, needs_jail=True),
-    JudgePath("process-open", _local(python_runner="process", jailed=False), LOCAL),
+    # the runner decides how Python and native binaries (C, C++, Rust) run; PyPy, Java and
+    # JavaScript start a process per test on every path
+    JudgePath(
+        "process-jailed",
+        _local(python_runner="process", jailed=True),
+        LOCAL,
+        needs_jail=True,
+        languages=FORKED,
+    ),
+    JudgePath("process-open", _local(python_runner="process", jailed=False), LOCAL, languages=FORKED),
     JudgePath("piston-batched", _piston(batch=True), PISTON),
     JudgePath("piston-per-test", _piston(batch=False), PISTON),
     # the same executors through the other switches that must not change a verdict
