@@ -153,6 +153,13 @@ def e2h_tree(root: Path, per_checkpoint: int | None, models: list[str]) -> Path:
     return root
 
 
+def timed_check(config: CheckConfig, solutions: Path, out: Path) -> tuple[float, Any]:
+    """(the seconds, the outcome) of one `check` of `solutions` into `out`."""
+    start = time.perf_counter()
+    outcome = check_file(config, solutions, out)
+    return time.perf_counter() - start, outcome
+
+
 def timed_run(solutions: Path, out: Path, **config: Any) -> tuple[float, dict[str, Any]]:
     options = RunOptions(output_dir=out, solutions_dir=solutions, max_workers=2)
     start = time.perf_counter()
@@ -469,9 +476,7 @@ def piston_requests(records: int) -> None:
                     piston_batch=batch,
                     cache=False,
                 )
-                start = time.perf_counter()
-                outcome = check_file(config, sols, Path(tmp) / label.split()[0])
-                seconds = time.perf_counter() - start
+                seconds, outcome = timed_check(config, sols, Path(tmp) / label.split()[0])
                 sent = len(srv.requests) - before
                 counts[label] = (sent, outcome.metrics)
                 print(
@@ -487,17 +492,13 @@ def piston_requests(records: int) -> None:
         )
         # against the local executor on the same solutions, and (iii) a real server when named
         problems = DATA / "e2h_codeforces" / "problems.jsonl"
-        start = time.perf_counter()
-        local = check_file(CheckConfig(problems=problems, cache=False), sols, Path(tmp) / "local")
-        local_s = time.perf_counter() - start
+        local_s, local = timed_check(CheckConfig(problems=problems, cache=False), sols, Path(tmp) / "local")
         print(f"  local executor (one check)   {local_s:.1f} s, pass@1 {local.metrics['pass_at_k'].get('1')}")
         print(f"  -> batched on the test server / local: {seconds / local_s:.2f}x the local wall time")
         real = os.environ.get("PISTON_URL")
         if real:
             config = CheckConfig(problems=problems, executor="piston", endpoints=(real,), cache=False)
-            start = time.perf_counter()
-            outcome = check_file(config, sols, Path(tmp) / "real")
-            real_s = time.perf_counter() - start
+            real_s, outcome = timed_check(config, sols, Path(tmp) / "real")
             print(
                 f"  (iii) real Piston {real}: {real_s:.1f} s, "
                 f"pass@1 {outcome.metrics['pass_at_k'].get('1')}, {real_s / local_s:.2f}x the local wall time"
@@ -527,26 +528,24 @@ def piston_compiled(problems_count: int) -> None:
         records = [{"id": i, "code": CHECKSUM_CPP, "language": "cpp"} for i in ids]
         sols.write_text("".join(json.dumps(r) + "\n" for r in records))
         package = install_package(PACKAGE_DIR, Path(tmp) / "packages")
-        settings = {"body_limit": 50_000_000, "run_timeout_max": 60_000, "run_cpu_time_max": 60_000}
         figures = {}
         for label, packages in (("stock gcc, a request per test", []), ("our package", [package])):
-            with FakePiston(FakePistonConfig(**settings, packages=packages)) as srv:  # type: ignore[arg-type]
+            server = FakePistonConfig(
+                body_limit=50_000_000, run_timeout_max=60_000, run_cpu_time_max=60_000, packages=packages
+            )
+            with FakePiston(server) as srv:
                 config = CheckConfig(
                     problems=problems, executor="piston", endpoints=(srv.url,), cache=False, all_tests=True
                 )
-                start = time.perf_counter()
-                outcome = check_file(config, sols, Path(tmp) / label.split()[0])
-                seconds = time.perf_counter() - start
+                seconds, outcome = timed_check(config, sols, Path(tmp) / label.split()[0])
                 sent = sum(r["language"] != "python" for r in srv.requests)
             figures[label] = seconds
             print(
                 f"  {label:30} {sent:>5} requests, {outcome.metrics['tests_run']} tests, {seconds:6.1f} s, "
                 f"verdicts {outcome.metrics['verdicts']}"
             )
-        start = time.perf_counter()
         plain = CheckConfig(problems=problems, cache=False, all_tests=True)
-        local = check_file(plain, sols, Path(tmp) / "local")
-        local_s = time.perf_counter() - start
+        local_s, local = timed_check(plain, sols, Path(tmp) / "local")
         print(f"  {'local executor':30} {local.metrics['tests_run']:>5} tests, {local_s:6.1f} s")
         ratio = figures["stock gcc, a request per test"] / figures["our package"]
         against_local = figures["our package"] / local_s

@@ -16,6 +16,7 @@ file>`, in the submission folder, with the package's environment and PISTON_LANG
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import resource
@@ -68,20 +69,24 @@ class FakePistonConfig:
 
     def listed(self) -> list[dict[str, Any]]:
         """GET /api/v2/runtimes: the built-in runtimes, then each installed package's."""
-        found = list(self.runtimes)
-        for pkgdir in self.packages:
-            info = json.loads((pkgdir / "pkg-info.json").read_text())
-            for lang in info.get("provides") or [info]:
-                found.append(
-                    {
-                        "language": lang["language"],
-                        "version": info["version"],
-                        "aliases": lang.get("aliases", []),
-                        "runtime": info["language"],
-                        "_pkgdir": str(pkgdir),
-                    }
-                )
-        return found
+        return [*self.runtimes, *(r for pkgdir in self.packages for r in _package_runtimes(pkgdir))]
+
+
+@functools.cache
+def _package_runtimes(pkgdir: Path) -> list[dict[str, Any]]:
+    """An installed package's runtimes, as Piston loads them once from its pkg-info.json
+    (`_pkgdir`: ours, never sent)."""
+    info = json.loads((pkgdir / "pkg-info.json").read_text())
+    return [
+        {
+            "language": lang["language"],
+            "version": info["version"],
+            "aliases": lang.get("aliases", []),
+            "runtime": info["language"],
+            "_pkgdir": str(pkgdir),
+        }
+        for lang in info.get("provides") or [info]
+    ]
 
 
 def install_package(source: Path, root: Path, python: str = sys.executable) -> Path:

@@ -33,6 +33,7 @@ from batch_eval.batch.pool import FileOutcome, Job, run_job
 from batch_eval.config import CheckConfig, file_sha256
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import last_line
+from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.files import AtomicFile, write_json_atomic
 from batch_eval.judging.journal import journal_path
 
@@ -189,7 +190,7 @@ def _clean_abandoned() -> None:
         NODE_ROOT.mkdir(parents=True, exist_ok=True)
         for folder in NODE_ROOT.glob("check-*-*"):
             pid = folder.name.split("-")[1]
-            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            if pid.isdigit() and not sandboxlib.alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
 
 

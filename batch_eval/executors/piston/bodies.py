@@ -2,8 +2,7 @@
 program that puts input.txt on fd 0, C++ with its input on stdin), or a program's tests in
 one request through our launcher (sandbox/launcher.py): a Python program on the server's
 Python, a C, C++, Rust or Java program on our package (package/: compiled once per
-request); and
-what cannot be sent."""
+request); and what cannot be sent."""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ A thin composition: the HTTP client (client.py: retries, endpoints, budget), the
 and the verdicts of the answers (mapping.py). Python programs reach their input as a file
 (`input.txt`): Piston cuts large stdin silently and feeds it through a pipe, which breaks
 `os.fstat(0)` sizing. Piston's C++ compile stage compiles every file it is sent, so C++ gets
-its input on stdin, and only inputs small enough to arrive intact; on a server with our
-package (package/, found at preflight) a C, C++, Rust or Java program is compiled once per request
-with the local executor's flags and its tests run through the launcher, inputs as files.
+its input on stdin, and only inputs small enough to arrive intact; on servers with our
+package (package/, found at preflight) a C, C++, Rust or Java program is compiled once per
+request with the local executor's flags and its tests run through the launcher, inputs as
+files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
@@ -37,6 +39,18 @@ MAX_THREADS = 128
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
+
+
+@dataclass
+class BatchAnswer:
+    """What one batched request gave: the compile stage's outcome (our package's; None for
+    Python), the launcher's tests in order up to where it stopped, and, when the request
+    as a whole failed (unreachable, or the box stopped the batch), the server's verdict on
+    it. No tests: each test is judged again in a request of its own."""
+
+    compiled: Execution | None = None
+    runs: list[Execution] = field(default_factory=list)
+    whole: Execution | None = None
 
 
 class PistonExecutor(Executor):
@@ -128,7 +142,7 @@ class PistonExecutor(Executor):
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
         plain = self._body(Program("python", "pass\n"), b"", limits)
-        if any(LANGUAGES[name.removesuffix(preflight.packaged(""))].compiled for name in self.runtimes):
+        if any(LANGUAGES[preflight.language_of(key)].compiled for key in self.runtimes):
             self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
         if self.batch:
             self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
@@ -141,17 +155,15 @@ class PistonExecutor(Executor):
     def _package_everywhere(self, listed: list[dict[str, tuple[str, str]]]) -> None:
         """Our package is used only when every live server has it at the same version: a
         compiled program's verdict must not depend on which server (and build) judged it."""
-        suffix = preflight.packaged("")
-        partial = {
-            key: sum(found.get(key) == runtime for found in listed)
-            for key, runtime in self.runtimes.items()
-            if key.endswith(suffix)
-        }
-        partial = {key: having for key, having in partial.items() if having < len(listed)}
-        for key in partial:
-            del self.runtimes[key]
+        partial: dict[str, int] = {}  # language -> the servers that have its package runtime
+        for language in self._packaged():
+            key = preflight.packaged(language)
+            having = sum(found.get(key) == self.runtimes[key] for found in listed)
+            if having < len(listed):
+                partial[language] = having
+                del self.runtimes[key]
         if partial:
-            languages = ", ".join(key.removesuffix(suffix) for key in partial)
+            languages = ", ".join(partial)
             self.warnings.append(
                 f"our Piston package is on {min(partial.values())} of {len(listed)} servers: {languages} "
                 "judged a request per test on the stock runtimes; install it on every server "
@@ -197,8 +209,7 @@ class PistonExecutor(Executor):
 
     def _packaged(self) -> list[str]:
         """Our languages the servers run through our package (compiled once per request)."""
-        suffix = preflight.packaged("")
-        return [name.removesuffix(suffix) for name in self.runtimes if name.endswith(suffix)]
+        return [preflight.language_of(key) for key in self.runtimes if key != preflight.language_of(key)]
 
     # -- running -----------------------------------------------------------------------------
 
@@ -254,12 +265,12 @@ class PistonExecutor(Executor):
         while start < len(inputs):
             chunk = bodies.chunk(inputs, start, self.body_limit, outputs)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
-            answered = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
-            compiled, executions = answered if isinstance(answered, tuple) else (compiled, [])
+            answer = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
+            compiled = answer.compiled or compiled
             if compiled is not None and compiled.verdict is not Verdict.AC:
                 return ProgramRun(compile=compiled, runs=[])
+            executions = answer.runs
             if not executions:  # cut by the server, or no room for a test: a request per test
-                executions = []
                 for i in chunk:
                     ex = self._alone(program, inputs[i], limits, file_mode)
                     executions.append(ex)
@@ -279,12 +290,10 @@ class PistonExecutor(Executor):
         if preflight.packaged(program.language) not in self.runtimes:
             answer = self._execute(program, data, limits, file_mode)
             return answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
-        got = self._execute_chunk(program, [data], limits, file_mode, answer_stage=True)
-        if isinstance(got, Execution):
-            return got
-        if got is None or not got[1]:
-            return Execution(Verdict.IE, reason="the Piston launcher gave no answer for the test")
-        return got[1][0]
+        batch = self._execute_chunk(program, [data], limits, file_mode)
+        if batch.runs:
+            return batch.runs[0]
+        return batch.whole or Execution(Verdict.IE, reason="the Piston launcher gave no answer for the test")
 
     def _execute_chunk(
         self,
@@ -293,12 +302,8 @@ class PistonExecutor(Executor):
         limits: Limits,
         file_mode: bool,
         compare: bodies.Compare | None = None,
-        answer_stage: bool = False,
-    ) -> tuple[Execution | None, list[Execution]] | Execution | None:
-        """The compile stage's outcome (a compiled program's) and the tests' Executions from
-        one batched request, in order, up to where the launcher stopped; None when the
-        request as a whole failed (then each test gets a request), or with `answer_stage` (a
-        request of one test) the run stage's own verdict then."""
+    ) -> BatchAnswer:
+        """One batched request's answer (see BatchAnswer)."""
         package = self.runtimes.get(preflight.packaged(program.language))
         runtime = package or self.runtimes["python"]
         max_ms = self.max_run_timeout_ms or 0
@@ -307,21 +312,21 @@ class PistonExecutor(Executor):
         try:
             answer = self.client.post(json.dumps(body))
         except PistonUnavailable as exc:
-            return Execution(Verdict.IE, reason=str(exc)) if answer_stage else None
+            return BatchAnswer(whole=Execution(Verdict.IE, reason=str(exc)))
         compiled = compile_stage(answer.get("compile"), self.compile_ms)
         if compiled is not None and compiled.verdict is not Verdict.AC:
-            return compiled, []
+            return BatchAnswer(compiled)
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
-            return to_execution(answer.get("run"), limits) if answer_stage else None
+            return BatchAnswer(compiled, whole=to_execution(answer.get("run"), limits))
         executions = []
         for line in str(run.get("stdout") or "").splitlines():
             try:
                 executions.append(launcher_execution(json.loads(line), limits))
             except (ValueError, KeyError, TypeError):
-                return None
-        return (compiled, executions) if executions else None
+                return BatchAnswer(compiled)
+        return BatchAnswer(compiled, executions)
 
     def _body(self, program: Program, data: bytes, limits: Limits, file_mode: bool = False) -> dict[str, Any]:
         runtime = self.runtimes.get(program.language, (program.language, "*"))

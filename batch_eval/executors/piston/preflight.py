@@ -30,9 +30,17 @@ PACKAGE_LANGUAGES = {
 PACKAGE_MAJOR = 1
 
 
+PACKAGED = "+package"
+
+
 def packaged(language: str) -> str:
     """The key under which `runtimes` gives our package's runtime for `language`."""
-    return f"{language}+package"
+    return language + PACKAGED
+
+
+def language_of(key: str) -> str:
+    """Our language behind a key of `runtimes` (its own, or its package runtime's)."""
+    return key.removesuffix(PACKAGED)
 
 
 def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int | None:

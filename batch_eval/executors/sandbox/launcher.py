@@ -5,14 +5,15 @@ itself, an interpreter already started, and the child runs main.py as `__main__`
 the local fork server's children do (zygote.py, sent beside it: the same code, so the same
 exits, tracebacks and flushing), in its own session, stdin from the input file, under the
 test's CPU, output and wall limits; it prints one JSON line with what happened (the output
-base64: no byte is lost to the way back). Without zygote.py (an older client's request) a
-child starts a fresh interpreter on main.py instead. With `argv` in tests.json (a C, C++,
-Rust or Java program that our Piston package's compile stage built once, package/compile),
-the child executes that command instead (found on the package's PATH), under the same limits. Memory is
-the request's memory cgroup's (run_memory_limit: real use, as on every other path, not
-address space, which breaks threads and untouched mappings): a test over it ends the
-request, and the client judges those tests a request each. File-mode problems get their
-input as input.txt too, and their output is output.txt when they wrote that regular file.
+base64: no byte is lost to the way back). With `argv` in tests.json (a C, C++, Rust or Java
+program that our Piston package's compile stage built once, package/compile), the child
+executes that command instead (found on the package's PATH), under the same limits. The
+client sends this file with sandboxlib.py, zygote.py and compare.py in every request, so
+they always match. Memory is the request's memory cgroup's (run_memory_limit: real use, as
+on every other path, not address space, which breaks threads and untouched mappings): a
+test over it ends the request, and the client judges those tests a request each.
+File-mode problems get their input as input.txt too, and their output is output.txt when
+they wrote that regular file.
 When asked to (early stop), it stops after the first run that did not exit 0, or whose
 output is not its expected one (sent as exp<i>.txt for the built-in comparisons, compared by
 the judge's own compare.py, sent beside it; the client compares again and decides). Standard
@@ -29,16 +30,9 @@ import signal
 import sys
 import time
 
+import compare  # sent with this file: the judge's own output comparison
 import sandboxlib  # sent with this file: the mechanisms we share with the package
-
-try:
-    import zygote  # sent with this file: runs a script in a forked interpreter, as locally
-except ImportError:
-    zygote = None
-try:
-    import compare  # sent with this file: the judge's own output comparison
-except ImportError:
-    compare = None
+import zygote  # sent with this file: runs a script in a forked interpreter, as locally
 
 
 def run_one(test, env, file_mode=False, argv=None):
@@ -72,8 +66,6 @@ def run_one(test, env, file_mode=False, argv=None):
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
             if argv:  # a program compiled by our Piston package's compile stage
                 os.execvpe(argv[0], argv, env)
-            if zygote is None:
-                os.execve(sys.executable, [sys.executable, "main.py"], env)
             script = os.path.abspath("main.py")
             sys.argv = [script]
             sys.path[0] = os.path.dirname(script)
@@ -128,7 +120,7 @@ def main():
         plan = json.load(f)
     env = dict(os.environ, PYTHONINTMAXSTRDIGITS="0")
     rule = plan.get("compare")
-    comparison = compare.Comparison(rule["mode"], rule["tolerance"]) if rule and compare else None
+    comparison = compare.Comparison(rule["mode"], rule["tolerance"]) if rule else None
     # children's collections then skip everything inherited (its pages stay shared): as the
     # local fork server, else each child's exit collection faults in the launcher's objects
     gc.freeze()
