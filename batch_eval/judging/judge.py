@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
-import secrets
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from batch_eval.executors.base import Execution, Executor, Expected, Limits, Program
+from batch_eval.executors.sandbox import harness
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
 from batch_eval.judging.problems import Problem, TestCase
@@ -73,39 +75,50 @@ def _node_syntax_error(stderr: str) -> str | None:
     return error[:300] + (f" (line {line_no.group(1)})" if line_no else "")
 
 
-#: the harness of a function problem: a per-run token read from standard input before the
-#: completion runs, printed (on the real descriptor) only after check() returned. The
-#: completion never sees it, so no way of ending the process early (exit(0), os._exit in an
-#: atexit handler or an excepthook, a thread) can pass: the token is not printed. The line
-#: after the token names the part of the problem this run judges (`_batch_eval_part`).
-_HARNESS_HEAD = (
-    "def _batch_eval_harness():\n"
-    "    import os\n"
-    "    words = os.read(0, 256).split()\n"
-    "    os.lseek(0, 0, os.SEEK_END)\n"
-    "    token = words[0] if words else b''\n"
-    "    part = words[1].decode() if len(words) > 1 else 'check'\n"
-    "    return (lambda: os.write(1, b'\\n' + token + b'\\n')), part\n"
-    "_batch_eval_done, _batch_eval_part = _batch_eval_harness(); del _batch_eval_harness\n"
-)
+#: the trusted harness every function problem runs as its program (see its docstring)
+HARNESS = Path(harness.__file__).read_text(encoding="utf-8")
 
 
-def function_program(problem: Problem, program: Program) -> Program:
-    """The harness, then prompt + completion + test + check(entry_point), as HumanEval's
-    harness builds it, then the proof that check() returned.
-
-    When the code already defines the entry point (a model asked for the whole
-    function), the prompt still comes first: its imports and helpers are what the
-    code may rely on, and the code's definition replaces the prompt's stub.
-    """
+def candidate_source(problem: Problem, program: Program) -> str:
+    """The candidate's module: the problem's prompt (its imports and helpers, what the code
+    may rely on), then the code. When the code defines the entry point itself (a model asked
+    for the whole function), the prompt still comes first and the code's definition
+    replaces the prompt's stub."""
     code = program.source
+    if not problem.prompt or not problem.entry_point:
+        return code
     defines = re.search(rf"^\s*(async\s+)?def\s+{re.escape(problem.entry_point)}\s*\(", code, re.M)
-    prompt = problem.prompt if not problem.prompt or problem.prompt.endswith("\n") else problem.prompt + "\n"
-    body = prompt + ("\n" + code if defines else code)
-    source = (
-        f"{_HARNESS_HEAD}{body}\n\n{problem.test_code}\n\ncheck({problem.entry_point})\n_batch_eval_done()\n"
-    )
-    return Program(program.language, source)
+    prompt = problem.prompt if problem.prompt.endswith("\n") else problem.prompt + "\n"
+    return prompt + ("\n" + code if defines else code)
+
+
+def function_tests(problem: Problem, program: Program) -> tuple[Program, list[TestCase]]:
+    """The harness as the program, and one test per part of the problem (EvalPlus: base,
+    plus; else one, "check"), each the harness's job on its standard input: the candidate's
+    source, the problem's own code, the tests' code and the entry point."""
+    source = candidate_source(problem, program)
+    tests = []
+    for part in problem.parts or ["check"]:
+        job = {
+            "source": source,
+            "setup": problem.prompt,
+            "test": problem.test_code,
+            "entry": problem.entry_point,
+            "method": problem.solution_class,
+            "part": part,
+        }
+        tests.append(TestCase(json.dumps(job).encode(), b"", part))
+    return Program(program.language, HARNESS), tests
+
+
+def harness_report(ex: Execution) -> tuple[Verdict, str] | None:
+    """The verdict the harness wrote (its last line of output), or None when it wrote none."""
+    lines = ex.stdout.rstrip(b"\n").rsplit(b"\n", 1)
+    try:
+        report = json.loads(lines[-1])
+        return Verdict(report["verdict"]), str(report.get("reason") or "")
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def judge(
@@ -125,12 +138,8 @@ def judge(
     test of the program is in flight). When a re-run turns the test that stopped the pass
     into an AC, the pass goes on with the tests after it.
     """
-    token = b""
     if problem.kind == "function":
-        program = function_program(problem, program)
-        token = secrets.token_hex(16).encode()
-        parts = problem.parts or ["check"]
-        tests = [TestCase(token + b"\n" + part.encode() + b"\n", b"", part) for part in parts]
+        program, tests = function_tests(problem, program)
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
@@ -152,12 +161,13 @@ def judge(
                     "the output came back with characters lost (not UTF-8, or mangled by the Piston "
                     f"server): cannot judge it ({result.reason})"
                 )
-        elif problem.kind == "function":
-            if result.verdict is Verdict.AC and b"\n" + token + b"\n" not in ex.stdout:
-                result.verdict, result.reason = Verdict.WA, "check() did not return: the program ended first"
-            elif result.verdict is Verdict.RE and "AssertionError" in ex.stderr:
-                # a failed assert in check() is a wrong answer; other exceptions stay RE
-                result.verdict = Verdict.WA
+        elif problem.kind == "function" and result.verdict is Verdict.AC:
+            # only the harness writes this output: its verdict is the test's
+            report = harness_report(ex)
+            if report is None:
+                result.verdict, result.reason = Verdict.WA, "the tests did not finish"
+            else:
+                result.verdict, result.reason = report
         return result
 
     by_index: dict[int, TestResult] = {}
@@ -174,7 +184,10 @@ def judge(
             executions[i] = ex
             by_index[i] = decide(i, ex)
             if len(executions) == 1:
-                syntax.extend(filter(None, [compile_error(program, ex)]))
+                if problem.kind == "function" and by_index[i].verdict is Verdict.CE:
+                    syntax.append(by_index[i].reason)
+                else:
+                    syntax.extend(filter(None, [compile_error(program, ex)]))
             return not (syntax or (options.early_stop and by_index[i].verdict is not Verdict.AC))
 
         # the outputs to stop at a wrong one with, for an executor that can stop there itself

@@ -46,6 +46,9 @@ class Problem:
     prompt: str = ""
     test_code: str = ""
     entry_point: str = ""
+    # call-based (APPS, TACO, LiveCodeBench): the entry point may be LeetCode's
+    # `Solution().entry_point` when the program defines no such function
+    solution_class: bool = False
     interactive: bool = False
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
@@ -112,8 +115,9 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         tests = sources.stdio_tests(raw, schema, where)
         if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
             name, cases = sources.call_tests(raw, schema, where)
-            call, check = sources.call_check(name, cases)
-            return _function(problem, str(raw.get("starter_code") or ""), check, call)
+            problem.solution_class = True
+            # starter_code is the model's hint, never code to run: no runner prepends it
+            return _function(problem, "", sources.call_check(cases), name)
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]

@@ -238,7 +238,13 @@ class RecordJudge:
     def _cache_key(self, problem: Problem, tests: list[TestCase], program: Program, limits: Limits) -> str:
         if problem.id not in self._problem_keys:
             if problem.kind == "function":
-                content = digest(problem.prompt, problem.test_code, problem.entry_point, *problem.parts)
+                content = digest(
+                    problem.prompt,
+                    problem.test_code,
+                    problem.entry_point,
+                    problem.solution_class,
+                    *problem.parts,
+                )
             else:
                 content = digest(*(part for t in tests for part in (t.input, t.output)))
             self._problem_keys[problem.id] = content

@@ -197,17 +197,15 @@ def check(candidate):
 """
 
 
-def call_check(name: str, cases: list[tuple[list[Any], Any]]) -> tuple[str, str]:
-    """(the expression check() is called with, the check code) of a call-based problem:
-    the function `name`, or LeetCode's `Solution().name` when the program defines no such
-    function."""
-    call = f"(globals()[{name!r}] if callable(globals().get({name!r})) else Solution().{name})"
-    return call, _CALL_CHECK.format(cases=json.dumps([[a, e] for a, e in cases]))
+def call_check(cases: list[tuple[list[Any], Any]]) -> str:
+    """The check code of a call-based problem; check() is given the function (or LeetCode's
+    `Solution().name`: see Problem.solution_class)."""
+    return _CALL_CHECK.format(cases=json.dumps([[a, e] for a, e in cases]))
 
 
-#: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, read
-#: by the harness) given to the canonical solution (defined apart, before the candidate is
-#: called) and to the candidate, on copies; values compared as EvalPlus compares them: equal,
+#: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, set
+#: by the harness in the tests' namespace) given to the canonical solution (run by the harness,
+#: never by the candidate) and to the candidate, on copies; values compared as EvalPlus compares them: equal,
 #: or within `atol` (1e-6 for floats when the task has none) with a relative 1e-7, as
 #: numpy.testing.assert_allclose; `find_zero` (HumanEval/32) by the polynomial at the root.
 _EVALPLUS_CHECK = """\

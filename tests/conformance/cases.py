@@ -407,3 +407,8 @@ CASES: list[Case] = [
     # a SyntaxError the program raises while running is its runtime error, as in Python
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
+
+# the red-team families: programs written to fool the judge, each judged not AC on every path
+from tests.conformance import redteam_function  # noqa: E402 (they build on the helpers above)
+
+CASES += redteam_function.CASES
