@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from batch_eval.executors.base import Execution, Limits, Program
+from batch_eval.executors.base import Execution, Executor, Limits, Program, ProgramRun
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
@@ -215,3 +216,24 @@ def test_node_s_own_syntax_error_is_ce_whichever_node_and_the_program_s_is_re() 
     )
     ex = Execution(Verdict.RE, stderr="/box/main.js:1\n" + raised, exit_code=1)
     assert compile_error(Program("javascript", "throw new SyntaxError('x')"), ex) is None
+
+
+class _Silent(Executor):
+    """An executor that ran none of what it was given and said nothing (a broken one)."""
+
+    name = "silent"
+
+    def run(self, program: Program, inputs: Sequence[bytes], *args: Any, **kwargs: Any) -> ProgramRun:
+        self.calls = getattr(self, "calls", 0) + 1
+        return ProgramRun(compile=None, runs=[])
+
+
+def test_an_executor_that_returns_nothing_is_ie_once_never_a_loop(tmp_path: Path) -> None:
+    problem = parse_problem(SUM_PROBLEM, tmp_path / "p.jsonl", 1)
+    silent = _Silent()
+    limits = Limits(time_s=1.0, memory_mb=64)
+    result = judge(
+        problem, problem.tests, Program("python", "print(3)\n"), silent, limits, JudgeOptions(Comparison())
+    )
+    assert result.verdict is Verdict.IE and "no result" in result.reason
+    assert silent.calls == 1

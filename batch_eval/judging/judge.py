@@ -133,93 +133,131 @@ def judge(
 ) -> SolutionResult:
     """The verdict of `program` on `problem`, one TestResult per test.
 
-    Tests run in one pass through the executor; a test whose verdict hangs on timing is run
-    again after that pass, never inside it (nothing compiles, kills or re-runs while another
-    test of the program is in flight). When a re-run turns the test that stopped the pass
-    into an AC, the pass goes on with the tests after it.
+    The tests run in passes through the executor, each stopping (with early stop) at the
+    first test that is not AC. After a pass, each test whose verdict hangs on timing is run
+    again, never while another test of the program is in flight; when that turns the test
+    that stopped the pass into an AC, the next pass goes on with the tests after it.
     """
     if problem.kind == "function":
         program, tests = function_tests(problem, program)
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
-
-    def decide(i: int, ex: Execution) -> TestResult:
-        result = _test_result(ex)
-        if result.verdict is Verdict.AC and problem.kind == "stdio":
-            expected = tests[i].output
-            if checker is not None:
-                result.verdict, result.reason = checker.judge(tests[i].input, expected, ex.stdout)
-            else:
-                ok, why = comparison.compare(expected, ex.stdout)
-                if not ok:
-                    result.verdict, result.reason = Verdict.WA, why
-            if result.verdict is Verdict.WA and ex.stdout_lossy:
-                # the bytes the program wrote are unknown: no verdict on them
-                result.verdict = Verdict.IE
-                result.reason = (
-                    "the output came back with characters lost (not UTF-8, or mangled by the Piston "
-                    f"server): cannot judge it ({result.reason})"
-                )
-        elif problem.kind == "function" and result.verdict is Verdict.AC:
-            # only the harness writes this output: its verdict is the test's
-            report = harness_report(ex)
-            if report is None:
-                result.verdict, result.reason = Verdict.WA, "the tests did not finish"
-            else:
-                result.verdict, result.reason = report
-        return result
-
-    by_index: dict[int, TestResult] = {}
-    executions: dict[int, Execution] = {}
-    syntax: list[str] = []  # the interpreter's compile error, read from the first test's run
     # the parts of a function problem run in their order (EvalPlus: base decides the base score)
-    remaining = list(range(len(tests))) if problem.parts else run_order(tests, options, failures)
-    while remaining:
-        batch, ran = remaining, list[int]()
-
-        def on_result(k: int, ex: Execution, batch: list[int] = batch, ran: list[int] = ran) -> bool:
-            i = batch[k]
-            ran.append(i)
-            executions[i] = ex
-            by_index[i] = decide(i, ex)
-            if len(executions) == 1:
-                if problem.kind == "function" and by_index[i].verdict is Verdict.CE:
-                    syntax.append(by_index[i].reason)
-                else:
-                    syntax.extend(filter(None, [compile_error(program, ex)]))
-            return not (syntax or (options.early_stop and by_index[i].verdict is not Verdict.AC))
-
-        # the outputs to stop at a wrong one with, for an executor that can stop there itself
-        expected = (
-            Expected([tests[i].output for i in batch], comparison.mode, comparison.tolerance)
-            if options.early_stop and problem.kind == "stdio" and checker is None
-            else None
-        )
-        inputs = [tests[i].input for i in batch]
-        run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
-        if run.compile_failed:
-            assert run.compile is not None
-            verdict = Verdict.IE if run.compile.verdict is Verdict.IE else Verdict.CE
-            return SolutionResult(
-                verdict, reason=run.compile.reason, compile_output=run.compile.stderr[-2000:]
-            )
-        if syntax:
-            return SolutionResult(Verdict.CE, reason=syntax[0], compile_output=executions[ran[0]].stderr)
-        remaining = batch[len(ran) :]
-        for i in ran:
-            if _timing_decides(executions[i], limits):
-                ex = _rerun(executions[i], executor, program, tests[i].input, limits, problem.input_mode)
-                by_index[i] = decide(i, ex)
-        if options.early_stop and any(r.verdict is not Verdict.AC for r in by_index.values()):
+    pending = list(range(len(tests))) if problem.parts else run_order(tests, options, failures)
+    results: dict[int, TestResult] = {}
+    first = True
+    while pending:
+        done = _one_pass(problem, tests, pending, program, executor, limits, options, comparison, checker)
+        if done.compile is not None:
+            verdict = Verdict.IE if done.compile.verdict is Verdict.IE else Verdict.CE
+            output = done.compile.stderr[-2000:]
+            return SolutionResult(verdict, reason=done.compile.reason, compile_output=output)
+        if first and done.syntax is not None:
+            return SolutionResult(Verdict.CE, reason=done.syntax, compile_output=done.ran[0][1].stderr)
+        first = False
+        if not done.ran:  # an executor that ran nothing it was given: never a verdict on the program
+            for i in pending:
+                results[i] = TestResult(Verdict.IE, reason="the executor returned no result for this test")
             break
-    results = [by_index.get(i) or TestResult(Verdict.SKIP, reason="early stop") for i in range(len(tests))]
-    verdict = solution_verdict(results)
-    first_bad = next((r for r in results if r.verdict is verdict), None)
+        for i, ex, result in done.ran:
+            if _timing_decides(ex, limits):
+                ex = _rerun(ex, executor, program, tests[i].input, limits, problem.input_mode)
+                result = _decide(problem, tests[i], ex, comparison, checker)
+            results[i] = result
+        pending = pending[len(done.ran) :]
+        if options.early_stop and any(r.verdict is not Verdict.AC for r in results.values()):
+            break
+    final = [results.get(i) or TestResult(Verdict.SKIP, reason="early stop") for i in range(len(tests))]
+    verdict = solution_verdict(final)
+    first_bad = next((r for r in final if r.verdict is verdict), None)
     reason = ""
     if verdict is not Verdict.AC and first_bad is not None:
-        reason = f"test {results.index(first_bad) + 1}: {first_bad.reason}".rstrip(": ")
-    return SolutionResult(verdict, results, reason)
+        reason = f"test {final.index(first_bad) + 1}: {first_bad.reason}".rstrip(": ")
+    return SolutionResult(verdict, final, reason)
+
+
+@dataclass
+class _Pass:
+    """What one pass through the executor gave: the tests it ran, in order, with their runs
+    and results; the failed compile, if any; the interpreter's compile error read from the
+    first run."""
+
+    ran: list[tuple[int, Execution, TestResult]]
+    compile: Execution | None = None
+    syntax: str | None = None
+
+
+def _one_pass(
+    problem: Problem,
+    tests: list[TestCase],
+    pending: list[int],
+    program: Program,
+    executor: Executor,
+    limits: Limits,
+    options: JudgeOptions,
+    comparison: Comparison,
+    checker: CheckerRunner | None,
+) -> _Pass:
+    """Run the `pending` tests in their order until one fails (with early stop) or the
+    program does not compile."""
+    done = _Pass([])
+
+    def on_result(k: int, ex: Execution) -> bool:
+        i = pending[k]
+        result = _decide(problem, tests[i], ex, comparison, checker)
+        done.ran.append((i, ex, result))
+        if len(done.ran) == 1:
+            if problem.kind == "function" and result.verdict is Verdict.CE:
+                done.syntax = result.reason
+            else:
+                done.syntax = compile_error(program, ex)
+        return done.syntax is None and not (options.early_stop and result.verdict is not Verdict.AC)
+
+    # the outputs to stop at a wrong one with, for an executor that can stop there itself
+    expected = (
+        Expected([tests[i].output for i in pending], comparison.mode, comparison.tolerance)
+        if options.early_stop and problem.kind == "stdio" and checker is None
+        else None
+    )
+    inputs = [tests[i].input for i in pending]
+    run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
+    if run.compile_failed:
+        assert run.compile is not None
+        done.compile = run.compile
+    return done
+
+
+def _decide(
+    problem: Problem, test: TestCase, ex: Execution, comparison: Comparison, checker: CheckerRunner | None
+) -> TestResult:
+    """A test's result from its run: the run's own verdict, then (when the program ended
+    well) its output against the test's, or the harness's verdict on a function problem."""
+    result = _test_result(ex)
+    if result.verdict is not Verdict.AC:
+        return result
+    if problem.kind == "function":
+        # only the harness writes this output: its verdict is the test's
+        report = harness_report(ex)
+        if report is None:
+            result.verdict, result.reason = Verdict.WA, "the tests did not finish"
+        else:
+            result.verdict, result.reason = report
+        return result
+    if checker is not None:
+        result.verdict, result.reason = checker.judge(test.input, test.output, ex.stdout)
+    else:
+        ok, why = comparison.compare(test.output, ex.stdout)
+        if not ok:
+            result.verdict, result.reason = Verdict.WA, why
+    if result.verdict is Verdict.WA and ex.stdout_lossy:
+        # the bytes the program wrote are unknown: no verdict on them
+        result.verdict = Verdict.IE
+        result.reason = (
+            "the output came back with characters lost (not UTF-8, or mangled by the Piston "
+            f"server): cannot judge it ({result.reason})"
+        )
+    return result
 
 
 #: an AC this close to the time limit is timed again, as is every TLE
