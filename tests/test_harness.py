@@ -35,7 +35,7 @@ def verdict_of(source: str, test: str = ADD_TESTS, **job: Any) -> tuple[str, str
 
 
 def test_plain_data_crosses_with_its_exact_types() -> None:
-    values = [None, True, 0, -(10**4000), 1.5, float("inf"), -0.0, 2j, "é\udc80", b"\x00\xff"]
+    values: list[object] = [None, True, 0, -(10**4000), 1.5, float("inf"), -0.0, 2j, "é\udc80", b"\x00\xff"]
     values += [[1, (2, 3)], {1: {"a": frozenset({1})}, (1, 2): {3}}, (), set(), {}]
     for value in values:
         back = harness.decode(json.loads(json.dumps(harness.encode(value))))

@@ -105,6 +105,7 @@ def function_tests(problem: Problem, program: Program) -> tuple[Program, list[Te
             "test": problem.test_code,
             "entry": problem.entry_point,
             "method": problem.solution_class,
+            "prelude": problem.prelude,
             "part": part,
         }
         tests.append(TestCase(json.dumps(job).encode(), b"", part))

@@ -49,6 +49,8 @@ class Problem:
     # call-based (APPS, TACO, LiveCodeBench): the entry point may be LeetCode's
     # `Solution().entry_point` when the program defines no such function
     solution_class: bool = False
+    # what the benchmark's runner runs in the program's module before the program (its imports)
+    prelude: str = ""
     interactive: bool = False
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
@@ -116,8 +118,9 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
             name, cases = sources.call_tests(raw, schema, where)
             problem.solution_class = True
+            problem.prelude = sources.PRELUDES["livecodebench" if schema == "livecodebench" else "apps"]
             # starter_code is the model's hint, never code to run: no runner prepends it
-            return _function(problem, "", sources.call_check(cases), name)
+            return _function(problem, "", sources.call_check(schema, cases), name)
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]

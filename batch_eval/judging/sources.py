@@ -68,7 +68,11 @@ def limits_of(raw: dict[str, Any], schema: str) -> tuple[Any, Any]:
     if schema == "codecontests":
         t, m = raw.get("time_limit"), raw.get("memory_limit_bytes")
         seconds = (t.get("seconds") or 0) + (t.get("nanos") or 0) / 1e9 if isinstance(t, dict) else t
-        return seconds or None, (m / (1 << 20) if isinstance(m, (int, float)) and m else None)
+        megabytes = None
+        if isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0:
+            # 256000000 bytes is the problem's "256 megabytes", which judges give as 256 MiB
+            megabytes = m / (1 << 20) if m % (1 << 20) == 0 else m / 1e6
+        return seconds or None, megabytes
     time_limit, memory_limit = raw.get("time_limit"), raw.get("memory_limit")
     # TACO: "2 seconds", "256 megabytes" (other text stays, to be refused by name)
     if isinstance(time_limit, str) and _leading_number(time_limit) is not None:
@@ -160,10 +164,15 @@ def livecodebench_cases(raw: dict[str, Any], where: str) -> list[tuple[str, dict
     return cases
 
 
-def mbpp_check(raw: dict[str, Any]) -> tuple[str, str, str]:
+def mbpp_check(raw: dict[str, Any], challenge: bool = False) -> tuple[str, str, str]:
     """(entry point, setup code, the check function) of an MBPP problem: its asserts call
-    the function by name, so check() runs them and the entry point must exist."""
-    asserts = [str(a) for a in raw["test_list"]] + [str(a) for a in raw.get("challenge_test_list") or []]
+    the function by name, so check() runs them and the entry point must exist. The asserts
+    are `test_list`, as the papers score MBPP (`challenge_test_list` too with `challenge`);
+    the setup is `test_setup_code` and MBPP-sanitized's `test_imports`, which the official
+    evaluation runs in the program's module before the asserts."""
+    asserts = [str(a) for a in raw["test_list"]]
+    if challenge:
+        asserts += [str(a) for a in raw.get("challenge_test_list") or []]
     called = (
         re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\()?\s*([A-Za-z_]\w*)\s*\(", asserts[0])
         if asserts
@@ -171,36 +180,95 @@ def mbpp_check(raw: dict[str, Any]) -> tuple[str, str, str]:
     )
     entry = called.group(1) if called else ""
     body = "\n".join(f"    {a}" for a in asserts) or "    pass"
-    return entry, str(raw.get("test_setup_code") or ""), f"def check(candidate):\n{body}\n"
+    imports = raw.get("test_imports") or []
+    setup = "".join(f"{line}\n" for line in [*imports, raw.get("test_setup_code") or ""] if str(line).strip())
+    return entry, setup, f"def check(candidate):\n{body}\n"
 
 
-#: the check of a call-based problem: each case's arguments passed to the candidate, its value
-#: compared with the expected one as APPS and LiveCodeBench compare (tuples as lists; an
-#: expected value APPS wraps in a one-element list matches too)
-_CALL_CHECK = """\
+#: what each benchmark's runner runs before a call-based program (its import prelude):
+#: LiveCodeBench's `lcb_runner` (everything of the listed modules, recursion limit 50000) and
+#: APPS's `testing_util` (TACO's is the same; numpy where it is installed)
+_LCB_MODULES = (
+    "string re datetime collections heapq bisect copy math random statistics itertools functools "
+    "operator io sys json"
+)
+PRELUDES = {
+    "livecodebench": "".join(f"from {m} import *\n" for m in [*_LCB_MODULES.split(), "builtins", "typing"])
+    + "".join(f"import {m}\n" for m in _LCB_MODULES.split())
+    + "sys.setrecursionlimit(50000)\n",
+    "apps": (
+        "import sys\nimport time\nimport itertools\n"
+        "from itertools import accumulate, product, permutations, combinations\n"
+        "import collections\nfrom collections import Counter, OrderedDict, deque, defaultdict, ChainMap\n"
+        "from functools import lru_cache\nimport math\n"
+        "from math import sqrt, sin, cos, tan, ceil, fabs, floor, gcd, exp, log, log2\n"
+        "import fractions\nfrom typing import List, Tuple\n"
+        "try:\n    import numpy as np\nexcept ImportError:\n    pass\n"
+        "import random\nimport heapq\nfrom heapq import *\n"
+    ),
+}
+
+#: the check of a call-based problem as LiveCodeBench's runner grades one: each case's
+#: arguments passed to the candidate, a tuple returned taken as a list, then `==`
+_LCB_CHECK = """\
 def check(candidate):
     import json
 
-    def plain(value):
-        if isinstance(value, tuple):
-            value = list(value)
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {{k: plain(v) for k, v in value.items()}}
-        return value
+    for n, (args, expected) in enumerate(json.loads({cases!r})):
+        got = candidate(*args)
+        if isinstance(got, tuple):
+            got = list(got)
+        assert got == expected, f"test {{n + 1}}: returned {{got!r:.200}}, expected {{expected!r:.200}}"
+"""
 
-    for args, expected in json.loads({cases!r}):
-        got = plain(candidate(*args))
-        ok = got == expected or (isinstance(expected, list) and len(expected) == 1 and got == expected[0])
-        assert ok, f"returned {{got!r}}, expected {{expected!r}}"
+#: ... and as APPS's (and TACO's) grades one: a singleton dict argument or expected value
+#: gets its int keys back (JSON made them strings), a tuple returned is a list, and the value
+#: may equal the expected one or, as APPS wraps most, its first element (a list of tuples
+#: compared as lists there too)
+_APPS_CHECK = """\
+def check(candidate):
+    import json
+
+    def int_keys(value):
+        return {{int(k): v for k, v in value.items()}}
+
+    for n, (args, expected) in enumerate(json.loads({cases!r})):
+        try:
+            if isinstance(args[0], dict):
+                args = [int_keys(args[0])]
+        except Exception:
+            pass
+        try:
+            if isinstance(expected, dict):
+                expected = [int_keys(expected)]
+        except Exception:
+            pass
+        try:
+            if isinstance(expected[0], dict):
+                expected = [int_keys(expected[0])]
+        except Exception:
+            pass
+        got = candidate(*args)
+        if isinstance(got, tuple):
+            got = list(got)
+        ok = got == expected
+        if isinstance(expected, list) and expected:
+            ok = ok or got == expected[0]
+        try:
+            if isinstance(got[0], tuple):
+                ok = ok or [list(x) for x in got] == expected[0]
+        except Exception:
+            pass
+        assert ok, f"test {{n + 1}}: returned {{got!r:.200}}, expected {{expected!r:.200}}"
 """
 
 
-def call_check(cases: list[tuple[list[Any], Any]]) -> str:
-    """The check code of a call-based problem; check() is given the function (or LeetCode's
-    `Solution().name`: see Problem.solution_class)."""
-    return _CALL_CHECK.format(cases=json.dumps([[a, e] for a, e in cases]))
+def call_check(schema: str, cases: list[tuple[list[Any], Any]]) -> str:
+    """The check code of a call-based problem, graded as its benchmark's runner grades it;
+    check() is given the function (or LeetCode's `Solution().name`: see
+    Problem.solution_class)."""
+    template = _LCB_CHECK if schema == "livecodebench" else _APPS_CHECK
+    return template.format(cases=json.dumps([[a, e] for a, e in cases]))
 
 
 #: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, set

@@ -5,17 +5,18 @@ It is two processes. At its start, before it has read anything of the problem, i
 itself undumpable (a process of the same user can then neither trace it nor read its
 /proc/PID/mem, fd or environ) and forks the candidate's process, which keeps no descriptor
 of ours but two pipes (its stdin and stdout are /dev/null; its stderr is the test's), runs
-the candidate's code as a module and then serves calls. Only then does the harness read the
-test from its standard input (JSON: the candidate's source, the problem's prompt or setup
-code, the tests' code, the entry point, the part), runs the tests' code in its own process
-and hands the tests a stand-in for each function of the candidate they call. Every call
-crosses the pipes: its arguments and its value travel as plain data of exact built-in
-types (None, bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset,
-nested); a value of any other type, a subclass of a built-in included, is a wrong answer
-("returned an object of type A"). An exception of the candidate's is raised again in the
-tests as the built-in exception of its name (a test that expects ValueError sees one); an
-exception of another class, as `Exception`. The harness alone decides and writes the
-verdict, one JSON line on its standard output, which the candidate cannot reach.
+the runner's import prelude and the candidate's code as a module and then serves calls.
+Only then does the harness read the test from its standard input (JSON: the candidate's
+source and prelude, the problem's prompt or setup code, the tests' code, the entry point,
+the part), runs the tests' code in its own process and hands the tests a stand-in for
+each function of the candidate they call. Every call crosses the pipes: its arguments and
+its value travel as plain data of exact built-in types (None, bool, int, float, complex,
+str, bytes, list, tuple, dict, set, frozenset, nested); a value of any other type, a
+subclass of a built-in included, is a wrong answer ("returned an object of type A"). An
+exception of the candidate's is raised again in the tests as the built-in exception of its
+name (a test that expects ValueError sees one); one of another class, as ProgramError (an
+Exception). The harness alone decides and writes the verdict, one JSON line on its
+standard output, which the candidate cannot reach.
 
 What crosses back besides the value (decided as the benchmarks' runners would judge an
 honest program):
@@ -103,7 +104,7 @@ def _read_exactly(fd, n):
 # -- plain data: exact built-in types as JSON (lists as arrays, the rest tagged) --------------
 
 
-def encode(value):
+def encode(value: object) -> object:
     """Plain data as JSON-able values; anything else raises TypeError naming its type."""
     kind = type(value)
     if value is None or kind is bool or kind is int or kind is float or kind is str:
@@ -125,7 +126,7 @@ def encode(value):
     raise TypeError(_type_name(value))
 
 
-def decode(value):
+def decode(value: object) -> object:
     """The inverse of encode, for JSON from anyone: only exact built-in types come out."""
     if value is None or type(value) in (bool, int, float, str):
         return value
@@ -179,6 +180,8 @@ def _candidate(calls, answers):  # pragma: no cover - in the forked child
         import linecache  # the lines of its tracebacks
 
         linecache.cache["<solution>"] = (len(source), None, source.splitlines(True), "<solution>")
+        if job.get("prelude"):
+            exec(compile(job["prelude"], "<prelude>", "exec", dont_inherit=True), module.__dict__)
         exec(compile(source, "<solution>", "exec", dont_inherit=True), module.__dict__)
     except BaseException as exc:
         _send(answers, {"raise": _type_name(exc), "message": _message(exc), "trace": _trace(exc)})
@@ -186,18 +189,22 @@ def _candidate(calls, answers):  # pragma: no cover - in the forked child
     names = [k for k, v in list(module.__dict__.items()) if callable(v) and not k.startswith("__")]
     _send(answers, {"loaded": names})
     instance = []
+    # call-based runners (APPS, LiveCodeBench) call a method of one Solution() when the code
+    # has "class Solution", else the module's function
+    solution = "class Solution" in source
     while True:
         try:
             request = _recv(calls)
         except _Gone:
             os._exit(0)
         name = request["name"]
-        target = module.__dict__.get(name)
         try:
-            if not callable(target) and request.get("method"):
+            if request.get("method") and solution:
                 if not instance:
                     instance.append(module.__dict__["Solution"]())
                 target = getattr(instance[0], name)
+            else:
+                target = module.__dict__[name]
             args = decode(request["args"])
             kwargs = decode(request["kwargs"])
             before = request["args"]
@@ -404,7 +411,7 @@ def _judge(job, link):
         return "CE", f"{type(exc).__name__}: {exc.msg}{where}"
     except (ValueError, MemoryError, RecursionError) as exc:
         return "CE", f"{type(exc).__name__}: {exc}"
-    _send(link.calls, {"source": job["source"], "module": "solution"})
+    _send(link.calls, {"source": job["source"], "prelude": job.get("prelude") or "", "module": "solution"})
     loaded = _recv(link.answers)
     if "raise" in loaded:
         return "RE", _last_line(loaded.get("trace") or "") or str(loaded["raise"])
