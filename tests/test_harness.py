@@ -15,6 +15,7 @@ from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.sandbox import harness
 from batch_eval.executors.sandbox.compare import Comparison
+from batch_eval.judging import sources
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
@@ -143,3 +144,19 @@ def test_a_stopped_or_killed_harness_is_never_ac_nor_ie(tmp_path: Path) -> None:
             assert result.verdict is verdict, (sig, result.reason)
     finally:
         executor.close()
+
+
+def test_a_reference_that_fails_makes_the_problem_ie_not_the_samples_fault() -> None:
+    raw = {
+        "task_id": "inv",
+        "prompt": "def inv(x):\n",  # not a program of its own: the tests use the candidate's inv
+        "entry_point": "inv",
+        "canonical_solution": "    return 1 / x\n",
+        "base_input": [[2]],
+        "plus_input": [[0]],  # the reference divides by zero here
+    }
+    _, check = sources.evalplus_check(raw, "problem 'inv'")
+    right = "def inv(x):\n    return 1 / x if x else 0.0\n"
+    assert verdict_of(right, check, setup=raw["prompt"], entry="inv", part="base") == ("AC", "")
+    verdict, reason = verdict_of(right, check, setup=raw["prompt"], entry="inv", part="plus")
+    assert verdict == "IE" and reason.startswith("the reference solution fails on plus input 1")

@@ -275,7 +275,8 @@ def call_check(schema: str, cases: list[tuple[list[Any], Any]]) -> str:
 #: by the harness in the tests' namespace) given to the canonical solution (run by the harness,
 #: never by the candidate) and to the candidate, on copies; values compared as EvalPlus compares them: equal,
 #: or within `atol` (1e-6 for floats when the task has none) with a relative 1e-7, as
-#: numpy.testing.assert_allclose; `find_zero` (HumanEval/32) by the polynomial at the root.
+#: numpy.testing.assert_allclose; `find_zero` (HumanEval/32) by the polynomial at the root. A
+#: reference that fails on an input makes the problem unjudgeable (IE), never the sample's fault.
 _EVALPLUS_CHECK = """\
 def check(candidate):
     import copy, json, math
@@ -309,7 +310,11 @@ def check(candidate):
         return True
 
     for n, args in enumerate(inputs):
-        expected = expected_of(*copy.deepcopy(args))
+        try:
+            expected = expected_of(*copy.deepcopy(args))
+        except Exception as exc:
+            where = f"{{_batch_eval_part}} input {{n + 1}}"
+            _batch_eval_problem_fails(f"the reference solution fails on {{where}}: {{exc!r:.200}}")
         got = candidate(*copy.deepcopy(args))
         atol = {atol!r}
         if {entry!r} == "find_zero":

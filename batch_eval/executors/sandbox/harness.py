@@ -60,6 +60,15 @@ class _BadValue(BaseException):
     """The candidate returned something that is not plain data."""
 
 
+class _ProblemFails(BaseException):
+    """The problem's own code (its reference solution) fails: no verdict on the program."""
+
+
+def _problem_fails(reason):
+    """Given to the tests' code (never to the candidate) to say the problem cannot judge."""
+    raise _ProblemFails(reason)
+
+
 def _undumpable():
     try:
         import ctypes
@@ -417,12 +426,17 @@ def _judge(job, link):
         return "RE", _last_line(loaded.get("trace") or "") or str(loaded["raise"])
     defined = set(loaded.get("loaded") or ())
     namespace = {"__name__": "__tests__", "__builtins__": builtins}
-    try:
-        if job.get("setup"):
+    if job.get("setup"):
+        try:
             exec(compile(job["setup"], "<problem>", "exec", dont_inherit=True), namespace)
+        except Exception:
+            # a prompt that is not a program of its own (cut off, a stub with no body): the
+            # tests then find every name in the candidate's module, as in the official runner
+            namespace = {"__name__": "__tests__", "__builtins__": builtins}
+    try:
         tests = compile(job["test"], "<tests>", "exec", dont_inherit=True)
     except Exception as exc:
-        return "IE", f"the problem's own code fails: {type(exc).__name__}: {exc}"
+        return "IE", f"the problem's tests cannot be compiled: {type(exc).__name__}: {exc}"
     entry, method = job.get("entry") or "", bool(job.get("method"))
     for name in _names(tests):
         if name in defined and name not in namespace and not hasattr(builtins, name):
@@ -431,10 +445,11 @@ def _judge(job, link):
     if entry:
         candidate = namespace[entry] = _Function(link, entry, method)
     namespace["_batch_eval_part"] = job.get("part") or "check"
+    namespace["_batch_eval_problem_fails"] = _problem_fails
     try:
         exec(tests, namespace)
         namespace["check"](candidate)
-    except _Unsendable as exc:
+    except (_Unsendable, _ProblemFails) as exc:
         return "IE", str(exc)
     except (_Gone, _BadValue):
         pass  # the fault below decides
