@@ -60,3 +60,14 @@ def test_float_accepts_only_decimal_numbers() -> None:
     assert not c.compare(b"1.0\n", b"0x1p0\n")[0]
     assert c.compare(b"1e3\n", b"1000.0000001\n")[0]
     assert c.compare(b"-.5\n", b"-0.5\n")[0]
+
+
+def test_decimal_lines_is_livecodebenchs_rule() -> None:
+    lcb = Comparison("decimal-lines")
+    assert lcb.compare(b"0.5 2\n1e2\n", b"  0.50 2.0\n100\n\n")[0]
+    assert not lcb.compare(b"YES\n", b"yes\n")[0]  # only numbers are compared leniently
+    assert not lcb.compare(b"1\n2\n", b"1 2\n")[0]  # lines count
+    assert not lcb.compare(b"1\n\n2\n", b"1\n2\n")[0]  # an inner blank line is a line
+    assert not lcb.compare(b"sNaN\n", b"sNaN 1\n")[0]
+    # the default stays open-r1's (YES/NO in any case, no decimal equality)
+    assert not Comparison().compare(b"0.5\n", b"0.50\n")[0]

@@ -319,3 +319,18 @@ def test_call_based_values_are_graded_as_each_runner_grades_them(tmp_path: Path)
     outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
     got = {x["key"]: x["verdict"] for x in map(json.loads, outcome.results_path.read_text().splitlines())}
     assert got == {"apps-counter": "AC", "lcb-tuple": "AC", "lcb-solution-first": "AC", "lcb-wrapped": "WA"}
+
+
+def test_livecodebench_stdin_outputs_compare_as_its_runner_compares(tmp_path: Path) -> None:
+    problem = {
+        "question_id": "half",
+        "public_test_cases": json.dumps([{"input": "1\n", "output": "0.5\n", "testtype": "stdin"}]),
+    }
+    problems = write_jsonl(tmp_path / "p.jsonl", [problem])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "half", "code": "input()\nprint('0.50')\n"}])
+    verdicts = {}
+    for mode in ("default", "tokens"):
+        outcome = check_file(sols, problems, tmp_path / mode, cache=False, progress=False, compare=mode)
+        verdicts[mode] = json.loads(outcome.results_path.read_text())["verdict"]
+    # the benchmark's own rule by default (Decimal equality), the user's when asked
+    assert verdicts == {"default": "AC", "tokens": "WA"}

@@ -144,6 +144,8 @@ def judge(
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)
+    elif problem.compare_mode is not None and comparison.mode == "default":
+        comparison = Comparison(problem.compare_mode, comparison.tolerance)
     # the parts of a function problem run in their order (EvalPlus: base decides the base score)
     pending = list(range(len(tests))) if problem.parts else run_order(tests, options, failures)
     results: dict[int, TestResult] = {}

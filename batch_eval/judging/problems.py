@@ -42,6 +42,9 @@ class Problem:
     input_mode: str = "stdio"  # "file": also input.txt in, output.txt out
     checker: Checker | None = None
     float_tolerance: float | None = None
+    # the benchmark's own output comparison (LiveCodeBench: decimal-lines), used where the
+    # user asked for none (`--output-compare default`)
+    compare_mode: str | None = None
     contest_id: str | None = None
     prompt: str = ""
     test_code: str = ""
@@ -124,6 +127,8 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
+    if schema == "livecodebench":
+        problem.compare_mode = "decimal-lines"
     checker = raw.get("generated_checker") or raw.get("checker")
     if isinstance(checker, str) and checker.strip():
         convention = str(raw.get("checker_convention") or checker_convention)

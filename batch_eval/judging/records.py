@@ -253,6 +253,7 @@ class RecordJudge:
             "settings": self._settings,
             "limits": limits.to_dict(),
             "float_tolerance": problem.float_tolerance,
+            "compare_mode": problem.compare_mode,
             "checker": [checker.source, checker.convention, self._checker_python()] if checker else None,
             "input_mode": problem.input_mode,
             "kind": problem.kind,

@@ -408,6 +408,18 @@ CASES: list[Case] = [
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
 
+
+def _lcb(name: str, source: str, *expect: str) -> Case:
+    """A LiveCodeBench stdin problem: outputs compared as its runner compares (Decimal lines)."""
+    tests = [{"input": "1\n", "output": "0.5\n", "testtype": "stdin"}]
+    return _case(name, {"question_id": name, "public_test_cases": json.dumps(tests)}, source, *expect)
+
+
+CASES += [
+    _lcb("lcb-decimal-equal-ac", "input()\nprint('0.50')\n", AC),
+    _lcb("lcb-yes-case-wa", "input()\nprint('0.5 yes')\n", WA),
+]
+
 # the red-team families: programs written to fool the judge, each judged not AC on every path
 from tests.conformance import redteam_function  # noqa: E402 (they build on the helpers above)
 

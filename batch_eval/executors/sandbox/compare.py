@@ -20,6 +20,10 @@ Modes (`--output-compare`):
   exponent: no `inf`, `nan` or `1_0`) match when their absolute or relative difference is
   at most the tolerance (`--float-tolerance`, default 1e-6; testlib's `doubleCompare`);
   other tokens compare as in `default` (`YES`/`NO` in any case).
+- `decimal-lines`: LiveCodeBench's rule for its stdin problems (the default for them): the
+  whole output stripped, then line by line, each line stripped; a line matches when it is
+  the same, or when both are whitespace-separated decimal numbers that are equal as
+  Python's `Decimal` (`0.50` = `0.5`, `1e2` = `100`); the line counts must agree.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-MODES = ("default", "exact", "lines", "tokens", "float")
+MODES = ("default", "exact", "lines", "tokens", "float", "decimal-lines")
 _YES_NO = frozenset({b"yes", b"no"})
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _BLANK = b" \t\n\x0b\x0c\r"
@@ -51,6 +55,8 @@ class Comparison:
             return _compare_seq(_trimmed_lines(expected), _trimmed_lines(actual), _same, "line")
         if self.mode == "tokens":
             return _compare_seq(expected.split(), actual.split(), _same)
+        if self.mode == "decimal-lines":
+            return _compare_seq(_stripped_lines(expected), _stripped_lines(actual), _same_decimals, "line")
         if self.mode == "float":
             tol = self.tolerance
             return _compare_seq(expected.split(), actual.split(), lambda e, a: _same_number(e, a, tol))
@@ -64,6 +70,23 @@ def _trimmed_lines(text: bytes) -> list[bytes]:
     while lines and not lines[0]:
         lines.pop(0)
     return lines
+
+
+def _stripped_lines(text: bytes) -> list[bytes]:
+    return [ln.strip(_BLANK) for ln in text.strip(_BLANK).split(b"\n")]
+
+
+def _same_decimals(e: bytes, a: bytes) -> bool:
+    if e == a:
+        return True
+    from decimal import Decimal, InvalidOperation  # only this mode needs it (the launcher imports us)
+
+    try:
+        x = [Decimal(t.decode("utf-8", "surrogateescape")) for t in e.split()]
+        y = [Decimal(t.decode("utf-8", "surrogateescape")) for t in a.split()]
+        return x == y
+    except (InvalidOperation, ValueError):  # not numbers (or a signalling NaN)
+        return False
 
 
 def _token_lines(text: bytes) -> list[list[bytes]]:
