@@ -154,3 +154,29 @@ def test_a_folder_given_as_problems_says_what_to_give(tmp_path: Path) -> None:
         BatchEvalError, match="a folder, not a problems file: give a JSONL, JSON list or Parquet"
     ):
         load_problems(tmp_path)
+
+
+def test_generated_tests_under_the_published_padded_name_without_test_i(tmp_path: Path) -> None:
+    """open-r1 publishes test_cases_0001.parquet; its reader needs no test_i column."""
+    folder = tmp_path / "gen"
+    folder.mkdir()
+    table = pa.table({"problem_id": ["1/A", "1/A"], "input": ["7 8\n", "1 1\n"], "output": ["15\n", "2\n"]})
+    pq.write_table(table, folder / "test_cases_0001.parquet")
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    assert [t.input for t in GeneratedTests(folder, -1).for_problem(problem)] == [b"7 8\n", b"1 1\n"]
+
+
+def test_generated_tests_asked_for_and_missing_are_said_never_silent(tmp_path: Path) -> None:
+    (tmp_path / "gen").mkdir()
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": "a,b=map(int,input().split())\nprint(a+b)"}]
+    )
+    said: list[str] = []
+    config = CheckConfig(problems=problems, generated_tests_dir=tmp_path / "gen", max_generated_tests=-1)
+    outcome = check_file(config, sols, tmp_path / "o", warn=said.append)
+    assert outcome.metrics["generated_tests_missing"] == ["1/A"]
+    assert [m for m in said if "without its generated tests" in m] == [
+        f"{tmp_path / 'gen'}: no test_cases_0001.parquet or test_cases_1.parquet: problem 1/A is judged "
+        "without its generated tests"
+    ]

@@ -182,6 +182,11 @@ def check_file(
             "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),
             **({"shard": list(shard)} if shard is not None else {}),
+            **(
+                {"generated_tests_missing": sorted(records_judge.generated.missing)}
+                if records_judge.generated is not None and records_judge.generated.missing
+                else {}
+            ),
         }
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)

@@ -113,7 +113,7 @@ class RecordJudge:
             config.comparison(), early_stop=not config.all_tests, test_order=config.test_order
         )
         self.generated = (
-            GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
+            GeneratedTests(config.generated_tests_dir, config.max_generated_tests, warn)
             if config.generated_tests_dir is not None
             else None
         )
