@@ -12,6 +12,7 @@ from batch_eval.executors.base import Limits
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.files import default_cache_dir
 from batch_eval.identity import judging_code
+from batch_eval.judging.solutions import Shape
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class CheckConfig:
     sample: int | None = None
     seed: int = 0
     after: str | None = None  # YYYY-MM-DD: only problems published on or after it (a model's cut-off)
+    # where records keep their problem id and program when not in the usual fields
+    id_field: str | None = None
+    code_field: str | None = None
     python: str | None = None
     piston_batch: bool = True  # one Piston request runs many tests of a Python solution
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
@@ -67,7 +71,7 @@ class CheckConfig:
     )
 
     #: fields that choose which records are judged, not how: in the resume fingerprint only
-    SELECTION = frozenset({"limit", "sample", "seed", "after"})
+    SELECTION = frozenset({"limit", "sample", "seed", "after", "id_field", "code_field"})
 
     def verdict_settings(self) -> dict[str, Any]:
         """Every setting that can change the verdict of one program (the verdict cache's share
@@ -86,6 +90,10 @@ class CheckConfig:
             output_bytes=self.output_limit_mb * 1024 * 1024,
             processes=self.process_limit,
         )
+
+    def shape(self) -> Shape:
+        """Where the solutions' records keep their id and program (--id-field, --code-field)."""
+        return Shape(self.id_field, self.code_field)
 
     def comparison(self) -> Comparison:
         return Comparison(self.compare, self.float_tolerance)

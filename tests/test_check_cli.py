@@ -298,3 +298,33 @@ def test_options_say_what_they_are_and_the_old_names_still_work(tmp_path: Path) 
         assert not re.search(r"--(compare|limit|sample)\b(?!-)", shown), command
     shown = CliRunner().invoke(cli, ["report", "--help"]).stdout
     assert "--diff" in shown and "--compare" not in shown
+
+
+def test_records_in_other_shapes_are_read_as_the_user_says(tmp_path: Path) -> None:
+    """--id-field and --code-field for files in other shapes; LiveCodeBench's raw
+    output_list; a fence in a language we cannot run is a reasoned skip naming the problem."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    right = "a, b = map(int, input().split())\nprint(a + b)\n"
+    records = [
+        {"question": "1/A", "response": f"Here it is:\n```python\n{right}```\n"},
+        {"question": "1/A", "response": right},
+        {"question": "1/A", "response": "```go\npackage main\n```\n"},
+        {"question": "1/A", "other": "no response"},
+    ]
+    solutions = write_jsonl(tmp_path / "s.jsonl", records)
+    code, _, err = invoke(
+        ["check", str(solutions), "--problems", str(problems), "-o", str(tmp_path / "out"),
+         "--id-field", "question", "--code-field", "response", "--no-cache"]
+    )  # fmt: skip
+    lines = read_jsonl(tmp_path / "out" / "s.results.jsonl")
+    assert [line["verdict"] for line in lines] == ["AC", "AC", "SKIP", "SKIP"]
+    assert f"{solutions}:3: skipped (problem 1/A): unsupported language 'go'" in err
+    assert f"{solutions}:4: skipped: record has no `response` (--code-field)" in err
+    assert code == 1
+    lcb = write_jsonl(
+        tmp_path / "lcb.jsonl",
+        [{"question_id": "1/A", "output_list": [f"```python\n{right}```", "```python\nprint(0)\n```"]}],
+    )
+    invoke(["check", str(lcb), "--problems", str(problems), "-o", str(tmp_path / "lcb"), "--no-cache"])
+    lines = read_jsonl(tmp_path / "lcb" / "lcb.results.jsonl")
+    assert [(line["code_list_index"], line["verdict"]) for line in lines] == [(0, "AC"), (1, "WA")]

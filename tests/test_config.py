@@ -44,6 +44,8 @@ CHANGED: dict[str, Any] = {
     "piston_batch": False,
     "cache_dir": Path("c"),
     "after": "2024-01-01",
+    "id_field": "question",
+    "code_field": "response",
 }
 
 

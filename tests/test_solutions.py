@@ -43,9 +43,8 @@ def test_bad_lines_become_error_records_with_their_line(tmp_path: Path) -> None:
     assert "malformed JSON" in records[1].error
     assert "JSON object" in records[2].error
     assert "without an id (`id`, `problem_id`, `task_id`, `question_id`)" in records[3].error
-    assert "has no program (none of `code`, `solution`, `completion`, `raw_response`, `code_list`)" in (
-        records[4].error
-    )
+    fields = "`code`, `solution`, `completion`, `raw_response`, `code_list`, `output_list`"
+    assert f"has no program (none of {fields}; or say which: --code-field)" in records[4].error
     assert "must be strings" in records[5].error
     assert "unsupported language" in records[6].error
 

@@ -151,7 +151,7 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> None:
             task = plan.tasks[i]
             skipped: Counter[str] = Counter()
             languages: set[str] = set()
-            for record in read_records(task.solutions):
+            for record in read_records(task.solutions, shape=config.shape()):
                 program = extract_program(record.fields) if not record.error else None
                 if record.error:
                     skipped[record.error.split(" (")[0]] += 1

@@ -147,6 +147,19 @@ def check_options(f: Any) -> Any:
             "TACO's date): the problems after a model's training cut-off. Others are left out, not skipped.",
         ),
         click.option(
+            "--id-field",
+            default=None,
+            metavar="NAME",
+            help="The records' field naming their problem (default: id, problem_id, task_id, question_id).",
+        ),
+        click.option(
+            "--code-field",
+            default=None,
+            metavar="NAME",
+            help="The records' field holding the program (default: code, solution, completion, "
+            "raw_response; a field with a fenced block gives its last block).",
+        ),
+        click.option(
             "--k",
             "ks",
             type=KList(),
@@ -270,6 +283,8 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         sample=options["sample"],
         seed=options["seed"],
         after=options["after"].strftime("%Y-%m-%d") if options["after"] is not None else None,
+        id_field=options["id_field"],
+        code_field=options["code_field"],
         process_limit=options["process_limit"],
         python=options["python"],
         python_runner=options["python_runner"],

@@ -104,7 +104,7 @@ def check_file(
             "reference_s": calibrate.REFERENCE_S,
             "time_scale": records_judge.time_scale,
         }
-        stream = read_records(solutions, input_digest)
+        stream = read_records(solutions, input_digest, config.shape())
         resumed = journal.earlier()  # what a check killed part way had judged
         if resumed:
             warn(f"{solutions}: resuming an interrupted check: {len(resumed)} records already judged")
@@ -125,7 +125,7 @@ def check_file(
                 if result is not None and result.verdict is Verdict.IE:
                     line["ie_attempts"] = int((previous.get(record.key) or {}).get("ie_attempts") or 0) + 1
                 if result is None:
-                    warn(f"{solutions}:{record.line}: skipped: {skip}")
+                    warn(f"{solutions}:{record.line}: skipped{_named(record)}: {skip}")
                     metrics.skip(_reason_kind(skip))
                 else:
                     cached = bool(line.get("cached"))
@@ -155,7 +155,7 @@ def check_file(
                         attempts = int(known.get("ie_attempts") or 1)
                         if attempts >= MAX_IE_ATTEMPTS:
                             known = _given_up(known, attempts)
-                            warn(f"{solutions}:{record.line}: skipped: {known['error']}")
+                            warn(f"{solutions}:{record.line}: skipped{_named(record)}: {known['error']}")
                         else:
                             known = None  # judged again below
                     if known is not None:
@@ -197,6 +197,12 @@ def check_file(
         if own_executor:
             executor.close()
     return CheckOutcome(results_path, metrics_path, stamped(body))
+
+
+def _named(record: Record) -> str:
+    """` (problem ID)` for a skip line, when the record names one."""
+    pid = record.problem_id if record.fields else ""
+    return f" (problem {pid})" if pid not in ("", "None") else ""
 
 
 #: an IE record judged this many times in a row is given up on: a reasoned skip, not a redo

@@ -21,11 +21,24 @@ ID_FIELDS = ("id", "problem_id", "task_id", "question_id")
 #: where a record holds its program, first found wins: ours and open-r1 (`code`), EvalPlus
 #: (`solution`: the whole program), HumanEval's samples (`completion`: what follows the
 #: prompt; a function problem's prompt is put before it), a model's raw answer (`raw_response`:
-#: its last fenced code block). LiveCodeBench's `code_list` is read as one record per element.
+#: its last fenced code block). LiveCodeBench's `code_list` (and, without it, its raw
+#: `output_list`) is read as one record per element. Other files say where with
+#: --code-field and --id-field (Shape).
 PROGRAM_FIELDS = ("code", "solution", "completion", "raw_response")
-BULKY_FIELDS = (*PROGRAM_FIELDS, "code_list")
-SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list a record is
+LISTS = ("code_list", "output_list")
+BULKY_FIELDS = (*PROGRAM_FIELDS, *LISTS)
+SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list (output_list) a record is
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where the records of a file keep their problem id and their program when not in the
+    usual fields (--id-field, --code-field). A code field's text is the program, or, when it
+    holds a fenced block, a raw answer whose last fenced block is."""
+
+    id_field: str | None = None
+    code_field: str | None = None
 
 
 @dataclass
@@ -61,7 +74,7 @@ def result_key(line: dict[str, Any]) -> tuple[int, int]:
     return int(line["line"]), int(line.get(SAMPLE_INDEX) or 0)
 
 
-def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
+def read_records(path: Path, digest: Any = None, shape: Shape = Shape()) -> Iterator[Record]:
     """Stream a solutions file: JSONL (a record a line), gzipped JSONL (`.jsonl.gz`), or a
     JSON list (`.json`: item N is "line" N). Unreadable files raise; bad records come back
     as error records.
@@ -78,7 +91,7 @@ def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
     with f:
         stored: BinaryIO = io.BufferedReader(_Hashing(f, digest), 1 << 16) if digest is not None else f
         if path.name.endswith(".json"):
-            yield from _json_list(stored, path)
+            yield from _json_list(stored, path, shape)
             return
         lines: BinaryIO = stored
         if path.name.endswith(".gz"):
@@ -87,7 +100,7 @@ def read_records(path: Path, digest: Any = None) -> Iterator[Record]:
             for line_no, raw in enumerate(lines, start=1):
                 if not raw.strip():
                     continue
-                yield from samples(parse_record(raw, line_no))
+                yield from samples(parse_record(raw, line_no, shape))
         except (OSError, EOFError) as exc:  # gzip: not gzip, or cut short
             raise BatchEvalError(f"cannot read solutions: {exc}", path) from None
         stored.read()  # the digest names the whole file
@@ -108,14 +121,16 @@ def count_records(path: Path) -> int:
 
 
 def _samples_in(line: bytes) -> int:
-    """A line's records: one, or each element of its `code_list` (parsed only then)."""
-    if b'"code_list"' not in line:
+    """A line's records: one, or each element of its `code_list` or `output_list` (parsed
+    only then)."""
+    if b'"code_list"' not in line and b'"output_list"' not in line:
         return 1
     try:
-        code_list = json.loads(line).get("code_list")
+        fields = json.loads(line)
+        items = fields.get(_list_field(fields) or "")
     except (ValueError, AttributeError):
         return 1
-    return len(code_list) if isinstance(code_list, list) and code_list else 1
+    return len(items) if isinstance(items, list) and items else 1
 
 
 class _Hashing(io.RawIOBase):
@@ -135,7 +150,7 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
 
-def _json_list(f: BinaryIO, path: Path) -> Iterator[Record]:
+def _json_list(f: BinaryIO, path: Path, shape: Shape) -> Iterator[Record]:
     """The records of a file holding one JSON list (read whole: lists are for small files)."""
     try:
         items = json.loads(f.read().removeprefix(b"\xef\xbb\xbf"))
@@ -144,10 +159,10 @@ def _json_list(f: BinaryIO, path: Path) -> Iterator[Record]:
     if not isinstance(items, list):
         raise BatchEvalError("a .json solutions file must hold a list of records", path)
     for n, item in enumerate(items, start=1):
-        yield from samples(parse_record(json.dumps(item).encode(), n))
+        yield from samples(parse_record(json.dumps(item).encode(), n, shape))
 
 
-def parse_record(raw: bytes, line_no: int) -> Record:
+def parse_record(raw: bytes, line_no: int, shape: Shape = Shape()) -> Record:
     try:
         fields = json.loads(raw)
     except UnicodeDecodeError:
@@ -158,21 +173,52 @@ def parse_record(raw: bytes, line_no: int) -> Record:
         return Record(line_no, {}, "JSON nested too deeply")
     if not isinstance(fields, dict):
         return Record(line_no, {}, f"expected a JSON object, got {type(fields).__name__}")
+    for name, flag in ((shape.id_field, "--id-field"), (shape.code_field, "--code-field")):
+        if name is not None and name not in fields:
+            return Record(line_no, fields, f"record has no `{name}` ({flag})")
+    if shape.id_field is not None:
+        fields["id"] = fields[shape.id_field]
+    if shape.code_field is not None:
+        text = fields[shape.code_field]
+        if not isinstance(text, (str, type(None))):
+            return Record(line_no, fields, f"`{shape.code_field}` (--code-field) must be a string")
+        fields["raw_response" if text and _FENCE.search(text) else "code"] = text
     pid = record_id(fields)
     if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
         return Record(line_no, fields, f"record without an id ({', '.join(f'`{f}`' for f in ID_FIELDS)})")
-    if "code_list" in fields:
-        code_list = fields["code_list"]
-        if not isinstance(code_list, list) or not all(isinstance(c, (str, type(None))) for c in code_list):
-            return Record(line_no, fields, "`code_list` must be a list of strings")
+    listed = _list_field(fields)
+    if listed is not None:
+        items = fields[listed]
+        if not isinstance(items, list) or not all(isinstance(c, (str, type(None))) for c in items):
+            return Record(line_no, fields, f"`{listed}` must be a list of strings")
     elif not any(f in fields for f in PROGRAM_FIELDS):
-        names = ", ".join(f"`{f}`" for f in (*PROGRAM_FIELDS, "code_list"))
-        return Record(line_no, fields, f"record has no program (none of {names})")
+        names = ", ".join(f"`{f}`" for f in (*PROGRAM_FIELDS, *LISTS))
+        return Record(line_no, fields, f"record has no program (none of {names}; or say which: --code-field)")
     if any(not isinstance(fields.get(f), (str, type(None))) for f in PROGRAM_FIELDS):
         return Record(line_no, fields, f"{', '.join(f'`{f}`' for f in PROGRAM_FIELDS)} must be strings")
     if record_language(fields) is None:
         return Record(line_no, fields, f"unsupported language {fields.get('language')!r}")
+    fenced = _unsupported_fence(fields)
+    if fenced:
+        return Record(line_no, fields, f"unsupported language {fenced!r} (the fence of its code block)")
     return Record(line_no, fields)
+
+
+def _list_field(fields: dict[str, Any]) -> str | None:
+    """The field holding a line's samples: `code_list`, else LiveCodeBench's raw `output_list`."""
+    return next((name for name in LISTS if name in fields), None)
+
+
+def _unsupported_fence(fields: dict[str, Any]) -> str:
+    """The language tag of the fenced block a record's program would come from, when it names
+    a language we cannot run ('' when it names none, one we run, or the program is not
+    fenced): judging it as Python would make a CE of our own limitation."""
+    if fields.get("language") or any(_is_text(fields.get(f)) for f in PROGRAM_FIELDS if f != "raw_response"):
+        return ""
+    raw = fields.get("raw_response")
+    blocks = _FENCE.findall(raw) if isinstance(raw, str) else []
+    tag = blocks[-1][0].lower() if blocks else ""
+    return tag if tag and tag not in LANGUAGE_ALIASES else ""
 
 
 def _first(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -185,14 +231,21 @@ def _is_text(value: Any) -> bool:
 
 def samples(record: Record) -> Iterator[Record]:
     """A record, or one record per element of its `code_list` (LiveCodeBench's samples of
-    one problem), each with `code` and its index (SAMPLE_INDEX, kept in its results line)."""
-    code_list = record.fields.get("code_list")
-    if record.error or not isinstance(code_list, list):
+    one problem; its raw `output_list` without one), each with `code` (`raw_response`) and
+    its index (SAMPLE_INDEX, kept in its results line)."""
+    listed = _list_field(record.fields)
+    items = record.fields.get(listed) if listed else None
+    if record.error or not isinstance(items, list):
         yield record
         return
-    rest = {k: v for k, v in record.fields.items() if k != "code_list"}
-    for i, code in enumerate(code_list):
-        yield Record(record.line, {**rest, "code": code or "", SAMPLE_INDEX: i})
+    rest = {k: v for k, v in record.fields.items() if k not in LISTS}
+    target = "code" if listed == "code_list" else "raw_response"
+    for i, text in enumerate(items):
+        sample = Record(record.line, {**rest, target: text or "", SAMPLE_INDEX: i})
+        fenced = _unsupported_fence(sample.fields)
+        if fenced:
+            sample.error = f"unsupported language {fenced!r} (the fence of its code block)"
+        yield sample
 
 
 def extract_program(fields: dict[str, Any]) -> Program | str:
