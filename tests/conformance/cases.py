@@ -407,3 +407,8 @@ CASES: list[Case] = [
     # a SyntaxError the program raises while running is its runtime error, as in Python
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
+
+# the red-team families kept in files of their own, built from the helpers above
+from tests.conformance import redteam_checker  # noqa: E402
+
+CASES += redteam_checker.CASES
