@@ -205,7 +205,7 @@ def _words(ex: Execution) -> str:
 
 def _crash(ex: Execution, what: str) -> Reading:
     words = _words(ex)
-    return Reading(Said.CRASH, f"checker {what}" + (f": {words}" if words else ""))
+    return Reading(Said.CRASH, f"checker {what}" + (f": {words}" if words and words not in what else ""))
 
 
 def _open_r1_reading(ex: Execution) -> Reading:

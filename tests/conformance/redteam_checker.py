@@ -3,6 +3,7 @@ is IE (out of pass@k) instead of a wrong answer, or to pass for its accept words
 broken checker, IE for every program whatever it prints.
 
 The checkers are what generated checkers look like: they parse the output and trust it.
+cases.py adds these cases to its CASES at its end: import this module through it.
 """
 
 from __future__ import annotations
