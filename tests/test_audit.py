@@ -93,3 +93,56 @@ def test_problems_without_references_say_how_to_give_them(tmp_path: Path) -> Non
     result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "ship no reference solutions" in result.stderr and "--reference" in result.stderr
+
+
+#: "print two numbers summing to n"; BROKEN_CHECKER is off by one: it rejects every right answer
+SPLIT_CHECKER = (
+    "import sys\n"
+    "n = int(open(sys.argv[1]).read())\n"
+    "a, b = map(int, open(sys.argv[3]).read().split())\n"
+    "print(1 if a + b == n else 0)\n"
+)
+BROKEN_CHECKER = SPLIT_CHECKER.replace("a + b == n", "a + b == n + 1")
+
+
+def _split(pid: str, checker: str) -> dict[str, object]:
+    from tests.conftest import SUM_PROBLEM
+
+    tests = [{"input": "5\n", "output": "2 3\n"}, {"input": "9\n", "output": "4 5\n"}]
+    return dict(SUM_PROBLEM, id=pid, official_tests=tests, generated_checker=checker)
+
+
+def test_a_checker_that_rejects_its_own_expected_outputs_is_listed_without_references(tmp_path: Path) -> None:
+    """open-r1's Codeforces rows ship checkers and no solutions: the checkers alone are audited."""
+    problems = write_jsonl(
+        tmp_path / "p.jsonl", [_split("1/A", SPLIT_CHECKER), _split("1/B", BROKEN_CHECKER)]
+    )
+    result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["checkers"] == 2 and list(report["broken_checkers"]) == ["1/B"]
+    assert "test 1: the problem's checker is broken: it rejects" in report["broken_checkers"]["1/B"]
+    assert "tested 2 checkers on their expected outputs: 1 broken" in result.stderr
+    assert "broken checker 1/B: test 1:" in result.stderr and "only their checkers" in result.stderr
+    kept = [json.loads(x)["id"] for x in Path(result.stdout.strip()).read_text().splitlines()]
+    assert kept == ["1/A"]
+
+
+def test_references_on_a_broken_checker_are_ie_and_its_problem_is_left_out(tmp_path: Path) -> None:
+    problems = write_jsonl(
+        tmp_path / "p.jsonl", [_split("1/A", SPLIT_CHECKER), _split("1/B", BROKEN_CHECKER)]
+    )
+    right = "n = int(input())\nprint(1, n - 1)\n"
+    reference = write_jsonl(
+        tmp_path / "ref.jsonl", [{"id": "1/A", "code": right}, {"id": "1/B", "code": right}]
+    )
+    result = audit("--problems", str(problems), "--reference", str(reference), "-o", str(tmp_path / "a"))
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert list(report["broken_checkers"]) == ["1/B"] and report["rejected"] == ["1/B"]
+    assert report["problems"]["1/A"]["passed"] == 1
+    assert report["problems"]["1/B"]["verdicts"] == {"IE": 1}
+    assert "checker is broken" in report["problems"]["1/B"]["failure"]
+    # the IE is said by the exit code too: a verdict that is no judgement of the reference
+    assert result.returncode == 1, result.stderr
+    kept = [json.loads(x)["id"] for x in Path(result.stdout.strip()).read_text().splitlines()]
+    assert kept == ["1/A"]

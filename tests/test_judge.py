@@ -67,8 +67,9 @@ def test_testlib_checker_exit_codes(local: LocalExecutor) -> None:
     problem = _problem(TESTLIB_CHECKER, "testlib")
     assert _verdict(problem, "print('2 3 1')", local)[0] is Verdict.AC
     assert _verdict(problem, "print('2 3 3')", local)[0] is Verdict.WA
-    # FAIL (exit 3) is the checker's failure, not the solution's
-    assert _verdict(problem, "print('FAILME')", local)[0] is Verdict.IE
+    # FAIL (exit 3) on an output, from a checker that accepts the expected one: the output's doing
+    verdict, reason = _verdict(problem, "print('FAILME')", local)
+    assert verdict is Verdict.WA and "checker said FAIL" in reason
 
 
 def test_crashing_checker_is_ie_not_wa(local: LocalExecutor) -> None:

@@ -260,22 +260,29 @@ def run(
 )
 @check_options
 def audit(output_dir: Path, reference: Path | None, **options: Any) -> None:
-    """Run a dataset's reference solutions on its tests: list the problems whose tests or
-    checker reject every correct program, and write a problems file without them."""
+    """Test each problem's checker on its tests' expected outputs and run a dataset's
+    reference solutions on its tests: list the problems whose checker is broken or whose
+    tests or checker reject every correct program, and write a problems file without them."""
     from dataclasses import replace
 
     from batch_eval.judging.audit import audit as run_audit
 
     config = replace(config_from(options), all_tests=True)
     result, outcome, clean = run_audit(config, output_dir, reference, warn=warn)
-    judged = len(result.problems)
     click.echo(
-        f"audited {judged} problems with {outcome.metrics['records']} reference solutions: "
-        f"{len(result.rejected)} reject every reference, {len(result.disputed)} reject some",
+        f"tested {result.checkers} checkers on their expected outputs: {len(result.broken_checkers)} broken",
         err=True,
     )
-    for pid in result.rejected:
-        click.echo(f"  rejected {pid}: {result.problems[pid]['failure']}", err=True)
+    for pid, why in sorted(result.broken_checkers.items()):
+        click.echo(f"  broken checker {pid}: {why}", err=True)
+    if outcome is not None:
+        click.echo(
+            f"audited {len(result.problems)} problems with {outcome.metrics['records']} reference "
+            f"solutions: {len(result.rejected)} reject every reference, {len(result.disputed)} reject some",
+            err=True,
+        )
+        for pid in result.rejected:
+            click.echo(f"  rejected {pid}: {result.problems[pid]['failure']}", err=True)
     click.echo(f"problems without them: {clean} (details: {output_dir / 'audit.json'})", err=True)
     click.echo(str(clean))
-    sys.exit(outcome.exit_code)
+    sys.exit(outcome.exit_code if outcome is not None else ExitCode.OK)

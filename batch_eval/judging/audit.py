@@ -2,6 +2,10 @@
 the problems whose tests (or checker) reject every correct program — with a problems file
 that leaves them out, so that no checkpoint is scored on them.
 
+Every problem's checker is also run on each of its tests' expected outputs (as a check does
+before trusting it): a checker that rejects or fails on one is broken, and its problem is
+listed and left out too, references or not (every program's accepted run there is IE).
+
 References come from the problems themselves where the benchmark ships them (CodeContests'
 `solutions`, APPS/TACO `solutions`, HumanEval's `canonical_solution`, MBPP's `code`), or
 from a solutions file the user marks as reference (`--reference`).
@@ -10,16 +14,21 @@ from a solutions file the user marks as reference (`--reference`).
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch_eval.config import CheckConfig
+from batch_eval.config import CheckConfig, problems_index_dir
 from batch_eval.errors import BatchEvalError
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
+from batch_eval.judging.checker import CheckerRunner, checker_limits
+from batch_eval.judging.generated import GeneratedTests
+from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import Warn
 from batch_eval.judging.solutions import record_id
 from batch_eval.judging.sources import problem_id
@@ -34,6 +43,8 @@ class Audit:
     """Per problem: how many references ran and passed, their verdicts, the first failure."""
 
     problems: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checkers: int = 0  # problems whose checker was tested on its expected outputs
+    broken_checkers: dict[str, str] = field(default_factory=dict)  # problem: why
 
     @property
     def rejected(self) -> list[str]:
@@ -56,25 +67,87 @@ def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
             yield {"id": str(pid), "code": code, "language": language, "reference": True}
 
 
+def audit_checkers(config: CheckConfig, result: Audit) -> None:
+    """Run every problem's checker on each of its tests' expected outputs (the generated
+    tests' too); the broken ones go into `result.broken_checkers`."""
+    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    generated = (
+        GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
+        if config.generated_tests_dir is not None
+        else None
+    )
+    python = os.path.realpath(config.python or sys.executable)
+    for pid in problems:
+        problem = problems[pid]
+        if problem.checker is None or problem.kind != "stdio" or problem.interactive:
+            continue
+        tests = problem.tests + (generated.for_problem(problem) if generated else [])
+        limits = checker_limits(config.limits_for(problem.time_limit, problem.memory_limit))
+        runner = CheckerRunner(problem.checker, python, limits)
+        try:
+            why = runner.broken((t.input, t.output) for t in tests)
+        finally:
+            runner.close()
+        result.checkers += 1
+        if why:
+            result.broken_checkers[pid] = why
+
+
 def audit(
     config: CheckConfig, out_dir: Path, reference: Path | None = None, warn: Warn = lambda m: None
-) -> tuple[Audit, CheckOutcome, Path]:
-    """Judge the references (every test, no cache) into `out_dir`; the audit, the check's
-    outcome and the problems file without the problems that reject every reference."""
+) -> tuple[Audit, CheckOutcome | None, Path]:
+    """Test the checkers, judge the references (every test, no cache) into `out_dir`; the
+    audit, the check's outcome (None: no references, only checkers to test) and the problems
+    file without the problems that reject every reference or whose checker is broken."""
     ensure_folder(out_dir, "the audit folder")
+    result = Audit()
+    audit_checkers(config, result)
+    outcome = None
     if reference is None:
-        reference = out_dir / "references.jsonl"
         records = list(shipped_references(config.problems))
-        if not records:
+        if records:
+            reference = out_dir / "references.jsonl"
+            with AtomicFile(reference) as f:
+                f.writelines(json.dumps(r) + "\n" for r in records)
+        elif not result.checkers:
             raise BatchEvalError(
                 "the problems ship no reference solutions (CodeContests/APPS/TACO `solutions`, "
-                "HumanEval `canonical_solution`, MBPP `code`): pass --reference SOLUTIONS.jsonl",
+                "HumanEval `canonical_solution`, MBPP `code`) and have no checkers: "
+                "pass --reference SOLUTIONS.jsonl",
                 config.problems,
             )
-        with AtomicFile(reference) as f:
-            f.writelines(json.dumps(r) + "\n" for r in records)
-    outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
-    result = Audit()
+        else:
+            warn(
+                f"{config.problems}: the problems ship no reference solutions: only their checkers "
+                "are audited (pass --reference SOLUTIONS.jsonl to judge their tests too)"
+            )
+    if reference is not None:
+        outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
+        _read_references(outcome, result)
+    clean = out_dir / "problems.audited.jsonl"
+    left_out = set(result.rejected) | set(result.broken_checkers)
+    with AtomicFile(clean) as f:
+        for raw in _raw_problems(config.problems):
+            if str(problem_id(raw)) not in left_out:
+                f.write(json.dumps(raw) + "\n")
+    write_json_atomic(
+        out_dir / "audit.json",
+        {
+            "problems_file": str(config.problems),
+            "reference": str(reference) if reference is not None else None,
+            "rejected": result.rejected,
+            "disputed": result.disputed,
+            "checkers": result.checkers,
+            "broken_checkers": result.broken_checkers,
+            "problems": result.problems,
+            "audited_problems_file": str(clean),
+        },
+    )
+    return result, outcome, clean
+
+
+def _read_references(outcome: CheckOutcome, result: Audit) -> None:
+    """Each problem's references, passed and failed, from the check's results."""
     for text in outcome.results_path.read_text(encoding="utf-8").splitlines():
         line = json.loads(text)
         if line.get("verdict") == "SKIP":
@@ -86,24 +159,6 @@ def audit(
         entry["verdicts"][line["verdict"]] = entry["verdicts"].get(line["verdict"], 0) + 1
         if line["verdict"] != "AC" and not entry["failure"]:
             entry["failure"] = line.get("reason") or line["verdict"]
-    clean = out_dir / "problems.audited.jsonl"
-    rejected = set(result.rejected)
-    with AtomicFile(clean) as f:
-        for raw in _raw_problems(config.problems):
-            if str(problem_id(raw)) not in rejected:
-                f.write(json.dumps(raw) + "\n")
-    write_json_atomic(
-        out_dir / "audit.json",
-        {
-            "problems_file": str(config.problems),
-            "reference": str(reference),
-            "rejected": result.rejected,
-            "disputed": result.disputed,
-            "problems": result.problems,
-            "audited_problems_file": str(clean),
-        },
-    )
-    return result, outcome, clean
 
 
 def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:

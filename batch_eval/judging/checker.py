@@ -1,48 +1,160 @@
-"""Checker programs: run with three files, their verdict read by the convention they follow.
+"""Checker programs: tested on each test's own expected output before they judge a program's.
+
+A problem's checker (Python source: open-r1's `generated_checker`, or a problem's `checker`)
+runs with three file arguments, on this machine whatever the executor, as the judging user,
+in its own session, with a scrubbed environment, the test's input as its stdin, under
+`checker_limits` (CPU time: 3x the program's limit, at least 2 s; 2048 MB of address space;
+1 MB of output) and killed with its whole process group at the wall clock.
 
 Conventions (a problem's `checker_convention`, else `--checker-convention`):
 
-- `open-r1` (the default for `generated_checker`): `checker INPUT EXPECTED ACTUAL`;
-  accepted when the first line of its stdout is `1` or `100` (a score in [0, 1] or
-  [0, 100]: anything less is WA). No number on stdout, or a non-zero exit, is IE.
-- `testlib`: `checker INPUT ACTUAL EXPECTED`; exit code 0 OK, 1 WA, 2 PE (judged WA),
-  3 FAIL (IE: the checker itself failed), 7 partial points (WA: we judge pass/fail);
-  any other exit is IE.
+- `open-r1` (the default for `generated_checker`): `checker INPUT EXPECTED ACTUAL`, exit 0,
+  and the first line of its stdout is the score: `1` or `100` (as a float: `1.0` too) is
+  accepted, any other number (`0`, `0.5`, `nan`) rejects. No number there is a crash.
+- `testlib`: `checker INPUT ACTUAL EXPECTED`; the exit code decides: 0 OK accepts; 1 WA,
+  2 PE, 4 dirt (extra output), 7 points, 8 unexpected end of file reject; 3 FAIL and every
+  other exit are a crash. Its output is never read for a verdict, only as its words.
 
-A checker that crashes, times out or says FAIL is IE, never WA: it says nothing about
-the solution.
+A checker is trusted problem code fed an untrusted program's output, so before it judges a
+program's output on a test it judges the test's expected output (remembered per runner,
+keyed by the test's content; the runner is the check's, per problem):
+
+- it accepts the expected output: on the program's output, an accept is `AC`; a reject is
+  `WA`; a crash (a non-zero exit the convention does not name, a signal, a CPU time, memory
+  or output limit, no score, testlib's FAIL) is `WA` too, with the checker's last stderr
+  line as its reason: the output alone made a working checker fail.
+- it rejects or crashes on the expected output: the checker is broken, and every program's
+  accepted run on that test is `IE` with that reason (`batch-eval audit` lists the problem).
+
+Only our side's failures are `IE` on a program's output: a checker that cannot be started,
+or one killed at the wall clock before using its CPU time twice (once more with a patient
+wall clock: a loaded machine starves it, its input does not).
 """
 
 from __future__ import annotations
 
 import itertools
 import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Limits, last_line
+from batch_eval.executors.base import Execution, Limits, error_line, last_line
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
+from batch_eval.judging.cache import digest
 from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict
 
 CONVENTIONS = ("open-r1", "testlib")
-CHECKER_LIMITS = Limits(time_s=10.0, memory_mb=2048, output_bytes=1 << 20, processes=64)
+MIN_TIME_S = 2.0  # a checker's CPU time limit: at least this,
+TIME_FACTOR = 3.0  # else this many times the program's own
+#: a run killed at the wall clock with CPU time to spare is run once more with this many
+#: times the wall time (a loaded machine starves a checker; its input cannot)
+PATIENT_WALL = 4.0
+#: testlib's exit codes that reject the output (WA, PE, dirt, points, unexpected EOF)
+_TESTLIB_REJECTS = {
+    1: "wrong answer",
+    2: "presentation error",
+    4: "extra output",
+    7: "partial points",
+    8: "unexpected end of file",
+}
+
+
+def checker_limits(program: Limits | None = None) -> Limits:
+    """The limits a checker runs under, judging programs that run under `program`."""
+    time_s = MIN_TIME_S if program is None else max(MIN_TIME_S, TIME_FACTOR * program.time_s)
+    return Limits(time_s=time_s, memory_mb=2048, output_bytes=1 << 20, processes=64)
+
+
+class Said(Enum):
+    """What one run of a checker said about an output."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CRASH = "crash"  # the checker failed on this output (the output's doing, or a broken checker)
+    FAULT = "fault"  # our side failed: no verdict at all
+
+
+@dataclass(frozen=True)
+class Reading:
+    said: Said
+    reason: str = ""
+
+
+@dataclass
+class _Reference:
+    """The expected output's reading on one test, once known (None: not yet, or a fault)."""
+
+    lock: threading.Lock
+    reading: Reading | None = None
 
 
 class CheckerRunner:
     """Runs one problem's checker for each test; writes its source once. Safe from several
-    threads (a check with records in flight): each call has its own numbered files."""
+    threads (a check with records in flight): each call has its own numbered files, and each
+    test's expected output is judged once."""
 
-    def __init__(self, checker: Checker, python: str) -> None:
+    def __init__(self, checker: Checker, python: str, limits: Limits | None = None) -> None:
         self.checker = checker
         self.python = python
+        self.limits = limits or checker_limits()
         self._dir = tempfile.TemporaryDirectory(prefix="batch-eval-checker-")
         self.box = Path(self._dir.name)
         self.script = self.box / "checker.py"
         self.script.write_text(checker.source, encoding="utf-8")
         self._numbers = itertools.count(1)  # next() is atomic: no two calls share files
+        self._lock = threading.Lock()
+        self._references: dict[str, _Reference] = {}
+        self.runs = 0  # checker processes started (the reference's included)
 
     def judge(self, test_input: bytes, expected: bytes, actual: bytes) -> tuple[Verdict, str]:
+        """The verdict of `actual`, a program's output on the test (`test_input`, `expected`)."""
+        broken = self.broken_on(test_input, expected)
+        if broken:
+            return Verdict.IE, broken
+        reading = self.read(test_input, expected, actual)
+        if reading.said is Said.ACCEPT:
+            return Verdict.AC, ""
+        if reading.said is Said.REJECT:
+            return Verdict.WA, reading.reason
+        if reading.said is Said.CRASH:
+            return Verdict.WA, f"{reading.reason} (it accepts the expected output)"
+        return Verdict.IE, reading.reason
+
+    def broken_on(self, test_input: bytes, expected: bytes) -> str:
+        """'' when the checker accepts the test's own expected output; else why it is broken
+        (a fault of ours is said, not remembered: the next call tries again)."""
+        key = digest(test_input, expected)
+        with self._lock:
+            entry = self._references.setdefault(key, _Reference(threading.Lock()))
+        with entry.lock:
+            reading = entry.reading
+            if reading is None:
+                reading = self.read(test_input, expected, expected)
+                if reading.said is not Said.FAULT:
+                    entry.reading = reading
+        if reading.said is Said.ACCEPT:
+            return ""
+        if reading.said is Said.FAULT:
+            return f"cannot test the checker on the expected output: {reading.reason}"
+        how = "rejects" if reading.said is Said.REJECT else "fails on"
+        return f"the problem's checker is broken: it {how} the test's expected output ({reading.reason})"
+
+    def broken(self, tests: Iterable[tuple[bytes, bytes]]) -> str:
+        """'' when the checker accepts every test's (input, expected output); else the first
+        test (1-based) it does not accept, and why."""
+        for n, (test_input, expected) in enumerate(tests, 1):
+            why = self.broken_on(test_input, expected)
+            if why:
+                return f"test {n}: {why}"
+        return ""
+
+    def read(self, test_input: bytes, expected: bytes, actual: bytes) -> Reading:
+        """What the checker says of `actual` on the test, by the problem's convention."""
         n = next(self._numbers)
         files = {}
         for name, data in (("input", test_input), ("expected", expected), ("actual", actual)):
@@ -53,42 +165,73 @@ class CheckerRunner:
         else:
             args = [files["input"], files["expected"], files["actual"]]
         cmd = Command([self.python, str(self.script), *map(str, args)], self.box, solution_env(self.box))
-        ex = run_command(cmd, files["input"], CHECKER_LIMITS, self.box, out_name=f"check{n}")
-        for path in files.values():
-            path.unlink(missing_ok=True)
+        try:
+            ex = self._run(cmd, files["input"], n, self.limits)
+            if _starved(ex, self.limits):
+                ex = self._run(
+                    cmd, files["input"], n, replace(self.limits, wall_s=self.limits.wall * PATIENT_WALL)
+                )
+        finally:
+            for path in files.values():
+                path.unlink(missing_ok=True)
+        if ex.verdict is Verdict.IE:
+            return Reading(Said.FAULT, f"checker not run: {ex.reason}")
+        if _starved(ex, self.limits):
+            return Reading(Said.FAULT, f"checker starved: {ex.reason} with {ex.cpu_time or 0:.2f} s CPU")
         if self.checker.convention == "testlib":
-            return _testlib_verdict(ex)
-        return _open_r1_verdict(ex)
+            return _testlib_reading(ex)
+        return _open_r1_reading(ex)
+
+    def _run(self, cmd: Command, stdin: Path, n: int, limits: Limits) -> Execution:
+        self.runs += 1
+        ex = run_command(cmd, stdin, limits, self.box, out_name=f"check{n}")
+        for suffix in (".out", ".err"):
+            (self.box / f"check{n}{suffix}").unlink(missing_ok=True)
+        return ex
 
     def close(self) -> None:
         self._dir.cleanup()
 
 
-def _open_r1_verdict(ex: Execution) -> tuple[Verdict, str]:
+def _starved(ex: Execution, limits: Limits) -> bool:
+    """Killed at the wall clock before using its CPU time: slow because it waited."""
+    return ex.wall_killed and (ex.cpu_time or 0.0) < limits.time_s
+
+
+def _words(ex: Execution) -> str:
+    """What the checker said last: its stderr's last line, else its stdout's."""
+    return error_line(ex.stderr, 200) or last_line(ex.stdout.decode("utf-8", "replace"), 200)
+
+
+def _crash(ex: Execution, what: str) -> Reading:
+    words = _words(ex)
+    return Reading(Said.CRASH, f"checker {what}" + (f": {words}" if words and words not in what else ""))
+
+
+def _open_r1_reading(ex: Execution) -> Reading:
     if ex.verdict is not Verdict.AC:
-        return Verdict.IE, f"checker failed: {ex.reason or ex.verdict}"
+        return _crash(ex, f"failed ({ex.reason or ex.verdict})")
     first = ex.stdout.decode("utf-8", "replace").strip().split("\n")[0].strip()
     try:
         score = float(first)
     except ValueError:
-        return Verdict.IE, f"checker printed no score: {first[:80]!r}"
+        return _crash(ex, f"printed no score ({first[:80]!r})")
     if score in (1.0, 100.0):
-        return Verdict.AC, ""
-    detail = last_line(ex.stderr)
-    return Verdict.WA, f"checker: score {first}" + (f" ({detail})" if detail else "")
+        return Reading(Said.ACCEPT)
+    detail = last_line(ex.stderr, 200)
+    return Reading(Said.REJECT, f"checker: score {first[:80]}" + (f" ({detail})" if detail else ""))
 
 
-def _testlib_verdict(ex: Execution) -> tuple[Verdict, str]:
-    message = last_line(ex.stderr) or last_line(ex.stdout.decode("utf-8", "replace"))
+def _testlib_reading(ex: Execution) -> Reading:
+    message = _words(ex)
     if ex.verdict in (Verdict.AC, Verdict.RE) and ex.exit_code is not None:
         code = ex.exit_code
         if code == 0:
-            return Verdict.AC, ""
-        if code in (1, 2):
-            kind = "wrong answer" if code == 1 else "presentation error"
-            return Verdict.WA, f"checker: {kind}" + (f": {message}" if message else "")
-        if code == 7:
-            return Verdict.WA, f"checker: partial points: {message}"
+            return Reading(Said.ACCEPT)
+        if code in _TESTLIB_REJECTS:
+            return Reading(
+                Said.REJECT, f"checker: {_TESTLIB_REJECTS[code]}" + (f": {message}" if message else "")
+            )
         if code == 3:
-            return Verdict.IE, f"checker FAIL: {message}"
-    return Verdict.IE, f"checker failed: {ex.reason or ex.verdict}"
+            return _crash(ex, "said FAIL")
+    return _crash(ex, f"failed ({ex.reason or ex.verdict})")

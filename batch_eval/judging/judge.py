@@ -253,8 +253,11 @@ def _decide(
         ok, why = comparison.compare(test.output, ex.stdout)
         if not ok:
             result.verdict, result.reason = Verdict.WA, why
-    if result.verdict is Verdict.WA and ex.stdout_lossy:
-        # the bytes the program wrote are unknown: no verdict on them
+    if result.verdict is Verdict.WA and ex.stdout_lossy and not test.output.isascii():
+        # the bytes the program wrote are unknown, and a right answer's non-ASCII characters
+        # may be what the server mangled: no verdict on them. (Against an ASCII answer the WA
+        # stands: the bytes it replaced were not ASCII, so the real output was not the answer
+        # either, and a program that prints b"\xff" to be IE is judged.)
         result.verdict = Verdict.IE
         result.reason = (
             "the output came back with characters lost (not UTF-8, or mangled by the Piston "

@@ -19,7 +19,7 @@ from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.languages import python_version
 from batch_eval.files import default_cache_dir
 from batch_eval.judging.cache import VerdictCache, digest
-from batch_eval.judging.checker import CheckerRunner
+from batch_eval.judging.checker import CheckerRunner, checker_limits
 from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import Problem, TestCase
@@ -191,7 +191,7 @@ class RecordJudge:
                 return self._line(line, problem, cached)
         history = self._problem_keys[problem.id]
         failures = self._failures_of(history) if self.options.test_order == "failures" else None
-        return Job(line, problem, tests, program, limits, key, self._checker_for(problem), failures)
+        return Job(line, problem, tests, program, limits, key, self._checker_for(problem, limits), failures)
 
     def run(self, job: Job) -> SolutionResult:
         """The executor's part of judging a Job: any thread, when the executor's concurrency allows."""
@@ -295,11 +295,12 @@ class RecordJudge:
             return f"problem {problem.id} has no tests"
         return ""
 
-    def _checker_for(self, problem: Problem) -> CheckerRunner | None:
+    def _checker_for(self, problem: Problem, limits: Limits) -> CheckerRunner | None:
         if problem.checker is None:
             return None
         if problem.id not in self._checkers:
-            self._checkers[problem.id] = CheckerRunner(problem.checker, self._checker_python()[0])
+            runner = CheckerRunner(problem.checker, self._checker_python()[0], checker_limits(limits))
+            self._checkers[problem.id] = runner
         return self._checkers[problem.id]
 
     def close(self) -> None:

@@ -420,7 +420,8 @@ CASES += [
     _lcb("lcb-yes-case-wa", "input()\nprint('0.5 yes')\n", WA),
 ]
 
-# the red-team families: programs written to fool the judge, each judged not AC on every path
-from tests.conformance import redteam_function  # noqa: E402 (they build on the helpers above)
+# the red-team families: programs written to fool the judge, each judged not AC (or, for a
+# broken problem, IE) on every path; kept in files of their own, built from the helpers above
+from tests.conformance import redteam_checker, redteam_function  # noqa: E402
 
-CASES += redteam_function.CASES
+CASES += redteam_function.CASES + redteam_checker.CASES

@@ -33,7 +33,6 @@ from tests.fake_piston import FakePiston
 BALLAST_MB = 400
 #: paths judged at once, each in its own process
 PARALLEL = 2
-_verdicts: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +69,32 @@ def _judge_apart(name: str, problems: Path, url: str, tmp: Path) -> tuple[dict[s
         return {}, str(err)
 
 
+def _wanted(session: pytest.Session) -> set[str]:
+    """The paths the session's selected tests need: those whose verdicts are tested, and
+    every path when their agreement is."""
+    wanted = set()
+    for item in session.items:
+        if not isinstance(item, pytest.Function):
+            continue
+        if item.function is test_paths_agree:
+            return {p.name for p in PATHS}
+        path = item.callspec.params.get("path") if hasattr(item, "callspec") else None
+        if item.function is test_every_case_gets_its_verdict and isinstance(path, JudgePath):
+            wanted.add(path.name)
+    return wanted
+
+
 @pytest.fixture(scope="module")
 def judged(
-    corpus: tuple[Path, Path], piston_url: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    corpus: tuple[Path, Path],
+    piston_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, tuple[dict[str, str], str]]:
-    """Every path this machine can take, judged PARALLEL at a time."""
-    runnable = [p for p in PATHS if not available(p)]
+    """Every path this machine can take that the selected tests need (`-k fork-jailed`: that
+    one), judged PARALLEL at a time, once for every test of the module."""
+    wanted = _wanted(request.session)
+    runnable = [p for p in PATHS if not available(p) and p.name in wanted]
     context = multiprocessing.get_context("spawn")  # a clean interpreter: no threads, no ballast copied
     with ProcessPoolExecutor(PARALLEL, mp_context=context) as pool:
         futures = {
@@ -175,7 +194,6 @@ def test_every_case_gets_its_verdict(path: JudgePath, judged: dict[str, tuple[di
         pytest.skip(why)
     verdicts, error = judged[path.name]
     assert not error, error
-    _verdicts[path.name] = verdicts
     wrong = {
         case.name: f"{verdicts.get(case.name)} (expected {'/'.join(sorted(_allowed(case, path)))})"
         for case in CASES
@@ -184,16 +202,18 @@ def test_every_case_gets_its_verdict(path: JudgePath, judged: dict[str, tuple[di
     assert not wrong, f"{path.name}: {json.dumps(wrong, indent=1)}"
 
 
-def test_paths_agree() -> None:
-    """Run after the paths: one verdict per case across every path that judged it."""
-    if len(_verdicts) < 2:
-        pytest.skip("fewer than two paths ran")
+def test_paths_agree(judged: dict[str, tuple[dict[str, str], str]]) -> None:
+    """One verdict per case across every path that judged it (run alone too: the paths are
+    judged for it; a path that failed to judge is test_every_case_gets_its_verdict's failure)."""
     by_path = {p.name: p for p in PATHS}
+    finished = {name: verdicts for name, (verdicts, error) in judged.items() if not error}
+    if len(finished) < 2:
+        pytest.skip(f"fewer than two paths judged: {sorted(finished)}")
     disagree = {}
     for case in CASES:
         seen = {
             name: verdicts.get(case.name)
-            for name, verdicts in _verdicts.items()
+            for name, verdicts in finished.items()
             if not (case.unsupported & by_path[name].tags) and _runs(case, by_path[name])
         }
         if len(set(seen.values())) > 1:
