@@ -139,3 +139,20 @@ def test_each_element_of_a_code_list_is_a_sample_judged_and_counted(tmp_path: Pa
     ]
     assert outcome.metrics["records"] == 3 and outcome.metrics["pass_at_k"]["1"] == round(1 / 3, 6)
     assert count_records(sols) == 3  # progress counts the samples, not the lines
+
+
+def test_open_r1_generations_and_codeforces_submissions_are_read_in_place() -> None:
+    cots = {"id": "1/A", "generation": "<think>sum</think>\n```cpp\nint main(){}\n```\n"}
+    submission = {"id": "1/A", "source": "print(1)", "programmingLanguage": "PyPy 3-64"}
+    cpp = {"id": "1/A", "source": "int main(){}", "programmingLanguage": "GNU C++17 (64)"}
+    go = {"id": "1/A", "source": "package main", "programmingLanguage": "Go"}
+    programs = [
+        extract_program(parse_record(json.dumps(r).encode(), 1).fields) for r in (cots, submission, cpp)
+    ]
+    assert programs == [
+        Program("cpp", "int main(){}\n"),
+        Program("pypy", "print(1)"),
+        Program("cpp", "int main(){}"),
+    ]
+    assert parse_record(json.dumps(go).encode(), 1).error == "unsupported language 'Go'"
+    assert "generation" not in parse_record(json.dumps(cots).encode(), 1).kept_fields()

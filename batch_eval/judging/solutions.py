@@ -26,7 +26,7 @@ ID_FIELDS = ("id", "problem_id", "task_id", "question_id")
 #: --code-field and --id-field (Shape).
 PROGRAM_FIELDS = ("code", "solution", "completion", "raw_response")
 LISTS = ("code_list", "output_list")
-BULKY_FIELDS = (*PROGRAM_FIELDS, *LISTS)
+BULKY_FIELDS = (*PROGRAM_FIELDS, *LISTS, "generation")
 SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list (output_list) a record is
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 
@@ -183,6 +183,7 @@ def parse_record(raw: bytes, line_no: int, shape: Shape = Shape()) -> Record:
         if not isinstance(text, (str, type(None))):
             return Record(line_no, fields, f"`{shape.code_field}` (--code-field) must be a string")
         fields["raw_response" if text and _FENCE.search(text) else "code"] = text
+    _known_shapes(fields)
     pid = record_id(fields)
     if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
         return Record(line_no, fields, f"record without an id ({', '.join(f'`{f}`' for f in ID_FIELDS)})")
@@ -202,6 +203,17 @@ def parse_record(raw: bytes, line_no: int, shape: Shape = Shape()) -> Record:
     if fenced:
         return Record(line_no, fields, f"unsupported language {fenced!r} (the fence of its code block)")
     return Record(line_no, fields)
+
+
+def _known_shapes(fields: dict[str, Any]) -> None:
+    """open-r1's other sets, read in place: codeforces-cots' `generation` (a model's whole
+    answer: its last fenced block is the program) and codeforces-submissions' `source` with
+    its `programmingLanguage` (Codeforces' name of the compiler)."""
+    if "generation" in fields and not any(f in fields for f in (*PROGRAM_FIELDS, *LISTS)):
+        fields["raw_response"] = fields["generation"]
+    if "programmingLanguage" in fields and "source" in fields and "code" not in fields:
+        fields["code"] = fields.pop("source")
+        fields.setdefault("language", fields["programmingLanguage"])
 
 
 def _list_field(fields: dict[str, Any]) -> str | None:
@@ -275,4 +287,19 @@ def record_language(fields: dict[str, Any]) -> str | None:
     declared = fields.get("language")
     if declared is None or declared == "":
         return "python"
-    return LANGUAGE_ALIASES.get(str(declared).strip().lower())
+    name = str(declared).strip().lower()
+    return LANGUAGE_ALIASES.get(name) or next((lang for part, lang in _COMPILERS if part in name), None)
+
+
+#: Codeforces' compiler names (`GNU C++17 (64)`, `PyPy 3-64`, `Java 21`, ...) by what they
+#: contain, first match wins
+_COMPILERS = (
+    ("pypy", "pypy"),
+    ("python", "python"),
+    ("c++", "cpp"),
+    ("javascript", "javascript"),
+    ("node", "javascript"),
+    ("java", "java"),
+    ("rust", "rust"),
+    ("gnu c", "c"),
+)
