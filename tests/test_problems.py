@@ -180,3 +180,17 @@ def test_generated_tests_asked_for_and_missing_are_said_never_silent(tmp_path: P
         f"{tmp_path / 'gen'}: no test_cases_0001.parquet or test_cases_1.parquet: problem 1/A is judged "
         "without its generated tests"
     ]
+
+
+def test_an_interactive_problem_without_an_interactor_is_skipped_never_judged(tmp_path: Path) -> None:
+    """open-r1 marks interactive problems by their interaction_format: a program that prints
+    one word without interacting must not be AC."""
+    raw = dict(SUM_PROBLEM, interaction_format="Print your guess, read the answer...")
+    problems = write_jsonl(tmp_path / "p.jsonl", [raw])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    said: list[str] = []
+    outcome = check_file(CheckConfig(problems=problems), sols, tmp_path / "o", warn=said.append)
+    line = read_jsonl(outcome.results_path)[0]
+    assert line["verdict"] == "SKIP"
+    assert line["error"] == "problem 1/A is interactive and has no interactor: not judged"
+    assert said == [f"{sols}:1: skipped (problem 1/A): {line['error']}"]

@@ -99,7 +99,8 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         memory_limit=int(memory) if memory is not None else None,
         input_mode=str(raw.get("input_mode") or "stdio"),
         contest_id=str(raw["contest_id"]) if raw.get("contest_id") is not None else None,
-        interactive=bool(raw.get("interactive")),
+        # open-r1 marks an interactive problem by its `interaction_format` text
+        interactive=bool(raw.get("interactive")) or bool(str(raw.get("interaction_format") or "").strip()),
         date=str(raw.get("contest_date") or raw.get("date") or "")[:10],
     )
     tolerance = raw.get("float_tolerance")

@@ -290,7 +290,7 @@ class RecordJudge:
         if problem is None:
             return f"unknown problem id {record.problem_id!r}"
         if problem.interactive:
-            return f"problem {problem.id} is interactive: not supported"
+            return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.kind == "stdio" and not self.tests_for(problem):
             return f"problem {problem.id} has no tests"
         return ""

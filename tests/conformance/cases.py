@@ -418,6 +418,13 @@ def _lcb(name: str, source: str, *expect: str) -> Case:
 CASES += [
     _lcb("lcb-decimal-equal-ac", "input()\nprint('0.50')\n", AC),
     _lcb("lcb-yes-case-wa", "input()\nprint('0.5 yes')\n", WA),
+    # interactive (open-r1's interaction_format) and no interactor: never judged as plain stdin
+    _case(
+        "interactive-no-interactor-skip",
+        {**stdio("interactive", [("1 2\n", "3\n")]), "interaction_format": "Ask, then answer."},
+        "print(3)\n",
+        "SKIP",
+    ),
 ]
 
 # the red-team families: programs written to fool the judge, each judged not AC (or, for a
