@@ -3,21 +3,21 @@
 #
 #   scripts/batch_eval.sh                       # with the defaults below
 #   scripts/batch_eval.sh -s runs/exp1 -o evals/exp1 --dry-run
-#   EXECUTOR=piston ENDPOINT=http://gpu-box:2000 scripts/batch_eval.sh
+#   BATCH_EVAL_EXECUTOR=piston BATCH_EVAL_ENDPOINT=http://gpu-box:2000 scripts/batch_eval.sh
 #   scripts/batch_eval.sh --checkpoint-filter 'checkpoint-{196,392}' --all-tests
 #   scripts/batch_eval.sh --solutions-dir runs/exp1 --output-dir evals/exp1 --max-generated-tests 0 --max-workers 4
 #
 # Never prompts: safe under nohup, cron and CI. Exit codes are batch-eval's (see --help).
 set -euo pipefail
 
-# ---- your defaults: edit here, or override with the environment variable or the flag ----
-SOLUTIONS_DIR="${SOLUTIONS_DIR:-./checkpoints}"          # -s, --solutions-dir
-OUTPUT_DIR="${OUTPUT_DIR:-./batch_eval_output}"          # -o, --output-dir
-PROBLEMS="${PROBLEMS:-./problems.jsonl}"                 # -p, --problems
-MAX_WORKERS="${MAX_WORKERS:-$(nproc 2>/dev/null || echo 2)}"  # -w, --max-workers
-EXECUTOR="${EXECUTOR:-local}"                            # -e, --executor (local|piston)
-ENDPOINT="${ENDPOINT:-http://localhost:2000}"            #     --endpoint (piston only)
-TIMEOUT="${TIMEOUT:-3600}"                               # -t, --timeout (seconds per file)
+# ---- your defaults: edit here, or override with BATCH_EVAL_<NAME> or the flag ----
+SOLUTIONS_DIR="${BATCH_EVAL_SOLUTIONS_DIR:-./checkpoints}"               # -s, --solutions-dir
+OUTPUT_DIR="${BATCH_EVAL_OUTPUT_DIR:-./batch_eval_output}"               # -o, --output-dir
+PROBLEMS="${BATCH_EVAL_PROBLEMS:-./problems.jsonl}"                      # -p, --problems
+MAX_WORKERS="${BATCH_EVAL_MAX_WORKERS:-$(nproc 2>/dev/null || echo 2)}"  # -w, --max-workers
+EXECUTOR="${BATCH_EVAL_EXECUTOR:-local}"                                 # -e, --executor (local|piston)
+ENDPOINT="${BATCH_EVAL_ENDPOINT:-http://localhost:2000}"                 #     --endpoint (piston only)
+TIMEOUT="${BATCH_EVAL_TIMEOUT:-3600}"                                    # -t, --timeout (seconds per file)
 # ------------------------------------------------------------------------------------------
 
 usage() {
@@ -34,8 +34,10 @@ Usage: $(basename "$0") [options] [any other batch-eval run option ...]
       --dry-run             print the plan, write nothing
   -h, --help                this help
 
-Every default can also be set by the environment variable of the same name in capitals
-(SOLUTIONS_DIR, OUTPUT_DIR, PROBLEMS, MAX_WORKERS, EXECUTOR, ENDPOINT, TIMEOUT).
+Every default can also be set by an environment variable: BATCH_EVAL_ and the name in
+capitals (BATCH_EVAL_SOLUTIONS_DIR, BATCH_EVAL_OUTPUT_DIR, BATCH_EVAL_PROBLEMS,
+BATCH_EVAL_MAX_WORKERS, BATCH_EVAL_EXECUTOR, BATCH_EVAL_ENDPOINT, BATCH_EVAL_TIMEOUT); a
+training job's own OUTPUT_DIR or TIMEOUT is never read.
 USAGE
 }
 
@@ -60,8 +62,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-[ -d "$SOLUTIONS_DIR" ] || die "solutions folder not found: $SOLUTIONS_DIR (set -s or SOLUTIONS_DIR)"
-[ -r "$PROBLEMS" ] || die "problems file not readable: $PROBLEMS (set -p or PROBLEMS)"
+[ -d "$SOLUTIONS_DIR" ] || die "solutions folder not found: $SOLUTIONS_DIR (set -s or BATCH_EVAL_SOLUTIONS_DIR)"
+[ -r "$PROBLEMS" ] || die "problems file not readable: $PROBLEMS (set -p or BATCH_EVAL_PROBLEMS)"
 [[ "$MAX_WORKERS" =~ ^[1-9][0-9]*$ ]] || die "--max-workers must be a positive integer, not '$MAX_WORKERS'"
 [[ "$TIMEOUT" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--timeout must be a number of seconds, not '$TIMEOUT'"
 
@@ -79,7 +81,7 @@ case "$EXECUTOR" in
   local) ;;
   piston)
     if [ ${#DRY_RUN[@]} -eq 0 ]; then
-      python3 - "$ENDPOINT" 2>/dev/null <<'PY' || die "cannot reach Piston at $ENDPOINT - start it or set --endpoint / ENDPOINT"
+      python3 - "$ENDPOINT" 2>/dev/null <<'PY' || die "cannot reach Piston at $ENDPOINT - start it or set --endpoint / BATCH_EVAL_ENDPOINT"
 import sys, urllib.request
 urllib.request.urlopen(sys.argv[1].rstrip("/") + "/api/v2/runtimes", timeout=5).read()
 PY

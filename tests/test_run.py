@@ -483,3 +483,23 @@ def test_a_filtered_rerun_keeps_every_checkpoint_in_the_summary(tmp_path: Path) 
     assert [c["metrics"]["pass_at_k"] for c in summary["checkpoints"]] == [
         c["metrics"]["pass_at_k"] for c in full["checkpoints"]
     ]
+
+
+def test_an_output_folder_inside_the_solutions_folder_is_never_a_checkpoint(tmp_path: Path) -> None:
+    """-o inside -s: the second run judges the same checkpoints, not its own eval folders; and
+    the short flags are the wrapper's (-s, -p, -o, -w, -t, -e)."""
+    solutions, problems = training_run(tmp_path, {10: [RIGHT], 20: [WRONG]})
+    out = solutions / "evals"
+    args = ["run", "-s", str(solutions), "-p", str(problems), "-o", str(out), "-w", "2", "-t", "60"]
+    for _ in range(2):
+        result = CliRunner().invoke(cli, [*args, "-e", "local", "-q"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "batch_eval_results.json").read_text())
+        assert [c["name"] for c in summary["checkpoints"]] == ["checkpoint-10", "checkpoint-20"]
+    # and an eval folder left in the solutions folder by an older layout is not one either
+    (solutions / "eval_checkpoint_10").mkdir()
+    metrics = "solutions.metrics.json"
+    (out / "eval_checkpoint_10" / metrics).rename(solutions / "eval_checkpoint_10" / metrics)
+    result = CliRunner().invoke(cli, [*args, "--dry-run"], catch_exceptions=False)
+    assert result.exit_code == 0 and "2 files: 1 done, 1 to check" in result.output
+    assert not any(line.startswith("eval_checkpoint_10 ") for line in result.output.splitlines())

@@ -34,16 +34,17 @@ def tree(root: Path) -> None:
 
 
 def test_help_shows_the_defaults_in_force(tmp_path: Path) -> None:
-    result = wrapper(["--help"], tmp_path, MAX_WORKERS="7")
+    result = wrapper(["--help"], tmp_path, BATCH_EVAL_MAX_WORKERS="7")
     assert result.returncode == 0 and "(now: 7)" in result.stdout and "--dry-run" in result.stdout
 
 
 def test_one_liner_with_defaults_from_the_environment(tmp_path: Path) -> None:
     tree(tmp_path)
-    dry = wrapper(["--dry-run"], tmp_path, OUTPUT_DIR="evals")
+    # a training job's own OUTPUT_DIR is not ours: only BATCH_EVAL_* variables are read
+    dry = wrapper(["--dry-run"], tmp_path, BATCH_EVAL_OUTPUT_DIR="evals", OUTPUT_DIR="checkpoints")
     assert dry.returncode == 0 and "2 files: 0 done, 2 to check" in dry.stdout
     assert not (tmp_path / "evals").exists()
-    result = wrapper(["-w", "2"], tmp_path, OUTPUT_DIR="evals")
+    result = wrapper(["-w", "2"], tmp_path, BATCH_EVAL_OUTPUT_DIR="evals", OUTPUT_DIR="checkpoints")
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "evals" / "batch_eval_results.json").read_text())
     assert [c["metrics"]["pass_at_k"]["1"] for c in summary["checkpoints"]] == [1.0, 0.0]

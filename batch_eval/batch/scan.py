@@ -115,7 +115,9 @@ def _folders(solutions_dir: Path | None, pattern: str | None, list_file: Path | 
             )
         if not solutions_dir.is_dir():
             raise BatchEvalError("solutions folder not found", solutions_dir)
-        subdirs = sorted(p for p in solutions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        subdirs = sorted(
+            p for p in solutions_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and not _ours(p)
+        )
         # a folder holding JSONL files itself and no checkpoint folders is one checkpoint
         if not subdirs and jsonl_files(solutions_dir):
             return [solutions_dir]
@@ -142,6 +144,15 @@ def _folders(solutions_dir: Path | None, pattern: str | None, list_file: Path | 
             raise BatchEvalError(f"not a folder: {entry}", list_file, n)
         folders.append(path)
     return folders
+
+
+def _ours(folder: Path) -> bool:
+    """A folder batch-eval wrote (an output folder, or a checkpoint's eval folder in one), never
+    a checkpoint: an output folder inside the solutions folder must not be judged next time."""
+    if (folder / "batch_eval_results.json").exists():
+        return True
+    written = ("*.metrics.json", "*.results.jsonl", ".*.journal*")
+    return folder.name.startswith("eval_") and any(any(folder.glob(g)) for g in written)
 
 
 def _check_unique_outputs(checkpoints: list[Checkpoint]) -> None:

@@ -104,6 +104,7 @@ def check(
 """,
 )
 @click.option(
+    "-s",
     "--solutions-dir",
     type=click.Path(path_type=Path),
     default=None,
@@ -136,6 +137,7 @@ def check(
 )
 @click.option("--sort-order", type=click.Choice(SORT_ORDERS), default="step", show_default=True)
 @click.option(
+    "-w",
     "--max-workers",
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
@@ -144,6 +146,7 @@ def check(
     "left to check (the shards are merged into the file's one results file).",
 )
 @click.option(
+    "-t",
     "--timeout",
     type=Finite(min=1),
     default=3600.0,

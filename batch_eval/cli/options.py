@@ -22,6 +22,7 @@ def check_options(f: Any) -> Any:
     """The options of `check`, shared by `run` so that everything passes through."""
     options = [
         click.option(
+            "-p",
             "--problems",
             "problems",
             type=click.Path(path_type=Path),
@@ -31,6 +32,7 @@ def check_options(f: Any) -> Any:
             "(README: Inputs). Required.",
         ),
         click.option(
+            "-e",
             "--executor",
             type=click.Choice(["local", "piston"]),
             default="local",
