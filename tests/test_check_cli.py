@@ -328,3 +328,25 @@ def test_records_in_other_shapes_are_read_as_the_user_says(tmp_path: Path) -> No
     invoke(["check", str(lcb), "--problems", str(problems), "-o", str(tmp_path / "lcb"), "--no-cache"])
     lines = read_jsonl(tmp_path / "lcb" / "lcb.results.jsonl")
     assert [(line["code_list_index"], line["verdict"]) for line in lines] == [(0, "AC"), (1, "WA")]
+
+
+def test_check_refuses_a_folder_a_run_is_writing_and_clears_half_written_files(tmp_path: Path) -> None:
+    from batch_eval.batch.heartbeat import lock_output_folder
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    out = tmp_path / "evals"
+    held = lock_output_folder(out)  # as a live run holds it
+    try:
+        code, _, err = invoke(["check", str(sols), "-p", str(problems), "-o", str(out / "eval_checkpoint_1")])
+        assert code == 2 and f"a batch-eval run (pid {os.getpid()}) is writing to {out}" in err
+        assert not (out / "eval_checkpoint_1").exists()
+    finally:
+        os.close(held)
+    # the run is gone: the check goes ahead, and removes what a killed writer left
+    (out / "eval_checkpoint_1").mkdir()
+    stale = out / "eval_checkpoint_1" / ".s.results.jsonl.abc123.tmp"
+    stale.write_text("half")
+    code, _, err = invoke(["check", str(sols), "-p", str(problems), "-o", str(out / "eval_checkpoint_1")])
+    assert code == 0, err
+    assert not stale.exists()

@@ -45,6 +45,29 @@ def lock_output_folder(output_dir: Path) -> int:
     return fd
 
 
+def refuse_while_a_run_writes(folder: Path) -> None:
+    """For a `check` the user starts: refuse when a run holds `folder` (its output folder) or
+    its parent (the run's output folder, `folder` one of its eval folders), naming the run;
+    judging there would race the run's own checker for the same files."""
+    for root in (folder, folder.parent):
+        path = root / ".batch_eval" / "lock"
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise BatchEvalError(
+                f"a batch-eval run (pid {holder}) is writing to {root}: wait for it to finish "
+                "(`batch-eval watch`) or choose another --output-dir",
+                folder,
+            ) from None
+        finally:
+            os.close(fd)
+
+
 def heartbeat_path(output_dir: Path) -> Path:
     return output_dir / ".batch_eval" / "run.json"
 

@@ -83,7 +83,10 @@ def check(
         except (ValueError, TypeError, KeyError, AttributeError):
             raise click.UsageError("--config-json is not a config that batch-eval wrote") from None
     else:
+        from batch_eval.batch.heartbeat import refuse_while_a_run_writes
+
         config = config_from(options)
+        refuse_while_a_run_writes(output_dir.resolve())  # a user's check, not a run's checker
     part = parse_shard(shard) if shard is not None else None
     outcome = check_file(config, solutions, output_dir, stem=stem, warn=warn, redo_ie=redo_ie, shard=part)
     if not quiet:

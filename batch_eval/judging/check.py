@@ -191,6 +191,9 @@ def check_file(
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)
         journal.remove()
+        for done in (results_path, metrics_path):  # what a killed check left half written
+            for stale in out_dir.glob(f".{done.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
     finally:
         journal.close()
         records_judge.close()
