@@ -407,3 +407,7 @@ CASES: list[Case] = [
     # a SyntaxError the program raises while running is its runtime error, as in Python
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
+
+from tests.conformance import redteam_accounting  # noqa: E402  (built with the helpers above)
+
+CASES += redteam_accounting.CASES
