@@ -451,3 +451,11 @@ def test_exit_127_is_the_programs_runtime_error_never_an_internal_one(
 ) -> None:
     (ex,) = hostile(executor, "x127", body)
     assert ex.verdict is Verdict.RE and ex.exit_code == 127
+
+
+def test_a_tests_processes_are_the_out_of_memory_killers_first_pick(executor: LocalExecutor) -> None:
+    body = "print(open('/proc/self/oom_score_adj').read().strip())\n"
+    (ex,) = hostile(executor, "oomadj", body)
+    assert ex.verdict is Verdict.AC and ex.stdout == b"1000\n"
+    judge = int(Path("/proc/self/oom_score_adj").read_text())
+    assert judge in (0, -1000)  # protected where this machine lets us, never more likely than default

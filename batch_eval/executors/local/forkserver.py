@@ -180,8 +180,11 @@ class ForkServer:
             # them untouched over the test's files (no new stream objects per test)
             commands_r, self._commands = os.pipe()
             self._answers, answers_w = os.pipe()
-            passed = [commands_r, answers_w]
-            argv = [*self._argv(), "--fds", f"{commands_r},{answers_w}"]
+            # /proc as we see it: in the jail its own may be read-only, and each child must
+            # make itself the out-of-memory killer's first pick
+            proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            passed = [commands_r, answers_w, proc]
+            argv = [*self._argv(), "--fds", f"{commands_r},{answers_w}", "--proc", str(proc)]
             if self.cpu is not None:
                 # opened here: a jailed server may not see the cgroup file system
                 passed.append(self.cpu.open_usage())

@@ -107,12 +107,18 @@ def oom_protect() -> None:
         pass
 
 
-def oom_first() -> None:
+def oom_first(proc: int = -1) -> None:
     """Have the out-of-memory killer pick the caller (a test's process) before anything
-    else. Raises OSError only when the caller keeps a protection it inherited from us."""
+    else; `proc`: an open /proc folder (a jail's own /proc may be read-only). Raises OSError
+    only when the caller keeps a protection it inherited from us."""
     try:
-        with open(_OOM_ADJ, "w") as f:
-            f.write(str(OOM_FIRST))
+        fd = os.open(
+            "self/oom_score_adj" if proc >= 0 else _OOM_ADJ, os.O_WRONLY, dir_fd=proc if proc >= 0 else None
+        )
+        try:
+            os.write(fd, str(OOM_FIRST).encode())
+        finally:
+            os.close(fd)
     except OSError:
         if read_text(_OOM_ADJ).strip().startswith("-"):
             raise

@@ -130,7 +130,7 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy, re
     (No cgroup to join: the server was started inside the judge's groups.) `report`: the
     setup pipe, the one descriptor above 2 left open."""
     os.setsid()
-    sandboxlib.oom_first()  # the server is never picked (where it may be so): its tests first
+    sandboxlib.oom_first(_PROC)  # the server is never picked (where it may be so): its tests first
     flags = (os.O_RDONLY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     for target, (path, flag) in enumerate(zip(files, flags)):
         fd = os.open(path, flag, 0o600)
@@ -361,6 +361,7 @@ def _wait(pid, wall, commands):
 
 
 _COMMANDS, _ANSWERS = 0, 1  # the pipes' descriptors (--fds), 0 and 1 for an old caller
+_PROC = -1  # the host's /proc, opened before the jail (--proc): where a child's writable files are
 
 
 def _answer(line):
@@ -429,10 +430,11 @@ def _become_init():
 
 
 def main():
-    global _COMMANDS, _ANSWERS
+    global _COMMANDS, _ANSWERS, _PROC
     options = _options(sys.argv[1:])
     clean, procs, oom = options.get("clean"), options.get("group"), options.get("oom")
     cpu_fd = int(options.get("cpu", -1))
+    _PROC = int(options.get("proc", -1))
     if "fds" in options:
         _COMMANDS, _ANSWERS = map(int, options["fds"].split(","))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
