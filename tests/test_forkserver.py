@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.forkserver import Submitted
 from batch_eval.verdict import Verdict
+from tests.conftest import name_self, named
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=4 * 1024 * 1024, wall_s=3.0)
 
@@ -238,3 +242,108 @@ def test_the_next_test_runs_while_one_is_judged_and_is_cancelled_on_an_early_sto
     # the second was already queued: cancelled (killed), never waited for to its time limit
     assert len(outcomes) == 2 and outcomes[1] is None
     assert run(executor, "print(2)", b"").stdout == b"2\n"  # and the server goes on
+
+
+def _kill_server_when_running(executor: LocalExecutor, name: str, times: int) -> threading.Thread:
+    """From the host: SIGKILL the fork server (its outermost process) each time a test of the
+    program called `name` runs, `times` times over (each time on the fresh server)."""
+
+    def killer() -> None:
+        killed: set[int] = set()
+        deadline = time.monotonic() + 60
+        while len(killed) < times and time.monotonic() < deadline:
+            server = executor.forks.server
+            proc = server.proc if server is not None else None
+            if proc is not None and proc.pid not in killed and named(name):
+                os.kill(proc.pid, signal.SIGKILL)
+                killed.add(proc.pid)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    return thread
+
+
+def _sleepy_sum(name: str) -> str:
+    return name_self(name) + "import time\ntime.sleep(0.5)\na, b = map(int, input().split())\nprint(a + b)\n"
+
+
+def test_a_server_killed_from_the_host_mid_test_runs_the_test_again_on_a_fresh_one(
+    runners: dict[str, LocalExecutor],
+) -> None:
+    executor = runners["fork"]
+    run(executor, "print(1)", b"")
+    assert executor.forks.server is not None and executor.forks.server.proc is not None
+    first = executor.forks.server.proc.pid
+    name = f"hk1{os.getpid() % 10**6}"
+    killer = _kill_server_when_running(executor, name, times=1)
+    result = executor.run(
+        Program("python", _sleepy_sum(name)), [b"1 2\n", b"3 4\n"], LIMITS, lambda i, e: True
+    )
+    killer.join()
+    # the test in flight (and the one queued behind it) judged on the fresh server, as if nothing happened
+    assert [(r.verdict, r.stdout) for r in result.runs] == [(Verdict.AC, b"3\n"), (Verdict.AC, b"7\n")]
+    assert executor.forks.server.proc is not None and executor.forks.server.proc.pid != first
+    assert named(name) == []
+
+
+def test_a_server_killed_on_every_try_is_an_internal_error_never_the_programs_verdict(
+    runners: dict[str, LocalExecutor],
+) -> None:
+    executor = runners["fork"]
+    name = f"hk2{os.getpid() % 10**6}"
+    killer = _kill_server_when_running(executor, name, times=2)
+    result = executor.run(Program("python", _sleepy_sum(name)), [b"1 2\n"], LIMITS, lambda i, e: True)
+    killer.join()
+    (ex,) = result.runs
+    if executor.sandbox.uid is None:
+        # solutions run as our own user here: they could have killed the server themselves
+        assert ex.verdict is Verdict.RE and "killed the judge's process" in ex.reason
+    else:
+        assert ex.verdict is Verdict.IE and "died twice" in ex.reason
+    assert run(executor, "print(5)", b"").stdout == b"5\n"  # and the next program is judged
+
+
+def test_a_child_that_cannot_be_set_up_is_ie_by_the_servers_answer(
+    runners: dict[str, LocalExecutor], tmp_path: Path
+) -> None:
+    executor = runners["fork"]
+    run(executor, "print(1)", b"")
+    server = executor.forks.server
+    assert server is not None
+    box = tmp_path / "box"
+    box.mkdir()
+    box.chmod(0o755)
+    (box / "in").write_bytes(b"")
+    (box / "in").chmod(0o644)
+    script = box / "main.py"
+    script.write_text("print(1)\n")
+    script.chmod(0o644)
+    files = (box / "in", box / "out", box / "err")
+    uid = executor.sandbox.uid
+    missing = server.submit(script, box / "no-such-folder", files, LIMITS, uid, None)
+    ex = server.collect(missing)
+    assert ex is not None and ex.verdict is Verdict.IE
+    assert ex.reason.startswith("fork server: child setup failed: FileNotFoundError")
+    # a binary that cannot be exec'd (a text file) fails in setup too: IE, not the program's 127
+    not_binary = server.submit(script, executor.forks.work, files, LIMITS, uid, None, binary=True)
+    ex = server.collect(not_binary)
+    assert ex is not None and ex.verdict is Verdict.IE and "child setup failed" in ex.reason
+    assert run(executor, "print(2)", b"").stdout == b"2\n"  # the server goes on
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\nos.write(2, b'batch-eval fork server: child setup failed\\n')\nos._exit(127)\n",
+        "import os\nos.write(2, b'batch-eval fork server: OSError: [Errno 5] no\\n')\nos._exit(127)\n",
+        "import os\nos._exit(127)\n",
+    ],
+    ids=["setup-text", "setup-error-text", "silent-127"],
+)
+@pytest.mark.parametrize("runner", ["fork", "process"])
+def test_a_program_exiting_127_with_the_servers_words_is_its_runtime_error(
+    source: str, runner: str, runners: dict[str, LocalExecutor]
+) -> None:
+    ex = run(runners[runner], source, b"")
+    assert ex.verdict is Verdict.RE and ex.exit_code == 127

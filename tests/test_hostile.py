@@ -353,3 +353,109 @@ for make in (os.symlink, os.link):
         assert SECRET.encode() not in ex.stdout and SECRET not in ex.stderr and SECRET not in ex.reason
     finally:
         secret_file.unlink()
+
+
+#: children that each burn `share` s of CPU, report it on a pipe and are never waited for;
+#: the parent prints what they said they used
+UNREAPED = """
+import os, sys, time
+share = {share}
+readers = []
+for _ in range({children}):
+    r, w = os.pipe()
+    if os.fork() == 0:
+        while time.process_time() < share:
+            pass
+        os.write(w, repr(time.process_time()).encode())
+        os._exit(0)
+    os.close(w)
+    readers.append(r)
+print(sum(float(os.read(r, 100)) for r in readers), flush=True)
+"""
+
+#: the same work in threads of one child that is never waited for
+THREADS_IN_CHILD = """
+import os, threading, time
+r, w = os.pipe()
+if os.fork() == 0:
+    def spin():
+        while time.thread_time() < {share}:
+            pass
+    threads = [threading.Thread(target=spin) for _ in range({children})]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    os.write(w, repr(time.process_time()).encode())
+    os._exit(0)
+os.close(w)
+print(float(os.read(r, 100)), flush=True)
+"""
+
+
+@pytest.mark.parametrize("template", [UNREAPED, THREADS_IN_CHILD], ids=["processes", "threads"])
+def test_cpu_spent_in_children_never_reaped_is_the_tests(executor: LocalExecutor, template: str) -> None:
+    if executor.sandbox.cpu is None:
+        pytest.skip("no CPU-accounting cgroup here (see the warning): only reaped children count")
+    roomy = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20, processes=32, wall_s=20.0)
+    name = f"cpu{os.getpid() % 10**6}"
+    source = name_self(name) + template.format(share=0.4, children=4)
+    (ex,) = executor.run(Program("python", source), [b""], roomy, lambda i, e: True).runs
+    assert named(name) == []
+    # 1.6 s of CPU in four children (or threads) under a 1 s limit: each under it, the test over it
+    assert ex.verdict is Verdict.TLE and not ex.wall_killed, ex
+    assert ex.cpu_time is not None and ex.cpu_time >= float(ex.stdout) > roomy.time_s
+    under = name_self(name) + template.format(share=0.15, children=4)
+    (ex,) = executor.run(Program("python", under), [b""], roomy, lambda i, e: True).runs
+    assert ex.verdict is Verdict.AC and ex.cpu_time is not None and ex.cpu_time >= float(ex.stdout) >= 0.6
+
+
+def test_tmpfs_filled_by_several_processes_is_the_programs_and_the_judge_goes_on(
+    executor: LocalExecutor,
+) -> None:
+    require_jail(executor)  # else the files would land in the host's /tmp and /dev/shm
+    # each process small, the memory they fill (files in /tmp and /dev/shm: memory) large: the
+    # out-of-memory killer must pick them, never the judge's server
+    body = """
+import os, time
+for k in range(6):
+    if os.fork() == 0:
+        try:
+            with open(f"/{'dev/shm' if k % 2 else 'tmp'}/fill{k}", "wb") as f:
+                while True:
+                    f.write(b"x" * (1 << 20))
+        except OSError:
+            pass
+        time.sleep(100)
+        os._exit(0)
+time.sleep(100)
+"""
+    before = executor.forks.running()
+    (ex,) = hostile(executor, "tmpfs", body)
+    assert ex.verdict in (Verdict.MLE, Verdict.RE, Verdict.TLE), ex
+    right = Program("python", "a, b = map(int, input().split())\nprint(a + b)\n")
+    sum_ok = executor.run(right, [b"1 2\n"], LIMITS, lambda i, e: True).runs
+    assert [(r.verdict, r.stdout) for r in sum_ok] == [(Verdict.AC, b"3\n")]
+    if before is not None:  # the fork runner: the same server judged both
+        assert executor.forks.running() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "import os\nos.write(2, b'batch-eval fork server: child setup failed\\n')\nos._exit(127)\n",
+        "import os\nos._exit(127)\n",
+    ],
+    ids=["setup-text", "silent"],
+)
+def test_exit_127_is_the_programs_runtime_error_never_an_internal_one(
+    executor: LocalExecutor, body: str
+) -> None:
+    (ex,) = hostile(executor, "x127", body)
+    assert ex.verdict is Verdict.RE and ex.exit_code == 127
+
+
+def test_a_tests_processes_are_the_out_of_memory_killers_first_pick(executor: LocalExecutor) -> None:
+    body = "print(open('/proc/self/oom_score_adj').read().strip())\n"
+    (ex,) = hostile(executor, "oomadj", body)
+    assert ex.verdict is Verdict.AC and ex.stdout == b"1000\n"
+    judge = int(Path("/proc/self/oom_score_adj").read_text())
+    assert judge in (0, -1000)  # protected where this machine lets us, never more likely than default

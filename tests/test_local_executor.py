@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.local.languages import CC_FLAGS, Compiler
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
@@ -382,3 +384,42 @@ def test_a_program_whose_binary_is_megabytes_is_compiled_not_ce(local: LocalExec
         ' printf("%lld\\n", x + y + a[1999999] * 0 + (a[0] - 1)); }\n'
     )
     assert verdict_of(local, source, "cpp") is Verdict.AC
+
+
+#: a C compiler that is killed (as a loaded machine's compile may be) `times` times in a
+#: build folder, then is gcc
+STOPPED_COMPILER = """#!/bin/sh
+n=$(ls | grep -c '^stopped-')
+if [ "$n" -lt {times} ]; then
+    : > "stopped-$n"
+    kill -9 $$
+fi
+exec gcc "$@"
+"""
+
+
+@pytest.mark.parametrize("times", [1, 2])
+def test_a_compile_stopped_once_is_run_again_and_twice_is_ie_never_ce(times: int) -> None:
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    folder = Path(tempfile.mkdtemp(prefix="stopped-cc-"))  # readable by the solutions' user
+    try:
+        folder.chmod(0o755)
+        tool = folder / "cc"
+        tool.write_text(STOPPED_COMPILER.format(times=times))
+        tool.chmod(0o755)
+        executor = LocalExecutor(jailed=False)
+        try:
+            executor.compilers["c"] = Compiler(executor.sandbox, "c", str(tool), CC_FLAGS)
+            source = '#include <stdio.h>\nint main(void){puts("3");return 0;}\n'
+            run = executor.run(Program("c", source), [b""], LIMITS, lambda i, e: True)
+        finally:
+            executor.close()
+    finally:
+        shutil.rmtree(folder)
+    if times == 1:
+        assert run.compile is not None and run.compile.verdict is Verdict.AC
+        assert [(r.verdict, r.stdout) for r in run.runs] == [(Verdict.AC, b"3\n")]
+    else:
+        assert run.compile is not None and run.compile.verdict is Verdict.IE and not run.runs
+        assert "stopped twice" in run.compile.reason and "SIGKILL" in run.compile.reason

@@ -1,5 +1,6 @@
 """Cgroups per checker process: a pids group caps a solution's process count and finds its
-escapees; a memory group caps the memory it really uses."""
+escapees; a memory group caps the memory it really uses; a CPU group counts the CPU time of
+all its processes, reaped or not."""
 
 from __future__ import annotations
 
@@ -28,9 +29,7 @@ class Group:
         """A new group folder under the first root that has our controller and lets `setup`
         configure it; None when this machine does not let us make one."""
         for root in roots:
-            if not (root / "cgroup.procs").exists():
-                continue
-            if root.name != cls.controller and cls.controller not in _read(root / "cgroup.subtree_control"):
+            if not (root / "cgroup.procs").exists() or not cls._offered(root):
                 continue
             _remove_stale(root)
             path = root / f"batch-eval-{os.getpid()}-{time.monotonic_ns()}"
@@ -43,6 +42,11 @@ class Group:
                 continue
             return path
         return None
+
+    @classmethod
+    def _offered(cls, root: Path) -> bool:
+        """Whether groups made under `root` have our controller."""
+        return root.name == cls.controller or cls.controller in _read(root / "cgroup.subtree_control")
 
     def _keep_tidy(self) -> None:
         # the folder must not outlive us even when close() is never reached
@@ -165,6 +169,65 @@ class MemoryGroup(Group):
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the group for memory since `arm`."""
         return self._oom_count() > self._ooms
+
+
+CPU_ROOTS = (
+    Path("/sys/fs/cgroup/cpuacct"),
+    Path("/sys/fs/cgroup/cpu,cpuacct"),
+    Path("/sys/fs/cgroup/unified"),
+    Path("/sys/fs/cgroup"),
+)
+
+
+class CpuGroup(Group):
+    """A cgroup that counts the CPU time of its members (v1's cpuacct; v2 counts it in every
+    group): the time of processes a test forks and never reaps, which no rusage of ours
+    sees, is in it. Its usage is read before and after each test."""
+
+    controller = "cpuacct"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._fd = -1
+
+    @classmethod
+    def _offered(cls, root: Path) -> bool:
+        # v2 keeps cpu.stat's usage in every group, with or without the cpu controller
+        return cls.controller in root.name.split(",") or (root / "cgroup.controllers").exists()
+
+    @classmethod
+    def create(cls) -> CpuGroup | None:
+        path = cls._make(CPU_ROOTS, lambda p: os.close(cls(p).open_usage()))
+        if path is None:
+            return None
+        group = cls(path)
+        group._keep_tidy()
+        return group
+
+    def usage(self) -> float | None:
+        """The CPU seconds the group's members have used so far (None: unreadable)."""
+        if self._fd < 0:
+            try:
+                self._fd = self.open_usage()
+            except OSError:
+                return None
+        return sandboxlib.cpu_seconds(self._fd)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        super().close()
+
+    def open_usage(self) -> int:
+        """The group's usage file, opened (read with sandboxlib.cpu_seconds): a descriptor
+        keeps working where the cgroup file system is not shown (a jailed fork server)."""
+        v1 = self.path / "cpuacct.usage"
+        fd = os.open(v1 if v1.exists() else self.path / "cpu.stat", os.O_RDONLY | os.O_CLOEXEC)
+        if sandboxlib.cpu_seconds(fd) is None:
+            os.close(fd)
+            raise OSError(f"{self.path}: no CPU usage to read")
+        return fd
 
 
 def _remove_stale(root: Path) -> None:

@@ -2,8 +2,10 @@
 
 A fresh interpreter costs 15-50 ms on this kind of machine; a fork of a started one about
 1-2 ms. The server runs as the solutions' interpreter, in its own session, and dies with
-the checker (PR_SET_PDEATHSIG). If it dies or hangs, it is restarted and the test in
-flight runs again on the fresh one; the caller decides what a second death means.
+the checker (PR_SET_PDEATHSIG); the out-of-memory killer never picks it (its tests go
+first). If it dies or hangs anyway, it is restarted and the test in flight runs again on the
+fresh one; the caller decides what a second death means. A test is judged IE only on the
+server's own answer (`error`), never from what the child printed or exited with.
 
 ForkServer is one class of ~220 lines on purpose: it is the judge's half of one protocol
 (zygote.py is the other), and its start, submit, collect and cancel share the pipes' state.
@@ -22,16 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
-from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import TMP, Jail, mount_tmpfs
 from batch_eval.executors.local.kernel import die_with_parent, leave_network, new_pid_namespace
 from batch_eval.executors.local.process import finish, kill_group
-from batch_eval.executors.sandbox import SANDBOX
+from batch_eval.executors.sandbox import SANDBOX, sandboxlib
 from batch_eval.verdict import Verdict
 
 ZYGOTE = SANDBOX / "zygote.py"
 SANDBOX_PROGRAM = (ZYGOTE, SANDBOX / "sandboxlib.py")  # the server's script and the module it imports
-SETUP_MARKER = "batch-eval fork server:"
 OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file system inside
 
 
@@ -41,9 +42,11 @@ def _zygote_init(
     jail: Jail | None,
     outputs_bytes: int,
     memory: MemoryGroup | None,
+    cpu: CpuGroup | None,
 ) -> Callable[[], None]:
     def init() -> None:
         die_with_parent()
+        sandboxlib.oom_protect()  # never the out-of-memory killer's pick (zygote.py: its tests are)
         # the memory layout is fixed at exec: an unlimited stack limit gives the forked solutions
         # the same room for deep recursion and the same thread stacks as a fresh interpreter
         resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -53,6 +56,8 @@ def _zygote_init(
             group.join()
         if memory is not None:
             memory.join()
+        if cpu is not None:  # the server's tests are born there: it counts them, reaped or not
+            cpu.join()
         if jail is not None:  # last: the cgroup file system is read-only inside
             jail.apply(no_network)
             # the tests' stdout/stderr: written by the children, read by us through /proc
@@ -69,11 +74,13 @@ def _zygote_init(
 
 class ForkServerDown(Exception):
     """The server died or stopped answering (`retired`: it could not clean up after the
-    last test and left on its own: no fault of the test it was sent)."""
+    last test and left on its own: no fault of the test it was sent; `oom`: the memory
+    cgroup killed a process while it ran, so the test's memory may have been the cause)."""
 
-    def __init__(self, reason: str, retired: bool = False) -> None:
+    def __init__(self, reason: str, retired: bool = False, oom: bool = False) -> None:
         super().__init__(reason)
         self.retired = retired
+        self.oom = oom
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class ForkServer:
         outputs_bytes: int = 0,
         memory: MemoryGroup | None = None,
         clean: tuple[str, list[str]] | None = None,
+        cpu: CpuGroup | None = None,
     ) -> None:
         self.no_network = no_network  # the server and every solution it forks have no network
         # jailed: the server and its children see a read-only file system and one private /tmp,
@@ -107,6 +115,9 @@ class ForkServer:
         # the server and its children share a memory cgroup: each test may use the limit
         # beyond what the server holds (no RLIMIT_AS then)
         self.memory = memory
+        # the server and its tests count their CPU in this group: a test's time is what the
+        # group used while it ran, less the server's own
+        self.cpu = cpu
         # the tests' working folder (and what to keep in it): emptied by the server before each test
         self.clean = clean
         self.python = python
@@ -169,25 +180,34 @@ class ForkServer:
             # them untouched over the test's files (no new stream objects per test)
             commands_r, self._commands = os.pipe()
             self._answers, answers_w = os.pipe()
-            os.set_inheritable(commands_r, True)
-            os.set_inheritable(answers_w, True)
+            # /proc as we see it: in the jail its own may be read-only, and each child must
+            # make itself the out-of-memory killer's first pick
+            proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            passed = [commands_r, answers_w, proc]
+            argv = [*self._argv(), "--fds", f"{commands_r},{answers_w}", "--proc", str(proc)]
+            if self.cpu is not None:
+                # opened here: a jailed server may not see the cgroup file system
+                passed.append(self.cpu.open_usage())
+                argv += ["--cpu", str(passed[-1])]
+            for fd in passed:
+                os.set_inheritable(fd, True)
             try:
                 self.proc = subprocess.Popen(
-                    [*self._argv(), "--fds", f"{commands_r},{answers_w}"],
+                    argv,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
-                    pass_fds=(commands_r, answers_w),
+                    pass_fds=passed,
                     cwd=self.home,
                     env=self.env,
                     start_new_session=True,
                     preexec_fn=_zygote_init(
-                        self.group, self.no_network, self.jail, self.outputs_bytes, self.memory
+                        self.group, self.no_network, self.jail, self.outputs_bytes, self.memory, self.cpu
                     ),
                 )
             finally:
-                os.close(commands_r)
-                os.close(answers_w)
+                for fd in passed:
+                    os.close(fd)
             self._buffer = b""
         return self.proc
 
@@ -244,14 +264,14 @@ class ForkServer:
             self.memory.arm(limits.memory_mb * 1024 * 1024)
 
     def collect(self, test: Submitted) -> Execution | None:
-        """The outcome of the oldest submitted test; None when it was cancelled."""
+        """The outcome of the oldest submitted test; None when it was cancelled. Raises
+        ForkServerDown when the server died (every test sent to it is lost with it)."""
         try:
             reply = self._reply(test.limits.wall + 10)
-        except ForkServerDown:
+        except ForkServerDown as down:
+            oom = self.memory is not None and self.memory.oom_killed()
             self.close()
-            if self.memory is not None and self.memory.oom_killed():
-                return Execution(Verdict.MLE, reason=f"memory limit {test.limits.memory_mb} MB")
-            raise  # the caller retries on a fresh server
+            raise ForkServerDown(str(down), oom=oom) from None  # the caller retries on a fresh server
         parts = reply.split("\t")
         if parts[0] == "cancelled":
             return None
@@ -267,8 +287,6 @@ class ForkServer:
             with contextlib.suppress(OSError):
                 os.truncate(path, 0)
         self._send("taken\n")
-        if ex.exit_code == 127 and SETUP_MARKER in ex.stderr:
-            return Execution(Verdict.IE, reason=ex.stderr.strip().splitlines()[-1][:300])
         return ex
 
     def cancel(self) -> None:
@@ -285,6 +303,8 @@ class ForkServer:
 
     def _reply(self, timeout: float) -> str:
         fd = self._answers
+        if fd < 0:
+            raise ForkServerDown("it was closed")
         while b"\n" not in self._buffer:
             ready, _, _ = select.select([fd], [], [], timeout)
             if not ready:

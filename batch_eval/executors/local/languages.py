@@ -120,8 +120,10 @@ class Compiler:
         self, program: Program, box: Path, server: tuple[int, int] | None
     ) -> tuple[list[str], Execution] | Execution:
         """The run's argv and the compiler's run, or the Execution that ends the program:
-        CE (the program's fault, the first error as reason) or IE (the compiler's). `server`:
-        a running fork server's pid and process count (spared in the pids group)."""
+        CE when the compiler exited with its own errors (the first as reason), IE when it
+        could not start or was stopped for time, memory or a signal twice (a compile
+        stopped once is run again: on a loaded machine that is not the program's doing).
+        `server`: a running fork server's pid and process count (spared in the pids group)."""
         tool = shutil.which(self.tool)
         if tool is None:
             return Execution(Verdict.IE, reason=f"{self.language} compiler {self.tool!r} not found")
@@ -142,10 +144,19 @@ class Compiler:
             jailed = sandbox.jail(memory, writable=(str(build),), reveal=reveal)
         cmd = sandbox.command(argv, build, COMPILE_LIMITS, jailed)
         ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
+        if _stopped(ex):  # a loaded machine: once more
+            ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
+            if _stopped(ex):
+                return Execution(
+                    Verdict.IE,
+                    stderr=ex.stderr,
+                    reason=f"the compiler was stopped twice ({ex.reason}): not the program's error",
+                    wall_time=ex.wall_time,
+                )
         if ex.verdict is Verdict.IE:
             return ex  # the compiler could not be started: ours, never the program's fault
         if ex.verdict is not Verdict.AC:
-            reason = ex.reason if ex.verdict is Verdict.TLE else _first_error(ex.stderr)
+            reason = _first_error(ex.stderr)
             return Execution(
                 Verdict.CE,
                 stderr=ex.stderr,
@@ -158,6 +169,11 @@ class Compiler:
                 os.chown(path, 0, 0)
             build.chmod(0o755)
         return [part.replace("{build}", str(build)) for part in run], ex
+
+
+def _stopped(ex: Execution) -> bool:
+    """Whether a compile was stopped (time, memory, a signal) rather than ending by itself."""
+    return ex.wall_killed or ex.signal is not None or ex.verdict in (Verdict.TLE, Verdict.MLE)
 
 
 def _first_error(stderr: str) -> str:

@@ -2,8 +2,9 @@
 once per executor and applied to every process it starts (compiler, test, fork server).
 
 Decided here: where our folders live, the user a solution runs as (`nobody` when we are
-root), the jail (read-only file system, private /tmp, no network), the pids and memory
-cgroups, the process limit without cgroups, and the scrubbed environment.
+root), the jail (read-only file system, private /tmp, no network), the pids, memory and CPU
+cgroups, the process limit without cgroups, whom the out-of-memory killer spares (us) and
+picks first (a test), and the scrubbed environment.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.local import jail
-from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.kernel import become_subreaper, leave_network
 from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command, user_tasks
+from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
 PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
@@ -66,6 +68,14 @@ class Sandbox:
         become_subreaper()  # killed orphans come to us to be reaped, not to a slow init
         # the memory limit as real use, not address space (which breaks threads, OpenBLAS)
         self.memory = MemoryGroup.create() if memory_cgroup else None
+        # a test's CPU time is its group's: processes it forks and never reaps are counted
+        # (rusage sees only what was reaped); one group for the processes started per test
+        # (and compiles), one for the fork server and its tests (the server's own time taken off)
+        self.cpu = CpuGroup.create()
+        self.server_cpu = CpuGroup.create() if self.cpu is not None else None
+        # the out-of-memory killer never picks the judge (nor the fork server, which inherits
+        # this) where we may ask it; a test's processes set themselves to be picked first
+        sandboxlib.oom_protect()
         self.nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
             self.nproc_base = user_tasks(os.geteuid())
@@ -98,6 +108,8 @@ class Sandbox:
             parts.append("memory-cgroup")
         if self.group is not None:
             parts.append("pids-cgroup")
+        if self.cpu is not None:
+            parts.append("cpu-cgroup")
         elif self.nproc_base is not None:
             parts.append("nproc")
         if self.uid is not None:
@@ -115,6 +127,11 @@ class Sandbox:
             warnings.append(
                 "no process limit is possible here (root without a pids cgroup): "
                 "a fork loop is contained only by the time limit"
+            )
+        if self.cpu is None:
+            warnings.append(
+                "no CPU-accounting cgroup here (cpuacct; root needed): a test's CPU time is what "
+                "its reaped processes used, and CPU spent in processes it never reaps is not counted"
             )
         missing = [
             what
@@ -174,16 +191,17 @@ class Sandbox:
             group=self.group,
             spare=server[0] if server is not None else None,
             memory=self.memory,
+            cpu=self.cpu,
         )
 
     def close(self) -> None:
         if self._home is not None:
             self._home.cleanup()
             self._home = None
-        for group in (self.group, self.memory):
+        for group in (self.group, self.memory, self.cpu, self.server_cpu):
             if group is not None:
                 group.close()
-        self.group = self.memory = None
+        self.group = self.memory = self.cpu = self.server_cpu = None
 
 
 def _installation(python: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, tail
-from batch_eval.executors.local.cgroup import MemoryGroup, PidsGroup
+from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import Jail
 from batch_eval.executors.local.kernel import die_with_parent, leave_network, reap_orphans, start_ticks
 from batch_eval.executors.outcome import classify
@@ -63,14 +63,15 @@ def _child(
     err_w: int,
     group: PidsGroup | None,
     memory: MemoryGroup | None,
+    cpu: CpuGroup | None,
 ) -> None:  # pragma: no cover - runs in the forked child
     """In the forked child: never returns."""
     try:
         os.setsid()
-        if group is not None:
-            group.join()
-        if memory is not None:
-            memory.join()
+        for joined in (group, memory, cpu):
+            if joined is not None:
+                joined.join()
+        sandboxlib.oom_first()  # not the judge's protection: the test's processes go first
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         if cmd.jail is not None:
@@ -171,12 +172,16 @@ def run_command(
     group: PidsGroup | None = None,
     spare: int | None = None,
     memory: MemoryGroup | None = None,
+    cpu: CpuGroup | None = None,
 ) -> Execution:
     """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
 
     The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
-    IE when the process could not be started at all. Every member of `group` but those of
-    session `spare` (a fork server living there) is killed afterwards.
+    IE when the process could not be started at all (told by the child's own error pipe,
+    never by its exit status or output). Every member of `group` but those of session
+    `spare` (a fork server living there) is killed afterwards. The run's CPU time is what
+    `cpu` (a group only the run's processes join) counted, every process it started
+    included, reaped or not; without one, what its reaped processes used.
     """
     out_path = box / f"{out_name}.out"
     err_path = box / f"{out_name}.err"
@@ -189,6 +194,7 @@ def run_command(
     inherited_kb = resident_kb() + 1024
     if memory is not None:
         memory.arm(limits.memory_mb * 1024 * 1024)
+    cpu_before = cpu.usage() if cpu is not None else None
     start = time.monotonic()
     try:
         pid = os.fork()
@@ -198,7 +204,7 @@ def run_command(
         return Execution(Verdict.IE, reason=f"cannot fork: {exc}")
     if pid == 0:  # pragma: no cover - the child execs or exits
         os.close(err_r)
-        _child(cmd, (fin, fout, ferr), limits, err_w, group, memory)
+        _child(cmd, (fin, fout, ferr), limits, err_w, group, memory, cpu)
     born = start_ticks(pid)
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
@@ -222,9 +228,15 @@ def run_command(
         os.close(err_r)
     if exec_error:
         return Execution(Verdict.IE, reason=f"cannot start {cmd.argv[0]}: {exec_error}")
+    used = usage.ru_utime + usage.ru_stime
+    if cpu is not None:
+        cpu_after = cpu.usage()
+        if cpu_before is None or cpu_after is None:
+            return Execution(Verdict.IE, reason=f"cannot read the run's CPU time in {cpu.path}")
+        used = max(used, cpu_after - cpu_before)
     return finish(
         status,
-        usage.ru_utime + usage.ru_stime,
+        used,
         int(usage.ru_maxrss) if usage.ru_maxrss > inherited_kb else None,
         wall,
         wall_killed,

@@ -70,6 +70,7 @@ class ForkRunner:
                 outputs,
                 sandbox.memory,
                 clean=(str(self.work), kept),
+                cpu=sandbox.server_cpu,
             )
         return self.server
 
@@ -90,10 +91,13 @@ class ForkRunner:
         (its input written, its command queued) so that our work overlaps the solution's; on
         an early stop the one in flight is cancelled. File-mode problems go one at a time
         (the working folder holds output.txt until we read it). A server that dies under
-        test i is our fault once (a fresh one runs i again), the program's the second time
-        (RE); one that retires (it could not empty the working folder after the last test)
-        is replaced without counting (`fresh`: the test a fresh server started for; if even
-        that one cannot, IE)."""
+        test i costs a fresh server that runs i again; when that one dies too, the verdict is
+        the program's only where it could have been its doing (MLE when the memory cgroup
+        killed for memory, RE when solutions run as our own user and can signal the
+        server), else IE: a program running as another user cannot kill a root server. One
+        that retires (it could not empty the working folder after the last test) is replaced
+        without counting (`fresh`: the test a fresh server started for; if even that one
+        cannot, IE)."""
         server = self._server_for(limits)
         work = self.work
         cmd = self.sandbox.command([str(script)] if binary else [self.python, str(script)], work, limits)
@@ -141,10 +145,15 @@ class ForkRunner:
             if down.retired or retried == i:
                 if down.retired:  # even a fresh server's folder cannot be emptied
                     ex = Execution(Verdict.IE, reason=f"the test's sandbox cannot be prepared: {down}")
-                else:
+                elif down.oom:
+                    ex = Execution(Verdict.MLE, reason=f"memory limit {limits.memory_mb} MB")
+                elif self.sandbox.uid is None:  # the program runs as our user: it can kill the server
                     ex = Execution(
                         Verdict.RE, reason=f"the program killed the judge's process that ran it ({down})"
                     )
+                else:
+                    why = f"the fork server died twice running this test ({down})"
+                    ex = Execution(Verdict.IE, reason=why)
                 runs.append(ex)
                 on_result(i, ex)
                 return runs

@@ -1,7 +1,7 @@
 """The mechanisms every side of a test's sandbox shares, each written once: the CPU-seconds
 rlimit, reading what a program wrote without following its links, a cgroup's
-out-of-memory count, whether a process still runs, killing every member of a group, and
-asking the kernel to kill us with our parent.
+out-of-memory count and CPU time, whether a process still runs, killing every member of a
+group, the out-of-memory killer's choice, and asking the kernel to kill us with our parent.
 
 Used by the package (batch_eval.executors.local) and by the programs that run inside a
 sandbox: the fork server (zygote.py, which imports it from the folder it is copied to) and
@@ -73,6 +73,55 @@ def oom_kills(path: str) -> int:
         if key == "oom_kill":
             return int(value)
     return 0
+
+
+def cpu_seconds(fd: int) -> float | None:
+    """The CPU time every member of a cgroup used, reaped or not, from its open usage file
+    (v1's cpuacct.usage in ns, v2's cpu.stat `usage_usec`); None when it cannot be read
+    (never 0: a figure we could not read must not pass for an idle test)."""
+    try:
+        text = os.pread(fd, 4096, 0).decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "usage_usec":
+            return int(value) / 1e6
+        if key.isdigit() and not value:
+            return int(key) / 1e9
+    return None
+
+
+OOM_PROTECTED, OOM_FIRST = -1000, 1000
+_OOM_ADJ = "/proc/self/oom_score_adj"
+
+
+def oom_protect() -> None:
+    """Have the kernel's out-of-memory killer never pick the caller (the judge's processes).
+    Needs CAP_SYS_RESOURCE: without it nothing changes (a test's processes, picked first
+    by oom_first, still go before ours)."""
+    try:
+        with open(_OOM_ADJ, "w") as f:
+            f.write(str(OOM_PROTECTED))
+    except OSError:
+        pass
+
+
+def oom_first(proc: int = -1) -> None:
+    """Have the out-of-memory killer pick the caller (a test's process) before anything
+    else; `proc`: an open /proc folder (a jail's own /proc may be read-only). Raises OSError
+    only when the caller keeps a protection it inherited from us."""
+    try:
+        fd = os.open(
+            "self/oom_score_adj" if proc >= 0 else _OOM_ADJ, os.O_WRONLY, dir_fd=proc if proc >= 0 else None
+        )
+        try:
+            os.write(fd, str(OOM_FIRST).encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        if read_text(_OOM_ADJ).strip().startswith("-"):
+            raise
 
 
 def alive(pid: int) -> bool:

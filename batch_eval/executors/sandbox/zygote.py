@@ -17,9 +17,16 @@ an `ok` answer the next test starts only once the judge says `taken` (it has rea
 emptied that test's output files, which would otherwise count as the next test's memory).
 After each test the server kills what it left (its session, and with --group every other
 member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
---oom says whether the memory cgroup killed it. With --clean it empties the tests' working
-folder before the next test forks (outside that test's time and process); when it cannot,
-it answers `retire` and exits, and the judge starts a fresh server for the test.
+--oom says whether the memory cgroup killed it. With --cpu (an open usage file of the CPU
+cgroup the server and its tests live in) a test's CPU time is what the group used while it
+ran, less the server's own: processes the test forked and never reaped are counted too.
+A child that cannot be set up says so on a pipe of the server's that closes before the
+solution runs (at exec, or before the script starts): the server answers `error`, and
+nothing a solution prints or exits with can pass for the judge's own failure. Children set
+themselves to be the out-of-memory killer's first pick (the server is its last). With
+--clean it empties the tests' working folder before the next test forks (outside that
+test's time and process); when it cannot, it answers `retire` and exits, and the judge
+starts a fresh server for the test.
 
 One file of ~500 lines on purpose: it is one program, copied into every server's home with
 sandboxlib.py, whose shared parts already live there.
@@ -38,7 +45,7 @@ import sandboxlib  # copied beside this file: the mechanisms we share with the p
 
 # made now: when a solution has used all its memory there is none left to format these
 _MEMORY_ERROR = b"Traceback (most recent call last):\nMemoryError\n"
-_SETUP_FAILED = b"batch-eval fork server: child setup failed\n"
+_SETUP_FAILED = b"child setup failed"
 
 if hasattr(sys, "set_int_max_str_digits"):
     sys.set_int_max_str_digits(0)  # as Codeforces' Python: integers of any length print
@@ -118,16 +125,19 @@ def _open_folder(name, parent, flags):
     return fd
 
 
-def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy):
+def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy, report):
     """In the child: descriptors, folder, user, limits. Any failure here is the judge's.
-    (No cgroup to join: the server was started inside the judge's groups.)"""
+    (No cgroup to join: the server was started inside the judge's groups.) `report`: the
+    setup pipe, the one descriptor above 2 left open."""
     os.setsid()
+    sandboxlib.oom_first(_PROC)  # the server is never picked (where it may be so): its tests first
     flags = (os.O_RDONLY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     for target, (path, flag) in enumerate(zip(files, flags)):
         fd = os.open(path, flag, 0o600)
         os.dup2(fd, target)
         os.close(fd)
-    os.closerange(3, 65536)
+    os.closerange(3, report)
+    os.closerange(report + 1, 65536)
     if input_copy != "-":
         with open(input_copy, "wb") as f:
             f.write(os.pread(0, os.fstat(0).st_size, 0))
@@ -351,10 +361,33 @@ def _wait(pid, wall, commands):
 
 
 _COMMANDS, _ANSWERS = 0, 1  # the pipes' descriptors (--fds), 0 and 1 for an old caller
+_PROC = -1  # the host's /proc, opened before the jail (--proc): where a child's writable files are
 
 
 def _answer(line):
     os.write(_ANSWERS, line)
+
+
+def _cpu_now(fd):
+    """(the CPU group's usage, the server's own CPU time) now; (None, 0) without a group."""
+    if fd < 0:
+        return None, 0.0
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return sandboxlib.cpu_seconds(fd), own.ru_utime + own.ru_stime
+
+
+def _read_report(fd):
+    """What a child wrote on the setup pipe (closed by then: b"" when setup went well)."""
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def _one_line(data):
+    return " ".join(data.decode("utf-8", "replace").split())[:300]
 
 
 def _options(argv):
@@ -397,9 +430,11 @@ def _become_init():
 
 
 def main():
-    global _COMMANDS, _ANSWERS
+    global _COMMANDS, _ANSWERS, _PROC
     options = _options(sys.argv[1:])
     clean, procs, oom = options.get("clean"), options.get("group"), options.get("oom")
+    cpu_fd = int(options.get("cpu", -1))
+    _PROC = int(options.get("proc", -1))
     if "fds" in options:
         _COMMANDS, _ANSWERS = map(int, options["fds"].split(","))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -439,10 +474,15 @@ def main():
                 _answer(f"retire\tcannot empty {clean[0]}: {exc}\n".encode())
                 return
         dirty = True
+        # the setup pipe: the child's setup failure travels here, never on its own streams
+        report_r, report_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        group_before, own_before = _cpu_now(cpu_fd)
         start = time.monotonic()
         try:
             pid = os.fork()
         except OSError as exc:
+            os.close(report_r)
+            os.close(report_w)
             _answer(f"error\tcannot fork: {exc}\n".encode())
             continue
         if pid == 0:
@@ -457,21 +497,24 @@ def main():
                     nproc,
                     uid,
                     copy,
+                    report_w,
                 )
                 if binary:
                     # as a fresh process has them (the interpreter ignores these two, and an
                     # ignored signal stays ignored across exec)
                     for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
                         signal.signal(sig, signal.SIG_DFL)
-                    os.execve(script, [script], os.environ)
+                    os.execve(script, [script], os.environ)  # closes the setup pipe (CLOEXEC)
             except BaseException as exc:
                 try:
-                    os.write(2, f"batch-eval fork server: {type(exc).__name__}: {exc}\n".encode())
+                    os.write(report_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
                 except BaseException:
-                    os.write(2, _SETUP_FAILED)
+                    os.write(report_w, _SETUP_FAILED)
                 finally:
                     os._exit(127)
+            os.close(report_w)  # set up: from here on the solution runs
             run_script(script)
+        os.close(report_w)
         status, usage, killed, cancelled = _wait(pid, float(wall), commands)
         wall_used = time.monotonic() - start
         try:
@@ -481,13 +524,25 @@ def main():
         if procs:
             sandboxlib.kill_members(procs, spare_pid=me)  # and outside it
         _reap()
+        setup_error = _read_report(report_r)
+        group_after, own_after = _cpu_now(cpu_fd)
         # the count only moves while a test runs: the one read after each test is the next one's start
         oom_now = sandboxlib.oom_kills(oom) if oom else 0
         oom_killed, ooms = int(oom_now > ooms), oom_now
         if cancelled:
             _answer(b"cancelled\n")
             continue
+        if setup_error:
+            _answer(f"error\tchild setup failed: {_one_line(setup_error)}\n".encode())
+            continue
         cpu = usage.ru_utime + usage.ru_stime
+        if cpu_fd >= 0:
+            if group_before is None or group_after is None:
+                _answer(b"error\tcannot read the test's CPU time in its cgroup\n")
+                continue
+            # what the group used, less our own part (forking, killing, reaping): every
+            # process of the test, reaped or not
+            cpu = max(cpu, (group_after - group_before) - (own_after - own_before))
         reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
         _answer(reply.encode())
         taken_due = True

@@ -1,0 +1,86 @@
+"""Red team, accounting and the judge's own processes (issue 23 items 3 and 4): programs that
+hide CPU in children they never reap, fill memory-backed files from several processes to
+make the kernel kill the judge's server, or exit as the judge's own failure would look.
+Each is judged not AC and never IE; each is followed by a right program that must still be
+AC (nothing an attack does changes the next record's verdict)."""
+
+from __future__ import annotations
+
+from tests.conformance.cases import AC, MLE, RE, SUM, SUM_PY, TLE, Case, _case, stdio
+
+# four children each burn 0.4 s of CPU (1.6 s under a 1 s limit), are read through pipes and
+# never waited for; rusage alone saw 0.004 s
+_UNREAPED = """
+import os, time
+readers = []
+for _ in range(4):
+    r, w = os.pipe()
+    if os.fork() == 0:
+        while time.process_time() < 0.4:
+            pass
+        os.write(w, b"x")
+        os._exit(0)
+    os.close(w)
+    readers.append(r)
+for r in readers:
+    os.read(r, 1)
+a, b = map(int, input().split())
+print(a + b)
+"""
+
+# the same work in four threads of one child never waited for
+_THREADS = """
+import os, threading, time
+r, w = os.pipe()
+if os.fork() == 0:
+    def spin():
+        while time.thread_time() < 0.4:
+            pass
+    threads = [threading.Thread(target=spin) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    os.write(w, b"x")
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+a, b = map(int, input().split())
+print(a + b)
+"""
+
+# small processes, large memory: files in the working folder (jailed: the private /tmp, in
+# memory) filled by six of them, each file up to the output limit
+_TMPFS = """
+import os, time
+for k in range(6):
+    if os.fork() == 0:
+        try:
+            with open(f"fill{k}", "wb") as f:
+                while True:
+                    f.write(b"x" * (1 << 20))
+        except OSError:
+            pass
+        time.sleep(100)
+        os._exit(0)
+time.sleep(100)
+"""
+
+
+def _attack(name: str, source: str, *expect: str) -> list[Case]:
+    """The attack, then a right program for the same kind of problem."""
+    return [
+        _case(f"redteam-{name}", stdio(f"redteam-{name}", SUM[:1]), source, *expect),
+        _case(f"redteam-{name}-next", stdio(f"redteam-{name}-next", SUM[:1]), SUM_PY, AC),
+    ]
+
+
+CASES: list[Case] = [
+    *_attack("unreaped-children-cpu", _UNREAPED, TLE),
+    *_attack("threads-in-unreaped-child-cpu", _THREADS, TLE),
+    *_attack("tmpfs-from-many-processes", _TMPFS, MLE, RE, TLE),
+    *_attack(
+        "exit-127-server-text",
+        "import os\nos.write(2, b'batch-eval fork server: child setup failed\\n')\nos._exit(127)\n",
+        RE,
+    ),
+    *_attack("exit-127-silent", "import os\nos._exit(127)\n", RE),
+]
