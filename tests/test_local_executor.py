@@ -423,3 +423,32 @@ def test_a_compile_stopped_once_is_run_again_and_twice_is_ie_never_ce(times: int
     else:
         assert run.compile is not None and run.compile.verdict is Verdict.IE and not run.runs
         assert "stopped twice" in run.compile.reason and "SIGKILL" in run.compile.reason
+
+
+#: a compiler that uses up its memory on the program it is given (a template bomb's effect)
+BOMBED_COMPILER = """#!/bin/sh
+exec {python} -c "x = b'x' * (3 << 30)"
+"""
+
+
+def test_a_compile_that_uses_up_its_limits_is_ce_the_programs_doing() -> None:
+    """A program built to blow up its compile must not void its problem (IE): a compile
+    that used all its memory (or CPU time) is CE, as on Codeforces."""
+    folder = Path(tempfile.mkdtemp(prefix="bombed-cc-"))
+    try:
+        folder.chmod(0o755)
+        tool = folder / "cc"
+        tool.write_text(BOMBED_COMPILER.format(python=sys.executable))
+        tool.chmod(0o755)
+        executor = LocalExecutor(jailed=False)
+        try:
+            if executor.sandbox.memory is None:
+                pytest.skip("no memory cgroup: the compiler's memory is an address-space limit here")
+            executor.compilers["c"] = Compiler(executor.sandbox, "c", str(tool), CC_FLAGS)
+            run = executor.run(Program("c", "int main(void){return 0;}\n"), [b""], LIMITS, lambda i, e: True)
+        finally:
+            executor.close()
+    finally:
+        shutil.rmtree(folder)
+    assert run.compile is not None and run.compile.verdict is Verdict.CE and not run.runs
+    assert run.compile.reason.startswith("the compiler used all its memory on this program")

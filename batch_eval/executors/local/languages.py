@@ -119,10 +119,12 @@ class Compiler:
     def compile(
         self, program: Program, box: Path, server: tuple[int, int] | None
     ) -> tuple[list[str], Execution] | Execution:
-        """The run's argv and the compiler's run, or the Execution that ends the program:
-        CE when the compiler exited with its own errors (the first as reason), IE when it
-        could not start or was stopped for time, memory or a signal twice (a compile
-        stopped once is run again: on a loaded machine that is not the program's doing).
+        """The run's argv and the compiler's run, or the Execution that ends the program.
+        CE when the compiler exited with its own errors (the first as reason), used all of its
+        CPU time or memory on this program (a template bomb: the program's doing, as on
+        Codeforces), or crashed on it; IE when it could not start, or was killed at
+        the wall clock with CPU time to spare or by SIGKILL twice (a compile stopped that way
+        is run once more: on a loaded machine that is not the program's doing).
         `server`: a running fork server's pid and process count (spared in the pids group)."""
         tool = shutil.which(self.tool)
         if tool is None:
@@ -144,7 +146,7 @@ class Compiler:
             jailed = sandbox.jail(memory, writable=(str(build),), reveal=reveal)
         cmd = sandbox.command(argv, build, COMPILE_LIMITS, jailed)
         ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
-        if _stopped(ex):  # a loaded machine: once more
+        if _stopped(ex):  # a loaded machine, or a crash: once more
             ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
             if _stopped(ex):
                 return Execution(
@@ -153,6 +155,13 @@ class Compiler:
                     reason=f"the compiler was stopped twice ({ex.reason}): not the program's error",
                     wall_time=ex.wall_time,
                 )
+        if _exhausted(ex):
+            return Execution(
+                Verdict.CE,
+                stderr=ex.stderr,
+                reason=f"the compiler used all its {_what(ex)} on this program ({ex.reason})",
+                wall_time=ex.wall_time,
+            )
         if ex.verdict is Verdict.IE:
             return ex  # the compiler could not be started: ours, never the program's fault
         if ex.verdict is not Verdict.AC:
@@ -171,9 +180,23 @@ class Compiler:
         return [part.replace("{build}", str(build)) for part in run], ex
 
 
+def _exhausted(ex: Execution) -> bool:
+    """Whether the compile used up its CPU time or memory: the program's doing, whatever the
+    machine's load."""
+    return ex.verdict is Verdict.MLE or (ex.verdict is Verdict.TLE and not ex.wall_killed)
+
+
+def _what(ex: Execution) -> str:
+    return "memory" if ex.verdict is Verdict.MLE else "CPU time"
+
+
 def _stopped(ex: Execution) -> bool:
-    """Whether a compile was stopped (time, memory, a signal) rather than ending by itself."""
-    return ex.wall_killed or ex.signal is not None or ex.verdict in (Verdict.TLE, Verdict.MLE)
+    """Whether a compile was stopped from outside (the wall clock with CPU time to spare,
+    SIGKILL) rather than ending by itself or using up its limits: on a loaded machine, not
+    the program's doing."""
+    if _exhausted(ex):
+        return False
+    return ex.wall_killed or ex.signal == "SIGKILL"
 
 
 def _first_error(stderr: str) -> str:
