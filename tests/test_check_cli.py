@@ -72,7 +72,7 @@ def test_bad_records_are_reported_counted_and_the_rest_judged(tmp_path: Path) ->
     )
     assert code == 1
     assert f"{solutions}:2: skipped: malformed JSON" in err
-    assert f"{solutions}:3: skipped: unknown problem id '9/Z'" in err
+    assert f"{solutions}:3: skipped (problem 9/Z): unknown problem id '9/Z'" in err
     assert "Traceback" not in err
     lines = read_jsonl(tmp_path / "out" / "sols.results.jsonl")
     assert [line["verdict"] for line in lines] == ["AC", "SKIP", "SKIP", "CE", "WA"]
@@ -350,3 +350,37 @@ def test_check_refuses_a_folder_a_run_is_writing_and_clears_half_written_files(t
     code, _, err = invoke(["check", str(sols), "-p", str(problems), "-o", str(out / "eval_checkpoint_1")])
     assert code == 0, err
     assert not stale.exists()
+
+
+def test_mistakes_are_loud_empty_files_and_mistyped_ids(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, _, err = invoke(["check", str(empty), "-p", str(problems), "-o", str(tmp_path / "o1")])
+    assert code == 1 and f"{empty}: no records: an empty file (nothing to judge)" in err
+    typo = write_jsonl(tmp_path / "typo.jsonl", [{"id": "1A", "code": "print(3)"}] * 2)
+    code, _, err = invoke(["check", str(typo), "-p", str(problems), "-o", str(tmp_path / "o2")])
+    assert code == 1
+    assert f"{typo}:1: skipped (problem 1A): unknown problem id '1A' (did you mean '1/A'?)" in err
+    assert f"{typo}: 2 of 2 records name no problem of 1 known; did you mean '1A' -> '1/A'?" in err
+    # the dry run says the same before anything runs, and does not exit 0
+    run = tmp_path / "run" / "checkpoint-1"
+    run.mkdir(parents=True)
+    (run / "typo.jsonl").write_text(typo.read_text())
+    code, _, err = invoke(
+        ["run", "-s", str(run.parent), "-p", str(problems), "-o", str(tmp_path / "r"), "--dry-run"]
+    )
+    assert code == 1 and "did you mean '1A' -> '1/A'?" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_json_file_of_jsonl_lines_is_read_by_its_content(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    folder = tmp_path / "run" / "checkpoint-5"
+    right = {"id": "1/A", "code": "a, b = map(int, input().split())\nprint(a + b)"}
+    write_jsonl(folder / "generations.json", [right, {**right, "code": "print(0)"}])
+    (folder / "config.json").write_text('{\n  "model_type": "llama"\n}\n')  # not solutions
+    code, _, err = invoke(["run", "-s", str(folder.parent), "-p", str(problems), "-o", str(tmp_path / "out")])
+    assert code == 0, err
+    lines = read_jsonl(tmp_path / "out" / "eval_checkpoint_5" / "generations.results.jsonl")
+    assert [line["verdict"] for line in lines] == ["AC", "WA"]

@@ -21,6 +21,7 @@ from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
+from batch_eval.judging.check import file_mistake
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import make_executor
 from batch_eval.judging.solutions import extract_program, read_records
@@ -136,38 +137,49 @@ def preflight(config: CheckConfig, output_dir: Path, display: Display) -> dict[s
         executor.close()
 
 
-def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> None:
+def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
     """What the real run would meet, found without writing anything: the output folder can
     be made and written, every problem is valid, the executor works (a compiler when a file
     holds C++), and the records that would be skipped, with why. BatchEvalError for what
-    would stop the run; warnings for what it would skip."""
+    would stop the run; warnings for what it would skip. False when a file would be judged
+    wrongly as given (empty, or most of its ids unknown: a mistake, not data)."""
     _writable_without_making(plan.output_dir)
     problems = load_problems(config.problems, config.checker_convention)  # every problem checked
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             display.warn(message)
+        sound = True
         for i in plan.todo:
             task = plan.tasks[i]
             skipped: Counter[str] = Counter()
             languages: set[str] = set()
+            records = 0
+            unknown: dict[str, None] = {}
             for record in read_records(task.solutions, shape=config.shape()):
+                records += 1
                 program = extract_program(record.fields) if not record.error else None
                 if record.error:
                     skipped[record.error.split(" (")[0]] += 1
                 elif record.problem_id not in problems:
                     skipped["unknown problem id"] += 1
+                    unknown.setdefault(record.problem_id)
                 elif program is not None and not isinstance(program, str):
                     languages.add(program.language)
             if skipped:
                 why = ", ".join(f"{reason} {n}" for reason, n in skipped.most_common())
                 display.warn(f"{task.solutions}: {sum(skipped.values())} records would be skipped ({why})")
+            mistake = file_mistake(records, skipped["unknown problem id"], list(unknown), problems)
+            if mistake:
+                display.warn(f"{task.solutions}: {mistake}")
+                sound = False
             if "cpp" in languages and config.executor == "local" and shutil.which("g++") is None:
                 raise BatchEvalError(
                     "holds C++ solutions and no g++ is installed: install g++", task.solutions
                 )
     finally:
         executor.close()
+    return sound
 
 
 def _writable_without_making(folder: Path) -> None:

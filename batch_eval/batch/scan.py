@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from batch_eval.errors import BatchEvalError
+from batch_eval.judging.solutions import ID_FIELDS
 
 SORT_ORDERS = ("step", "name", "none")
 _STEP = re.compile(r"(?:checkpoint|global[_-]?step|step|ckpt|iter(?:ation)?|epoch)[-_]?(\d+)$", re.IGNORECASE)
@@ -71,13 +73,21 @@ def jsonl_files(folder: Path) -> list[Path]:
 
 
 def _json_list(path: Path) -> bool:
-    """Whether a .json file holds a list (its first character that is not blank is `[`)."""
+    """Whether a .json file holds solutions: a list (its first character that is not blank is
+    `[`), or JSONL lines under a .json name (its first line alone is an object naming a
+    problem). A checkpoint's config.json is one object over many lines: not solutions."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+            head = f.read(1 << 20).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError:
         return False
-    return head.startswith(b"[")
+    if head.startswith(b"["):
+        return True
+    try:
+        first = json.loads(head.split(b"\n", 1)[0])
+    except ValueError:
+        return False
+    return isinstance(first, dict) and any(key in first for key in ID_FIELDS)
 
 
 def find_checkpoints(

@@ -237,8 +237,8 @@ def run(
         # then what the real run would meet, so that exit 0 means it would start
         if not force:
             refuse_other_settings(plan, config)
-        dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
-        sys.exit(ExitCode.OK)
+        sound = dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
+        sys.exit(ExitCode.OK if sound else ExitCode.INCOMPLETE)
     sys.exit(run_batch(run_options, config, make_display(quiet)))
 
 

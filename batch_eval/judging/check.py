@@ -26,7 +26,7 @@ from batch_eval.judging.cache import digest
 from batch_eval.judging.inflight import InFlight
 from batch_eval.judging.journal import Journal, journal_path
 from batch_eval.judging.metrics import Metrics
-from batch_eval.judging.problems import Problem, load_problems
+from batch_eval.judging.problems import Problem, closest_id, load_problems
 from batch_eval.judging.records import Judged, RecordJudge, Warn, make_executor, select
 from batch_eval.judging.solutions import Record, read_records, result_key
 from batch_eval.verdict import SolutionResult, Verdict
@@ -42,9 +42,22 @@ class CheckOutcome:
 
     @property
     def exit_code(self) -> ExitCode:
-        if self.metrics["skipped_records"] or self.metrics["ie"]:
+        empty = not self.metrics["records"] and "shard" not in self.metrics  # a shard may hold none
+        if self.metrics["skipped_records"] or self.metrics["ie"] or empty:
             return ExitCode.INCOMPLETE
         return ExitCode.OK
+
+
+def file_mistake(records: int, unknown: int, unknown_ids: list[str], problems: Mapping[str, Problem]) -> str:
+    """What makes a solutions file a mistake rather than data ('' when nothing): no records
+    at all, or most records naming no known problem (then the ids they likely mean)."""
+    if records == 0:
+        return "no records: an empty file (nothing to judge)"
+    if unknown * 2 <= records:
+        return ""
+    guesses = [f"{pid!r} -> {closest!r}" for pid in unknown_ids[:3] if (closest := closest_id(pid, problems))]
+    hint = f"; did you mean {', '.join(guesses)}?" if guesses else ": is --problems the right file?"
+    return f"{unknown} of {records} records name no problem of {len(problems)} known{hint}"
 
 
 def output_stem(solutions: Path) -> str:
@@ -78,6 +91,7 @@ def check_file(
     executor = executor or make_executor(config)
     started = time.monotonic()
     metrics = Metrics(config.ks)
+    unknown_ids: dict[str, None] = {}  # the unknown problem ids records named, in order
     stem = stem or output_stem(solutions)
     input_digest = hashlib.sha256()
     results_path = out_dir / f"{stem}.results.jsonl"
@@ -127,6 +141,8 @@ def check_file(
                 if result is None:
                     warn(f"{solutions}:{record.line}: skipped{_named(record)}: {skip}")
                     metrics.skip(_reason_kind(skip))
+                    if skip.startswith("unknown problem id"):
+                        unknown_ids.setdefault(record.problem_id)
                 else:
                     cached = bool(line.get("cached"))
                     metrics.add(
@@ -168,6 +184,11 @@ def check_file(
         for _ in stream:  # the digest names the whole file, also under --max-records
             pass
         metrics.seconds = time.monotonic() - started
+        records = metrics.records + sum(metrics.skipped.values())
+        unknown = metrics.skipped["unknown problem id"]
+        mistake = "" if shard else file_mistake(records, unknown, list(unknown_ids), problems)
+        if mistake:
+            warn(f"{solutions}: {mistake}")
         body = {
             "solutions_file": str(solutions),
             "problems_file": str(config.problems),
@@ -182,6 +203,7 @@ def check_file(
             "limits_default": config.limits_for(None, None, records_judge.time_scale).to_dict(),
             **metrics.to_dict(),
             **({"shard": list(shard)} if shard is not None else {}),
+            **({"mistake": mistake} if mistake else {}),
             **(
                 {"generated_tests_missing": sorted(records_judge.generated.missing)}
                 if records_judge.generated is not None and records_judge.generated.missing

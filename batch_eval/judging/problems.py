@@ -362,3 +362,21 @@ def _problems_of(items: list[Any], path: Path, checker_convention: str) -> dict[
     if not problems:
         raise BatchEvalError("no problems in file", path)
     return problems
+
+
+def closest_id(unknown: str, known: Mapping[str, Problem] | list[str]) -> str | None:
+    """The known problem id a mistyped one most likely means: the same letters and digits
+    (`173A` for `173/A`, `humaneval/0` for `HumanEval/0`), else a close spelling."""
+    import difflib
+
+    ids = list(known)
+    plain = _letters(unknown)
+    same = [k for k in ids if _letters(k) == plain]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(unknown, ids, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _letters(pid: str) -> str:
+    return "".join(ch for ch in pid.lower() if ch.isalnum())

@@ -22,7 +22,7 @@ from batch_eval.judging.cache import VerdictCache, digest
 from batch_eval.judging.checker import CheckerRunner, checker_limits
 from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.judge import JudgeOptions, judge
-from batch_eval.judging.problems import Problem, TestCase
+from batch_eval.judging.problems import Problem, TestCase, closest_id
 from batch_eval.judging.solutions import Record, extract_program
 from batch_eval.verdict import SolutionResult, Verdict
 
@@ -68,6 +68,14 @@ def select(records: Iterable[Record], limit: int | None, sample: int | None, see
         if limit is not None and n >= limit:
             return
         yield record
+
+
+def unknown_id(pid: str, problems: Mapping[str, Problem], guesses: dict[str, str | None]) -> str:
+    """Why a record naming no known problem is skipped, with the id it likely means."""
+    if pid not in guesses:
+        guesses[pid] = closest_id(pid, problems)
+    guess = guesses[pid]
+    return f"unknown problem id {pid!r}" + (f" (did you mean {guess!r}?)" if guess else "")
 
 
 def parts_of(parts: list[str], result: SolutionResult) -> dict[str, str]:
@@ -120,6 +128,7 @@ class RecordJudge:
         self._checkers: dict[str, CheckerRunner] = {}
         self._problem_keys: dict[str, str] = {}
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
+        self._guesses: dict[str, str | None] = {}  # unknown id -> the known id it may mean
         self.cache = VerdictCache(config.cache_dir or default_cache_dir(), warn) if config.cache else None
         self._described: dict[str, Any] | None = None
         self.languages: dict[str, dict[str, Any]] = {}  # describe_language of each language met
@@ -288,7 +297,7 @@ class RecordJudge:
     def _unjudgeable(self, record: Record) -> str:
         problem = self.problems.get(record.problem_id)
         if problem is None:
-            return f"unknown problem id {record.problem_id!r}"
+            return unknown_id(record.problem_id, self.problems, self._guesses)
         if problem.interactive:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.kind == "stdio" and not self.tests_for(problem):

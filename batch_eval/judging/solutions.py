@@ -76,8 +76,8 @@ def result_key(line: dict[str, Any]) -> tuple[int, int]:
 
 def read_records(path: Path, digest: Any = None, shape: Shape = Shape()) -> Iterator[Record]:
     """Stream a solutions file: JSONL (a record a line), gzipped JSONL (`.jsonl.gz`), or a
-    JSON list (`.json`: item N is "line" N). Unreadable files raise; bad records come back
-    as error records.
+    JSON list (`.json`: item N is "line" N; a `.json` of JSONL lines is read as JSONL).
+    Unreadable files raise; bad records come back as error records.
 
     `digest` (a hashlib object) sees every byte of the file as stored, so results can name
     the exact content they were judged from.
@@ -90,7 +90,7 @@ def read_records(path: Path, digest: Any = None, shape: Shape = Shape()) -> Iter
         raise BatchEvalError(f"cannot read solutions: {exc.strerror}", path) from None
     with f:
         stored: BinaryIO = io.BufferedReader(_Hashing(f, digest), 1 << 16) if digest is not None else f
-        if path.name.endswith(".json"):
+        if path.name.endswith(".json") and _holds_list(stored):
             yield from _json_list(stored, path, shape)
             return
         lines: BinaryIO = stored
@@ -106,11 +106,21 @@ def read_records(path: Path, digest: Any = None, shape: Shape = Shape()) -> Iter
         stored.read()  # the digest names the whole file
 
 
+def _holds_list(f: BinaryIO) -> bool:
+    """Whether a .json file is one JSON list (else JSONL lines under a .json name), told by
+    its first character that is not blank, without consuming anything."""
+    head = f.peek(4096)[:4096] if hasattr(f, "peek") else b"["
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
 def count_records(path: Path) -> int:
     """How many records a solutions file holds (its non-blank lines; a JSON list's items),
     read without parsing them; 0 when it cannot be read (reading it for real says why)."""
     try:
-        if path.name.endswith(".json"):
+        if (
+            path.name.endswith(".json")
+            and path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
+        ):
             items = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
             return sum(_samples_in(json.dumps(i).encode()) for i in items) if isinstance(items, list) else 0
         opener: Any = gzip.open if path.name.endswith(".gz") else open
