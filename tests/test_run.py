@@ -74,7 +74,8 @@ def test_parallel_checkers_proven_with_a_file_barrier(tmp_path: Path) -> None:
     order = {"behave": "barrier", "barrier": str(tmp_path / "barrier"), "parties": 2}
     code, summary = fake_run(tmp_path, {"checkpoint-1": order, "checkpoint-2": order}, max_workers=2)
     assert code == ExitCode.OK, summary["failures"]
-    assert summary["totals"] == {"files": 2, "ok": 2, "failed": 0, "interrupted": 0, "pending": 0}
+    totals = {"files": 2, "ok": 2, "failed": 0, "timeout": 0, "interrupted": 0, "pending": 0}
+    assert summary["totals"] == totals
 
 
 def test_hanging_file_is_killed_with_its_children_and_the_batch_goes_on(tmp_path: Path) -> None:
@@ -503,3 +504,34 @@ def test_an_output_folder_inside_the_solutions_folder_is_never_a_checkpoint(tmp_
     result = CliRunner().invoke(cli, [*args, "--dry-run"], catch_exceptions=False)
     assert result.exit_code == 0 and "2 files: 1 done, 1 to check" in result.output
     assert not any(line.startswith("eval_checkpoint_10 ") for line in result.output.splitlines())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_work_is_counted_as_what_its_journal_holds(tmp_path: Path, stop: signal.Signals) -> None:
+    """Ctrl-C: the file is interrupted (never failed) and its records are the three its
+    journal kept; kill -9 of the run: `status` counts the same three, not 0 or all."""
+    from batch_eval.reporting.status import read_status, status_text
+
+    sleeper = "import time\ntime.sleep(30)"
+    sols, problems = training_run(tmp_path, {1: [RIGHT, RIGHT, RIGHT, sleeper]})
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        run_argv(sols, problems, out, "--time-limit", "20", "--test-order", "given", workers=1),
+        preexec_fn=as_from_a_terminal,
+    )
+    journal = out / "eval_checkpoint_1" / ".solutions.journal.jsonl"
+    deadline = time.monotonic() + 60
+    while not (journal.exists() and len(journal.read_text().splitlines()) == 4):  # its header + 3
+        assert time.monotonic() < deadline and proc.poll() is None, "the three records were never judged"
+        time.sleep(0.05)
+    os.killpg(proc.pid, stop)
+    proc.wait(timeout=30)
+    status = read_status(out)
+    assert status["records"]["done"] == 3, status_text(status)
+    if stop == signal.SIGINT:
+        assert proc.returncode == ExitCode.INTERRUPTED
+        summary = json.loads((out / "batch_eval_results.json").read_text())
+        assert summary["totals"]["failed"] == 0 and summary["totals"]["interrupted"] == 1
+    else:
+        assert status["state"] == "dead"
+    assert "records: 3/4 judged in this run" in status_text(status)

@@ -16,6 +16,24 @@ from batch_eval.judging.journal import journal_path
 from batch_eval.judging.solutions import count_records
 
 
+def judged_so_far(results: Path, stem: str) -> int:
+    """How many records of a file its unfinished checks have judged and kept (an
+    interrupted, timed-out or killed check keeps them for the rerun): its journal's lines
+    (the first names the settings), its shards' journals and finished shards' results."""
+    folder = results.parent
+    journals = [folder / f".{stem}.journal.jsonl", *folder.glob(f".{stem}.shard-*.journal.jsonl")]
+    done = sum(max(_lines(j) - 1, 0) for j in journals)
+    return done + sum(_lines(r) for r in folder.glob(f"{stem}.shard-*.results.jsonl"))
+
+
+def _lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for line in f if line.strip())
+    except OSError:
+        return 0
+
+
 @dataclass
 class FileTask:
     """One solutions file of one checkpoint and where its results go."""

@@ -129,6 +129,8 @@ def run_job(job: Job) -> FileOutcome:
     metrics = _read_metrics(job.metrics_path)
     if code in (ExitCode.OK, ExitCode.INCOMPLETE) and metrics is not None:
         return FileOutcome("ok", "", duration, code, metrics)
+    if code == ExitCode.INTERRUPTED:  # the checker stopped on our SIGTERM or the user's Ctrl-C
+        return FileOutcome("interrupted", "interrupted", duration, code)
     reason = _last_line(job.log_path) or f"checker exited {code} without results"
     return FileOutcome("failed", reason, duration, code)
 

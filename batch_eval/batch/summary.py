@@ -140,7 +140,8 @@ class Summary:
             "totals": {
                 "files": len(self.plan.tasks),
                 "ok": ok,
-                "failed": sum(1 for o in self.outcomes.values() if not o.ok and o.status != "interrupted"),
+                "failed": sum(1 for o in self.outcomes.values() if o.status == "failed"),
+                "timeout": sum(1 for o in self.outcomes.values() if o.status == "timeout"),
                 "interrupted": sum(1 for o in self.outcomes.values() if o.status == "interrupted"),
                 "pending": len(self.plan.tasks) - len(self.outcomes),
             },

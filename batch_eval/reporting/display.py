@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from batch_eval.batch.plan import FileTask, Plan
+from batch_eval.batch.plan import FileTask, Plan, judged_so_far
 from batch_eval.batch.pool import FileOutcome
 from batch_eval.batch.summary import Summary
 
@@ -105,9 +105,11 @@ class PlainDisplay:
             flush=True,
         )
 
-    def records_progress(self, task: FileTask) -> str:
-        """`records 120/560, 3.1/s, ETA 0:02:22` after `task` ended (its records counted)."""
-        self.records_done += self.records.get(task.results_path, 0)
+    def records_progress(self, task: FileTask, outcome: FileOutcome) -> str:
+        """`records 120/560, 3.1/s, ETA 0:02:22` after `task` ended (its records counted: all
+        when it finished, else those its journals kept)."""
+        whole = self.records.get(task.results_path, 0)
+        self.records_done += whole if outcome.ok else min(judged_so_far(task.results_path, task.stem), whole)
         total = sum(self.records.values())
         if not total:
             return ""
@@ -125,7 +127,8 @@ class PlainDisplay:
                 detail += f"; {not_judged(outcome.metrics)}: see {task.log_path}"
         print(
             f"[{self.done}/{self.total}] {_outcome_word(outcome):11} {task.checkpoint.name} "
-            f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}{self.records_progress(task)}",
+            f"{task.solutions.name} ({outcome.duration:.1f} s) {detail}"
+            f"{self.records_progress(task, outcome)}",
             file=self.stream,
             flush=True,
         )
@@ -135,7 +138,8 @@ class PlainDisplay:
         totals = data["totals"]
         print(
             f"batch-eval: {summary.status}: {totals['ok']} ok, {totals['failed']} failed, "
-            f"{totals['interrupted']} interrupted, {totals['pending']} not run; summary in {summary.path}",
+            f"{totals.get('timeout', 0)} timed out, {totals['interrupted']} interrupted, "
+            f"{totals['pending']} not run; summary in {summary.path}",
             file=self.stream,
             flush=True,
         )
@@ -264,7 +268,7 @@ class LiveDisplay(PlainDisplay):
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
-        self.records_progress(task)
+        self.records_progress(task, outcome)
         self.progress.update(self.records_id, completed=self.records_done)
         self.tests += int(outcome.metrics.get("tests_run", 0))
         rate = self.tests / max(time.monotonic() - self.started, 1e-6)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.batch.heartbeat import run_alive
+from batch_eval.batch.plan import judged_so_far
 from batch_eval.batch.summary import SUMMARY_NAME
 from batch_eval.errors import BatchEvalError
 
@@ -92,9 +93,12 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     if state == "running" and not alive:
         state = "dead"
     running = running_files(output_dir) if state == "running" else {}
-    checkpoints, files = [], {"ok": 0, "failed": 0, "interrupted": 0, "running": 0, "pending": 0}
+    files = {"ok": 0, "failed": 0, "timeout": 0, "interrupted": 0, "running": 0, "pending": 0}
+    checkpoints = []
     tests_this_run, durations = 0, []
-    records = {"done": 0, "left": 0}  # of the files this run checks (their totals counted at its start)
+    # of the files this run checks (their totals counted at its start): judged and kept, still
+    # to judge, and left unjudged by files that stopped
+    records = {"done": 0, "left": 0, "stopped": 0}
     for c in summary["checkpoints"]:
         states = []
         for f in c["files"]:
@@ -108,13 +112,18 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                     total if total is not None else _count_lines(Path(f["solutions"]))
                 )
             if total is not None:
+                # a finished file: all its records; any other: what its journals and results
+                # hold now (an interrupted, timed-out or killed check kept those)
                 done = (
-                    total
-                    if s != "pending" and s != "running"
-                    else (f.get("progress") or {}).get("records_done", 0)
+                    total if s == "ok" else judged_so_far(Path(f["results"]), f["stem"]) if "stem" in f else 0
                 )
+                if s == "running":
+                    done = max(done, (f.get("progress") or {}).get("records_done", 0))
                 records["done"] += min(done, total)
-                records["left"] += max(total - done, 0) if s in ("pending", "running") else 0
+                if s in ("pending", "running"):
+                    records["left"] += max(total - done, 0)
+                elif s != "ok":  # failed, timed out, interrupted: not judged by this run any more
+                    records["stopped"] += max(total - done, 0)
             states.append(s)
             files[s if s in files else "failed"] += 1
             if s == "ok" and f.get("duration"):
@@ -197,13 +206,14 @@ def status_text(status: dict[str, Any], ks: list[int] | None = None) -> str:
     total = sum(f.values())
     lines.append(
         f"files: {f['ok']}/{total} done, {f['running']} running, {f['pending']} pending, "
-        f"{f['failed']} failed, {f['interrupted']} interrupted"
+        f"{f['failed']} failed, {f.get('timeout', 0)} timed out, {f['interrupted']} interrupted"
     )
     speed = status["tests_per_second"]
     eta = status["eta_seconds"]
     records = status.get("records") or {}
-    if records.get("done") or records.get("left"):
-        lines.append(f"records: {records['done']}/{records['done'] + records['left']} judged in this run")
+    if records.get("done") or records.get("left") or records.get("stopped"):
+        whole = records["done"] + records["left"] + records.get("stopped", 0)
+        lines.append(f"records: {records['done']}/{whole} judged in this run")
     if speed is not None or eta is not None or status.get("records_per_second"):
         lines.append(
             f"speed: {status.get('records_per_second') or 'n/a'} records/s, "
