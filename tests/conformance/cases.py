@@ -407,3 +407,6 @@ CASES: list[Case] = [
     # a SyntaxError the program raises while running is its runtime error, as in Python
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
+from tests.conformance import redteam_piston  # noqa: E402 (it builds its cases with ours)
+
+CASES += redteam_piston.CASES
