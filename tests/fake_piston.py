@@ -6,6 +6,8 @@ with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, 
 137, output over the limit as OL with empty stdout, stdin cut at 219,264 bytes and given
 a final newline, a 100 kB JSON body limit, 400 for unknown runtimes and limits over the
 configured maxima, 415 without a JSON content type, 500 for file names escaping the box.
+Started as root, it runs each box as an unprivileged runner uid, as Piston does, and counts
+a box's CPU time over all its processes (a cpuacct group), reaped or not, as isolate does.
 
 Installed packages (`install_package`, as Piston's package manager installs one: build.sh,
 pkg-info.json, the environment cached as .env) are listed with their `provides` and run as
@@ -16,6 +18,7 @@ file>`, in the submission folder, with the package's environment and PISTON_LANG
 from __future__ import annotations
 
 import base64
+import ctypes
 import functools
 import json
 import os
@@ -32,10 +35,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from batch_eval.executors.local.cgroup import MemoryGroup
+from batch_eval.executors.local.cgroup import Group, MemoryGroup
 
 STDIN_CUT = 219_264
 _RUN_LOCK = threading.Lock()
+#: as Piston runs every job as an unprivileged runner uid of its own: started as root, the
+#: server runs its boxes as this uid (one per server process: its runs are serialised), so a
+#: program cannot ptrace or read a non-dumpable process of its box (root could), nor signal
+#: the server. It keeps CAP_DAC_READ_SEARCH alone, to reach the host's tools under /root.
+RUNNER_UID = 200_000 + os.getpid() if os.geteuid() == 0 else None
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
@@ -281,7 +290,11 @@ def _run(
     mem: int,
     cfg: FakePistonConfig,
     env: dict[str, str] | None = None,
+    runner: bool = True,
 ) -> dict[str, Any]:
+    """One stage in `cwd`; `runner`: as the runner uid (a compile stage is not: the host's
+    compilers look for their tools under /root with access(2), which ignores the runner's
+    one capability; it runs only the compiler on the program's source)."""
     group = _memory_group() if mem and mem > 0 else None
     if group is not None:
         group.arm(mem)
@@ -293,7 +306,13 @@ def _run(
         cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
         resource.setrlimit(resource.RLIMIT_FSIZE, (cfg.max_file_size, cfg.max_file_size))
+        if cpu_group is not None:
+            cpu_group.join()
+        if RUNNER_UID is not None and runner:
+            _become_runner(RUNNER_UID)
 
+    cpu_group = _cpu_group()
+    cpu_before = cpu_group.used() if cpu_group is not None else 0.0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.Popen(
@@ -316,9 +335,14 @@ def _run(
     oom = group is not None and group.oom_killed()
     if group is not None:
         group.kill_all()
+    if cpu_group is not None:
+        cpu_group.kill_all()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # runs are serialised (_RUN_LOCK), so the children's usage grew by this run alone
-    cpu_used = int((usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime) * 1000)
+    # runs are serialised (_RUN_LOCK), so the children's usage grew by this run alone; the
+    # box's group counts, as isolate's does, the processes nobody reaped too
+    reaped = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    boxed = cpu_group.used() - cpu_before if cpu_group is not None else 0.0
+    cpu_used = int(max(reaped, boxed) * 1000)
     code = proc.returncode
     memory = 10 * 1024 * 1024
     if timed_out:
@@ -365,6 +389,49 @@ def _run(
 
 
 _GROUP: list[MemoryGroup | None] = []
+_CPU_GROUP: list[CpuGroup | None] = []
+
+
+class CpuGroup(Group):
+    """A cpuacct cgroup (v1): the CPU time of every process of the box, reaped or not."""
+
+    controller = "cpuacct"
+
+    @classmethod
+    def create(cls) -> CpuGroup | None:
+        path = cls._make((Path("/sys/fs/cgroup/cpuacct"),), lambda p: None)
+        if path is None:
+            return None
+        group = cls(path)
+        group._keep_tidy()
+        return group
+
+    def used(self) -> float:
+        """The group's CPU seconds so far."""
+        return int((self.path / "cpuacct.usage").read_text() or 0) / 1e9
+
+
+def _cpu_group() -> CpuGroup | None:
+    """One CPU accounting group for the server's runs; None where this machine gives none
+    (then only what the box's first process reaped is counted)."""
+    if not _CPU_GROUP:
+        _CPU_GROUP.append(CpuGroup.create())
+    return _CPU_GROUP[0]
+
+
+def _become_runner(uid: int) -> None:
+    """In a box's first process, before exec: uid `uid`, no capability but
+    CAP_DAC_READ_SEARCH (kept across exec as an ambient one)."""
+    pr_set_keepcaps, pr_cap_ambient, raise_, cap_dac_read_search = 8, 47, 2, 2
+    _LIBC.prctl(pr_set_keepcaps, 1)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    bit = 1 << cap_dac_read_search
+    data = (ctypes.c_uint32 * 6)(bit, bit, bit, 0, 0, 0)  # effective, permitted, inheritable
+    if _LIBC.capset(header, data) != 0 or _LIBC.prctl(pr_cap_ambient, raise_, cap_dac_read_search, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "cannot keep CAP_DAC_READ_SEARCH for the runner")
 
 
 def _memory_group() -> MemoryGroup | None:
@@ -384,6 +451,9 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
             name = f.get("name") or f"file{i}.code"
             (box / name).write_bytes(_content(f))
             names.append(name)
+        if RUNNER_UID is not None:  # as Piston hands the job's folder to its runner
+            for path in (box, *(box / name for name in names)):
+                os.chown(path, RUNNER_UID, RUNNER_UID)
         stdin = str(body.get("stdin", "")).encode()
         if not stdin.endswith(b"\n"):
             stdin += b"\n"
@@ -417,7 +487,9 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
                 ["gcc", "-std=c11", *sources, "-lm"] if language == "c" else ["g++", "-std=c++17", *sources]
             )
             compile_argv, run_argv = compiler, ["./a.out"]
-        compile_stage = _run(compile_argv, box, b"", body.get("compile_timeout") or 10000, 10000, -1, cfg)
+        compile_stage = _run(
+            compile_argv, box, b"", body.get("compile_timeout") or 10000, 10000, -1, cfg, runner=False
+        )
         answer["compile"] = compile_stage
         if compile_stage["code"] != 0:
             return answer
@@ -448,7 +520,7 @@ def _execute_package(
     if (pkgdir / "compile").exists():
         compile_ms = body.get("compile_timeout") or 10000
         argv = ["bash", str(pkgdir / "compile"), *code]
-        stage = _run(argv, box, stdin, compile_ms, compile_ms, -1, cfg, env)
+        stage = _run(argv, box, stdin, compile_ms, compile_ms, -1, cfg, env, runner=False)
         answer["compile"] = stage
         if stage["code"] != 0:
             return answer

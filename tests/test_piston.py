@@ -78,7 +78,8 @@ def test_large_python_input_arrives_whole_as_a_file(piston_server: FakePiston) -
     run = piston(piston_server).run(program, [data], LIMITS, lambda i, e: True)
     assert run.runs[0].stdout == f"{len(data)} 100000\n".encode()
     sent = piston_server.requests[-1]
-    assert sent["stdin"] == "" and any(f["name"] == "in0.txt" for f in sent["files"])
+    # stdin is the seal's secret alone (64 hex digits: never cut), the input a sealed file
+    assert len(sent["stdin"]) == 64 and any(f["name"] == "in0.txt" for f in sent["files"])
 
 
 def test_large_cpp_input_is_ie_not_truncated(piston_server: FakePiston) -> None:
@@ -305,6 +306,7 @@ def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(
     counts = {}
     for early_stop in (True, False):
         ran.write_text("")
+        ran.chmod(0o666)  # the server's runner uid writes it
         before = len(piston_server.requests)
         options = JudgeOptions(Comparison(), early_stop=early_stop, test_order="given")
         result = judge(problem, problem.tests, Program("python", source), executor, LIMITS, options)
@@ -437,3 +439,95 @@ def test_records_in_flight_share_their_problem_s_checker_without_mixing_outputs(
             )
             verdicts[concurrency] = [x["verdict"] for x in lines]
     assert verdicts[8] == verdicts[1] == ["WA" if i % 3 == 0 else "AC" for i in range(24)]
+
+
+# -- red team: what a program in a batched request can reach (the launcher runs as its user) --
+
+LOOKS_AROUND = """
+import json, os, stat, sys
+me = sys.stdin.read()
+mine = {os.getpid()}
+found, pid = [], os.getppid()
+while pid > 1:  # the launcher's processes: the spawner, then the launcher
+    try:
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+        if b"launcher.py" in cmdline:
+            found.append(pid)
+        pid = int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
+    except OSError:
+        break
+opened = []
+for pid in found:
+    for name in ("mem", "environ", "fd/0", "fd/1", "fd/3", "maps"):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as f:
+                f.read(1)
+            opened.append(f"{pid}/{name}")
+        except OSError:
+            pass
+print(json.dumps({
+    "input": me,
+    "launchers": len(found),
+    "opened": opened,
+    "files": sorted(os.listdir(".")),
+    "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+    "stdin_regular": stat.S_ISREG(os.fstat(0).st_mode),
+}))
+"""
+
+
+def test_a_batched_program_finds_no_answer_no_other_input_and_cannot_look_into_the_launcher(
+    piston_server: FakePiston,
+) -> None:
+    """Expected outputs and the other tests' inputs are nowhere the program can read them: not
+    in its folder, not through the launcher's memory, descriptors or environment (it runs as
+    the launcher's user); its descriptors are its own three, stdin a regular file."""
+    inputs = [b"first\n", b"second\n", b"third\n"]
+    executor = piston(piston_server)
+    code_files = ["compare.py", "launcher.py", "main.py", "sandboxlib.py"]
+    code_files += ["seal.py", "tests.json", "zygote.py"]
+    runs = executor.run(Program("python", LOOKS_AROUND), inputs, LIMITS, lambda i, e: True)
+    for data, ex in zip(inputs, runs.runs):
+        seen = json.loads(ex.stdout)
+        assert seen["input"] == data.decode()
+        assert seen["launchers"] == 2  # the spawner and the launcher, both out of reach
+        assert seen["opened"] == []
+        assert seen["files"] == code_files  # no input, no expected output
+        assert seen["fds"] == [0, 1, 2, 3]  # 3: the listing's own
+        assert seen["stdin_regular"]
+    assert piston_server.requests[-1]["files"][0]["name"] == "launcher.py"
+
+
+def test_cpu_in_children_nobody_reaps_is_the_tests_on_piston(piston_server: FakePiston) -> None:
+    """Four children doing 2 s of work under a 1 s limit, never reaped (the parent waits on a
+    pipe): TLE, as on the local executor, batched and a request per test."""
+    from tests.conformance.cases import CASES  # loads the red team after the cases it builds on
+
+    (source,) = [case.source for case in CASES if case.name == "rt-piston-cpu-in-unreaped-children"]
+    for batch in (True, False):
+        run = piston(piston_server, batch=batch).run(
+            Program("python", source), [b"1 2\n"], LIMITS, lambda i, e: True
+        )
+        (ex,) = run.runs
+        assert ex.verdict is Verdict.TLE and (ex.cpu_time or 0) > 1.5, (batch, ex)
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("exit 127, nothing on stderr", "import sys\nsys.exit(127)\n"),
+        ("os._exit(127)", "import os\nprint(3)\nos._exit(127)\n"),
+        ("kills its parent", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nprint(3)\n"),
+        ("stops its parent", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nprint(3)\n"),
+    ],
+)
+def test_what_a_program_does_is_never_an_internal_error(
+    name: str, source: str, piston_server: FakePiston
+) -> None:
+    """Exits that look like the judge's, and the judge's own process killed or stopped from
+    inside: the program's runtime error, on both Piston paths."""
+    for batch in (True, False):
+        run = piston(piston_server, batch=batch).run(
+            Program("python", source), [b"1 2\n", b"3 4\n"], LIMITS, lambda i, e: True
+        )
+        assert run.runs[0].verdict is Verdict.RE, (name, batch, run.runs[0])

@@ -125,6 +125,7 @@ def test_a_wrong_answer_stops_the_batch_inside_the_sandbox(only_package: FakePis
     counts = {}
     for early_stop in (True, False):
         ran.write_text("")
+        ran.chmod(0o666)  # the server's runner uid writes it
         result, requests = judged(only_package, "cpp", source, early_stop)
         assert result.verdict is Verdict.WA
         counts[early_stop] = (len(ran.read_text()), requests)

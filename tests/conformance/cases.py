@@ -429,6 +429,11 @@ CASES += [
 
 # the red-team families: programs written to fool the judge, each judged not AC (or, for a
 # broken problem, IE) on every path; kept in files of their own, built from the helpers above
-from tests.conformance import redteam_accounting, redteam_checker, redteam_function  # noqa: E402
+from tests.conformance import (  # noqa: E402
+    redteam_accounting,
+    redteam_checker,
+    redteam_function,
+    redteam_piston,
+)
 
-CASES += redteam_function.CASES + redteam_checker.CASES + redteam_accounting.CASES
+CASES += redteam_function.CASES + redteam_checker.CASES + redteam_accounting.CASES + redteam_piston.CASES

@@ -14,11 +14,12 @@ from typing import Any
 
 from batch_eval.executors.base import Execution, Expected, Limits, Program
 from batch_eval.executors.languages import JAVA_FLAGS, LANGUAGES, java_class, run_argv, source_file
-from batch_eval.executors.sandbox import SANDBOX, compare
+from batch_eval.executors.sandbox import SANDBOX, compare, seal
 from batch_eval.verdict import Verdict
 
 # the entry file of a batched request and the modules it imports, sent with every such
-# request: the fork server's child code, and the judge's own output comparison
+# request: the fork server's child code, the judge's own output comparison, and the seal
+# on the tests' files
 LAUNCHER_FILES = [
     {"name": path.name, "content": path.read_text(encoding="utf-8")}
     for path in (
@@ -26,6 +27,7 @@ LAUNCHER_FILES = [
         SANDBOX / "sandboxlib.py",
         SANDBOX / "zygote.py",
         SANDBOX / "compare.py",
+        SANDBOX / "seal.py",
     )
 ]
 LAUNCHER_BYTES = sum(len(f["content"]) for f in LAUNCHER_FILES)
@@ -198,16 +200,19 @@ def batch_body(
     runtime: tuple[str, str],
     max_run_timeout_ms: int,
     file_mode: bool,
+    secret: bytes,
     compare: Compare | None = None,
     compile_ms: int | None = None,
 ) -> dict[str, Any]:
     """The request that runs a program on many inputs through our launcher, which stops at
     the first test that fails (exits badly, or prints other than its expected output when
-    `compare` gives it) and before one that might not fit the request's time. A Python
-    program runs on the server's Python runtime; with `compile_ms`, a C, C++, Rust or Java
-    program goes to our package's runtime (`runtime`), whose compile stage builds ./a.out once
-    (within `compile_ms`; Java: its classes) and whose run stage is the launcher running it on
-    every input."""
+    `compare` gives it) and before one that might not fit the request's time. The inputs and
+    expected outputs travel sealed with `secret` (seal.py), which is the run stage's stdin
+    alone: the program, compiled or run, never reads them. A Python program runs on the
+    server's Python runtime; with `compile_ms`, a C, C++, Rust or Java program goes to our
+    package's runtime (`runtime`), whose compile stage builds ./a.out once (within
+    `compile_ms`; Java: its classes) and whose run stage is the launcher running it on every
+    input."""
     language, version = runtime
     packaged = compile_ms is not None
     total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
@@ -224,6 +229,11 @@ def batch_body(
         for i in range(len(inputs))
     ]
     rule = {"mode": compare.rule.mode, "tolerance": compare.rule.tolerance} if compare is not None else None
+    sealed = [(f"in{i}.txt", data) for i, data in enumerate(inputs)] + [
+        (f"exp{i}.txt", out)
+        for i, out in enumerate(compare.outputs if compare is not None else [])
+        if out is not None
+    ]
     files = [
         *LAUNCHER_FILES,
         {"name": source_file(program.language, program.source), "content": program.source},
@@ -241,23 +251,26 @@ def batch_body(
             ),
         },
         *(
-            {"name": f"in{i}.txt", "content": base64.b64encode(data).decode(), "encoding": "base64"}
-            for i, data in enumerate(inputs)
-        ),
-        *(
-            {"name": f"exp{i}.txt", "content": base64.b64encode(out).decode(), "encoding": "base64"}
-            for i, out in enumerate(compare.outputs if compare is not None else [])
-            if out is not None
+            {
+                "name": name,
+                "content": base64.b64encode(seal.xor(secret, name, data)).decode(),
+                "encoding": "base64",
+            }
+            for name, data in sealed
         ),
     ]
     return {
         "language": language,
         "version": version,
         "files": files,
-        "stdin": "",
+        "stdin": secret.hex(),
         "args": [],
         **({"compile_timeout": compile_ms} if packaged else {}),
         "run_timeout": total_ms,
         "run_cpu_time": total_ms,
         "run_memory_limit": limits.memory_mb * 1024 * 1024,
     }
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

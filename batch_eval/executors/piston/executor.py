@@ -14,6 +14,7 @@ files.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import PistonClient, PistonUnavailable
 from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launcher_execution, to_execution
+from batch_eval.executors.sandbox import seal
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
@@ -308,7 +310,10 @@ class PistonExecutor(Executor):
         runtime = package or self.runtimes["python"]
         max_ms = self.max_run_timeout_ms or 0
         compile_ms = self.compile_ms if package else None
-        body = bodies.batch_body(program, inputs, limits, runtime, max_ms, file_mode, compare, compile_ms)
+        secret = os.urandom(seal.SECRET_BYTES)
+        body = bodies.batch_body(
+            program, inputs, limits, runtime, max_ms, file_mode, secret, compare, compile_ms
+        )
         try:
             answer = self.client.post(json.dumps(body))
         except PistonUnavailable as exc:
@@ -320,10 +325,15 @@ class PistonExecutor(Executor):
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
             return BatchAnswer(compiled, whole=to_execution(answer.get("run"), limits))
+        # only the launcher knows the secret, so only its lines carry the tag; a line without
+        # it (none can reach the launcher's stdout but the launcher's own) is not a result
+        tag = seal.tag(secret) + " "
         executions = []
         for line in str(run.get("stdout") or "").splitlines():
+            if not line.startswith(tag):
+                continue
             try:
-                executions.append(launcher_execution(json.loads(line), limits))
+                executions.append(launcher_execution(json.loads(line[len(tag) :]), limits))
             except (ValueError, KeyError, TypeError):
                 return BatchAnswer(compiled)
         return BatchAnswer(compiled, executions)

@@ -20,7 +20,19 @@ COMPILE_MS = int(COMPILE_SECONDS * 1000)
 
 
 def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
-    """One launcher result line as an Execution, classified exactly as local runs are."""
+    """One launcher result line as an Execution, classified exactly as local runs are. IE
+    only from what the launcher says out of band (a child it could not set up, a spawner that
+    failed by itself, a box that caps files below our output limit), never from how the
+    program ended: an exit 127 with nothing on stderr is the program's runtime error."""
+    if result.get("error"):
+        return Execution(Verdict.IE, reason=f"the Piston launcher: {result['error']}")
+    if result.get("setup_error"):
+        return Execution(
+            Verdict.IE, reason=f"the Piston launcher could not start the program: {result['setup_error']}"
+        )
+    if result.get("lost"):
+        # the spawner runs as the program's user: only the program can kill or stop it
+        return Execution(Verdict.RE, reason=f"the program {result['lost']}")
     stdout = base64.b64decode(result["stdout"])
     ex = Execution(
         Verdict.AC,
@@ -32,8 +44,6 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
         exit_code=result.get("code"),
         signal=signal.Signals(result["signal"]).name if result.get("signal") else None,
     )
-    if ex.exit_code == 127 and not ex.stderr:
-        return Execution(Verdict.IE, reason="the Piston launcher could not start the interpreter")
     cap = result.get("file_size_cap")
     if cap and ex.signal == "SIGXFSZ":
         return Execution(
