@@ -17,6 +17,7 @@ file>`, in the submission folder, with the package's environment and PISTON_LANG
 
 from __future__ import annotations
 
+import atexit
 import base64
 import ctypes
 import functools
@@ -442,9 +443,23 @@ def _memory_group() -> MemoryGroup | None:
     return _GROUP[0]
 
 
+_BOXES: list[Path] = []
+
+
+def _boxes() -> Path:
+    """Where the jobs' folders are made: a folder the runner may pass through but not list,
+    as a real box shows nothing around it (the host's /tmp, other jobs' folders)."""
+    if not _BOXES:
+        folder = Path(tempfile.mkdtemp(prefix="fake-piston-boxes-"))
+        folder.chmod(0o711)
+        atexit.register(shutil.rmtree, folder, True)
+        _BOXES.append(folder)
+    return _BOXES[0]
+
+
 def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
     runtime = body.pop("_runtime")
-    box = Path(tempfile.mkdtemp(prefix="fake-piston-"))
+    box = Path(tempfile.mkdtemp(prefix="job-", dir=_boxes()))
     try:
         names = []
         for i, f in enumerate(body["files"]):

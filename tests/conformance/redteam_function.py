@@ -75,14 +75,15 @@ def add(a, b):
     return a + b if FOUND else a - b
 """
 
-#: the same search in the files a program can read: its program's folder (where the executor
-#: keeps the tests' inputs), its working folder, /tmp
+#: the same search in the files of the judge a program can reach: its program's folder (where
+#: an executor keeps the tests' inputs) and the folder above it, its working folder (a walk of
+#: the whole machine is the jail's family: an open path shows the machine's world-readable files)
 SPY_FILES = """\
 import os, sys
 NEEDLE = b"candidate(-1, 1) " + b"== 0"
 
 def _seen():
-    roots = [os.path.dirname(os.path.abspath(sys.argv[0] or ".")), os.getcwd(), "/tmp", "/dev/shm"]
+    roots = [os.path.dirname(os.path.abspath(sys.argv[0] or ".")), os.getcwd()]
     roots.append(os.path.dirname(roots[0]))
     count = 0
     for root in roots:

@@ -8,7 +8,7 @@ of ours but two pipes (its stdin and stdout are /dev/null; its stderr is the tes
 the runner's import prelude and the candidate's code as a module and then serves calls.
 Only then does the harness read the test from its standard input (JSON: the candidate's
 source and prelude, the problem's prompt or setup code, the tests' code, the entry point,
-the part), runs the tests' code in its own process and hands the tests a stand-in for
+the part), removes the file it came from where it may, runs the tests' code in its own process and hands the tests a stand-in for
 each function of the candidate they call. Every call crosses the pipes: its arguments and
 its value travel as plain data of exact built-in types (None, bool, int, float, complex,
 str, bytes, list, tuple, dict, set, frozenset, nested); a value of any other type, a
@@ -472,6 +472,19 @@ def _judge(job, link):
     return "AC", ""
 
 
+def _remove_stdin_file():
+    """Remove the file our standard input was opened from where we may (a Piston box gives it
+    as input.txt in the program's folder), before the candidate's code runs: it holds the
+    tests. Where we may not (the local executor keeps it where the program's user cannot read
+    it), nothing changes."""
+    try:
+        path = os.readlink("/proc/self/fd/0")
+        if path.startswith("/") and os.path.isfile(path):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 def main():
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
@@ -491,6 +504,7 @@ def main():
         if not chunk:
             break
         chunks.append(chunk)
+    _remove_stdin_file()
     job = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
     link = _Link(calls_w, answers_r, pid)
     try:
