@@ -71,7 +71,7 @@ def check(
 ) -> None:
     """Judge every record of one SOLUTIONS file (.jsonl, .jsonl.gz or a .json list; Python,
     PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats:
-    README, Inputs)."""
+    docs/inputs.md)."""
     from batch_eval.batch.shards import parse_shard
     from batch_eval.config import CheckConfig
     from batch_eval.judging.check import check_file

@@ -29,7 +29,7 @@ def check_options(f: Any) -> Any:
             default=None,
             help="Problems JSONL, JSON list or Parquet, in the schema the benchmark ships: "
             "open-r1/codeforces, CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus or MBPP "
-            "(README: Inputs). Required.",
+            "(docs/inputs.md). Required.",
         ),
         click.option(
             "-e",
@@ -93,7 +93,7 @@ def check_options(f: Any) -> Any:
             type=click.Choice(MODES),
             default="default",
             show_default=True,
-            help="How a program's output is compared with the expected one (see README).",
+            help="How a program's output is compared with the expected one (docs/inputs.md).",
         ),
         click.option(
             "--float-tolerance",
