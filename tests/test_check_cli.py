@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -414,3 +415,10 @@ def test_a_malformed_json_line_is_reported_at_its_line_and_column(tmp_path: Path
     code, _, err = invoke(["check", str(listed), "-p", str(problems), "-o", str(tmp_path / "out")])
     assert code == 2
     assert f"error: {listed}:3: not a JSON list of solutions: Expecting ',' delimiter at column 16" in err
+
+
+def test_docs_options_lists_every_option_of_run() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "options.md").read_text(encoding="utf-8")
+    for param in cli.commands["run"].params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert max(param.opts, key=len) in text, f"docs/options.md does not say {param.opts}"
