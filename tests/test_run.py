@@ -408,7 +408,7 @@ def test_the_dry_run_is_a_preflight_that_writes_nothing(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr, result.stderr
     ok = dry()
     assert ok.returncode == 0, ok.stderr
-    assert "1 records would be skipped (unknown problem id 1)" in ok.stderr
+    assert "1 record would be skipped (unknown problem id 1)" in ok.stderr
     assert "check (new)" in ok.stdout and not out.exists()
     subprocess.run(run_argv(sols, problems, out), check=False)
     # another verdict-affecting setting: the plan says why, and the run would refuse to replace
@@ -459,7 +459,8 @@ def test_results_judged_with_other_settings_are_never_replaced_silently(tmp_path
         [*run_argv(sols, problems, out), "--limit", "1"], capture_output=True, text=True
     )
     assert narrowed.returncode == ExitCode.USAGE
-    assert "1 files here were judged with other settings (limit None -> 1)" in narrowed.stderr
+    said = "1 file here was judged with other settings (limit None -> 1): pass --force to judge it again"
+    assert said in narrowed.stderr
     assert "--force" in narrowed.stderr and results.read_text() == before
     forced = subprocess.run([*run_argv(sols, problems, out), "--limit", "1", "--force"], capture_output=True)
     assert forced.returncode == 0 and len(read_jsonl(results)) == 1

@@ -116,10 +116,10 @@ def refuse_other_settings(plan: Plan, config: CheckConfig) -> None:
     changed = {i: c for i, c in changed.items() if c}
     if changed:
         first = next(iter(changed.values()))
+        was, them = ("was", "it") if len(changed) == 1 else ("were", "them")
         raise BatchEvalError(
-            f"{plural(len(changed), 'file')} here {'was' if len(changed) == 1 else 'were'} judged with "
-            f"other settings ({'; '.join(first)}): "
-            "pass --force to judge them again with these, or choose another --output-dir",
+            f"{plural(len(changed), 'file')} here {was} judged with other settings ({'; '.join(first)}): "
+            f"pass --force to judge {them} again with these, or choose another --output-dir",
             plan.output_dir,
         )
 
