@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -384,3 +385,40 @@ def test_a_json_file_of_jsonl_lines_is_read_by_its_content(tmp_path: Path) -> No
     assert code == 0, err
     lines = read_jsonl(tmp_path / "out" / "eval_checkpoint_5" / "generations.results.jsonl")
     assert [line["verdict"] for line in lines] == ["AC", "WA"]
+
+
+def test_run_help_leads_with_the_options_that_matter_in_named_sections() -> None:
+    """`run --help` opens with the inputs (--problems among the first options), then running,
+    limits, …; every option of check, run and audit is in a named section."""
+    for command in ("check", "run", "audit"):
+        shown = CliRunner().invoke(cli, [command, "--help"]).stdout
+        assert "Other options:" not in shown, command
+        sections = [ln for ln in shown.splitlines() if ln.endswith(":") and not ln.startswith(" ")]
+        assert sections[:3] == ["Inputs:", "Running:", "Limits:"], (command, sections)
+    shown = CliRunner().invoke(cli, ["run", "--help"]).stdout
+    options = [ln.split()[0] for ln in shown.splitlines() if ln.startswith("  -")]
+    assert options[:3] == ["-s,", "-p,", "-o,"] and "--problems" in shown.split("Running:")[0]
+    for late in ("--piston-retries", "--ray", "--cxx-flags"):
+        assert shown.index(late) > shown.index("Limits:"), late
+
+
+def test_a_malformed_json_line_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    solutions = tmp_path / "s.jsonl"
+    solutions.write_text('{"id": "1/A", "code": "print(3)"}\n{"id": "1/A" "code": "print(3)"}\n')
+    code, _, err = invoke(["check", str(solutions), "-p", str(problems), "-o", str(tmp_path / "out")])
+    assert code == 1
+    # column 14: the second string, where a comma was wanted (1-based, as editors count)
+    assert f"{solutions}:2: skipped: malformed JSON (Expecting ',' delimiter at column 14)" in err
+    listed = tmp_path / "l.json"
+    listed.write_text('[\n  {"id": "1/A", "code": "print(3)"},\n  {"id": "1/A" "code": "print(3)"}\n]\n')
+    code, _, err = invoke(["check", str(listed), "-p", str(problems), "-o", str(tmp_path / "out")])
+    assert code == 2
+    assert f"error: {listed}:3: not a JSON list of solutions: Expecting ',' delimiter at column 16" in err
+
+
+def test_docs_options_lists_every_option_of_run() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "options.md").read_text(encoding="utf-8")
+    for param in cli.commands["run"].params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert max(param.opts, key=len) in text, f"docs/options.md does not say {param.opts}"

@@ -409,7 +409,7 @@ def test_the_dry_run_is_a_preflight_that_writes_nothing(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr, result.stderr
     ok = dry()
     assert ok.returncode == 0, ok.stderr
-    assert "1 records would be skipped (unknown problem id 1)" in ok.stderr
+    assert "1 record would be skipped (unknown problem id 1)" in ok.stderr
     assert "check (new)" in ok.stdout and not out.exists()
     subprocess.run(run_argv(sols, problems, out), check=False)
     # another verdict-affecting setting: the plan says why, and the run would refuse to replace
@@ -460,7 +460,8 @@ def test_results_judged_with_other_settings_are_never_replaced_silently(tmp_path
         [*run_argv(sols, problems, out), "--limit", "1"], capture_output=True, text=True
     )
     assert narrowed.returncode == ExitCode.USAGE
-    assert "1 files here were judged with other settings (limit None -> 1)" in narrowed.stderr
+    said = "1 file here was judged with other settings (limit None -> 1): pass --force to judge it again"
+    assert said in narrowed.stderr
     assert "--force" in narrowed.stderr and results.read_text() == before
     forced = subprocess.run([*run_argv(sols, problems, out), "--limit", "1", "--force"], capture_output=True)
     assert forced.returncode == 0 and len(read_jsonl(results)) == 1
@@ -535,3 +536,50 @@ def test_interrupted_work_is_counted_as_what_its_journal_holds(tmp_path: Path, s
     else:
         assert status["state"] == "dead"
     assert "records: 3/4 judged in this run" in status_text(status)
+
+
+def test_the_run_says_counts_in_words_and_only_what_is_informative(tmp_path: Path) -> None:
+    """'1 file in 1 checkpoint', not '1 files in 1 checkpoints'; the isolation string only
+    with -v (a limited one is a warning of its own); no timing line when nothing was judged."""
+    sols, problems = training_run(tmp_path, {1: [RIGHT]})
+    argv = [a for a in run_argv(sols, problems, tmp_path / "out") if a != "-q"]
+    first = subprocess.run(argv, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "batch-eval: 1 file in 1 checkpoint, 0 already done, 1 to check\n" in first.stderr
+    assert "pass@1 1.000, 1 record |" in first.stderr and "isolation" not in first.stderr
+    again = subprocess.run([*argv, "-v"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    start = "batch-eval: 1 file in 1 checkpoint, 1 already done, 0 to check; isolation: rlimits"
+    assert start in again.stderr
+    assert "timing:" not in again.stderr
+
+
+def test_the_timing_line_counts_the_files_this_run_judged() -> None:
+    from io import StringIO
+    from types import SimpleNamespace
+    from typing import cast
+
+    from batch_eval.batch.pool import FileOutcome
+    from batch_eval.reporting.display import PlainDisplay
+
+    stream = StringIO()
+    display = PlainDisplay(stream)
+    task = cast(Any, SimpleNamespace(checkpoint=SimpleNamespace(name="c"), solutions=Path("s.jsonl")))
+    task.results_path, task.log_path = Path("r"), Path("l")
+    metrics = {"pass_at_k": {"1": 1.0}, "records": 2, "timing_reruns": 1, "timing_flips": 0}
+    summary = cast(
+        Any,
+        SimpleNamespace(
+            status="finished",
+            path=Path("x"),
+            to_dict=lambda: {
+                "totals": {"ok": 1, "failed": 0, "interrupted": 0, "pending": 0},
+                "checkpoints": [{"name": "c", "status": "done", "metrics": {**metrics, "timing_reruns": 9}}],
+            },
+        ),
+    )
+    display.finish(summary)  # nothing judged by this run: the checkpoints' old re-runs are not news
+    assert "timing:" not in stream.getvalue()
+    display.file_done(task, FileOutcome("ok", metrics=metrics), summary)
+    display.finish(summary)
+    assert "timing: 1 test run again near or over the time limit (0 with another verdict" in stream.getvalue()

@@ -210,7 +210,7 @@ def test_after_keeps_the_problems_published_after_a_cut_off_without_skipping(tmp
     assert result.returncode == 0, result.stderr  # left out is not skipped: nothing is incomplete
     lines = [json.loads(x) for x in (tmp_path / "o" / "s.results.jsonl").read_text().splitlines()]
     assert [(x["question_id"], x["verdict"]) for x in lines] == [("new", "AC"), ("newer", "AC")]
-    assert "1 records of problems published before 2023-09-01 left out (--after)" in result.stderr
+    assert "1 record of problems published before 2023-09-01 left out (--after)" in result.stderr
     metrics = json.loads((tmp_path / "o" / "s.metrics.json").read_text())
     assert (
         metrics["records"] == 2

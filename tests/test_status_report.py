@@ -198,7 +198,7 @@ def test_compare_lists_changed_problems_with_a_named_test(finished_run: Path) ->
     assert data["method"].startswith("paired sign-flip permutation test")
     assert data["p_value"] == 0.5  # two problems both better: 1 in 2 sign patterns as extreme, twice
     text = CliRunner().invoke(cli, ["report", str(finished_run), "--compare", "200", "300"]).stdout
-    assert "gains (B better): 1 problems" in text and "losses (B worse): 1 problems" in text
+    assert "gains (B better): 1 problem" in text and "losses (B worse): 1 problem" in text
     assert "p = 1 (paired sign-flip permutation test over problems (two-sided)): not significant" in text
 
 

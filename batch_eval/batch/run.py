@@ -25,6 +25,7 @@ from batch_eval.judging.check import file_mistake
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import make_executor
 from batch_eval.judging.solutions import extract_program, read_records
+from batch_eval.text import plural
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ def refuse_other_settings(plan: Plan, config: CheckConfig) -> None:
     changed = {i: c for i, c in changed.items() if c}
     if changed:
         first = next(iter(changed.values()))
+        was, them = ("was", "it") if len(changed) == 1 else ("were", "them")
         raise BatchEvalError(
-            f"{len(changed)} files here were judged with other settings ({'; '.join(first)}): "
-            "pass --force to judge them again with these, or choose another --output-dir",
+            f"{plural(len(changed), 'file')} here {was} judged with other settings ({'; '.join(first)}): "
+            f"pass --force to judge {them} again with these, or choose another --output-dir",
             plan.output_dir,
         )
 
@@ -168,7 +170,8 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
                     languages.add(program.language)
             if skipped:
                 why = ", ".join(f"{reason} {n}" for reason, n in skipped.most_common())
-                display.warn(f"{task.solutions}: {sum(skipped.values())} records would be skipped ({why})")
+                n = plural(sum(skipped.values()), "record")
+                display.warn(f"{task.solutions}: {n} would be skipped ({why})")
             mistake = file_mistake(records, skipped["unknown problem id"], list(unknown), problems)
             if mistake:
                 display.warn(f"{task.solutions}: {mistake}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -20,11 +21,33 @@ EXIT_MEANINGS = {
 EXIT_CODES_HELP = "\n".join(f"  {code.value:>3}  {EXIT_MEANINGS[code]}" for code in ExitCode)
 
 
-def renamed(old_names: dict[str, str]) -> type[click.Command]:
+#: help sections: a title and the parameter names (click's `name`) it lists, in order
+Sections = Sequence[tuple[str, Sequence[str]]]
+
+
+def renamed(old_names: dict[str, str], sections: Sections = ()) -> type[click.Command]:
     """A command class whose options still answer to their old names (`old_names`: old ->
-    new), kept out of --help: a release's grace for scripts written before a rename."""
+    new), kept out of --help: a release's grace for scripts written before a rename. Its
+    --help lists the options in `sections`, the common ones first; any option no section
+    names comes last, under "Other options"."""
 
     class Renamed(click.Command):
+        def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+            records = {
+                "help" if p is self.get_help_option(ctx) else p.name: p.get_help_record(ctx)
+                for p in self.get_params(ctx)
+                if isinstance(p, click.Option)  # arguments are in the usage line
+            }
+            groups = [(title, [records.pop(n) for n in names if n in records]) for title, names in sections]
+            groups.append(("Other options", list(records.values())))
+            shown = [(title, [r for r in rows if r is not None]) for title, rows in groups]
+            # one column width for every section, so that they line up as one table
+            width = min(max((len(r[0]) for _, rows in shown for r in rows), default=0), 30)
+            for title, rows in shown:
+                if rows:
+                    with formatter.section(title):
+                        formatter.write_dl([(name.ljust(width), text) for name, text in rows])
+
         def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
             new: list[str] = []
             for i, arg in enumerate(args):
@@ -44,7 +67,9 @@ def warn(message: str) -> None:
 
 # "\b" keeps click from re-wrapping the table into one line
 @click.group(
-    epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}", context_settings={"help_option_names": ["-h", "--help"]}
+    epilog=f"\b\nExit codes:\n{EXIT_CODES_HELP}",
+    # wider than click's 80 where the terminal is: the judging options' help is long
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="batch-eval")
 def cli() -> None:

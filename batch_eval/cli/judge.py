@@ -12,13 +12,13 @@ import click
 
 from batch_eval.batch.scan import SORT_ORDERS
 from batch_eval.cli.app import cli, renamed, warn
-from batch_eval.cli.options import OLD_NAMES, check_options, config_from
+from batch_eval.cli.options import OLD_NAMES, SECTIONS, check_options, config_from
 from batch_eval.cli.types import Finite
 from batch_eval.errors import ExitCode
 
 
 @cli.command(
-    cls=renamed(OLD_NAMES),
+    cls=renamed(OLD_NAMES, SECTIONS),
     epilog="""Examples:
 
 \b
@@ -31,6 +31,7 @@ from batch_eval.errors import ExitCode
     "-o",
     "--output-dir",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     required=True,
     help="Folder for <stem>.results.jsonl and <stem>.metrics.json.",
 )
@@ -71,7 +72,7 @@ def check(
 ) -> None:
     """Judge every record of one SOLUTIONS file (.jsonl, .jsonl.gz or a .json list; Python,
     PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats:
-    README, Inputs)."""
+    docs/inputs.md)."""
     from batch_eval.batch.shards import parse_shard
     from batch_eval.config import CheckConfig
     from batch_eval.judging.check import check_file
@@ -96,7 +97,7 @@ def check(
 
 
 @cli.command(
-    cls=renamed(OLD_NAMES),
+    cls=renamed(OLD_NAMES, SECTIONS),
     epilog="""Examples:
 
 \b
@@ -109,6 +110,7 @@ def check(
 @click.option(
     "-s",
     "--solutions-dir",
+    metavar="DIR",
     type=click.Path(path_type=Path),
     default=None,
     help="Folder whose subfolders are checkpoints (checkpoint-196/, global_step_392/, ...).",
@@ -121,6 +123,7 @@ def check(
 )
 @click.option(
     "--solutions-list",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=None,
     help="File listing checkpoint folders, one per line.",
@@ -129,6 +132,7 @@ def check(
     "-o",
     "--output-dir",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     required=True,
     help="Where eval_checkpoint_<step>/ folders and batch_eval_results.json go.",
 )
@@ -142,6 +146,7 @@ def check(
 @click.option(
     "-w",
     "--max-workers",
+    metavar="N",
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
     show_default=True,
@@ -151,6 +156,7 @@ def check(
 @click.option(
     "-t",
     "--timeout",
+    metavar="S",
     type=Finite(min=1),
     default=3600.0,
     show_default=True,
@@ -174,11 +180,15 @@ def check(
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: the plan as JSON on stdout.")
 @click.option(
     "--run-metadata",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=None,
     help="JSON/YAML mapping checkpoint names to training parameters, carried into the summary.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also say the sandbox's isolation level when the run starts."
+)
 @check_options
 def run(
     solutions_dir: Path | None,
@@ -196,6 +206,7 @@ def run(
     as_json: bool,
     run_metadata: Path | None,
     quiet: bool,
+    verbose: bool,
     **options: Any,
 ) -> None:
     """Check every JSONL file of every checkpoint, in parallel, resumably."""
@@ -239,11 +250,11 @@ def run(
             refuse_other_settings(plan, config)
         sound = dry_run_checks(plan, config, make_display(quiet=False) if not as_json else PlainDisplay())
         sys.exit(ExitCode.OK if sound else ExitCode.INCOMPLETE)
-    sys.exit(run_batch(run_options, config, make_display(quiet)))
+    sys.exit(run_batch(run_options, config, make_display(quiet, verbose)))
 
 
 @cli.command(
-    cls=renamed(OLD_NAMES),
+    cls=renamed(OLD_NAMES, SECTIONS),
     epilog="""Examples:
 
 \b
@@ -254,11 +265,13 @@ def run(
     "-o",
     "--output-dir",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     required=True,
     help="Folder for audit.json, problems.audited.jsonl and the references' results.",
 )
 @click.option(
     "--reference",
+    metavar="FILE",
     type=click.Path(path_type=Path),
     default=None,
     help="A solutions file of programs known to be correct (default: the solutions the problems "

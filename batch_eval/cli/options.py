@@ -18,6 +18,57 @@ from batch_eval.judging.checker import CONVENTIONS
 OLD_NAMES = {"--compare": "--output-compare", "--limit": "--max-records", "--sample": "--sample-records"}
 
 
+#: --help's sections of check, run and audit, the common options first (parameter names;
+#: a command shows those it has, and any it has that no section names under "Other options")
+SECTIONS = (
+    (
+        "Inputs",
+        (
+            "solutions_dir",
+            "problems",
+            "output_dir",
+            "solutions_pattern",
+            "solutions_list",
+            "reference",
+            "checkpoint_filter",
+            "sort_order",
+        ),
+    ),
+    (
+        "Running",
+        ("max_workers", "timeout", "executor", "dry_run", "as_json", "force", "fail_fast", "redo_ie"),
+    ),
+    ("Limits", ("time_limit", "memory_limit", "time_multiplier", "output_limit_mb", "process_limit")),
+    (
+        "Judging",
+        (
+            "compare",
+            "float_tolerance",
+            "checker_convention",
+            "all_tests",
+            "test_order",
+            "generated_tests_dir",
+            "max_generated_tests",
+        ),
+    ),
+    ("Records", ("id_field", "code_field", "limit", "sample", "seed", "after")),
+    ("Output", ("ks", "run_metadata", "quiet", "verbose")),
+    (
+        "Piston",
+        (
+            "endpoints",
+            "endpoints_file",
+            "piston_per_test",
+            "piston_concurrency",
+            "piston_retries",
+            "piston_timeout",
+        ),
+    ),
+    ("Ray", ("ray_address",)),
+    ("Advanced", ("python", "python_runner", "cxx_flags", "no_cache", "cache_dir", "help")),
+)
+
+
 def check_options(f: Any) -> Any:
     """The options of `check`, shared by `run` so that everything passes through."""
     options = [
@@ -25,11 +76,12 @@ def check_options(f: Any) -> Any:
             "-p",
             "--problems",
             "problems",
+            metavar="FILE",
             type=click.Path(path_type=Path),
             default=None,
-            help="Problems JSONL, JSON list or Parquet, in the schema the benchmark ships: "
-            "open-r1/codeforces, CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus or MBPP "
-            "(README: Inputs). Required.",
+            help="Problems JSONL, JSON list, Parquet or hf:NAME[@SPLIT], in the schema the benchmark "
+            "ships: open-r1/codeforces, CodeContests, APPS/TACO, LiveCodeBench, HumanEval/EvalPlus, MBPP "
+            "(docs/inputs.md). Required.",
         ),
         click.option(
             "-e",
@@ -58,6 +110,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--time-limit",
+            metavar="S",
             type=Finite(min=0.01),
             default=2.0,
             show_default=True,
@@ -65,6 +118,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--memory-limit",
+            metavar="MB",
             type=click.IntRange(min=16),
             default=256,
             show_default=True,
@@ -72,6 +126,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--time-multiplier",
+            metavar="X",
             type=Multiplier(),
             default="1.0",
             show_default=True,
@@ -82,6 +137,7 @@ def check_options(f: Any) -> Any:
         click.option(
             "--output-limit",
             "output_limit_mb",
+            metavar="MB",
             type=click.IntRange(min=1),
             default=64,
             show_default=True,
@@ -93,10 +149,11 @@ def check_options(f: Any) -> Any:
             type=click.Choice(MODES),
             default="default",
             show_default=True,
-            help="How a program's output is compared with the expected one (see README).",
+            help="How a program's output is compared with the expected one (docs/inputs.md).",
         ),
         click.option(
             "--float-tolerance",
+            metavar="E",
             type=Finite(min=0),
             default=1e-6,
             show_default=True,
@@ -111,12 +168,14 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--generated-tests-dir",
+            metavar="DIR",
             type=click.Path(path_type=Path),
             default=None,
             help="Folder of test_cases_{contest_id}.parquet (open-r1).",
         ),
         click.option(
             "--max-generated-tests",
+            metavar="N",
             type=click.IntRange(min=-1),
             default=0,
             show_default=True,
@@ -128,6 +187,7 @@ def check_options(f: Any) -> Any:
         click.option(
             "--max-records",
             "limit",
+            metavar="N",
             type=click.IntRange(min=1),
             default=None,
             help="Judge only the first N records of each file.",
@@ -135,11 +195,19 @@ def check_options(f: Any) -> Any:
         click.option(
             "--sample-records",
             "sample",
+            metavar="N",
             type=click.IntRange(min=1),
             default=None,
             help="Judge N records of each file drawn at random, reproducibly with --seed.",
         ),
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            metavar="N",
+            help="The seed of --sample-records.",
+        ),
         click.option(
             "--after",
             type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -171,6 +239,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--process-limit",
+            metavar="N",
             type=click.IntRange(min=1),
             default=64,
             show_default=True,
@@ -190,6 +259,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--cache-dir",
+            metavar="DIR",
             type=click.Path(path_type=Path),
             default=None,
             help="Where the verdict cache lives (default: $XDG_CACHE_HOME/batch-eval).",
@@ -226,6 +296,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--piston-retries",
+            metavar="N",
             type=click.IntRange(min=0),
             default=4,
             show_default=True,
@@ -233,6 +304,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--piston-timeout",
+            metavar="S",
             type=Finite(min=1),
             default=60.0,
             show_default=True,
@@ -240,6 +312,7 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--piston-concurrency",
+            metavar="N",
             type=click.IntRange(min=1),
             default=8,
             show_default=True,

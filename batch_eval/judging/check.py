@@ -29,6 +29,7 @@ from batch_eval.judging.metrics import Metrics
 from batch_eval.judging.problems import Problem, closest_id, load_problems
 from batch_eval.judging.records import Judged, RecordJudge, Warn, make_executor, select
 from batch_eval.judging.solutions import Record, read_records, result_key
+from batch_eval.text import plural
 from batch_eval.verdict import SolutionResult, Verdict
 
 
@@ -121,7 +122,8 @@ def check_file(
         stream = read_records(solutions, input_digest, config.shape())
         resumed = journal.earlier()  # what a check killed part way had judged
         if resumed:
-            warn(f"{solutions}: resuming an interrupted check: {len(resumed)} records already judged")
+            n = plural(len(resumed), "record")
+            warn(f"{solutions}: resuming an interrupted check: {n} already judged")
         with AtomicFile(results_path) as out:
 
             def emit(record: Record, item: Judged | dict[str, Any]) -> None:
@@ -286,9 +288,11 @@ def _published_after(
             continue
         yield record
     if left_out:
-        warn(f"{solutions}: {left_out} records of problems published before {after} left out (--after)")
+        n = plural(left_out, "record")
+        warn(f"{solutions}: {n} of problems published before {after} left out (--after)")
     if undated:
-        warn(f"{solutions}: {undated} records of problems without a date judged (--after cannot place them)")
+        n = plural(undated, "record")
+        warn(f"{solutions}: {n} of problems without a date judged (--after cannot place them)")
 
 
 def _tests_run(result: SolutionResult) -> int:

@@ -164,8 +164,12 @@ def _json_list(f: BinaryIO, path: Path, shape: Shape) -> Iterator[Record]:
     """The records of a file holding one JSON list (read whole: lists are for small files)."""
     try:
         items = json.loads(f.read().removeprefix(b"\xef\xbb\xbf"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise BatchEvalError(f"not a JSON list of solutions: {exc}", path) from None
+    except json.JSONDecodeError as exc:  # where the editor shows it: the line, its column
+        raise BatchEvalError(
+            f"not a JSON list of solutions: {exc.msg} at column {exc.colno}", path, exc.lineno
+        ) from None
     if not isinstance(items, list):
         raise BatchEvalError("a .json solutions file must hold a list of records", path)
     for n, item in enumerate(items, start=1):

@@ -9,6 +9,7 @@ from typing import Any
 from batch_eval.errors import BatchEvalError
 from batch_eval.reporting.report import Row, load_rows
 from batch_eval.reporting.stats import METHOD, paired_p_value
+from batch_eval.text import plural
 
 
 def resolve(spec: str, default_dir: Path) -> tuple[str, Row]:
@@ -76,7 +77,7 @@ def compare_text(result: dict[str, Any]) -> str:
         f"B - A = {result['difference']:+.3f}"
     )
     for title, key in (("gains (B better)", "gains"), ("losses (B worse)", "losses")):
-        lines.append(f"{title}: {len(result[key])} problems")
+        lines.append(f"{title}: {plural(len(result[key]), 'problem')}")
         lines += [
             f"  {c['problem']:20} {c['a']:.3f} -> {c['b']:.3f} ({c['change']:+.3f})" for c in result[key]
         ]

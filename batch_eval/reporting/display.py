@@ -15,6 +15,7 @@ from typing import IO, Any
 from batch_eval.batch.plan import FileTask, Plan, judged_so_far
 from batch_eval.batch.pool import FileOutcome
 from batch_eval.batch.summary import Summary
+from batch_eval.text import plural
 
 
 def pass_text(metrics: dict[str, Any]) -> str:
@@ -58,7 +59,7 @@ def plan_text(plan: Plan) -> str:
             task = plan.tasks[i]
             lines.append(f"  {plan.action(i):11} {task.solutions} -> {task.results_path}")
     redo = f" ({len(plan.redo_ie)} only for their IE records)" if plan.redo_ie else ""
-    lines.append(f"{len(plan.tasks)} files: {len(plan.done)} done, {len(plan.todo)} to check{redo}")
+    lines.append(f"{plural(len(plan.tasks), 'file')}: {len(plan.done)} done, {len(plan.todo)} to check{redo}")
     return "\n".join(lines)
 
 
@@ -81,8 +82,11 @@ def _outcome_word(outcome: FileOutcome) -> str:
 class PlainDisplay:
     """One line per finished file: for pipes, nohup and CI logs."""
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, verbose: bool = False) -> None:
         self.stream = stream or sys.stderr
+        self.verbose = verbose
+        # timing re-runs of the files judged by this run (a rerun that judged nothing has none)
+        self.timing = {"timing_reruns": 0, "timing_flips": 0, "patient_reruns": 0}
         self.total = 0
         self.done = 0
         self.started = time.monotonic()
@@ -98,9 +102,11 @@ class PlainDisplay:
         self.records = {plan.tasks[i].results_path: n for i, n in (records or {}).items()}
         self.records_done = 0
         print(
-            f"batch-eval: {len(plan.tasks)} files in {len(plan.checkpoints)} checkpoints, "
+            f"batch-eval: {plural(len(plan.tasks), 'file')} in "
+            f"{plural(len(plan.checkpoints), 'checkpoint')}, "
             f"{len(plan.done)} already done, {self.total} to check"
-            + (f"; isolation: {isolation}" if isolation else ""),
+            # a limited isolation is a warning of its own (the executor's preflight)
+            + (f"; isolation: {isolation}" if isolation and self.verbose else ""),
             file=self.stream,
             flush=True,
         )
@@ -120,9 +126,11 @@ class PlainDisplay:
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
+        for key in self.timing:
+            self.timing[key] += int((outcome.metrics or {}).get(key) or 0)
         detail = outcome.reason
         if outcome.ok:
-            detail = f"{pass_text(outcome.metrics)}, {outcome.metrics.get('records', 0)} records"
+            detail = f"{pass_text(outcome.metrics)}, {plural(outcome.metrics.get('records', 0), 'record')}"
             if not_judged(outcome.metrics):
                 detail += f"; {not_judged(outcome.metrics)}: see {task.log_path}"
         print(
@@ -153,21 +161,20 @@ class PlainDisplay:
             )
         counts = {
             key: sum(int((c["metrics"] or {}).get(key) or 0) for c in data["checkpoints"])
-            for key in ("timing_reruns", "timing_flips", "patient_reruns", "skipped_records", "ie")
+            for key in ("skipped_records", "ie")
         }
         if counts["skipped_records"] or counts["ie"]:
             print(
-                f"batch-eval: {counts['skipped_records']} records skipped and {counts['ie']} IE "
+                f"batch-eval: {plural(counts['skipped_records'], 'record')} skipped and {counts['ie']} IE "
                 "across the batch (reasons above): exit 1; everything else was judged",
                 file=self.stream,
                 flush=True,
             )
-        if counts["timing_reruns"]:
-            n = counts["timing_reruns"]
+        if self.timing["timing_reruns"]:
             print(
-                f"  timing: {n} test{'s' * (n != 1)} run again near or over the time limit "
-                f"({counts['timing_flips']} changed verdict), {counts['patient_reruns']} given "
-                "more wall time after waiting for a core",
+                f"  timing: {plural(self.timing['timing_reruns'], 'test')} run again near or over the "
+                f"time limit ({self.timing['timing_flips']} with another verdict the second time), "
+                f"{self.timing['patient_reruns']} given more wall time after waiting for a core",
                 file=self.stream,
                 flush=True,
             )
@@ -195,8 +202,8 @@ class LiveDisplay(PlainDisplay):
     """Rich progress bars: records judged (moving while files run, with their rate and an ETA
     from it) and files done, with tests per second and the last pass@1."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, verbose: bool = False) -> None:
+        super().__init__(verbose=verbose)
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -293,9 +300,9 @@ class LiveDisplay(PlainDisplay):
         super().finish(summary)
 
 
-def make_display(quiet: bool = False) -> PlainDisplay:
+def make_display(quiet: bool = False, verbose: bool = False) -> PlainDisplay:
     if quiet:
         return SilentDisplay()
     if sys.stderr.isatty():
-        return LiveDisplay()
-    return PlainDisplay()
+        return LiveDisplay(verbose)
+    return PlainDisplay(verbose=verbose)

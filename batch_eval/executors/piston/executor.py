@@ -169,7 +169,7 @@ class PistonExecutor(Executor):
             self.warnings.append(
                 f"our Piston package is on {min(partial.values())} of {len(listed)} servers: {languages} "
                 "judged a request per test on the stock runtimes; install it on every server "
-                "(README: Scaling out)"
+                "(docs/piston.md)"
             )
 
     def _each(self, ask: Callable[[str], T]) -> list[T | BatchEvalError]:

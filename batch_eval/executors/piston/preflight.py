@@ -17,7 +17,7 @@ from batch_eval.executors.piston.bodies import STOCK_COMPILE_MS
 from batch_eval.executors.piston.client import PistonClient, error_message, why
 
 PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
-#: our Piston package, to install on a server (README: Scaling out)
+#: our Piston package, to install on a server (docs/piston.md)
 PACKAGE_DIR = Path(__file__).parent / "package"
 #: the languages our Piston package provides, by the names it lists them under
 PACKAGE_LANGUAGES = {

@@ -8,15 +8,15 @@ of ours but two pipes (its stdin and stdout are /dev/null; its stderr is the tes
 the runner's import prelude and the candidate's code as a module and then serves calls.
 Only then does the harness read the test from its standard input (JSON: the candidate's
 source and prelude, the problem's prompt or setup code, the tests' code, the entry point,
-the part), removes the file it came from where it may, runs the tests' code in its own process and hands the tests a stand-in for
-each function of the candidate they call. Every call crosses the pipes: its arguments and
-its value travel as plain data of exact built-in types (None, bool, int, float, complex,
-str, bytes, list, tuple, dict, set, frozenset, nested); a value of any other type, a
-subclass of a built-in included, is a wrong answer ("returned an object of type A"). An
-exception of the candidate's is raised again in the tests as the built-in exception of its
-name (a test that expects ValueError sees one); one of another class, as ProgramError (an
-Exception). The harness alone decides and writes the verdict, one JSON line on its
-standard output, which the candidate cannot reach.
+the part), removes the file it came from where it may, runs the tests' code in its own
+process and hands the tests a stand-in for each function of the candidate they call. Every
+call crosses the pipes: its arguments and its value travel as plain data of exact built-in
+types (None, bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset,
+nested); a value of any other type, a subclass of a built-in included, is a wrong answer
+("returned an object of type A"). An exception of the candidate's is raised again in the
+tests as the built-in exception of its name (a test that expects ValueError sees one); one
+of another class, as ProgramError (an Exception). The harness alone decides and writes the
+verdict, one JSON line on its standard output, which the candidate cannot reach.
 
 What crosses back besides the value (decided as the benchmarks' runners would judge an
 honest program):
