@@ -17,6 +17,7 @@ LAYERS = [
             "batch_eval.errors",
             "batch_eval.files",
             "batch_eval.identity",
+            "batch_eval.text",
             "batch_eval.verdict",
             "batch_eval.version",
         ),
