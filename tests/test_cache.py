@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from batch_eval.config import CheckConfig
 from batch_eval.judging.cache import VerdictCache
 from batch_eval.judging.check import check_file
@@ -293,3 +295,28 @@ def test_a_claim_left_by_a_killed_checker_is_taken_over_while_it_is_still_a_zomb
     assert taken == [None], "the claim of a dead checker was waited out"
     with sqlite3.connect(folder / "verdicts.sqlite") as db:
         assert db.execute("SELECT pid FROM claims WHERE key = 'k'").fetchall() == [(os.getpid(),)]
+
+
+def test_a_python_verdicts_key_holds_no_cxx_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A g++ upgrade must not throw away cached Python verdicts: only C++ programs are keyed
+    by the C++ compiler, and describing the executor for Python never asks g++ its version."""
+    from batch_eval.executors.local import languages
+    from batch_eval.executors.local.executor import LocalExecutor
+
+    asked: list[tuple[str, ...]] = []
+    probe = languages.version_of
+
+    def recorded(argv: tuple[str, ...]) -> str:
+        asked.append(argv)
+        return probe(argv)
+
+    monkeypatch.setattr(languages, "version_of", recorded)
+    executor = LocalExecutor()
+    try:
+        described = {**executor.describe(), **executor.describe_language("python")}
+        assert not any(key.startswith("cxx") for key in described)
+        assert not any(argv[0].endswith("g++") for argv in asked)
+        assert executor.describe_language("cpp")["cxx_flags"][-1] == "-DONLINE_JUDGE"
+        assert any(argv[0].endswith("g++") for argv in asked)
+    finally:
+        executor.close()

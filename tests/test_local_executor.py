@@ -223,7 +223,7 @@ def test_bits_stdcxx_is_precompiled_once_and_used(local: LocalExecutor) -> None:
     first = local.run(Program("cpp", source), [b""], LIMITS, lambda i, e: True)
     second = local.run(Program("cpp", source + "\n// again"), [b""], LIMITS, lambda i, e: True)
     assert [first.runs[0].stdout, second.runs[0].stdout] == [b"1\n", b"1\n"]
-    pch = Path(local.describe()["cxx_pch"])
+    pch = Path(local.describe_language("cpp")["cxx_pch"])
     assert pch.is_file() and pch.is_relative_to(os.environ["BATCH_EVAL_PCH_DIR"])
 
 

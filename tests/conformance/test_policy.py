@@ -211,7 +211,7 @@ def test_cxx_flags_are_codeforces_by_default_and_can_be_changed(tmp_path: Path) 
         config = CheckConfig(problems=problems, cache=False, cxx_flags=flags)
         outcome = check_file(config, sols, tmp_path / str(flags is None))
         verdicts[flags] = read_jsonl(outcome.results_path)[0]["verdict"]
-        assert outcome.metrics["environment"]["cxx_flags"][-1] == (
+        assert outcome.metrics["environment"]["languages"]["cpp"]["cxx_flags"][-1] == (
             "-DONLINE_JUDGE" if flags is None else "-O2"
         )
     assert verdicts == {None: "AC", "-std=gnu++17 -O2": "WA"}

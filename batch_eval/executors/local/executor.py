@@ -101,16 +101,19 @@ class LocalExecutor(Executor):
             "python_argv": python_argv(self.python, Path("main.py")),
             # fork: an already-started interpreter forks per test; process: a fresh one per test
             "python_runner": self.python_runner,
-            "cxx": self.cpp.tool,
-            "cxx_version": self.cpp.version,
-            "cxx_flags": list(self.cpp.flags),
-            # programs that include <bits/stdc++.h> compile against this precompiled header
-            "cxx_pch": self.cpp.pch,
             "isolation": self.isolation,
             "disk_mb": self.sandbox.disk_bytes // (1024 * 1024) if self.sandbox.jailed else None,
         }
 
     def describe_language(self, language: str) -> dict[str, Any]:
+        if language == "cpp":
+            return {
+                "cxx": self.cpp.tool,
+                "cxx_version": self.cpp.version,
+                "cxx_flags": list(self.cpp.flags),
+                # programs that include <bits/stdc++.h> compile against this precompiled header
+                "cxx_pch": self.cpp.pch,
+            }
         if language in ("c", "rust"):
             tool = self.compilers[language]
             name = "cc" if language == "c" else "rustc"
@@ -126,7 +129,7 @@ class LocalExecutor(Executor):
         if language in self.interpreters:
             path = self.interpreters[language][0]
             return {f"{language}": path, f"{language}_version": version_of((path, "--version"))}
-        return {}  # Python and C++: in describe()
+        return {}  # Python: in describe()
 
     def close(self) -> None:
         self.forks.close()
