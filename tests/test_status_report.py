@@ -446,3 +446,25 @@ def test_run_and_status_show_the_k_asked_for_over_the_problems_that_have_k(tmp_p
         check=False,
     )
     assert status.stdout.splitlines()[-1].split()[-2:] == ["0.667", "-"]
+
+
+def test_report_ranks_checkpoints_on_the_problems_they_share_and_says_why_a_cell_is_empty(
+    tmp_path: Path,
+) -> None:
+    """A checkpoint judged on fewer (easier) problems must not win by that: ranking is over
+    the problems every complete checkpoint has, said under the table; no pass@k column of
+    dashes when every problem has one sample; a `-` for an asked k says why; CSV has counts."""
+    sols, problems = make_run(tmp_path, {1: [("1/A", RIGHT), ("1/B", WRONG)], 2: [("1/A", RIGHT)]})
+    out = tmp_path / "out"
+    assert subprocess.run(run_args(sols, problems, out), check=False).returncode == 0
+    table = CliRunner().invoke(cli, ["report", str(out)], catch_exceptions=False).output
+    best = [line.split()[1] for line in table.splitlines()[1:3] if line.startswith("*")]
+    assert best == ["checkpoint-1"]  # plain pass@1 (0.5 against 1.0) would pick checkpoint-2
+    assert "judged on different problems (1/2): best is ranked by pass@1 over the 1 every one" in table
+    assert "pass@k" not in table.splitlines()[0]
+    asked = CliRunner().invoke(cli, ["report", str(out), "--k", "1,5"], catch_exceptions=False).output
+    assert "pass@5 -: no problem of checkpoint-1, checkpoint-2 has 5 samples" in asked
+    csv = CliRunner().invoke(cli, ["report", str(out), "--format", "csv"], catch_exceptions=False).output
+    head, first = csv.splitlines()[:2]
+    assert dict(zip(head.split(","), first.split(",")))["AC"] == "1"
+    assert {"problems", "solved", "records"} <= set(head.split(","))

@@ -49,6 +49,9 @@ class Row:
     base_pass_at_k: dict[str, float] = field(default_factory=dict)
     # why this checkpoint's numbers are not final ("" when they are): it is never ranked best
     incomplete: str = ""
+    # the pass@1 it was ranked by, over the problems every ranked checkpoint has, when their
+    # problem sets differ (None: its own pass@1)
+    ranked_pass1: float | None = None
 
     @property
     def pass1(self) -> float | None:
@@ -136,10 +139,45 @@ def load_rows(output_dir: Path, metadata: dict[str, dict[str, Any]] | None = Non
                 speeds=[] if config.get("time_scale_auto") else [s for s in map(_speed, parts) if s],
             )
         )
-    scored = [r for r in rows if r.pass1 is not None and not r.incomplete]
-    if scored:
-        max(scored, key=lambda r: (r.pass1, -rows.index(r))).best = True
+    rank(rows)
     return rows
+
+
+def rank(rows: list[Row]) -> None:
+    """Mark the best complete checkpoint by pass@1; when their problem sets differ, by
+    pass@1 over the problems every one of them has (a checkpoint judged on fewer, easier
+    problems must not win by that), kept in `ranked_pass1`."""
+    scored = [r for r in rows if r.pass1 is not None and not r.incomplete]
+    if not scored:
+        return
+    common = set.intersection(*(set(r.per_problem) for r in scored))
+    if any(set(r.per_problem) != common for r in scored):
+        for r in scored:
+            rates = [k / n for pid, (n, k) in r.per_problem.items() if pid in common and n]
+            r.ranked_pass1 = sum(rates) / len(rates) if rates else 0.0
+    best = max(
+        scored,
+        key=lambda r: (r.ranked_pass1 if r.ranked_pass1 is not None else r.pass1 or 0.0, -rows.index(r)),
+    )
+    best.best = True
+
+
+def notes(rows: list[Row], ks: list[int] | None) -> list[str]:
+    """What the table's `-` and ranking mean here, said once under it."""
+    out = []
+    ranked = [r for r in rows if r.ranked_pass1 is not None]
+    if ranked:
+        common = set.intersection(*(set(r.per_problem) for r in ranked))
+        sizes = sorted({r.problems for r in ranked})
+        out.append(
+            f"the complete checkpoints were judged on different problems ({'/'.join(map(str, sizes))}): "
+            f"best is ranked by pass@1 over the {len(common)} every one of them has"
+        )
+    for k in ks or []:
+        short = [r.name for r in rows if r.per_problem and pass_at_k_mean(r.per_problem, k)[0] is None]
+        if short:
+            out.append(f"pass@{k} -: no problem of {', '.join(short)} has {k} samples")
+    return out
 
 
 def _speed(metrics: dict[str, Any]) -> float | None:
@@ -203,7 +241,7 @@ def _top_k(row: Row) -> str:
     """pass@k at the largest k every problem has."""
     k = min((n for n, _ in row.per_problem.values()), default=0)
     value = pass_at_k_mean(row.per_problem, k)[0] if k > 1 else None
-    return "-" if value is None else f"{value:.3f} (k={k})"
+    return "- (1 sample)" if value is None else f"{value:.3f} (k={k})"
 
 
 def _at_k(row: Row, k: int) -> str:
@@ -218,7 +256,7 @@ def _base1(row: Row) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _cells(row: Row, meta_keys: list[str], ks: list[int] | None, base: bool) -> list[str]:
+def _cells(row: Row, meta_keys: list[str], ks: list[int] | None, base: bool, top_k: bool) -> list[str]:
     p1 = f"{row.pass1:.3f}" if row.pass1 is not None else "-"
     ci = f"[{row.ci[0]:.3f}, {row.ci[1]:.3f}]" if row.pass1 is not None else "-"
     return [
@@ -228,7 +266,7 @@ def _cells(row: Row, meta_keys: list[str], ks: list[int] | None, base: bool) -> 
         p1,
         ci,
         *([_base1(row)] if base else []),
-        *([_top_k(row)] if ks is None else [_at_k(row, k) for k in ks]),
+        *(([_top_k(row)] if top_k else []) if ks is None else [_at_k(row, k) for k in ks]),
         f"{row.solved}/{row.problems}",
         *(str(row.verdicts.get(v, 0)) for v in VERDICT_COLUMNS),
         str(row.ie),
@@ -243,6 +281,8 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
     meta_keys = sorted({k for r in rows for k in r.metadata})
     ks = None if ks is None else sorted({k for k in ks if k > 1})
     base = any(r.base_pass_at_k for r in rows)  # EvalPlus: pass@1 is base + plus, base@1 beside it
+    # without --k, the largest k every problem has, shown only where a problem has two samples
+    top_k = ks is not None or any(n > 1 for r in rows for n, _ in r.per_problem.values())
     header = [
         "best",
         "checkpoint",
@@ -250,13 +290,14 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
         "pass@1",
         "95% CI",
         *(["base@1"] if base else []),
-        *(["pass@k"] if ks is None else [f"pass@{k}" for k in ks]),
+        *(([] if not top_k else ["pass@k"]) if ks is None else [f"pass@{k}" for k in ks]),
         "solved",
         *VERDICT_COLUMNS,
         "IE",
         "seconds",
         *meta_keys,
     ]
+    said = notes(rows, ks)
     if fmt == "json":
         return json.dumps(
             {
@@ -285,6 +326,7 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                 "problems",
                 "solved",
                 "records",
+                "AC",
                 *VERDICT_COLUMNS,
                 "IE",
                 "seconds",
@@ -304,6 +346,7 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                     r.problems,
                     r.solved,
                     r.records,
+                    r.verdicts.get("AC", 0),
                     *(r.verdicts.get(v, 0) for v in VERDICT_COLUMNS),
                     r.ie,
                     r.seconds,
@@ -311,17 +354,19 @@ def render(rows: list[Row], fmt: str, ks: list[int] | None = None) -> str:
                 ]
             )
         return out.getvalue().rstrip("\n")
-    body = [_cells(r, meta_keys, ks, base) for r in rows]
+    body = [_cells(r, meta_keys, ks, base, top_k) for r in rows]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
         lines.append("")
         lines.append(f"`*` {LEGEND}.")
+        lines += [f"{note}." for note in said]
         return "\n".join(lines)
     widths = [max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in body]
     lines.append(f"* {LEGEND}")
+    lines += said
     return "\n".join(lines)
 
 
