@@ -22,11 +22,12 @@ def judged_so_far(results: Path, stem: str) -> int:
     (the first names the settings), its shards' journals and finished shards' results."""
     folder = results.parent
     journals = [folder / f".{stem}.journal.jsonl", *folder.glob(f".{stem}.shard-*.journal.jsonl")]
-    done = sum(max(_lines(j) - 1, 0) for j in journals)
-    return done + sum(_lines(r) for r in folder.glob(f"{stem}.shard-*.results.jsonl"))
+    done = sum(max(count_lines(j) - 1, 0) for j in journals)
+    return done + sum(count_lines(r) for r in folder.glob(f"{stem}.shard-*.results.jsonl"))
 
 
-def _lines(path: Path) -> int:
+def count_lines(path: Path) -> int:
+    """A file's non-blank lines (0 when it cannot be read)."""
     try:
         with open(path, "rb") as f:
             return sum(1 for line in f if line.strip())

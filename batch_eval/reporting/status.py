@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_eval.batch.heartbeat import run_alive
-from batch_eval.batch.plan import judged_so_far
+from batch_eval.batch.plan import count_lines, judged_so_far
 from batch_eval.batch.summary import SUMMARY_NAME
 from batch_eval.errors import BatchEvalError
 
@@ -65,23 +65,15 @@ def running_files(output_dir: Path) -> dict[str, dict[str, Any]]:
         except (OSError, ValueError, KeyError, IndexError):
             continue
         partial = sorted(out_dir.glob(f".{stem}.results.jsonl.*.tmp"), key=lambda p: p.stat().st_mtime)
-        done = _count_lines(partial[-1]) if partial else 0
+        done = count_lines(partial[-1]) if partial else 0
         entry = running.setdefault(str(solutions), {"records_done": 0})
         if "--shard" in argv:  # one of a file's shards: the file's progress is theirs together
             whole, _, which = stem.rpartition(".shard-")
             if not entry.get("shards"):  # the shards already finished, counted once
                 entry["shards"] = int(which.rpartition("-of-")[2] or 0)
-                done += sum(_count_lines(p) for p in out_dir.glob(f"{whole}.shard-*.results.jsonl"))
+                done += sum(count_lines(p) for p in out_dir.glob(f"{whole}.shard-*.results.jsonl"))
         entry["records_done"] += done
     return running
-
-
-def _count_lines(path: Path) -> int:
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for line in f if line.strip())
-    except OSError:
-        return 0
 
 
 def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
@@ -109,7 +101,7 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                 f["progress"] = running[f["solutions"]]
                 # counted by the run at its start (an older summary: counted here)
                 f["progress"]["records_total"] = (
-                    total if total is not None else _count_lines(Path(f["solutions"]))
+                    total if total is not None else count_lines(Path(f["solutions"]))
                 )
             if total is not None:
                 # a finished file: all its records; any other: what its journals and results
