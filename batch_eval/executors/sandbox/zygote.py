@@ -48,6 +48,7 @@ _SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
 
 # resolved once here: importing ctypes in every child would cost more than the fork
 _PRCTL = sandboxlib.load_prctl()
+_LIBC = sandboxlib.load_libc()
 
 
 def _reap():
@@ -439,6 +440,8 @@ def main():
                 _answer(f"retire\tcannot empty {clean[0]}: {exc}\n".encode())
                 return
         dirty = True
+        # each test its own System V IPC: what it leaves is seen by no later test (emptied below)
+        own_ipc = sandboxlib.new_ipc_namespace(_LIBC)
         start = time.monotonic()
         try:
             pid = os.fork()
@@ -481,6 +484,8 @@ def main():
         if procs:
             sandboxlib.kill_members(procs, spare_pid=me)  # and outside it
         _reap()
+        if own_ipc:  # its segments' memory is freed now, not charged to the next test
+            sandboxlib.clear_ipc(_LIBC)
         # the count only moves while a test runs: the one read after each test is the next one's start
         oom_now = sandboxlib.oom_kills(oom) if oom else 0
         oom_killed, ooms = int(oom_now > ooms), oom_now
