@@ -31,6 +31,8 @@ class Case:
     # False: judged on the executor paths only, not again under each switch (test order,
     # all tests, forced re-runs), which do not depend on the language (the languages' twins)
     every_switch: bool = True
+    # True: judged only on the paths that jail a program (the red team's readers of answers)
+    needs_jail: bool = False
 
     def record(self) -> dict[str, Any]:
         return {
@@ -407,3 +409,7 @@ CASES: list[Case] = [
     # a SyntaxError the program raises while running is its runtime error, as in Python
     _twin("js-re-runtime-syntax", "eval('let = ;');\n", RE, language="javascript"),
 ]
+
+from tests.conformance import redteam_jail  # noqa: E402  (its cases are built with the helpers above)
+
+CASES += redteam_jail.CASES

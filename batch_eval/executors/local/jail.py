@@ -26,7 +26,7 @@ import resource
 import signal
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -259,7 +259,7 @@ def _accounts() -> dict[str, str]:
     return {"passwd": passwd, "group": group, "hosts": "127.0.0.1 localhost\n"}
 
 
-def split(reap: bool) -> None:
+def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None) -> None:
     """Make the caller's namespaces' processes a PID namespace of their own and mount its
     /proc: only its processes show, nothing of the judge. The caller stays behind, outside,
     waiting, and exits as the namespace's first process does (so whoever started it sees one
@@ -267,7 +267,9 @@ def split(reap: bool) -> None:
     `reap`: the init forks once more, and the call returns in that child, while the init
     reaps every process of the namespace, then removes what they left in System V IPC, and
     hands the child's status out (a program must not be an init: the kernel would ignore the
-    signals it sends itself). Not `reap`: the caller is an init of its own (the fork server)."""
+    signals it sends itself); once every process of it is gone, `at_end(out)` runs there (`out`:
+    a descriptor kept open for it). Not `reap`: the caller is an init of its own (the fork
+    server)."""
     libc = _c()
     prctl = sandboxlib.load_prctl()
     sandboxlib.die_with_parent(prctl)
@@ -297,13 +299,17 @@ def split(reap: bool) -> None:
     child = os.fork()
     if child == 0:
         os.close(status_w)
+        if out >= 0:
+            os.close(out)
         sandboxlib.die_with_parent(prctl)
         return
-    _close_all_but(status_w)  # pragma: no cover - the namespace's init from here on
+    _close_all_but(status_w, out)  # pragma: no cover - the namespace's init from here on
     status = _reap_until(child)
     with contextlib.suppress(OSError):
         os.kill(-1, signal.SIGKILL)  # every process left in the namespace (not the init itself)
     _reap_until(None)
+    if at_end is not None:
+        at_end(out)
     sandboxlib.clear_ipc(sandboxlib.load_libc())
     os.write(status_w, str(status).encode())
     os._exit(0)
@@ -332,9 +338,12 @@ def _in_initial_user_namespace() -> bool:
         return False
 
 
-def _close_all_but(keep: int) -> None:
-    os.closerange(0, keep)
-    os.closerange(keep + 1, 65536)
+def _close_all_but(*keep: int) -> None:
+    start = 0
+    for fd in sorted(k for k in keep if k >= 0):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 65536)
 
 
 def _waitpid(pid: int) -> tuple[int, int]:
@@ -378,37 +387,47 @@ def mount_tmpfs(target: str, size: int, mode: int, files: int | None = None) -> 
     _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
-def bind_writable(source: str, target: str) -> None:
-    """Show the file `source` (under the read-only folder) at `target`, writable."""
-    with open(target, "ab"):
-        pass
-    _mount(source, target, None, MS_BIND)
-    _setattr(AT_FDCWD, target, 0, clear=MOUNT_ATTR_RDONLY)
-
-
 @dataclass(frozen=True)
 class Jail:
     """What one jailed process sees: `keep` read-only, `writable` folders, a private /tmp
-    of `tmp_bytes`; optionally its stdin copied to `input_copy` and a host file shown
-    writable at `output_bind[1]` (problems that read input.txt and write output.txt)."""
+    of `tmp_bytes`; optionally its stdin copied to `input_copy` and, when it ends, the
+    regular file it wrote at `output_copy[0]` (at most `output_copy[2]` bytes, never through
+    a link) copied into the host file `output_copy[1]`, left untouched when it wrote none
+    (problems that read input.txt and write output.txt: the program owns its output.txt
+    there as in the fork server's folder)."""
 
     keep: str
     tmp_bytes: int
     writable: tuple[str, ...] = ()
     input_copy: str | None = None
-    output_bind: tuple[str, str] | None = None
+    output_copy: tuple[str, str, int] | None = None
     reveal: tuple[str, ...] = ()
 
     def apply(self, no_network: bool, reap: bool = True) -> None:  # pragma: no cover - in the child
         """Enter the jail; returns in its PID namespace (see `split`; not `reap`: the caller
         is the fork server, the namespace's init)."""
+        out = -1
+        if self.output_copy is not None:  # opened on the host's side, written by the init
+            out = os.open(self.output_copy[1], os.O_WRONLY | os.O_CLOEXEC)
         enter(self.keep, self.tmp_bytes, self.writable, no_network, self.reveal)
         if self.input_copy is not None:
             with open(self.input_copy, "wb") as f:
                 f.write(os.pread(0, os.fstat(0).st_size, 0))
-        if self.output_bind is not None:
-            bind_writable(*self.output_bind)
-        split(reap)
+        split(reap, out, self._copy_output)
+
+    def _copy_output(self, out: int) -> None:  # pragma: no cover - in the jail's init
+        if self.output_copy is None:
+            return
+        written = sandboxlib.read_written(self.output_copy[0], self.output_copy[2])
+        if written is not None:
+            os.ftruncate(out, 0)
+            _write_all(out, written)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @cache

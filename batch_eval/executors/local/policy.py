@@ -157,16 +157,18 @@ class Sandbox:
         file_io: Path | None = None,
         reveal: tuple[str, ...] = (),
         keep: Path | None = None,
+        output_bytes: int = 0,
     ) -> jail.Jail:
         """The jail of one process: `keep` (a program's folder; None: all of ours, for the
         fork server) read-only, a private /tmp; `file_io`: the host file the program's
-        output.txt lands in (file-mode problems); `reveal`: what it needs beyond the system
-        folders (shown when the jail would hide it)."""
+        output.txt (its first `output_bytes`) is copied into when it ends (file-mode
+        problems); `reveal`: what it needs beyond the system folders (shown when the jail
+        would hide it)."""
         reveal = self.reveal + tuple(p for p in reveal if hidden(p))
         shown = str(self.home if keep is None else keep)
         if file_io is None:
             return jail.Jail(shown, tmp_bytes, writable, reveal=reveal)
-        io = (f"{jail.TMP}/input.txt", (str(file_io), f"{jail.TMP}/output.txt"))
+        io = (f"{jail.TMP}/input.txt", (f"{jail.TMP}/output.txt", str(file_io), output_bytes))
         return jail.Jail(shown, tmp_bytes, writable, *io, reveal=reveal)
 
     def execute(

@@ -228,13 +228,16 @@ class ProcessRunner:
         write_private(stdin_path, data)
         output = box / "output.txt"
         if file_io:
-            # shown at /tmp/output.txt, writable by the program; whether it wrote the file is
-            # told by its time (any open for writing truncates it, and that sets the time)
-            output.write_bytes(b"")
-            sandbox.own(output)
+            # the jail copies the regular file the program wrote at /tmp/output.txt in here
+            # when it ends; whether it wrote one is told by the time (set by that copy)
+            write_private(output, b"")
             os.utime(output, ns=(0, 0))
         jailed = sandbox.jail(
-            sandbox.disk_bytes, file_io=output if file_io else None, reveal=installation(argv[0]), keep=box
+            sandbox.disk_bytes,
+            file_io=output if file_io else None,
+            reveal=installation(argv[0]),
+            keep=box,
+            output_bytes=limits.output_bytes,
         )
         cmd = sandbox.command(argv, Path(jail.TMP), limits, jailed)
         ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
