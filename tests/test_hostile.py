@@ -109,7 +109,7 @@ def test_gigabytes_of_output_stop_at_the_output_limit(executor: LocalExecutor) -
 
 def test_nothing_is_written_outside_the_private_tmp(executor: LocalExecutor, tmp_path: Path) -> None:
     require_jail(executor)
-    visible = Path("/run") / f"batch-eval-hostile-{os.getpid()}"  # a folder the jail shows
+    visible = Path("/run") / f"batch-eval-hostile-{os.getpid()}"  # world-writable, on the host
     visible.mkdir(mode=0o777, exist_ok=True)
     visible.chmod(0o777)
     targets = [visible / "x", Path.home() / "x-batch-eval", Path("/tmp") / "x-batch-eval", tmp_path / "x"]
@@ -228,7 +228,7 @@ e.close()
 
 
 def test_a_normal_user_gets_the_jail_through_a_user_namespace() -> None:
-    """Not root: the same read-only file system, private /tmp and no network, made in a user
+    """Not root: the same jail (a root of its own, a private /tmp, no network), made in a user
     namespace of the user's own (where the kernel allows it unprivileged)."""
     system_python = Path("/usr/bin/python3")
     if os.geteuid() != 0 or not system_python.exists() or shutil.which("su") is None:
@@ -247,7 +247,7 @@ def test_a_normal_user_gets_the_jail_through_a_user_namespace() -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["uid"] != 0
-    if "readonly-fs" not in report["isolation"]:
+    if "own-root" not in report["isolation"]:
         pytest.skip(f"no unprivileged user namespaces here: {report['isolation']}")
     assert report["out"].splitlines() == ["refused /work/x-be", "wrote /tmp/x-be", "network 101"]
     assert not Path("/tmp/x-be").exists() and not Path("/work/x-be").exists()

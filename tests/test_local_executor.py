@@ -347,7 +347,7 @@ def test_limited_isolation_is_said_loudly_before_any_work() -> None:
         executor.sandbox.no_network = False  # as on a machine without namespaces
         warnings = executor.preflight(LIMITS)
         assert any(w.startswith("ISOLATION IS LIMITED (") and "read and write" in w for w in warnings)
-        assert "readonly-fs" not in executor.isolation
+        assert "own-root" not in executor.isolation
     finally:
         executor.close()
     if jail.works():

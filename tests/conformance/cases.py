@@ -31,6 +31,8 @@ class Case:
     # False: judged on the executor paths only, not again under each switch (test order,
     # all tests, forced re-runs), which do not depend on the language (the languages' twins)
     every_switch: bool = True
+    # True: judged only on the paths that jail a program (the red team's readers of answers)
+    needs_jail: bool = False
 
     def record(self) -> dict[str, Any]:
         return {
@@ -433,7 +435,9 @@ from tests.conformance import (  # noqa: E402
     redteam_accounting,
     redteam_checker,
     redteam_function,
+    redteam_jail,
     redteam_piston,
 )
 
-CASES += redteam_function.CASES + redteam_checker.CASES + redteam_accounting.CASES + redteam_piston.CASES
+CASES += redteam_function.CASES + redteam_checker.CASES + redteam_accounting.CASES
+CASES += redteam_piston.CASES + redteam_jail.CASES

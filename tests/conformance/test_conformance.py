@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from batch_eval.judging import judge as judge_module
 from batch_eval.judging.check import check_file
 from tests.conformance.cases import CASES, IE, OUTPUT_LIMIT_MB, Case
 from tests.conformance.paths import PATHS, REAL_PISTON, SERVER, JudgePath, available
+from tests.conformance.redteam_jail import planted
 from tests.fake_piston import FakePiston
 
 BALLAST_MB = 400
@@ -36,13 +38,14 @@ PARALLEL = 2
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     folder = tmp_path_factory.mktemp("corpus")
     problems = folder / "problems.jsonl"
     problems.write_text("".join(json.dumps(c.problem) + "\n" for c in CASES))
     solutions = folder / "solutions.jsonl"
     solutions.write_text("".join(json.dumps(c.record()) + "\n" for c in CASES))
-    return problems, solutions
+    with planted(problems):  # the answers findable as in a real run (the red team's cases)
+        yield problems, solutions
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +184,8 @@ def _verdict(line: dict[str, Any]) -> str:
 
 def _runs(case: Case, path: JudgePath) -> bool:
     if path.languages and case.language not in path.languages:
+        return False
+    if case.needs_jail and not path.needs_jail:
         return False
     return case.every_switch or not path.is_switch
 

@@ -59,11 +59,14 @@ def _zygote_init(
         if cpu is not None:  # the server's tests are born there: it counts them, reaped or not
             cpu.join()
         if jail is not None:  # last: the cgroup file system is read-only inside
-            jail.apply(no_network)
+            # the server is then the init of the jail's PID namespace: every process of every
+            # test dies with it, and a test's /proc shows only them
+            jail.apply(no_network, reap=False)
             # the tests' stdout/stderr: written by the children, read by us through /proc
             mount_tmpfs(f"{jail.keep}/{OUTPUTS}", outputs_bytes, 0o700)
             os.chdir(TMP)
-        elif no_network and not leave_network():
+            return
+        if no_network and not leave_network():
             raise OSError("cannot create a network namespace")
         # where allowed, the server runs as the init of a PID namespace: every process of
         # every test dies with it (zygote.py); else each test's processes die by our kills

@@ -2,9 +2,10 @@
 once per executor and applied to every process it starts (compiler, test, fork server).
 
 Decided here: where our folders live, the user a solution runs as (`nobody` when we are
-root), the jail (read-only file system, private /tmp, no network), the pids, memory and CPU
-cgroups, the process limit without cgroups, whom the out-of-memory killer spares (us) and
-picks first (a test), and the scrubbed environment.
+root), the jail (a root of its own showing only what the languages need, its own /proc and
+System V IPC, a private /tmp, no network), the pids, memory and CPU cgroups, the process
+limit without cgroups, whom the out-of-memory killer spares (us) and picks first (a test),
+and the scrubbed environment.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
+#: the jail's own processes beside a program's (jail.split: the one waiting outside, the init)
+JAIL_PROCESSES = 2
 PROBE_LIMITS = Limits(time_s=5.0, memory_mb=512, output_bytes=1 << 16, processes=16)
 DISK_MB = 256  # a test's private /tmp (its working folder) when jailed
 
@@ -49,7 +52,7 @@ class Sandbox:
 
     def __init__(self, python: str, jailed: bool | None, disk_mb: int, memory_cgroup: bool) -> None:
         self.python = python
-        # jailed: a read-only file system and a private /tmp of `disk_mb` per test (jail.py)
+        # jailed: a minimal read-only root, its own /proc and IPC, a private /tmp of `disk_mb` (jail.py)
         self.jailed = jail.works() if jailed is None else jailed
         self.disk_bytes = disk_mb * 1024 * 1024
         # our folder: each program's files, then (jailed) the tests' outputs
@@ -59,7 +62,7 @@ class Sandbox:
         self.home = Path(self._home.name)
         self.home.chmod(0o755)
         (self.home / "outputs").mkdir()
-        # jailed, /root and /home are hidden: the interpreter's installation is shown again
+        # jailed, only the system folders are shown: the interpreter's installation is shown again
         self.reveal = tuple(p for p in _installation(python) if self.jailed and hidden(p))
         self.uid = self._sandbox_uid()
         # jailed, the network namespace comes with the jail (for a normal user, in its user namespace)
@@ -91,7 +94,7 @@ class Sandbox:
             cwd = Path(jail.TMP) if self.jailed else box
             cmd = Command([self.python, "-c", "import site"], cwd, solution_env(cwd), SANDBOX_UID)
             if self.jailed:
-                cmd = replace(cmd, jail=self.jail(1 << 20))
+                cmd = replace(cmd, jail=self.jail(1 << 20, keep=box))
             probe = run_command(cmd, box / "in", PROBE_LIMITS, box)
         return SANDBOX_UID if probe.verdict is Verdict.AC else None
 
@@ -117,7 +120,7 @@ class Sandbox:
         if self.no_network:
             parts.append("netns")
         if self.jailed:
-            parts.append("readonly-fs+private-tmp")
+            parts.append("own-root+own-proc+own-ipc+private-tmp")
         return "+".join(parts)
 
     def warnings(self) -> list[str]:
@@ -136,7 +139,10 @@ class Sandbox:
         missing = [
             what
             for what, have in (
-                ("a read-only file system and private /tmp (mount namespaces)", self.jailed),
+                (
+                    "a root, /proc and IPC of their own and a private /tmp (mount, PID and IPC namespaces)",
+                    self.jailed,
+                ),
                 ("no network (network namespaces)", self.no_network),
             )
             if not have
@@ -155,7 +161,8 @@ class Sandbox:
         """A process to start under this policy, in `cwd`, in the jail `jailed` if any."""
         nproc = None
         if self.nproc_base is not None:
-            nproc = self.nproc_base + limits.processes
+            # jailed, two processes of ours wait for the program (jail.split)
+            nproc = self.nproc_base + limits.processes + (JAIL_PROCESSES if jailed is not None else 0)
         elif self.uid is not None and self.group is None:
             nproc = limits.processes
         return Command(argv, cwd, solution_env(cwd), self.uid, nproc, self.no_network, jailed)
@@ -166,14 +173,20 @@ class Sandbox:
         writable: tuple[str, ...] = (),
         file_io: Path | None = None,
         reveal: tuple[str, ...] = (),
+        keep: Path | None = None,
+        output_bytes: int = 0,
     ) -> jail.Jail:
-        """The jail of one process: our folder read-only, a private /tmp; `file_io`: the host
-        file the program's output.txt lands in (file-mode problems)."""
+        """The jail of one process: `keep` (a program's folder; None: all of ours, for the
+        fork server) read-only, a private /tmp; `file_io`: the host file the program's
+        output.txt (its first `output_bytes`) is copied into when it ends (file-mode
+        problems); `reveal`: what it needs beyond the system folders (shown when the jail
+        would hide it)."""
         reveal = self.reveal + tuple(p for p in reveal if hidden(p))
+        shown = str(self.home if keep is None else keep)
         if file_io is None:
-            return jail.Jail(str(self.home), tmp_bytes, writable, reveal=reveal)
-        io = (f"{jail.TMP}/input.txt", (str(file_io), f"{jail.TMP}/output.txt"))
-        return jail.Jail(str(self.home), tmp_bytes, writable, *io, reveal=reveal)
+            return jail.Jail(shown, tmp_bytes, writable, reveal=reveal)
+        io = (f"{jail.TMP}/input.txt", (f"{jail.TMP}/output.txt", str(file_io), output_bytes))
+        return jail.Jail(shown, tmp_bytes, writable, *io, reveal=reveal)
 
     def execute(
         self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, server: tuple[int, int] | None
@@ -181,7 +194,8 @@ class Sandbox:
         """Run one process to its end under `limits`, in the cgroups; `server`: the pid and
         process count of a running fork server, a member of the pids group spared and counted."""
         if self.group is not None:
-            self.group.set_limit(limits.processes + (server[1] if server is not None else 0))
+            ours = (server[1] if server is not None else 0) + (JAIL_PROCESSES if cmd.jail is not None else 0)
+            self.group.set_limit(limits.processes + ours)
         return run_command(
             cmd,
             stdin,
@@ -210,9 +224,16 @@ def _installation(python: str) -> list[str]:
     return [os.path.dirname(bin_dir)] if os.path.basename(bin_dir) == "bin" else [bin_dir]
 
 
+def installation(program: str) -> tuple[str, ...]:
+    """What the jail must show for `program` (an interpreter, a runtime) to start: its
+    installation, when the system folders do not hold it (pyenv, nvm, a JDK under /opt)."""
+    return tuple(p for p in _installation(os.path.realpath(program)) if hidden(p))
+
+
 def hidden(path: str) -> bool:
-    """Whether the jail hides `path` (under /root, /home or /tmp)."""
-    return any(path == top or path.startswith(top + "/") for top in (*jail.HIDDEN, jail.TMP))
+    """Whether the jail hides `path`: anything outside its system folders (/usr, /lib...)."""
+    real = os.path.realpath(path)
+    return not any(real == top or real.startswith(top + "/") for top in jail.SYSTEM)
 
 
 def _home_base(jailed: bool) -> str:

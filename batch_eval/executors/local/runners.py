@@ -12,7 +12,7 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits, OnResult
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.forkserver import ForkServer, ForkServerDown, Submitted
-from batch_eval.executors.local.policy import Sandbox, solution_env
+from batch_eval.executors.local.policy import Sandbox, installation, solution_env
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
@@ -22,6 +22,15 @@ def written_output(path: Path, limits: Limits) -> bytes | None:
     when it wrote no such regular file (then its standard output is its output). A link
     is never followed: the program could point it at a file of the judge's."""
     return sandboxlib.read_written(str(path), limits.output_bytes)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """A test's input, readable by us alone (the program gets it opened, as its stdin, before
+    it becomes the solution's user): the next test's input is never the current one's to read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as f:
+        os.fchmod(fd, 0o600)  # an older slot's mode, or a umask's, never stands
+        f.write(data)
 
 
 class ForkRunner:
@@ -54,7 +63,11 @@ class ForkRunner:
         if self.server is None:
             home = sandbox.home / "server"  # the server's own home (its children get the working folder)
             home.mkdir(exist_ok=True)
-            jailed = sandbox.jail(sandbox.disk_bytes) if sandbox.jailed else None
+            # the server reads its groups' files (members to kill, out-of-memory kills) inside
+            groups = [sandbox.group.procs_file] if sandbox.group is not None else []
+            groups += [str(sandbox.memory.oom_file)] if sandbox.memory is not None else []
+            reveal = tuple(os.path.dirname(path) for path in groups)
+            jailed = sandbox.jail(sandbox.disk_bytes, reveal=reveal) if sandbox.jailed else None
             # what the jail shows again under /tmp (mount points) stays when the folder is emptied
             shown = [str(sandbox.home), *sandbox.reveal] if sandbox.jailed else []
             kept = sorted(
@@ -109,8 +122,7 @@ class ForkRunner:
 
         def send(k: int) -> None:
             stdin = box / f"input{k % 2}.txt"  # two slots: the one in use is never rewritten
-            stdin.write_bytes(inputs[k])
-            stdin.chmod(0o644)
+            write_private(stdin, inputs[k])  # written while test k - 1 runs: never readable by it
             files = (stdin, box / f"test{k % 2}.out", box / f"test{k % 2}.err")
             test = server.submit(script, work, files, limits, cmd.uid, cmd.nproc, copy, binary)
             queued.append((k, test))
@@ -204,9 +216,7 @@ class ProcessRunner:
             run_dir.mkdir()
             sandbox.own(run_dir)
         stdin_path = box / "input.txt"
-        stdin_path.write_bytes(data)
-        if sandbox.uid is not None:
-            stdin_path.chmod(0o644)
+        write_private(stdin_path, data)
         if file_io:
             (run_dir / "input.txt").write_bytes(data)
         cmd = sandbox.command(argv, run_dir, limits)
@@ -224,16 +234,20 @@ class ProcessRunner:
         """A test in the jail: its working folder is its private /tmp, nothing else is writable."""
         sandbox = self.sandbox
         stdin_path = box / "input.txt"
-        stdin_path.write_bytes(data)
-        stdin_path.chmod(0o644)
+        write_private(stdin_path, data)
         output = box / "output.txt"
         if file_io:
-            # shown at /tmp/output.txt, writable by the program; whether it wrote the file is
-            # told by its time (any open for writing truncates it, and that sets the time)
-            output.write_bytes(b"")
-            sandbox.own(output)
+            # the jail copies the regular file the program wrote at /tmp/output.txt in here
+            # when it ends; whether it wrote one is told by the time (set by that copy)
+            write_private(output, b"")
             os.utime(output, ns=(0, 0))
-        jailed = sandbox.jail(sandbox.disk_bytes, file_io=output if file_io else None)
+        jailed = sandbox.jail(
+            sandbox.disk_bytes,
+            file_io=output if file_io else None,
+            reveal=installation(argv[0]),
+            keep=box,
+            output_bytes=limits.output_bytes,
+        )
         cmd = sandbox.command(argv, Path(jail.TMP), limits, jailed)
         ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
         if file_io and os.stat(output).st_mtime_ns != 0:

@@ -1,7 +1,8 @@
 """The mechanisms every side of a test's sandbox shares, each written once: the CPU-seconds
 rlimit, reading what a program wrote without following its links, a cgroup's
 out-of-memory count and CPU time, whether a process still runs, killing every member of a
-group, the out-of-memory killer's choice, and asking the kernel to kill us with our parent.
+group, the out-of-memory killer's choice, asking the kernel to kill us with our parent, and
+a System V IPC namespace of a test's own, emptied when the test ends.
 
 Used by the package (batch_eval.executors.local) and by the programs that run inside a
 sandbox: the fork server (zygote.py, which imports it from the folder it is copied to) and
@@ -22,6 +23,7 @@ PR_SET_CHILD_SUBREAPER = 36
 TYPE_CHECKING = False  # type checkers take the block below; Python never runs it (no typing import)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     Prctl = Callable[..., int]  # libc's prctl as ctypes finds it
 
@@ -189,3 +191,42 @@ def become_subreaper(prctl: Prctl | None) -> None:
     reaps them at once (no-op without prctl)."""
     if prctl is not None:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+IPC_RMID = 0
+CLONE_NEWIPC = 0x08000000
+
+
+def load_libc() -> Any:
+    """The C library through ctypes, or None where there is none (resolved once)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except Exception:
+        return None
+
+
+def new_ipc_namespace(libc: Any) -> bool:
+    """Move the caller into a System V IPC namespace of its own, empty (what it and its
+    children make there is seen by no one else). False when not allowed."""
+    return libc is not None and libc.unshare(CLONE_NEWIPC) == 0
+
+
+def clear_ipc(libc: Any) -> None:
+    """Remove every System V shared-memory segment, message queue and semaphore set of the
+    caller's IPC namespace at once (a segment nobody has attached is freed now: its memory
+    is no longer charged to the memory cgroup). Only for a namespace of our own."""
+    if libc is None:
+        return
+    for kind, remove in (("shm", libc.shmctl), ("msg", libc.msgctl)):
+        for ident in _ipc_ids(kind):
+            remove(ident, IPC_RMID, None)
+    for ident in _ipc_ids("sem"):
+        libc.semctl(ident, 0, IPC_RMID)
+
+
+def _ipc_ids(kind: str) -> list[int]:
+    """The ids in /proc/sysvipc/`kind` (the reader's own IPC namespace's)."""
+    lines = read_text(f"/proc/sysvipc/{kind}").splitlines()[1:]
+    return [int(line.split()[1]) for line in lines if len(line.split()) > 1]

@@ -55,6 +55,7 @@ _SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
 
 # resolved once here: importing ctypes in every child would cost more than the fork
 _PRCTL = sandboxlib.load_prctl()
+_LIBC = sandboxlib.load_libc()
 
 
 def _reap():
@@ -474,6 +475,8 @@ def main():
                 _answer(f"retire\tcannot empty {clean[0]}: {exc}\n".encode())
                 return
         dirty = True
+        # each test its own System V IPC: what it leaves is seen by no later test (emptied below)
+        own_ipc = sandboxlib.new_ipc_namespace(_LIBC)
         # the setup pipe: the child's setup failure travels here, never on its own streams
         report_r, report_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         group_before, own_before = _cpu_now(cpu_fd)
@@ -526,6 +529,8 @@ def main():
         _reap()
         setup_error = _read_report(report_r)
         group_after, own_after = _cpu_now(cpu_fd)
+        if own_ipc:  # its segments' memory is freed now, not charged to the next test
+            sandboxlib.clear_ipc(_LIBC)
         # the count only moves while a test runs: the one read after each test is the next one's start
         oom_now = sandboxlib.oom_kills(oom) if oom else 0
         oom_killed, ooms = int(oom_now > ooms), oom_now
