@@ -33,6 +33,10 @@ class Case:
     every_switch: bool = True
     # True: judged only on the paths that jail a program (the red team's readers of answers)
     needs_jail: bool = False
+    # True: not judged on the local open paths, where the program runs as root without a jail
+    # (nothing of the judge's is hidden from root: a reader of the harness's memory passes
+    # there); judged on every jailed and Piston path
+    needs_a_user: bool = False
 
     def record(self) -> dict[str, Any]:
         return {

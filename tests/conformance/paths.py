@@ -94,7 +94,8 @@ PATHS: list[JudgePath] = [
     JudgePath(
         "fork-jailed", _local(python_runner="fork", jailed=True), LOCAL, warm_cache=True, needs_jail=True
     ),
-    JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL),
+    # without the jail (where this machine, as root, runs the program as root: see needs_a_user)
+    JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL | {"open"}),
     # the runner decides how Python and native binaries (C, C++, Rust) run; PyPy, Java and
     # JavaScript start a process per test on every path
     JudgePath(
@@ -104,7 +105,9 @@ PATHS: list[JudgePath] = [
         needs_jail=True,
         languages=FORKED,
     ),
-    JudgePath("process-open", _local(python_runner="process", jailed=False), LOCAL, languages=FORKED),
+    JudgePath(
+        "process-open", _local(python_runner="process", jailed=False), LOCAL | {"open"}, languages=FORKED
+    ),
     JudgePath("piston-batched", _piston(batch=True), PISTON),
     JudgePath("piston-per-test", _piston(batch=False), PISTON),
     # the same executors through the other switches that must not change a verdict

@@ -7,6 +7,8 @@ trick worked (it found the tests, or the judge believed it), else a wrong one.
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.conformance.cases import (
     ADD_PROMPT,
     ADD_TEST,
@@ -128,7 +130,7 @@ CASES: list[Case] = [
         "        pass\n",
         WA,
     ),
-    _fn("rt-fn-spy-proc", SPY, WA),
+    dataclasses.replace(_fn("rt-fn-spy-proc", SPY, WA), needs_a_user=True),
     _fn("rt-fn-spy-files", SPY_FILES, WA),
     # values equal to everything: an object, and subclasses of the type the tests expect
     _fn("rt-fn-equal-to-all", f"    return Any()\n{EQUAL_TO_ALL}", WA),

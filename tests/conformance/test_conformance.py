@@ -187,6 +187,8 @@ def _runs(case: Case, path: JudgePath) -> bool:
         return False
     if case.needs_jail and not path.needs_jail:
         return False
+    if case.needs_a_user and "open" in path.tags:
+        return False
     return case.every_switch or not path.is_switch
 
 
