@@ -17,7 +17,10 @@ an `ok` answer the next test starts only once the judge says `taken` (it has rea
 emptied that test's output files, which would otherwise count as the next test's memory).
 After each test the server kills what it left (its session, and with --group every other
 member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
---oom says whether the memory cgroup killed it. With --clean it empties the tests' working
+--oom says whether the memory cgroup killed it. Where allowed (root, or the jail's user
+namespace), each test gets a System V IPC namespace of its own, whose segments, queues and
+semaphores the server removes when the test ends (freed then, not charged to the next).
+With --clean it empties the tests' working
 folder before the next test forks (outside that test's time and process); when it cannot,
 it answers `retire` and exits, and the judge starts a fresh server for the test.
 
