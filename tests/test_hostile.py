@@ -21,6 +21,16 @@ from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.verdict import Verdict
+from tests.conformance.cases import stdio
+from tests.conformance.redteam_jail import (
+    ENV_ANSWER,
+    ENVIRON_PY,
+    NEXT_INPUT_PY,
+    STEAL_CPP,
+    STEAL_PY,
+    WALK_PY,
+    planted,
+)
 from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named, write_jsonl
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20, processes=32, wall_s=2.0)
@@ -351,6 +361,8 @@ for make in (os.symlink, os.link):
         )
         (ex,) = run.runs
         assert SECRET.encode() not in ex.stdout and SECRET not in ex.stderr and SECRET not in ex.reason
+        # the link is no output.txt the program wrote: its (empty) stdout is its output, on both runners
+        assert ex.verdict is Verdict.AC and ex.stdout == b"", ex
     finally:
         secret_file.unlink()
 
@@ -459,3 +471,92 @@ def test_a_tests_processes_are_the_out_of_memory_killers_first_pick(executor: Lo
     assert ex.verdict is Verdict.AC and ex.stdout == b"1000\n"
     judge = int(Path("/proc/self/oom_score_adj").read_text())
     assert judge in (0, -1000)  # protected where this machine lets us, never more likely than default
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A problem whose answer to "1 2" is SECRET, findable as in a real run: a world-readable
+    problems file under /, named by a checker-like process's --problems, whose environment
+    holds ENV_ANSWER (redteam_jail.planted)."""
+    problems = tmp_path_factory.mktemp("answers") / "problems.jsonl"
+    problems.write_text(json.dumps(stdio("stolen", [("1 2\n", f"{SECRET}\n")])) + "\n")
+    with planted(problems) as bait:
+        yield bait
+
+
+@pytest.mark.parametrize("language", ["python", "cpp"])
+def test_the_problems_file_named_on_a_command_line_is_not_found(
+    executor: LocalExecutor, answers: Path, language: str
+) -> None:
+    require_jail(executor)
+    if language == "python":
+        (ex,) = hostile(executor, "stealer", STEAL_PY)
+    else:
+        run = executor.run(Program("cpp", STEAL_CPP), [b"1 2\n"], LIMITS, lambda i, e: True)
+        (ex,) = run.runs
+    assert (ex.verdict, ex.stdout) == (Verdict.AC, b"none\n"), ex
+
+
+def test_proc_shows_the_jails_processes_alone(executor: LocalExecutor, answers: Path) -> None:
+    require_jail(executor)
+    body = """
+import json, os
+seen = {}
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try:
+            seen[pid] = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:
+            seen[pid] = None
+print(json.dumps(seen))
+"""
+    (ex,) = hostile(executor, "procfs", body)
+    seen = json.loads(ex.stdout)
+    assert len(seen) <= 2, seen  # the program (and its interpreter's fork parent, hidden)
+    assert not [c for c in seen.values() if c and ("--problems" in c or "pytest" in c)], seen
+
+
+def test_a_walk_of_the_root_finds_no_copy_of_the_answers(executor: LocalExecutor, answers: Path) -> None:
+    require_jail(executor)
+    (ex,) = hostile(executor, "walker", WALK_PY)
+    assert (ex.verdict, ex.stdout) == (Verdict.AC, b"none\n"), ex
+
+
+def test_other_processes_environments_are_out_of_sight(executor: LocalExecutor, answers: Path) -> None:
+    require_jail(executor)
+    (ex,) = hostile(executor, "environ", ENVIRON_PY)
+    assert ENV_ANSWER.encode() not in ex.stdout and ex.stdout == b"none\n", ex
+
+
+def test_the_next_tests_input_is_never_readable(executor: LocalExecutor) -> None:
+    """The next test's input is written while this one runs: never where this one can read it."""
+    source = name_self(f"peeker{os.getpid() % 10**6}") + NEXT_INPUT_PY
+    inputs = [f"redteam-next-{i}\n".encode() for i in range(3)]
+    run = executor.run(Program("python", source), inputs, LIMITS, lambda i, e: True)
+    assert [(ex.verdict, ex.stdout) for ex in run.runs] == [(Verdict.AC, b"end\n")] * 3, run.runs
+
+
+SYSV = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+seen = [libc.shmget(0x5EED31, 0, 0) >= 0, libc.msgget(0x5EED32, 0) >= 0]
+shm = libc.shmget(0x5EED31, 150 << 20, 0o1666)
+libc.shmat.restype = ctypes.c_void_p
+at = libc.shmat(shm, None, 0)
+ctypes.memset(at, 1, 150 << 20)  # touched: 150 MB of the memory cgroup while the segment lives
+queue = libc.msgget(0x5EED32, 0o1666)
+msg = ctypes.create_string_buffer((1).to_bytes(8, "little") + b"left", 12)
+libc.msgsnd(queue, msg, 4, 0)
+print(seen, shm >= 0 and queue >= 0)
+"""
+
+
+def test_system_v_ipc_dies_with_the_test(executor: LocalExecutor) -> None:
+    """A 150 MB segment and a message queue left behind: the next test and the next program
+    see neither, and the segment's memory is not theirs (under a 256 MB limit, an identical
+    program after it would be MLE)."""
+    require_jail(executor)
+    first = hostile(executor, "sysv", SYSV, inputs=2)
+    again = hostile(executor, "sysv2", SYSV)
+    for ex in [*first, *again]:
+        assert (ex.verdict, ex.stdout) == (Verdict.AC, b"[False, False] True\n"), ex

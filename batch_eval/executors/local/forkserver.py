@@ -37,6 +37,7 @@ OUTPUTS = "outputs"  # jailed: a folder of the executor's own, a private file sy
 
 
 def _zygote_init(
+    python: str,
     group: PidsGroup | None,
     no_network: bool,
     jail: Jail | None,
@@ -61,7 +62,7 @@ def _zygote_init(
         if jail is not None:  # last: the cgroup file system is read-only inside
             # the server is then the init of the jail's PID namespace: every process of every
             # test dies with it, and a test's /proc shows only them
-            jail.apply(no_network, reap=False)
+            jail.apply(no_network, reap=False, waiter=python)
             # the tests' stdout/stderr: written by the children, read by us through /proc
             mount_tmpfs(f"{jail.keep}/{OUTPUTS}", outputs_bytes, 0o700)
             os.chdir(TMP)
@@ -205,7 +206,13 @@ class ForkServer:
                     env=self.env,
                     start_new_session=True,
                     preexec_fn=_zygote_init(
-                        self.group, self.no_network, self.jail, self.outputs_bytes, self.memory, self.cpu
+                        self.python,
+                        self.group,
+                        self.no_network,
+                        self.jail,
+                        self.outputs_bytes,
+                        self.memory,
+                        self.cpu,
                     ),
                 )
             finally:

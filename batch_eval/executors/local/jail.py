@@ -63,7 +63,6 @@ SYS_PIVOT_ROOT = 155  # x86-64 (the one call above not shared by every architect
 TMP = "/tmp"
 TMP_FILES = 65536  # files and folders on it: what the fork server empties after a test
 ALSO_TMP = ("/dev/shm", "/var/tmp")
-HIDDEN = ("/root", "/home")  # never shown (but for what is named again, see `enter`)
 #: the host folders shown (each, or its link to usr/, when the host has it)
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
@@ -259,7 +258,13 @@ def _accounts() -> dict[str, str]:
     return {"passwd": passwd, "group": group, "hosts": "127.0.0.1 localhost\n"}
 
 
-def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None) -> None:
+def split(
+    reap: bool,
+    out: int = -1,
+    at_end: Callable[[int], None] | None = None,
+    oom: int = -1,
+    waiter: str | None = None,
+) -> None:
     """Make the caller's namespaces' processes a PID namespace of their own and mount its
     /proc: only its processes show, nothing of the judge. The caller stays behind, outside,
     waiting, and exits as the namespace's first process does (so whoever started it sees one
@@ -269,7 +274,9 @@ def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None
     hands the child's status out (a program must not be an init: the kernel would ignore the
     signals it sends itself); once every process of it is gone, `at_end(out)` runs there (`out`:
     a descriptor kept open for it). Not `reap`: the caller is an init of its own (the fork
-    server)."""
+    server). `oom`: the caller's oom_score_adj, opened while the host's /proc was in sight.
+    `waiter`: a Python the waiter outside becomes (exec), so that it no longer shows the
+    judge's memory (a long-lived server's: the memory cgroup's killer picks the largest)."""
     libc = _c()
     prctl = sandboxlib.load_prctl()
     sandboxlib.die_with_parent(prctl)
@@ -278,21 +285,20 @@ def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None
     pid = os.fork()
     if pid:  # pragma: no cover - the waiter outside
         os.close(status_w)
-        _close_all_but(status_r)
+        _close_all_but(status_r, oom)
+        if oom >= 0:
+            _spare_from_oom_killer(oom)
+        if waiter is not None:
+            os.execv(waiter, [waiter, "-S", "-c", WAITER, str(pid)])
         _, status = _waitpid(pid)
         told = os.read(status_r, 16)
         _exit_as(int(told) if told else status)
     os.close(status_r)
     sandboxlib.die_with_parent(prctl)
     _forget_the_judge(prctl)
-    try:
-        # other users' processes unlisted too: the solution's user sees its own alone
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
-    except OSError:
-        if os.geteuid() == 0 and _in_initial_user_namespace():
-            raise
-        # a user namespace may not mount proc where the host's is partly covered: an empty
-        # /proc then (the host's stays out of sight)
+    _mount_proc()
+    if oom >= 0:
+        os.close(oom)  # the waiter's
     if not reap:
         os.close(status_w)
         return
@@ -304,6 +310,8 @@ def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None
         sandboxlib.die_with_parent(prctl)
         return
     _close_all_but(status_w, out)  # pragma: no cover - the namespace's init from here on
+    with contextlib.suppress(OSError):  # (an empty /proc: see _mount_proc)
+        _spare_from_oom_killer(os.open("/proc/self/oom_score_adj", os.O_WRONLY))
     status = _reap_until(child)
     with contextlib.suppress(OSError):
         os.kill(-1, signal.SIGKILL)  # every process left in the namespace (not the init itself)
@@ -313,6 +321,30 @@ def split(reap: bool, out: int = -1, at_end: Callable[[int], None] | None = None
     sandboxlib.clear_ipc(sandboxlib.load_libc())
     os.write(status_w, str(status).encode())
     os._exit(0)
+
+
+WAITER = """
+import os, resource, sys
+while True:
+    try:
+        _, status = os.waitpid(int(sys.argv[1]), 0)
+        break
+    except InterruptedError:
+        pass
+if os.WIFSIGNALED(status):
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.kill(os.getpid(), os.WTERMSIG(status))
+os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+"""
+
+
+def _spare_from_oom_killer(fd: int) -> None:
+    """A waiting copy of the judge shows the judge's resident memory (shared, charged to the
+    judge): without this the memory cgroup's killer would pick it, not the program that
+    filled the group. Set after the fork, so the program keeps the default."""
+    with contextlib.suppress(OSError):
+        os.write(fd, b"-1000")  # refused without root: the default stays
+    os.close(fd)
 
 
 def _forget_the_judge(prctl: sandboxlib.Prctl | None) -> None:
@@ -329,6 +361,24 @@ def _forget_the_judge(prctl: sandboxlib.Prctl | None) -> None:
     for start, end in ((int(fields[45]), int(fields[46])), (int(fields[47]), int(fields[48]))):
         if 0 < start < end:
             ctypes.memset(start, 0, end - start)
+
+
+def _mount_proc() -> None:
+    """A /proc of the caller's PID namespace (other users' processes unlisted too, where the
+    kernel knows how: the solution's user sees its own alone)."""
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    try:
+        _mount("proc", "/proc", "proc", flags, "hidepid=invisible")
+        return
+    except OSError:
+        pass  # Linux < 5.8: no such option
+    try:
+        _mount("proc", "/proc", "proc", flags)
+    except OSError:
+        if os.geteuid() == 0 and _in_initial_user_namespace():
+            raise
+        # a user namespace may not mount proc where the host's is partly covered: an empty
+        # /proc then (the host's stays out of sight)
 
 
 def _in_initial_user_namespace() -> bool:
@@ -403,17 +453,20 @@ class Jail:
     output_copy: tuple[str, str, int] | None = None
     reveal: tuple[str, ...] = ()
 
-    def apply(self, no_network: bool, reap: bool = True) -> None:  # pragma: no cover - in the child
+    def apply(
+        self, no_network: bool, reap: bool = True, waiter: str | None = None
+    ) -> None:  # pragma: no cover
         """Enter the jail; returns in its PID namespace (see `split`; not `reap`: the caller
-        is the fork server, the namespace's init)."""
+        is the fork server, the namespace's init, and `waiter` its Python)."""
         out = -1
         if self.output_copy is not None:  # opened on the host's side, written by the init
             out = os.open(self.output_copy[1], os.O_WRONLY | os.O_CLOEXEC)
+        oom = os.open("/proc/self/oom_score_adj", os.O_WRONLY | os.O_CLOEXEC)
         enter(self.keep, self.tmp_bytes, self.writable, no_network, self.reveal)
         if self.input_copy is not None:
             with open(self.input_copy, "wb") as f:
                 f.write(os.pread(0, os.fstat(0).st_size, 0))
-        split(reap, out, self._copy_output)
+        split(reap, out, self._copy_output, oom, waiter)
 
     def _copy_output(self, out: int) -> None:  # pragma: no cover - in the jail's init
         if self.output_copy is None:

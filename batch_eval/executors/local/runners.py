@@ -143,7 +143,7 @@ class ForkRunner:
                     ex.stdout = ex.stdout if written is None else written
                 runs.append(ex)
                 if not on_result(i, ex):
-                    if queued:
+                    if queued and server.pid is not None:  # (a server killed for memory is gone)
                         server.cancel()
                         for _, left in queued:
                             server.collect(left)

@@ -23,10 +23,12 @@ ran, less the server's own: processes the test forked and never reaped are count
 A child that cannot be set up says so on a pipe of the server's that closes before the
 solution runs (at exec, or before the script starts): the server answers `error`, and
 nothing a solution prints or exits with can pass for the judge's own failure. Children set
-themselves to be the out-of-memory killer's first pick (the server is its last). With
---clean it empties the tests' working folder before the next test forks (outside that
-test's time and process); when it cannot, it answers `retire` and exits, and the judge
-starts a fresh server for the test.
+themselves to be the out-of-memory killer's first pick (the server is its last). Where
+allowed (root, or the jail's user namespace), each test gets a System V IPC namespace of its
+own, whose segments, queues and semaphores the server removes when the test ends (freed
+then, not charged to the next). With --clean it empties the tests' working folder before
+the next test forks (outside that test's time and process); when it cannot, it answers
+`retire` and exits, and the judge starts a fresh server for the test.
 
 One file of ~500 lines on purpose: it is one program, copied into every server's home with
 sandboxlib.py, whose shared parts already live there.
