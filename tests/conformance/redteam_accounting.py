@@ -65,10 +65,10 @@ time.sleep(100)
 """
 
 
-def _attack(name: str, source: str, *expect: str) -> list[Case]:
+def _attack(name: str, source: str, *expect: str, needs_jail: bool = False) -> list[Case]:
     """The attack, then a right program for the same kind of problem."""
     return [
-        _case(f"redteam-{name}", stdio(f"redteam-{name}", SUM[:1]), source, *expect),
+        _case(f"redteam-{name}", stdio(f"redteam-{name}", SUM[:1]), source, *expect, needs_jail=needs_jail),
         _case(f"redteam-{name}-next", stdio(f"redteam-{name}-next", SUM[:1]), SUM_PY, AC),
     ]
 
@@ -76,7 +76,9 @@ def _attack(name: str, source: str, *expect: str) -> list[Case]:
 CASES: list[Case] = [
     *_attack("unreaped-children-cpu", _UNREAPED, TLE),
     *_attack("threads-in-unreaped-child-cpu", _THREADS, TLE),
-    *_attack("tmpfs-from-many-processes", _TMPFS, MLE, RE, TLE),
+    # the jail's /tmp is memory (MLE there); elsewhere the files go to a disk (TLE): judged
+    # where the attack is one, on the jailed paths
+    *_attack("tmpfs-from-many-processes", _TMPFS, MLE, needs_jail=True),
     *_attack(
         "exit-127-server-text",
         "import os\nos.write(2, b'batch-eval fork server: child setup failed\\n')\nos._exit(127)\n",

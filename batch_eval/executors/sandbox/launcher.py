@@ -297,7 +297,9 @@ def _run(sock, test, data, file_mode, argv):
         except OSError:
             reply = b""
         if not reply:
-            return None
+            # the spawner's end closed (it is dying: only the program can kill it) or it did
+            # not answer in time
+            return {"eof": True} if ready else None
         result = json.loads(reply.decode())
         stdout = os.pread(fds[1], test["output"] + 1, 0)
         written = sandboxlib.read_written("output.txt", test["output"] + 1) if file_mode else None
@@ -313,17 +315,23 @@ def _run(sock, test, data, file_mode, argv):
     return result
 
 
-def _lost(spawner):
+def _lost(spawner, eof):
     """The spawner gave no answer: why, as the test's result line (the spawner, and every
     process of the test, which came back to us, killed and reaped). Only the program can
-    kill or stop it (it runs as our user); one that failed by itself, or hangs, is ours."""
-    fields = sandboxlib.read_text(f"/proc/{spawner}/stat").rpartition(")")[2].split()
-    state = fields[0] if fields else "Z"
-    try:
-        os.kill(spawner, signal.SIGKILL)
-    except OSError:
-        pass
-    _, status = os.waitpid(spawner, 0)
+    kill or stop it (it runs as our user); one that failed by itself, or hangs, is ours.
+    `eof`: its end of the socket closed, so it is ending: its status says how, however long
+    a loaded machine takes to make it a zombie."""
+    if eof:
+        _, status = os.waitpid(spawner, 0)
+        state = "Z"
+    else:
+        fields = sandboxlib.read_text(f"/proc/{spawner}/stat").rpartition(")")[2].split()
+        state = fields[0] if fields else "Z"
+        try:
+            os.kill(spawner, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status = os.waitpid(spawner, 0)
     _reap_all()
     if state in ("T", "t"):
         return {"lost": "stopped the judge's process in its sandbox"}
@@ -372,8 +380,8 @@ def main():
         if time.monotonic() - started + test["wall_s"] > plan["budget_s"]:
             break
         result = _run(ours, test, inputs[i], file_mode, argv)
-        if result is None:
-            result = _lost(spawner)
+        if result is None or "eof" in result:
+            result = _lost(spawner, result is not None)
         sys.stdout.write(tag + " " + json.dumps(result) + "\n")
         sys.stdout.flush()
         if "lost" in result or "error" in result:
