@@ -9,7 +9,7 @@ case at all and must say so with IE (never a verdict about the program).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from batch_eval.judging.sources import problem_id
@@ -443,5 +443,13 @@ from tests.conformance import (  # noqa: E402
     redteam_piston,
 )
 
-CASES += redteam_function.CASES + redteam_checker.CASES + redteam_accounting.CASES
-CASES += redteam_piston.CASES + redteam_jail.CASES
+# judged on the executor paths (every runner, executor and language), not again under each
+# switch (test order, all tests, forced re-runs, shards, a fleet), which contains nothing
+_REDTEAM = [
+    *redteam_function.CASES,
+    *redteam_checker.CASES,
+    *redteam_accounting.CASES,
+    *redteam_piston.CASES,
+    *redteam_jail.CASES,
+]
+CASES += [replace(case, every_switch=False) for case in _REDTEAM]
