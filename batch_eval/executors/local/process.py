@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import resource
-import select
 import signal
 import time
 from collections.abc import Iterator
@@ -140,29 +139,6 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-def _wait(pid: int, deadline: float) -> tuple[int, resource.struct_rusage] | None:
-    """Wait for `pid` until `deadline` (monotonic); None when it is still running."""
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = -1
-    try:
-        while True:
-            done_pid, status, usage = os.wait4(pid, os.WNOHANG)
-            if done_pid == pid:
-                return status, usage
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            if pidfd >= 0:
-                select.select([pidfd], [], [], left)
-            else:
-                time.sleep(min(left, 0.002))
-    finally:
-        if pidfd >= 0:
-            os.close(pidfd)
-
-
 def run_command(
     cmd: Command,
     stdin_path: Path,
@@ -209,7 +185,7 @@ def run_command(
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
     try:
-        waited = _wait(pid, start + limits.wall)
+        waited = sandboxlib.wait_until(pid, start + limits.wall)
         wall_killed = waited is None
         if waited is None:
             kill_group(pid)

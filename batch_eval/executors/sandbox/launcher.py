@@ -171,31 +171,16 @@ def _child(order, fds, env, fsize, hard, report):
 
 def _wait(pid, deadline):
     """Wait for the child until `deadline`, then kill its group: status, usage, killed."""
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = -1
-    try:
-        while True:
-            done, status, usage = os.wait4(pid, os.WNOHANG)
-            if done == pid:
-                return status, usage, False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                for kill in (os.killpg, os.kill):
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                _, status, usage = os.wait4(pid, 0)
-                return status, usage, True
-            if pidfd >= 0:
-                select.select([pidfd], [], [], left)
-            else:
-                time.sleep(min(left, 0.001))
-    finally:
-        if pidfd >= 0:
-            os.close(pidfd)
+    ended = sandboxlib.wait_until(pid, deadline)
+    if ended is not None:
+        return (*ended, False)
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    _, status, usage = os.wait4(pid, 0)
+    return status, usage, True
 
 
 def _reap_all(group=0):

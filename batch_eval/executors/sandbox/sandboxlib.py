@@ -13,6 +13,7 @@ any Python 3 a solution's interpreter may be; nothing here may import the packag
 from __future__ import annotations  # annotations stay text: any Python 3 reads them
 
 import os
+import select
 import signal
 import stat
 import time
@@ -124,6 +125,30 @@ def oom_first(proc: int = -1) -> None:
     except OSError:
         if read_text(_OOM_ADJ).strip().startswith("-"):
             raise
+
+
+def wait_until(pid: int, deadline: float) -> tuple[int, Any] | None:
+    """Wait for our child `pid` until `deadline` (time.monotonic()): its (status, rusage),
+    or None when it still runs then (woken by its pidfd where the kernel has them)."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = -1
+    try:
+        while True:
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done == pid:
+                return status, usage
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd >= 0:
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(left, 0.002))
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
 
 
 def alive(pid: int) -> bool:
