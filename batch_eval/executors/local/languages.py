@@ -146,7 +146,7 @@ class Compiler:
             jailed = sandbox.jail(memory, writable=(str(build),), reveal=reveal)
         cmd = sandbox.command(argv, build, COMPILE_LIMITS, jailed)
         ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
-        if _stopped(ex):  # a loaded machine, or a crash: once more
+        if _stopped(ex):  # killed from outside (a loaded machine): once more
             ex = sandbox.execute(cmd, empty, COMPILE_LIMITS, box, "compile", server)
             if _stopped(ex):
                 return Execution(

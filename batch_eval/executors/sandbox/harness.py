@@ -185,13 +185,22 @@ def _candidate(calls, answers):  # pragma: no cover - in the forked child
     module.__builtins__ = builtins
     sys.modules[job["module"]] = module
     source = job["source"]
+    try:  # compiled once, here: a program that does not compile is a CE, told apart
+        code = compile(source, "<solution>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        _send(answers, {"syntax": f"{type(exc).__name__}: {exc.msg}{where}"})
+        os._exit(0)
+    except (ValueError, MemoryError, RecursionError) as exc:
+        _send(answers, {"syntax": f"{type(exc).__name__}: {exc}"})
+        os._exit(0)
     try:
         import linecache  # the lines of its tracebacks
 
         linecache.cache["<solution>"] = (len(source), None, source.splitlines(True), "<solution>")
         if job.get("prelude"):
             exec(compile(job["prelude"], "<prelude>", "exec", dont_inherit=True), module.__dict__)
-        exec(compile(source, "<solution>", "exec", dont_inherit=True), module.__dict__)
+        exec(code, module.__dict__)
     except BaseException as exc:
         _send(answers, {"raise": _type_name(exc), "message": _message(exc), "trace": _trace(exc)})
         os._exit(0)
@@ -280,8 +289,8 @@ class _Link:
     """The harness's end of the pipes, and what went wrong on it (a test's bare `except:`
     cannot hide a fault: the verdict reads it here)."""
 
-    def __init__(self, calls, answers, pid):
-        self.calls, self.answers, self.pid = calls, answers, pid
+    def __init__(self, calls, answers):
+        self.calls, self.answers = calls, answers
         self.fault = None
 
     def call(self, name, method, args, kwargs):
@@ -412,16 +421,10 @@ def _fate(pid, wait):
 
 def _judge(job, link):
     """(verdict, reason) of the tests of `job` on the candidate behind `link`."""
-    try:
-        code = compile(job["source"], "<solution>", "exec", dont_inherit=True)
-        del code
-    except SyntaxError as exc:
-        where = f" (line {exc.lineno})" if exc.lineno else ""
-        return "CE", f"{type(exc).__name__}: {exc.msg}{where}"
-    except (ValueError, MemoryError, RecursionError) as exc:
-        return "CE", f"{type(exc).__name__}: {exc}"
     _send(link.calls, {"source": job["source"], "prelude": job.get("prelude") or "", "module": "solution"})
     loaded = _recv(link.answers)
+    if "syntax" in loaded:  # its compile error (no code of its own has run yet)
+        return "CE", str(loaded["syntax"])
     if "raise" in loaded:
         return "RE", _last_line(loaded.get("trace") or "") or str(loaded["raise"])
     defined = set(loaded.get("loaded") or ())
@@ -506,7 +509,7 @@ def main():
         chunks.append(chunk)
     _remove_stdin_file()
     job = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
-    link = _Link(calls_w, answers_r, pid)
+    link = _Link(calls_w, answers_r)
     try:
         verdict, reason = _judge(job, link)
     except _Gone as exc:
