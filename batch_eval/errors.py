@@ -55,3 +55,11 @@ def file_error(exc: OSError, what: str, path: str | Path | None = None) -> Batch
     where = path if path is not None else exc.filename
     advice = _ADVICE.get(exc.errno or 0, exc.strerror or str(exc))
     return BatchEvalError(f"cannot {what}: {advice}", where)
+
+
+def json_error(exc: ValueError) -> str:
+    """`Expecting ',' delimiter at column 27` for a json.JSONDecodeError (its message without
+    the dangling "at" some of them end with)."""
+    msg = str(getattr(exc, "msg", exc)).removesuffix(" at")
+    column = getattr(exc, "colno", None)
+    return f"{msg} at column {column}" if column is not None else msg

@@ -194,3 +194,11 @@ def test_an_interactive_problem_without_an_interactor_is_skipped_never_judged(tm
     assert line["verdict"] == "SKIP"
     assert line["error"] == "problem 1/A is interactive and has no interactor: not judged"
     assert said == [f"{sols}:1: skipped (problem 1/A): {line['error']}"]
+
+
+def test_a_json_line_cut_short_is_reported_at_its_own_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "1/A", "official_tests": []}\n{"task_id": 1, "prompt": 3\n')
+    with pytest.raises(BatchEvalError) as caught:
+        load_problems(path)
+    assert str(caught.value) == f"{path}:2: invalid JSON: Expecting ',' delimiter at column 27"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch_eval.errors import BatchEvalError
+from batch_eval.errors import BatchEvalError, json_error
 from batch_eval.judging import hub, sources
 
 
@@ -280,11 +280,9 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
                 if not text.strip():
                     continue
                 try:
-                    value = json.loads(text)
+                    value = json.loads(text.rstrip("\r\n"))  # an error at the line's end is on this line
                 except json.JSONDecodeError as exc:
-                    raise BatchEvalError(
-                        f"invalid JSON: {exc.msg} at column {exc.colno}", path, line_no
-                    ) from None
+                    raise BatchEvalError(f"invalid JSON: {json_error(exc)}", path, line_no) from None
                 problem = parse_problem(value, path, line_no, checker_convention)
                 if problem.id in index:
                     first = index[problem.id][2]
@@ -326,7 +324,7 @@ def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
     except UnicodeDecodeError:
         raise BatchEvalError("not UTF-8 text: save the file as UTF-8", path) from None
     except json.JSONDecodeError as exc:
-        raise BatchEvalError(f"invalid JSON: {exc.msg} at column {exc.colno}", path, exc.lineno) from None
+        raise BatchEvalError(f"invalid JSON: {json_error(exc)}", path, exc.lineno) from None
     except OSError as exc:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if not isinstance(items, list):

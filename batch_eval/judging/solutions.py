@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from batch_eval.errors import BatchEvalError
+from batch_eval.errors import BatchEvalError, json_error
 from batch_eval.executors.base import Program
 from batch_eval.executors.languages import LANGUAGE_ALIASES
 
@@ -167,9 +167,7 @@ def _json_list(f: BinaryIO, path: Path, shape: Shape) -> Iterator[Record]:
     except UnicodeDecodeError as exc:
         raise BatchEvalError(f"not a JSON list of solutions: {exc}", path) from None
     except json.JSONDecodeError as exc:  # where the editor shows it: the line, its column
-        raise BatchEvalError(
-            f"not a JSON list of solutions: {exc.msg} at column {exc.colno}", path, exc.lineno
-        ) from None
+        raise BatchEvalError(f"not a JSON list of solutions: {json_error(exc)}", path, exc.lineno) from None
     if not isinstance(items, list):
         raise BatchEvalError("a .json solutions file must hold a list of records", path)
     for n, item in enumerate(items, start=1):
@@ -178,11 +176,11 @@ def _json_list(f: BinaryIO, path: Path, shape: Shape) -> Iterator[Record]:
 
 def parse_record(raw: bytes, line_no: int, shape: Shape = Shape()) -> Record:
     try:
-        fields = json.loads(raw)
+        fields = json.loads(raw.rstrip(b"\r\n"))  # an error at the line's end is on this line
     except UnicodeDecodeError:
         return Record(line_no, {}, "not valid UTF-8")
     except json.JSONDecodeError as exc:
-        return Record(line_no, {}, f"malformed JSON ({exc.msg} at column {exc.colno})")
+        return Record(line_no, {}, f"malformed JSON ({json_error(exc)})")
     except RecursionError:
         return Record(line_no, {}, "JSON nested too deeply")
     if not isinstance(fields, dict):
