@@ -6,8 +6,9 @@
     batch = batch_eval.run_batch("runs/exp1", "problems.jsonl", "evals/exp1", max_workers=4)
     print(batch.pass_at_1)  # {"checkpoint-100": 0.31, ...}
 
-Settings are CheckConfig's fields as keywords (`time_limit=1.0`, `compare="lines"`,
-`executor="piston"`, `endpoints=("http://…",)`, …). Progress shows as a tqdm bar (a widget in
+Settings are the command line's options as keywords (`time_limit=1.0`,
+`output_compare="lines"`, `max_records=10`, `executor="piston"`, `endpoint=("http://…",)`, …;
+CheckConfig's own field names are taken too). Progress shows as a tqdm bar (a widget in
 a notebook) unless `progress=False`; warnings go through `warn` (default: printed above the
 bar). Bad input raises BatchEvalError with the file and line, as the command line prints it.
 """
@@ -56,7 +57,7 @@ def check_file(
     """Judge one solutions file as `batch-eval check` does: `<stem>.results.jsonl` and
     `<stem>.metrics.json` written in `output_dir`; returns their paths, the metrics and the
     exit code the command line would give."""
-    config = config or CheckConfig(problems=Path(problems), **settings)
+    config = config or CheckConfig.of(Path(problems), **settings)
     path = Path(solutions)
     total = count_records(path)
     if config.limit is not None or config.sample is not None:
@@ -102,7 +103,7 @@ def run_batch(
     """Judge every checkpoint folder under `solutions_dir` as `batch-eval run` does (resuming
     what is done; `ray`: a Ray cluster's address as `run --ray` takes it, "" for a local Ray;
     `options` for the rest of run's choices: filters, order, timeout, …)."""
-    config = config or CheckConfig(problems=Path(problems), **settings)
+    config = config or CheckConfig.of(Path(problems), **settings)
     options = options or RunOptions(
         output_dir=Path(output_dir), solutions_dir=Path(solutions_dir), max_workers=max_workers, ray=ray
     )

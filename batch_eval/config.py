@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Limits
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.files import default_cache_dir
@@ -116,6 +118,25 @@ class CheckConfig:
         blob = json.dumps(keep, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    @classmethod
+    def of(cls, problems: Path, **settings: Any) -> CheckConfig:
+        """A config from keywords named as its fields or as the command line's options
+        (`output_compare="lines"` as `--output-compare lines`, `max_records=` as
+        `--max-records`); an unknown keyword is a BatchEvalError naming the closest one."""
+        known = {f.name for f in fields(cls)} - {"problems"}
+        values: dict[str, Any] = {}
+        for key, value in settings.items():
+            name = OPTION_NAMES.get(key, key)
+            if name not in known:
+                close = difflib.get_close_matches(key, sorted(known | set(OPTION_NAMES)), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise BatchEvalError(f"no setting is named {key!r}{hint}")
+            if name in values:
+                raise BatchEvalError(f"{key!r} and {name!r} are the same setting: give one of them")
+            as_tuple = name in ("endpoints", "ks") and not isinstance(value, str)
+            values[name] = tuple(value) if as_tuple else value
+        return cls(problems=problems, **values)
+
     def to_json(self) -> str:
         """This config as JSON, which `from_json` turns back into an equal config: how `run`
         hands its settings to each checker process (`check --config-json`), whole."""
@@ -135,6 +156,15 @@ class CheckConfig:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
 
 
+#: the command line's option names (as keywords) of the fields named otherwise here
+OPTION_NAMES = {
+    "output_compare": "compare",
+    "max_records": "limit",
+    "sample_records": "sample",
+    "output_limit": "output_limit_mb",
+    "endpoint": "endpoints",
+    "k": "ks",
+}
 PATH_FIELDS = ("problems", "generated_tests_dir", "cache_dir", "endpoints_file")
 
 

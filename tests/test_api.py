@@ -47,3 +47,26 @@ def test_bad_input_raises_the_one_line_error(tmp_path: Path) -> None:
         batch_eval.check_file(sols, tmp_path / "nope.jsonl", tmp_path / "o", progress=False)
     problems = batch_eval.load_problems(write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM]))
     assert list(problems) == ["1/A"] and problems["1/A"].tests[0].output == b"3\n"
+
+
+def test_settings_take_the_command_lines_option_names(tmp_path: Path) -> None:
+    # `--output-compare exact --max-records 1` as keywords: the second record is not judged,
+    # and "3 \n" is wrong under exact (right by default), as under the field's name
+    problem = dict(SUM_PROBLEM, official_tests=[{"input": "1 2\n", "output": "3\n"}])
+    problems = write_jsonl(tmp_path / "p.jsonl", [problem])
+    records = [{"id": "1/A", "code": "print('3 ')"}, {"id": "1/A", "code": "x"}]
+    sols = write_jsonl(tmp_path / "s.jsonl", records)
+    by_option = batch_eval.check_file(
+        sols, problems, tmp_path / "a", output_compare="exact", max_records=1, progress=False
+    )
+    by_field = batch_eval.check_file(sols, problems, tmp_path / "b", compare="exact", limit=1, progress=False)
+    assert by_option.metrics["records"] == by_field.metrics["records"] == 1
+    assert [x["verdict"] for x in read_jsonl(by_option.results_path)] == ["WA"]
+    default = batch_eval.check_file(sols, problems, tmp_path / "e", max_records=1, progress=False)
+    assert [x["verdict"] for x in read_jsonl(default.results_path)] == ["AC"]
+    assert read_jsonl(by_option.results_path)[0]["verdict"] == read_jsonl(by_field.results_path)[0]["verdict"]
+    misspelt = r"no setting is named 'output_compar' \(did you mean 'output_compare'"
+    with pytest.raises(batch_eval.BatchEvalError, match=misspelt):
+        batch_eval.check_file(sols, problems, tmp_path / "c", output_compar="lines", progress=False)
+    with pytest.raises(batch_eval.BatchEvalError, match="the same setting"):
+        batch_eval.check_file(sols, problems, tmp_path / "d", compare="lines", output_compare="lines")

@@ -270,7 +270,12 @@ def test_per_sample_table_has_a_row_per_judged_sample_in_each_format(
     }
     assert by_step == {"100": 1, "200": 3, "300": 3}
     assert {r["problem_id"] for r in table} == {"1/A", "1/B"} and {r["language"] for r in table} == {"python"}
-    assert all(r["tests_total"] != "0" and r["time_s"] for r in table)
+    assert all(r["time_s"] for r in table)
+    # tests_total is the problem's (3 for 1/A, 1 for 1/B), whatever early stop left unrun:
+    # WRONG prints 3, right on 1/A's first test, wrong on its second, so its third is not run
+    assert {(r["problem_id"], r["tests_total"]) for r in table} == {("1/A", "3"), ("1/B", "1")}
+    wrong = [r for r in table if r["problem_id"] == "1/A" and r["verdict"] == "WA"]
+    assert wrong and all((r["tests_passed"], r["tests_run"]) == ("1", "2") for r in wrong)
     lines = [json.loads(x) for x in paths[1].read_text().splitlines()]
     parquet = pq.read_table(paths[2]).to_pylist()
     assert (

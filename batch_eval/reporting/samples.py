@@ -25,6 +25,7 @@ COLUMNS = (
     "language",
     "verdict",
     "tests_passed",
+    "tests_run",
     "tests_total",
     "time_s",
     "memory_kb",
@@ -70,7 +71,9 @@ def rows(output_dir: Path) -> Iterator[dict[str, Any]]:
                     "language": line.get("language"),
                     "verdict": line["verdict"],
                     "tests_passed": sum(1 for t in tests if t.get("verdict") == "AC"),
-                    "tests_total": sum(1 for t in tests if t.get("verdict") != "SKIP"),
+                    # run: the tests judged before an early stop; total: the problem's tests
+                    "tests_run": sum(1 for t in tests if t.get("verdict") != "SKIP"),
+                    "tests_total": len(tests),
                     "time_s": max((t.get("time") or 0.0 for t in tests), default=None),
                     "memory_kb": max((t.get("memory_kb") or 0 for t in tests), default=None),
                     "cached": bool(line.get("cached")),
