@@ -473,3 +473,22 @@ def test_report_ranks_checkpoints_on_the_problems_they_share_and_says_why_a_cell
     head, first = csv.splitlines()[:2]
     assert dict(zip(head.split(","), first.split(",")))["AC"] == "1"
     assert {"problems", "solved", "records"} <= set(head.split(","))
+
+
+def test_plot_legend_and_table_give_the_same_problem_counts(tmp_path: Path) -> None:
+    # checkpoint-100 has one sample of 1/B: its pass@2 is over 1 of its 2 problems, 200's over both
+    sols, problems = make_run(
+        tmp_path,
+        {
+            100: [("1/A", RIGHT), ("1/A", WRONG), ("1/B", RIGHT)],
+            200: [(p, RIGHT) for p in ("1/A", "1/A", "1/B", "1/B")],
+        },
+    )
+    subprocess.run(run_args(sols, problems, tmp_path / "out"), check=True)
+    svg = tmp_path / "curve.svg"
+    args = ["report", str(tmp_path / "out"), "--k", "1,2", "--plot", str(svg)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = {name: ln for ln in result.stdout.splitlines()[1:3] for name in ln.split() if "checkpoint" in name}
+    assert "1.000 (1/2)" in rows["checkpoint-100"] and "(1/2)" not in rows["checkpoint-200"]
+    assert "pass@2 (over 1 to 2 of 2 problems: those with ≥2 samples)" in svg.read_text()

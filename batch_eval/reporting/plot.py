@@ -19,6 +19,20 @@ def check_path(path: Path) -> None:
         raise BatchEvalError(f"the plot is written as PNG, SVG or PDF: name it {path.stem}.png, .svg or .pdf")
 
 
+def _over(k: int, used: list[int], problems: list[int]) -> str:
+    """The legend's note of the problems a pass@k is over, in the report table's figures
+    (`6/21` there is `6 of 21` here; `5 to 6` where checkpoints differ); none when every
+    checkpoint's pass@k is over all its problems."""
+    if used == problems:
+        return ""
+
+    def span(values: list[int]) -> str:
+        low, high = min(values), max(values)
+        return str(low) if low == high else f"{low} to {high}"
+
+    return f" (over {span(used)} of {span(problems)} problems: those with ≥{k} samples)"
+
+
 def default_ks(rows: Sequence[Row]) -> list[int]:
     """1, and the largest k every problem of every checkpoint has samples for (when > 1)."""
     common = min((n for r in rows for n, _ in r.per_problem.values()), default=1)
@@ -53,19 +67,16 @@ def plot_curve(
     drawn = 0
     left_out = []
     for n, k in enumerate(ks):
-        points = []  # (x, pass@k, interval, problems with k samples) where there are any
+        points = []  # (x, pass@k, interval, problems with k samples, problems) where there are any
         for x, r in zip(xs, scored):
             value, interval, count = pass_at_k_estimate(r.per_problem, k)
             if value is not None:
-                points.append((x, value, interval, count))
+                points.append((x, value, interval, count, r.problems))
         if not points:
             left_out.append(f"pass@{k} is not plotted: no problem has {k} or more samples")
             continue
         drawn += 1
-        used = min(p[3] for p in points)
-        label = f"pass@{k}" + (
-            f" ({used} of {problems} problems have ≥{k} samples)" if used < problems else ""
-        )
+        label = f"pass@{k}" + _over(k, [p[3] for p in points], [p[4] for p in points])
         color = f"C{n}"
         px = [p[0] for p in points]
         ax.fill_between(px, [p[2][0] for p in points], [p[2][1] for p in points], alpha=0.15, color=color)
