@@ -13,7 +13,6 @@ ForkServer is one class of ~220 lines on purpose: it is the judge's half of one 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import resource
 import select
@@ -27,7 +26,7 @@ from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.jail import TMP, Jail, mount_tmpfs
 from batch_eval.executors.local.kernel import die_with_parent, leave_network, new_pid_namespace
-from batch_eval.executors.local.process import finish, kill_group
+from batch_eval.executors.local.process import finish_outputs, kill_group
 from batch_eval.executors.sandbox import SANDBOX, sandboxlib
 from batch_eval.verdict import Verdict
 
@@ -130,7 +129,7 @@ class ForkServer:
         self.group = group
         self.proc: subprocess.Popen[bytes] | None = None
         self._commands = self._answers = -1  # our ends of the command and answer pipes
-        self._buffer = b""
+        self._buffer = bytearray()
 
     @property
     def pid(self) -> int | None:
@@ -218,7 +217,7 @@ class ForkServer:
             finally:
                 for fd in passed:
                     os.close(fd)
-            self._buffer = b""
+            self._buffer = bytearray()
         return self.proc
 
     def _close_pipes(self) -> None:
@@ -277,12 +276,14 @@ class ForkServer:
         """The outcome of the oldest submitted test; None when it was cancelled. Raises
         ForkServerDown when the server died (every test sent to it is lost with it)."""
         try:
-            reply = self._reply(test.limits.wall + 10)
+            wait = test.limits.wall + 10
+            parts = self._reply(wait).split("\t")
+            # an `ok` answer's outputs follow it (the server empties its files before the next test)
+            outputs = [self._read(int(n), wait) for n in parts[7:9]] if parts[0] == "ok" else []
         except ForkServerDown as down:
             oom = self.memory is not None and self.memory.oom_killed()
             self.close()
             raise ForkServerDown(str(down), oom=oom) from None  # the caller retries on a fresh server
-        parts = reply.split("\t")
         if parts[0] == "cancelled":
             return None
         if parts[0] == "retire":
@@ -291,13 +292,9 @@ class ForkServer:
         if parts[0] != "ok":
             return Execution(Verdict.IE, reason=f"fork server: {parts[-1]}")
         status, cpu, maxrss, wall = int(parts[1]), float(parts[2]), int(parts[3]), float(parts[4])
-        files, limits = test.files, test.limits
-        ex = finish(status, cpu, maxrss, wall, parts[5] == "1", files[1], files[2], limits, parts[6] == "1")
-        for path in files[1:]:  # emptied before the next test starts: their pages are memory
-            with contextlib.suppress(OSError):
-                os.truncate(path, 0)
-        self._send("taken\n")
-        return ex
+        killed, oom = parts[5] == "1", parts[6] == "1"
+        stdout, stderr = outputs
+        return finish_outputs(status, cpu, maxrss, wall, killed, stdout, stderr, test.limits, oom)
 
     def cancel(self) -> None:
         """Stop every test sent so far that has not finished (each still gets its `collect`)."""
@@ -312,19 +309,31 @@ class ForkServer:
             raise ForkServerDown(f"cannot send: {exc}") from None
 
     def _reply(self, timeout: float) -> str:
+        while b"\n" not in self._buffer:
+            self._more(timeout, 65536)
+        line, _, rest = self._buffer.partition(b"\n")
+        self._buffer = rest
+        return line.decode()
+
+    def _read(self, count: int, timeout: float) -> bytes:
+        """The next `count` bytes the server sends (a test's output)."""
+        while len(self._buffer) < count:
+            self._more(timeout, max(65536, count - len(self._buffer)))
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+    def _more(self, timeout: float, size: int) -> None:
         fd = self._answers
         if fd < 0:
             raise ForkServerDown("it was closed")
-        while b"\n" not in self._buffer:
-            ready, _, _ = select.select([fd], [], [], timeout)
-            if not ready:
-                raise ForkServerDown("no answer in time")
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise ForkServerDown("it exited")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode()
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            raise ForkServerDown("no answer in time")
+        chunk = os.read(fd, min(size, 1 << 22))
+        if not chunk:
+            raise ForkServerDown("it exited")
+        self._buffer += chunk
 
     def close(self) -> None:
         if self.proc is not None:

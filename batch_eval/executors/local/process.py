@@ -246,12 +246,28 @@ def finish(
     """The Execution of a finished run from its wait status, usage and output files;
     `memory_kb`: the run's own peak (None when it is not known: below what the process that
     started it passed on); `oom_killed`: the kernel killed a process of the run for memory."""
-    stdout, over = _read_capped(out_path, limits.output_bytes)
-    stderr = tail(_read_capped(err_path, limits.output_bytes)[0])
+    stdout = _read_capped(out_path, limits.output_bytes + 1)
+    stderr = _read_capped(err_path, limits.output_bytes)
+    return finish_outputs(status, cpu, memory_kb, wall, wall_killed, stdout, stderr, limits, oom_killed)
+
+
+def finish_outputs(
+    status: int,
+    cpu: float,
+    memory_kb: int | None,
+    wall: float,
+    wall_killed: bool,
+    stdout: bytes,
+    stderr: bytes,
+    limits: Limits,
+    oom_killed: bool = False,
+) -> Execution:
+    """finish's judgement from the outputs themselves: `stdout` its first output limit + 1
+    bytes (one more than the limit: it was over), `stderr` at least its last STDERR_TAIL bytes."""
     ex = Execution(
         Verdict.AC,
-        stdout=stdout,
-        stderr=stderr,
+        stdout=stdout[: limits.output_bytes],
+        stderr=tail(stderr),
         wall_time=round(wall, 4),
         cpu_time=round(cpu, 4),
         memory_kb=memory_kb,
@@ -260,17 +276,20 @@ def finish(
         ex.exit_code = os.WEXITSTATUS(status)
     elif os.WIFSIGNALED(status):
         ex.signal = signal.Signals(os.WTERMSIG(status)).name
-    classify(ex, limits, wall_killed, over, oom_killed)
+    classify(ex, limits, wall_killed, len(stdout) > limits.output_bytes, oom_killed)
     return ex
 
 
-def _read_capped(path: Path, limit: int) -> tuple[bytes, bool]:
+#: the bytes of a run's stderr that its Execution keeps the tail of (base.tail reads as many)
+STDERR_TAIL = 8000
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            return f.read(limit)
     except OSError:
-        return b"", False
-    return data[:limit], len(data) > limit
+        return b""
 
 
 def _read_all(fd: int) -> str:

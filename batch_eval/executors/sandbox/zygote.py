@@ -13,8 +13,11 @@ Commands arrive on fd 0 and answers leave on fd 1 as single tab-separated lines,
 written with os.read/os.write so that sys.stdin/sys.stdout never buffer anything a child
 could see. Tests run in the order sent, one answer each; the judge sends the next test
 while one runs, and `cancel` stops every test sent before it (answered `cancelled`). After
-an `ok` answer the next test starts only once the judge says `taken` (it has read and
-emptied that test's output files, which would otherwise count as the next test's memory).
+an `ok` answer come the test's outputs themselves (its stdout up to the output limit + 1
+bytes, its stderr's tail: the sizes are in the answer), after which the server empties the
+output files and forks the next test at once: on a memory cgroup those files' pages are the
+tests' memory, and are never charged to the next test (at most a pipe's buffer of them,
+64 kB, waits for the judge to read it as the next test starts).
 After each test the server kills what it left (its session, and with --group every other
 member of the pids cgroup), reaps the orphans it inherited as their subreaper, and with
 --oom says whether the memory cgroup killed it. With --cpu (an open usage file of the CPU
@@ -293,7 +296,6 @@ class _Commands:
         self.buffer = b""
         self.lines = []
         self.closed = False
-        self.taken = 0
 
     def read(self):
         chunk = os.read(_COMMANDS, 65536)
@@ -302,11 +304,7 @@ class _Commands:
             return
         self.buffer += chunk
         *complete, self.buffer = self.buffer.split(b"\n")
-        for line in complete:
-            if line == b"taken":  # an acknowledgement, not a command: counted apart
-                self.taken += 1
-            else:
-                self.lines.append(line.decode())
+        self.lines.extend(line.decode() for line in complete)
 
     def next(self):
         while not self.lines and not self.closed:
@@ -315,13 +313,6 @@ class _Commands:
 
     def cancelled(self):
         return CANCEL in self.lines
-
-    def wait_taken(self):
-        """Until the judge has taken the last test's outputs (and emptied them): on a memory
-        cgroup they are the tests' memory, and must not count against the next test."""
-        while not self.taken and not self.closed:
-            self.read()
-        self.taken = max(0, self.taken - 1)
 
 
 CANCEL = "cancel"
@@ -377,6 +368,67 @@ def _cpu_now(fd):
         return None, 0.0
     own = resource.getrusage(resource.RUSAGE_SELF)
     return sandboxlib.cpu_seconds(fd), own.ru_utime + own.ru_stime
+
+
+#: the bytes of a test's stderr the judge gets: its tail (the judge keeps the last lines)
+_STDERR_TAIL = 8000
+
+
+class _Outputs:
+    """A finished test's stdout and stderr files: what of them the judge gets (stdout's first
+    `fsize` bytes, one more than the output limit; the last _STDERR_TAIL bytes of stderr's
+    first fsize - 1), sent after the answer, and then emptied (their pages freed before the
+    next test forks). A file a test never made (its setup failed) is empty."""
+
+    def __init__(self, fout, ferr, fsize):
+        self.fds = [self._open(fout), self._open(ferr)]
+        out_size, err_size = (os.fstat(fd).st_size if fd >= 0 else 0 for fd in self.fds)
+        err_size = min(err_size, fsize - 1)
+        err_start = max(0, err_size - _STDERR_TAIL)
+        self.ranges = [(0, min(out_size, fsize)), (err_start, err_size - err_start)]
+
+    @staticmethod
+    def _open(path):
+        try:
+            return os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return -1
+
+    def sizes(self):
+        return "\t".join(str(count) for _, count in self.ranges)
+
+    def send(self):
+        """Each range on the answers pipe, exactly as many bytes as sizes() said (zeros for
+        any a file no longer has): the judge reads them as the test's outputs."""
+        for fd, (offset, count) in zip(self.fds, self.ranges):
+            while count > 0:
+                sent = 0
+                if fd >= 0:
+                    try:
+                        sent = os.sendfile(_ANSWERS, fd, offset, count)
+                    except OSError:  # a kernel that cannot send a file to a pipe: copied
+                        sent = _write_all(os.pread(fd, min(count, 1 << 16), offset))
+                if sent <= 0:  # shorter than it was: the judge still gets `count` bytes
+                    sent = _write_all(bytes(min(count, 1 << 16)))
+                offset += sent
+                count -= sent
+
+    def release(self):
+        for fd in self.fds:
+            if fd >= 0:
+                try:
+                    os.ftruncate(fd, 0)
+                except OSError:
+                    pass
+                os.close(fd)
+        self.fds = [-1, -1]
+
+
+def _write_all(data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(_ANSWERS, view) :]
+    return len(data)
 
 
 def _read_report(fd):
@@ -450,7 +502,6 @@ def main():
     gc.freeze()  # children's collections then skip everything inherited (and its pages stay shared)
     commands = _Commands()
     ooms = sandboxlib.oom_kills(oom) if oom else 0
-    taken_due = False
     dirty = True  # a folder a server before us used
     while True:
         line = commands.next()
@@ -458,9 +509,6 @@ def main():
             return
         if line == CANCEL:
             continue
-        if taken_due:
-            commands.wait_taken()
-            taken_due = False
         if commands.cancelled():  # queued before a cancel: never started
             _answer(b"cancelled\n")
             continue
@@ -536,23 +584,28 @@ def main():
         # the count only moves while a test runs: the one read after each test is the next one's start
         oom_now = sandboxlib.oom_kills(oom) if oom else 0
         oom_killed, ooms = int(oom_now > ooms), oom_now
+        outputs = _Outputs(fout, ferr, int(fsize))
         if cancelled:
             _answer(b"cancelled\n")
+            outputs.release()
             continue
         if setup_error:
             _answer(f"error\tchild setup failed: {_one_line(setup_error)}\n".encode())
+            outputs.release()
             continue
         cpu = usage.ru_utime + usage.ru_stime
         if cpu_fd >= 0:
             if group_before is None or group_after is None:
                 _answer(b"error\tcannot read the test's CPU time in its cgroup\n")
+                outputs.release()
                 continue
             # what the group used, less our own part (forking, killing, reaping): every
             # process of the test, reaped or not
             cpu = max(cpu, (group_after - group_before) - (own_after - own_before))
-        reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}\n"
-        _answer(reply.encode())
-        taken_due = True
+        reply = f"ok\t{status}\t{cpu}\t{usage.ru_maxrss}\t{wall_used}\t{int(killed)}\t{oom_killed}"
+        _answer(f"{reply}\t{outputs.sizes()}\n".encode())
+        outputs.send()
+        outputs.release()
 
 
 if __name__ == "__main__":
