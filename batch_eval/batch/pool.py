@@ -17,16 +17,26 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from batch_eval.config import CheckConfig
 from batch_eval.errors import ExitCode
 from batch_eval.executors.base import last_line
 from batch_eval.executors.local.kernel import die_with_parent
 from batch_eval.files import previous_metrics
 
 GRACE_SECONDS = 2.0
+
+
+def shared_cores(config: CheckConfig, checkers: int) -> CheckConfig:
+    """`config` for one of `checkers` checkers judging at once on this machine: unless the
+    user chose --jobs, each runs its share of the cores this process may use (at least one
+    program at a time), so that checkers x programs in flight is the cores, not their square."""
+    if config.jobs:
+        return config
+    return replace(config, jobs=max(1, len(os.sched_getaffinity(0)) // max(1, checkers)))
 
 
 @dataclass

@@ -8,13 +8,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from batch_eval.batch.heartbeat import Heartbeat, lock_output_folder
 from batch_eval.batch.plan import FileTask, Plan, Unit, make_plan
-from batch_eval.batch.pool import FileOutcome, Job, run_jobs
+from batch_eval.batch.pool import FileOutcome, Job, run_jobs, shared_cores
 from batch_eval.batch.scan import find_checkpoints
 from batch_eval.batch.shards import finished_shard, merge, shard_counts, shard_task
 from batch_eval.batch.summary import Summary
@@ -292,11 +292,12 @@ def execute(
     if options.ray is not None:
         from batch_eval.batch.ray_engine import run_units
 
-        run_units(units, config, options, fingerprint, on_done)
+        # a task has one core of its node (unless --jobs says otherwise)
+        run_units(units, replace(config, jobs=config.jobs or 1), options, fingerprint, on_done)
     else:
-        run_jobs(
-            [job_for(u, config, options) for u in units], options.max_workers, on_done, options.fail_fast
-        )
+        shared = shared_cores(config, options.max_workers)
+        jobs = [job_for(u, shared, options) for u in units]
+        run_jobs(jobs, options.max_workers, on_done, options.fail_fast)
 
 
 def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> ExitCode:

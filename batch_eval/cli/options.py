@@ -36,7 +36,7 @@ SECTIONS = (
     ),
     (
         "Running",
-        ("max_workers", "timeout", "executor", "dry_run", "as_json", "force", "fail_fast", "redo_ie"),
+        ("max_workers", "jobs", "timeout", "executor", "dry_run", "as_json", "force", "fail_fast", "redo_ie"),
     ),
     ("Limits", ("time_limit", "memory_limit", "time_multiplier", "output_limit_mb", "process_limit")),
     (
@@ -280,6 +280,15 @@ def check_options(f: Any) -> Any:
             "e.g. WA or TLE, may then depend on what was judged before — pass/fail never does).",
         ),
         click.option(
+            "--jobs",
+            metavar="N",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Local executor: programs judged at once by one check, each on a fork server and "
+            "cgroups of its own, results still in file order. Default: one per core this process may "
+            "use (`run`: the cores shared between its checkers).",
+        ),
+        click.option(
             "--python-runner",
             type=click.Choice(["fork", "process"]),
             default="fork",
@@ -370,5 +379,6 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
         piston_concurrency=options["piston_concurrency"],
+        jobs=options["jobs"],
         ks=tuple(options["ks"] or ()),
     )

@@ -1,11 +1,14 @@
 """Several records judged at once, their lines given back in file order.
 
 An executor that can run programs from many threads (Piston: a check's requests wait on
-servers, not on this machine) gets up to its `concurrency` records in flight; every other
-step (reading records, the verdict cache, metrics, writing lines) stays in the check's own
-thread. A record whose program is in flight already (the same cache key) waits for it and
-then takes its verdict from the cache, as it would one at a time. With concurrency 1 every
-record is judged where it is read, in the check's thread.
+servers, not on this machine; the local executor with --jobs N: a fork server per lane)
+gets up to its `concurrency` records running; every other step (reading records, the
+verdict cache, metrics, writing lines) stays in the check's own thread. A record judged
+before an earlier, slower one waits (up to BACKLOG records) for its turn to be written
+while the next records run: one slow record does not idle the other lanes. A record whose
+program is in flight already (the same cache key) waits for it and then takes its verdict
+from the cache, as it would one at a time. With concurrency 1 every record is judged where
+it is read, in the check's thread.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
 from batch_eval.judging.records import Job, Judged, RecordJudge
 from batch_eval.judging.solutions import Record
 from batch_eval.verdict import SolutionResult
+
+#: the most records judged or running but not yet written (waiting for an earlier one)
+BACKLOG = 256
 
 #: what a line is written from: a record's judged line, or a line known already (a resume's)
 Emit = Callable[[Record, "Judged | dict[str, Any]"], None]
@@ -74,6 +80,7 @@ class InFlight:
         self.workers = Workers(self.width, judge.run) if self.width > 1 else None
         self._queue: deque[tuple[Record, Judged | dict[str, Any] | Pending]] = deque()
         self._keys: dict[str, Future[SolutionResult]] = {}
+        self._running: set[Future[SolutionResult]] = set()
 
     def known(self, record: Record, line: dict[str, Any]) -> None:
         """A line that needs no judging, written in its turn."""
@@ -89,6 +96,7 @@ class InFlight:
         else:
             future = self.workers.submit(prepared)
             self._keys[prepared.key] = future
+            self._running.add(future)
             self._queue.append((record, Pending(prepared, future)))
         self._flush()
 
@@ -113,9 +121,18 @@ class InFlight:
             self._emit_head()
 
     def _flush(self) -> None:
-        """Write what is done at the head; wait for the head while too many are in flight."""
-        while self._queue and (len(self._queue) > self.width or self._head_done()):
-            self._emit_head()
+        """Write what is done at the head; wait while `width` records run (for any of them:
+        the next record starts as soon as a lane is free) or BACKLOG wait to be written."""
+        while True:
+            while self._queue and self._head_done():
+                self._emit_head()
+            self._running = {f for f in self._running if not f.done()}
+            if len(self._queue) > BACKLOG:
+                self._emit_head()
+            elif len(self._running) >= self.width:
+                wait(self._running, return_when=FIRST_COMPLETED)
+            else:
+                return
 
     def _head_done(self) -> bool:
         item = self._queue[0][1]

@@ -32,7 +32,8 @@ Warn = Callable[[str], None]
 def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
         flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
-        return LocalExecutor(python=config.python, python_runner=config.python_runner, cxx_flags=flags)
+        python, runner, jobs = config.python, config.python_runner, config.local_jobs()
+        return LocalExecutor(python=python, python_runner=runner, cxx_flags=flags, jobs=jobs)
     if config.executor == "piston":
         from batch_eval.executors.piston import discovery
         from batch_eval.executors.piston.budget import SharedBudget

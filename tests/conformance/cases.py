@@ -440,6 +440,7 @@ from tests.conformance import (  # noqa: E402
     redteam_checker,
     redteam_function,
     redteam_jail,
+    redteam_neighbours,
     redteam_piston,
 )
 
@@ -451,5 +452,6 @@ _REDTEAM = [
     *redteam_accounting.CASES,
     *redteam_piston.CASES,
     *redteam_jail.CASES,
+    *redteam_neighbours.CASES,
 ]
 CASES += [replace(case, every_switch=False) for case in _REDTEAM]

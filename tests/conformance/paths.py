@@ -96,6 +96,9 @@ PATHS: list[JudgePath] = [
     ),
     # without the jail (where this machine, as root, runs the program as root: see needs_a_user)
     JudgePath("fork-open", _local(python_runner="fork", jailed=False), LOCAL | {"open"}),
+    # records in flight (`--jobs 3`): three lanes, each its own fork server, jail and cgroups,
+    # judging neighbouring records side by side (the neighbours' red team among them)
+    JudgePath("fork-lanes-jailed", _local(python_runner="fork", jailed=True, jobs=3), LOCAL, needs_jail=True),
     # the runner decides how Python and native binaries (C, C++, Rust) run; PyPy, Java and
     # JavaScript start a process per test on every path
     JudgePath(

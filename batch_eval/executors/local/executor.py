@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,12 @@ class LocalExecutor(Executor):
     interpreter per test; C and C++ compiled once per program, their tests exec'd from the
     fork server (or a process per test with the process runner); Java compiled once and PyPy
     as they are, a process per test. Every test: its own session, stdin a regular file,
-    time/memory/output/process limits."""
+    time/memory/output/process limits.
+
+    `jobs` > 1: that many programs at once, from as many threads (records in flight), each
+    program on a lane of its own: an executor like this one with its own sandbox (cgroups,
+    jail, working folders) and fork server, made when first needed; a test's CPU time,
+    memory and processes are its own lane's, never its neighbours'."""
 
     name = "local"
 
@@ -57,7 +63,27 @@ class LocalExecutor(Executor):
         pypy: str = "pypy3",
         node: str = "node",
         rustc: str = "rustc",
+        jobs: int = 1,
     ) -> None:
+        self._settings: dict[str, Any] = {
+            "python": python,
+            "cxx": cxx,
+            "python_runner": python_runner,
+            "jailed": jailed,
+            "disk_mb": disk_mb,
+            "memory_cgroup": memory_cgroup,
+            "cxx_flags": cxx_flags,
+            "cc": cc,
+            "javac": javac,
+            "java": java,
+            "pypy": pypy,
+            "node": node,
+            "rustc": rustc,
+        }
+        self.concurrency = max(1, jobs)
+        self._free: list[LocalExecutor] = [self]  # lanes not running a program now
+        self._lanes: list[LocalExecutor] = [self]
+        self._lanes_lock = threading.Lock()
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
         if python_runner not in PYTHON_RUNNERS:
@@ -132,8 +158,22 @@ class LocalExecutor(Executor):
         return {}  # Python: in describe()
 
     def close(self) -> None:
+        for lane in self._lanes[1:]:
+            lane.close()
         self.forks.close()
         self.sandbox.close()
+
+    def _lane(self) -> LocalExecutor:
+        """A lane not running a program (a new one while fewer than `concurrency` exist)."""
+        with self._lanes_lock:
+            if self._free:
+                return self._free.pop()
+            if len(self._lanes) >= self.concurrency:
+                raise RuntimeError(f"more than {self.concurrency} programs at once")
+        lane = LocalExecutor(**self._settings)
+        with self._lanes_lock:
+            self._lanes.append(lane)
+        return lane
 
     def preflight(self, limits: Limits) -> list[str]:
         if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
@@ -154,6 +194,18 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         input_mode: str = "stdio",
         expected: Expected | None = None,  # not needed: on_result stops us after each test
+    ) -> ProgramRun:
+        if self.concurrency == 1:
+            return self._run(program, inputs, limits, on_result, input_mode)
+        lane = self._lane()
+        try:
+            return lane._run(program, inputs, limits, on_result, input_mode)
+        finally:
+            with self._lanes_lock:
+                self._free.append(lane)
+
+    def _run(
+        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, input_mode: str
     ) -> ProgramRun:
         self._boxes += 1
         box = self.home / f"program-{self._boxes}"
