@@ -107,7 +107,10 @@ def test_failures_order_runs_the_test_earlier_solutions_failed_first(tmp_path: P
             tmp_path / f"{tag}.jsonl",
             [{"id": "1/A", "code": WRONG_ON_TENS.format(f"{tag}{i}")} for i in range(3)],
         )
-        config = CheckConfig(problems=problems, test_order=order, cache=cache, cache_dir=tmp_path / "cache")
+        # one record at a time: a record in flight beside the first would start before its failure is known
+        config = CheckConfig(
+            problems=problems, test_order=order, cache=cache, cache_dir=tmp_path / "cache", jobs=1
+        )
         outcome = check_file(config, sols, tmp_path / f"o-{tag}")
         return [[t["verdict"] for t in line["tests"]] for line in read_jsonl(outcome.results_path)]
 
