@@ -122,7 +122,7 @@ class Executor(ABC):
         reports tests in bulk may stop there itself; the others need not look)."""
 
     #: how many programs one check may have this executor run at once (from threads); 1: one
-    #: at a time, from the thread that made it (the local executor: its runners are its own)
+    #: at a time, from the thread that made it (the local executor: one per lane, --jobs)
     concurrency: int = 1
 
     def preflight(self, limits: Limits) -> list[str]:
