@@ -94,7 +94,10 @@ def test_watch_follows_a_run_until_it_ends(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     proc = subprocess.Popen(run_args(sols, problems, out))
+    deadline = time.monotonic() + 60
     while not (out / "batch_eval_results.json").exists():
+        assert proc.poll() is None, "the run ended without writing its summary"
+        assert time.monotonic() < deadline, "no summary 60 s after the run started"
         time.sleep(0.05)
     watch = subprocess.run(
         [sys.executable, "-m", "batch_eval", "watch", str(out), "--interval", "0.2"],
