@@ -4,8 +4,11 @@ remembered in the cache folder, not measured again by each check."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +56,24 @@ def test_the_speed_figure_is_measured_once_per_node_and_remembered(
     _edit(memo_path, None, age_s=calibrate.RETRY_S + 1)
     again = _figure(tmp_path, "e", cache)
     assert again is not None and 0.01 < again < 10
+
+
+def test_auto_scale_is_shown_in_the_summary_line_and_1_gives_raw_limits(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])  # time limit 1 s
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "1/A", "code": "print(3)"}])
+    cache = tmp_path / "cache"
+
+    def check(out: str, multiplier: str) -> tuple[str, dict[str, Any]]:
+        argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "-p", str(problems)]
+        argv += ["-o", str(tmp_path / out), "--cache-dir", str(cache), "--time-multiplier", multiplier]
+        done = subprocess.run(argv, capture_output=True, text=True, check=True)
+        return done.stderr, json.loads((tmp_path / out / "s.results.jsonl").read_text())
+
+    raw, line = check("raw", "1")
+    assert "time limits x" not in raw and line["limits"]["time_s"] == 1.0
+    # this node remembered as twice as slow as the reference judge: auto doubles the limits
+    _edit(cache / "calibration.json", 2 * calibrate.REFERENCE_S, age_s=0)
+    auto, line = check("auto", "auto")
+    assert "time limits x2.00 (auto)" in auto and line["limits"]["time_s"] == 2.0
+    raw, line = check("raw-again", "1")
+    assert "time limits x" not in raw and line["limits"]["time_s"] == 1.0

@@ -38,12 +38,15 @@ def pass_text(metrics: dict[str, Any]) -> str:
 
 
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:
-    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`."""
+    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`, and the
+    time limits' scale when `--time-multiplier auto` changed them (`, time limits x0.65 (auto)`)."""
     head = pass_text(metrics)
     verdicts = " ".join(f"{k} {v}" for k, v in metrics["verdicts"].items() if k != "AC")
+    scale = ((metrics.get("environment") or {}).get("calibration") or {}).get("time_scale")
+    scaled = f", time limits x{scale:.2f} (auto)" if scale not in (None, 1.0) else ""
     return (
         f"{path}: {head} ({metrics['passed']}/{metrics['judged']} AC) {verdicts} | "
-        f"{metrics['skipped_records']} skipped, {metrics['ie']} IE, {metrics['seconds']:.1f} s"
+        f"{metrics['skipped_records']} skipped, {metrics['ie']} IE, {metrics['seconds']:.1f} s{scaled}"
     ).replace("  ", " ")
 
 
