@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def source_passed(row: dict[str, Any]) -> bool | None:
     verdict = str(row.get("source_verdict"))
-    if verdict.startswith("correct") or verdict == "passed":
+    if verdict.startswith(("correct", "accepted")) or verdict == "passed":  # accepted on Codeforces
         return True
     if verdict == "failed":
         return False
