@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Named workloads, each printed as tests/s and as ratios to baselines measured in the same run.
 
-    python scripts/bench.py [--workloads a,b,c,d,e,f,g,h,j,p,s,i] [--quick]
+    python scripts/bench.py [--workloads a,b,c,d,e,f,g,h,j,p,s,i,k] [--quick]
 
 a  many tiny Python tests (overhead-bound): batch-eval's fork-server runner and its plain
    process runner against a naive runner (one `python3` through PATH per test, stdin piped,
@@ -33,6 +33,10 @@ j  one real file on every core: `check --all-tests --no-cache` of CodeContests' 
    solutions (every test of every problem) as it runs by default (one record in flight per
    core) against the same check pinned to one core (`taskset -c 0`), alternated `--quick` 1
    else 3 times, the verdicts compared; with problems/s and tests/s per core
+k  start-up: the speed calibration's own cost (calibrate.py, best of 3 benchmark runs), and
+   the wall time of `batch-eval check` of one one-test record (its first verdict) as a fresh
+   command: with an empty cache folder (the calibration measured) against the calibration
+   remembered (each run a new program: its verdict never cached), beside the import alone
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure
@@ -752,9 +756,56 @@ def workload_h(limit: int | None) -> None:
         )
 
 
+def workload_k(repeats: int) -> None:
+    """Start-up: the calibration's cost, and a one-record `check` with it measured or remembered."""
+    from batch_eval.judging import calibrate
+    from tests.conftest import SUM_PROBLEM
+
+    print("k) start-up: the speed calibration and the first verdict of a fresh `check`")
+    executor = LocalExecutor()
+    try:
+        costs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            calibrate.calibrate(executor)
+            costs.append(time.perf_counter() - start)
+    finally:
+        executor.close()
+    median = sorted(costs)[len(costs) // 2]
+    print(f"  calibration (best of {calibrate.RUNS} benchmark runs): median {median:.2f} s")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        problems = folder / "problems.jsonl"
+        problems.write_text(json.dumps(SUM_PROBLEM) + "\n")
+
+        def one_check(n: int, cache: Path) -> float:
+            solutions = folder / f"s{n}.jsonl"
+            solutions.write_text(json.dumps({"id": "1/A", "code": f"print(3)  # {n}"}) + "\n")
+            argv = [sys.executable, "-m", "batch_eval", "check", str(solutions), "-p", str(problems)]
+            argv += ["-o", str(folder / f"out{n}"), "--cache-dir", str(cache)]
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, capture_output=True, check=True)
+            return time.perf_counter() - start
+
+        imports, cold, warm = [], [], []
+        for n in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import batch_eval.cli"], env=env, check=True)
+            imports.append(time.perf_counter() - start)
+            cold.append(one_check(2 * n, folder / f"cache{n}"))  # an empty cache: measured
+            warm.append(one_check(2 * n + 1, folder / f"cache{n}"))  # remembered
+    for name, figures in (
+        ("python -c 'import batch_eval.cli'", imports),
+        ("check, calibration measured (empty cache)", cold),
+        ("check, calibration remembered", warm),
+    ):
+        print(f"  {name:44} median {sorted(figures)[len(figures) // 2]:.2f} s (of {len(figures)})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,h,j,p,s,i")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,g,h,j,p,s,i,k")
     ap.add_argument("--quick", action="store_true", help="smaller workloads (CI-sized)")
     args = ap.parse_args()
     chosen = set(args.workloads.split(","))
@@ -769,6 +820,7 @@ def main() -> int:
         ("g", lambda: workload_g(200 if args.quick else 2000)),
         ("h", lambda: workload_h(40 if args.quick else None)),
         ("j", lambda: workload_j(1 if args.quick else 3)),
+        ("k", lambda: workload_k(3 if args.quick else 7)),
     ]
     for key, step in steps:
         if key in chosen:

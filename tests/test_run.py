@@ -199,22 +199,45 @@ def _normalised(summary: dict[str, Any]) -> list[Any]:
     ]
 
 
-@pytest.mark.parametrize("kill_after", [0.3, 1.5, 3.0])
-def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_after: float) -> None:
+#: when the run is killed, as `status` reads its progress: (records judged, files done) at least
+KILL_POINTS = {"inside-the-first-files": (1, 0), "after-a-file": (0, 1), "half-way": (0, 2)}
+
+
+@pytest.mark.parametrize("kill_when", list(KILL_POINTS))
+def test_kill_9_then_rerun_gives_the_uninterrupted_summary(tmp_path: Path, kill_when: str) -> None:
+    from batch_eval.reporting.status import read_status
+
     slow = "import time\ntime.sleep(0.2)\n" + RIGHT
     steps = {s: [RIGHT, slow, WRONG, slow] for s in (100, 200, 300, 400)}
     sols, problems = training_run(tmp_path, steps)
-    args = run_argv(sols, problems, None, workers=2)
+    args = [*run_argv(sols, problems, None, workers=2), "--no-cache"]  # every run judges
     clean = tmp_path / "clean"
     subprocess.run([*args, "-o", str(clean)], check=True)
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*args, "-o", str(killed)], start_new_session=True)
-    time.sleep(kill_after)
+    records, files = KILL_POINTS[kill_when]
+    deadline = time.monotonic() + 120
+    while True:  # until the run is judging at the point asked for
+        try:
+            status = read_status(killed)
+        except BatchEvalError:  # not started yet
+            status = None
+        if status and status["records"]["done"] >= records and status["files"]["ok"] >= files:
+            break
+        assert proc.poll() is None, f"the run ended before it was {kill_when}: {status}"
+        assert time.monotonic() < deadline, f"the run never got {kill_when}: {status}"
+        time.sleep(0.01)
+    started = _descendants(proc.pid)
     proc.kill()  # the run alone, as the OOM killer or a scheduler would: not its group
     proc.wait()
-    time.sleep(0.5)  # what it started dies with it (PR_SET_PDEATHSIG)
-    rerun = subprocess.run([*args, "-o", str(killed)], check=False)
-    assert rerun.returncode == 0
+    # it was killed while judging: its summary says the run had not finished
+    assert read_status(killed)["state"] in ("running", "dead"), kill_when
+    deadline = time.monotonic() + 30
+    while _still_alive(started):  # what it started dies with it (PR_SET_PDEATHSIG)
+        assert time.monotonic() < deadline, f"still running 30 s after the kill: {_still_alive(started)}"
+        time.sleep(0.05)
+    rerun = subprocess.run([*args, "-o", str(killed)], capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
     expected = json.loads((clean / "batch_eval_results.json").read_text())
     got = json.loads((killed / "batch_eval_results.json").read_text())
     assert _normalised(got) == _normalised(expected)

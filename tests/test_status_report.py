@@ -94,7 +94,10 @@ def test_watch_follows_a_run_until_it_ends(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     proc = subprocess.Popen(run_args(sols, problems, out))
+    deadline = time.monotonic() + 60
     while not (out / "batch_eval_results.json").exists():
+        assert proc.poll() is None, "the run ended without writing its summary"
+        assert time.monotonic() < deadline, "no summary 60 s after the run started"
         time.sleep(0.05)
     watch = subprocess.run(
         [sys.executable, "-m", "batch_eval", "watch", str(out), "--interval", "0.2"],
@@ -418,12 +421,14 @@ def test_progress_counts_records_while_files_run(tmp_path: Path) -> None:
     # and each running file has a bar of its own: its records judged of its 6
     in_file = {int(m) for m in re.findall(r"checkpoint-\d+/\S+\.jsonl\D*?(\d+)/6\b", drawn)}
     assert in_file & set(range(1, 6)), f"no running file showed its own progress: {sorted(in_file)}"
+    # the records bar gives the run's elapsed time and the ETA `status` computes, by records judged
+    assert re.search(r"judged/s\s+elapsed \d+:\d\d:\d\d, ETA (\d+:\d\d:\d\d|n/a)", drawn), drawn[-2000:]
     plain = subprocess.run(
         [a for a in run_args(sols, problems, tmp_path / "log") if a != "-q"] + ["--no-cache"],
         capture_output=True,
         text=True,
     )
-    assert re.search(r"\[1/2\] OK .* \| records 6/12, [\d.]+/s, ETA \d\d:\d\d:\d\d", plain.stderr), (
+    assert re.search(r"\[1/2\] OK .* \| records 6/12, [\d.]+ judged/s, ETA \d+:\d\d:\d\d", plain.stderr), (
         plain.stderr
     )
 
@@ -492,3 +497,28 @@ def test_plot_legend_and_table_give_the_same_problem_counts(tmp_path: Path) -> N
     rows = {name: ln for ln in result.stdout.splitlines()[1:3] for name in ln.split() if "checkpoint" in name}
     assert "1.000 (1/2)" in rows["checkpoint-100"] and "(1/2)" not in rows["checkpoint-200"]
     assert "pass@2 (over 1 to 2 of 2 problems: those with ≥2 samples)" in svg.read_text()
+
+
+def test_cache_hits_are_not_counted_as_judging_speed(tmp_path: Path) -> None:
+    """A rerun answered by the verdict cache judged nothing: `status` says how many records
+    the cache gave and shows no records/s or tests/s made of them; elapsed time is shown."""
+    sols, problems = make_run(tmp_path, {1: [("1/A", RIGHT), ("1/B", WRONG)], 2: [("1/A", WRONG)]})
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    for out in ("first", "again"):
+        argv = run_args(sols, problems, tmp_path / out) + list(cache)
+        assert subprocess.run(argv, capture_output=True, check=False).returncode == 0
+    first, again = status_json(tmp_path / "first"), status_json(tmp_path / "again")
+    assert first["records"]["cached"] == 0 and first["records_per_second"] > 0
+    assert again["records"] == {"done": 3, "left": 0, "stopped": 0, "cached": 3}
+    assert again["records_per_second"] is None and again["tests_per_second"] is None
+    assert again["elapsed_seconds"] is not None and again["eta_seconds"] is None
+    text = subprocess.run(
+        [sys.executable, "-m", "batch_eval", "status", str(tmp_path / "again")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "records: 3/3 judged in this run (3 from the verdict cache)" in text
+    assert re.search(
+        r"speed: n/a records judged/s, n/a tests run/s \(finished files\); elapsed \d+:\d\d:\d\d", text
+    )

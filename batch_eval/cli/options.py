@@ -131,8 +131,9 @@ def check_options(f: Any) -> Any:
             default="1.0",
             show_default=True,
             help="Multiply every time limit by this number, or `auto`: by how much slower than the "
-            "reference judge this machine and interpreter run a fixed benchmark (measured at the "
-            "start of each check), so checkpoints judged on different machines are judged alike.",
+            "reference judge this machine and interpreter run a fixed benchmark (measured once per "
+            "node and remembered in the cache folder), so checkpoints judged on different machines "
+            "are judged alike.",
         ),
         click.option(
             "--output-limit",

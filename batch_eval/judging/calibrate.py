@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -42,46 +43,67 @@ RUNS = 3
 LIMITS = Limits(time_s=5.0, memory_mb=256, output_bytes=1 << 16, processes=4)
 #: a scale outside this range says the figure is wrong, not the machine
 SCALE_RANGE = (0.25, 8.0)
-#: a figure measured this recently by the same judge is used again (the files of one run are
-#: then judged with one figure, and each check does not pay the benchmark again)
-MEMO_S = 600.0
+#: a failure to measure is remembered this long (then measured again: it may have been the
+#: load or a fault of the moment); a figure is remembered for good on its node
+RETRY_S = 600.0
+#: the figure's benchmark: a change to it (or to the way it is run) measures anew everywhere
+VERSION = 2
+
+
+def node() -> str:
+    """What decides the figure besides the judge itself: the CPU model, the kernel and the
+    architecture (a different node of the same kind of machine shares it)."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            names = (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+            model = next(names, "")
+    except OSError:
+        pass
+    return f"{model or platform.processor()}|{platform.release()}|{platform.machine()}|v{VERSION}"
 
 
 def remembered(folder: Path | None, judge: str, executor: Executor) -> float | None:
-    """`calibrate`, remembered for MEMO_S in `folder` (None: measured every time) under the
-    judge's identity `judge` (its interpreter, versions and isolation). One checker measures
-    at a time (a lock in `folder`): checkers started together wait for the first one's
-    figure instead of measuring each other's load."""
+    """`calibrate`, measured once per judge and node (`judge`: the judge's identity, its
+    interpreter, versions and isolation; `node()`: CPU model and kernel) and remembered in
+    `folder` (None: measured every time); a failure to measure is tried again after RETRY_S.
+    One checker measures at a time (a lock in `folder`): checkers started together wait for
+    the first one's figure instead of measuring each other's load."""
     if folder is None:
         return calibrate(executor)
+    key = f"{judge}|{node()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock = os.open(folder / "calibration.lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
-        return _remembered(folder, judge, executor)
+        return _remembered(folder, key, executor)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _remembered(folder, judge, executor)
+        return _remembered(folder, key, executor)
     finally:
         os.close(lock)  # releases the lock
 
 
-def _remembered(folder: Path, judge: str, executor: Executor) -> float | None:
+def _remembered(folder: Path, key: str, executor: Executor) -> float | None:
     path = folder / "calibration.json"
     try:
         memo: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
         memo = {}
-    entry = memo.get(judge)
-    if isinstance(entry, list) and len(entry) == 2 and time.time() - float(entry[1]) < MEMO_S:
-        return float(entry[0]) if entry[0] is not None else None
+    if not isinstance(memo, dict):
+        memo = {}
+    entry = memo.get(key)
+    if isinstance(entry, list) and len(entry) == 2:
+        if entry[0] is not None:
+            return float(entry[0])
+        if time.time() - float(entry[1]) < RETRY_S:
+            return None
     figure = calibrate(executor)
-    memo = {k: v for k, v in memo.items() if isinstance(v, list) and time.time() - float(v[1]) < MEMO_S}
-    memo[judge] = [figure, time.time()]
+    memo = {k: v for k, v in memo.items() if isinstance(v, list) and len(v) == 2}
+    memo[key] = [figure, time.time()]
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".calibration.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(memo))
+        tmp.write_text(json.dumps(memo, indent=1))
         os.replace(tmp, path)
     except OSError:
         pass  # nowhere to remember it: measured again next time

@@ -15,6 +15,7 @@ from typing import IO, Any
 from batch_eval.batch.plan import FileTask, Plan, judged_so_far
 from batch_eval.batch.pool import FileOutcome
 from batch_eval.batch.summary import Summary
+from batch_eval.reporting.status import clock, pace
 from batch_eval.text import plural
 
 
@@ -37,12 +38,15 @@ def pass_text(metrics: dict[str, Any]) -> str:
 
 
 def summary_line(path: Path, metrics: dict[str, Any]) -> str:
-    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`."""
+    """`file: pass@1 0.412 (170/413 AC) WA 120 TLE 3 | 2 skipped, 0 IE, 12.3 s`, and the
+    time limits' scale when `--time-multiplier auto` changed them (`, time limits x0.65 (auto)`)."""
     head = pass_text(metrics)
     verdicts = " ".join(f"{k} {v}" for k, v in metrics["verdicts"].items() if k != "AC")
+    scale = ((metrics.get("environment") or {}).get("calibration") or {}).get("time_scale")
+    scaled = f", time limits x{scale:.2f} (auto)" if scale not in (None, 1.0) else ""
     return (
         f"{path}: {head} ({metrics['passed']}/{metrics['judged']} AC) {verdicts} | "
-        f"{metrics['skipped_records']} skipped, {metrics['ie']} IE, {metrics['seconds']:.1f} s"
+        f"{metrics['skipped_records']} skipped, {metrics['ie']} IE, {metrics['seconds']:.1f} s{scaled}"
     ).replace("  ", " ")
 
 
@@ -92,6 +96,7 @@ class PlainDisplay:
         self.started = time.monotonic()
         self.records: dict[Path, int] = {}
         self.records_done = 0
+        self.records_cached = 0  # of records_done: answered by the verdict cache
 
     def warn(self, message: str) -> None:
         print(f"warning: {message}", file=self.stream, flush=True)
@@ -100,7 +105,7 @@ class PlainDisplay:
         self.total = len(plan.todo)
         # records per file to check, by results file: progress and ETA count records, not files
         self.records = {plan.tasks[i].results_path: n for i, n in (records or {}).items()}
-        self.records_done = 0
+        self.records_done = self.records_cached = 0
         print(
             f"batch-eval: {plural(len(plan.tasks), 'file')} in "
             f"{plural(len(plan.checkpoints), 'checkpoint')}, "
@@ -112,17 +117,19 @@ class PlainDisplay:
         )
 
     def records_progress(self, task: FileTask, outcome: FileOutcome) -> str:
-        """`records 120/560, 3.1/s, ETA 0:02:22` after `task` ended (its records counted: all
-        when it finished, else those its journals kept)."""
+        """`records 120/560, 3.1 judged/s, ETA 0:02:22` after `task` ended (its records counted:
+        all when it finished, else those its journals kept; the rate and ETA as `status` gives
+        them, without the records the verdict cache answered)."""
         whole = self.records.get(task.results_path, 0)
         self.records_done += whole if outcome.ok else min(judged_so_far(task.results_path, task.stem), whole)
+        self.records_cached += int((outcome.metrics or {}).get("cache_hits") or 0) if outcome.ok else 0
         total = sum(self.records.values())
         if not total:
             return ""
-        rate = self.records_done / max(time.monotonic() - self.started, 1e-6)
-        eta = (total - self.records_done) / rate if rate else None
-        shown = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta is not None else "n/a"
-        return f" | records {self.records_done}/{total}, {rate:.1f}/s, ETA {shown}"
+        judged = self.records_done - min(self.records_cached, self.records_done)
+        rate, eta = pace(judged, total - self.records_done, time.monotonic() - self.started)
+        speed = f"{rate:.1f} judged/s" if rate else "none judged (cache)"
+        return f" | records {self.records_done}/{total}, {speed}, ETA {clock(eta)}"
 
     def file_done(self, task: FileTask, outcome: FileOutcome, summary: Summary) -> None:
         self.done += 1
@@ -199,13 +206,14 @@ class SilentDisplay(PlainDisplay):
 
 
 class LiveDisplay(PlainDisplay):
-    """Rich progress bars: records judged (moving while files run, with their rate and an ETA
-    from it) and files done, with tests per second and the last pass@1."""
+    """Rich progress bars: records judged (moving while files run, with their rate, the run's
+    elapsed time and its ETA: the figures `status` and `watch` give, read the same way) and
+    files done, with tests run per second and the last pass@1."""
 
     def __init__(self, verbose: bool = False) -> None:
         super().__init__(verbose=verbose)
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.console = Console(stderr=True)
         self.progress = Progress(
@@ -213,7 +221,6 @@ class LiveDisplay(PlainDisplay):
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
             TextColumn("{task.fields[last]}"),
             console=self.console,
         )
@@ -227,7 +234,7 @@ class LiveDisplay(PlainDisplay):
         super().start(plan, isolation, records)
         self.progress.start()
         self.output_dir = plan.output_dir
-        # records first: they move while files run (the ETA is rich's, from the record rate)
+        # records first: they move while files run (rate, elapsed and ETA: read_status's)
         total = sum(self.records.values())
         self.records_id = self.progress.add_task("records", total=total or None, rate="", last="")
         self.task_id = self.progress.add_task("files", total=self.total, rate="", last="")
@@ -240,15 +247,31 @@ class LiveDisplay(PlainDisplay):
         threading.Thread(target=self._poll, name="batch-eval-progress", daemon=True).start()
 
     def _poll(self) -> None:
-        """Every second: the records judged in finished files plus those in running ones."""
-        from batch_eval.reporting.status import running_files
+        """Every second: the records judged in finished files plus those in running ones, their
+        rate, the elapsed time and the ETA, as `status` reads them from the output folder."""
+        from batch_eval.errors import BatchEvalError
+        from batch_eval.reporting.status import read_status, running_files
 
         while not self._polling.wait(1.0):
             running = running_files(self.output_dir)
-            partial = sum(r["records_done"] for r in running.values())
-            done = self.records_done + partial
-            rate = done / max(time.monotonic() - self.started, 1e-6)
-            self.progress.update(self.records_id, completed=done, rate=f"{rate:.1f} records/s")
+            try:
+                status = read_status(self.output_dir)
+            except BatchEvalError:  # no summary yet
+                status = None
+            if status is not None and status["state"] == "running":
+                done = status["records"]["done"]
+                rate, eta = status["records_per_second"], status["eta_seconds"]
+                elapsed = status["elapsed_seconds"]
+            else:
+                done = self.records_done + sum(r["records_done"] for r in running.values())
+                elapsed = time.monotonic() - self.started
+                rate, eta = pace(done - self.records_cached, sum(self.records.values()) - done, elapsed)
+            self.progress.update(
+                self.records_id,
+                completed=done,
+                rate=f"{rate:.1f} judged/s" if rate else "",
+                last=f"elapsed {clock(elapsed)}, ETA {clock(eta)}",
+            )
             self._file_progress(running)
 
     def _file_progress(self, running: dict[str, dict[str, Any]]) -> None:
@@ -277,6 +300,7 @@ class LiveDisplay(PlainDisplay):
         self.done += 1
         self.records_progress(task, outcome)
         self.progress.update(self.records_id, completed=self.records_done)
+        # tests run (cache hits run none); no rate before a test ran (after Ctrl-C: none)
         self.tests += int(outcome.metrics.get("tests_run", 0))
         rate = self.tests / max(time.monotonic() - self.started, 1e-6)
         if outcome.ok:
@@ -291,7 +315,8 @@ class LiveDisplay(PlainDisplay):
             self.progress.console.print(
                 f"[red]{_outcome_word(outcome)}[/] {task.solutions}: {outcome.reason}", highlight=False
             )
-        self.progress.update(self.task_id, advance=1, rate=f"{rate:.1f} tests/s", last=last)
+        shown = f"{rate:.1f} tests/s" if self.tests else ""
+        self.progress.update(self.task_id, advance=1, rate=shown, last=last)
 
     def finish(self, summary: Summary) -> None:
         self._polling.set()

@@ -38,6 +38,25 @@ def load_summary(output_dir: Path) -> dict[str, Any]:
     )
 
 
+def pace(judged: int, left: int, elapsed: float | None) -> tuple[float | None, float | None]:
+    """(records judged per second, seconds to go): `judged` records judged by this run (cache
+    hits are not work: left out) in `elapsed` seconds, `left` records still to judge. The one
+    ETA the live bars, the log lines, `status` and `watch` all show; (None, None) before a
+    record was judged."""
+    if not elapsed or elapsed <= 0 or judged <= 0:
+        return None, None
+    rate = judged / elapsed
+    return rate, max(left, 0) / rate
+
+
+def clock(seconds: float | None) -> str:
+    """`1:02:03` (hours past 24 too); `n/a` for None."""
+    if seconds is None:
+        return "n/a"
+    whole = max(round(seconds), 0)
+    return f"{whole // 3600}:{whole // 60 % 60:02}:{whole % 60:02}"
+
+
 def _epoch(iso: str | None) -> float | None:
     if not iso:
         return None
@@ -65,8 +84,9 @@ def running_files(output_dir: Path) -> dict[str, dict[str, Any]]:
         except (OSError, ValueError, KeyError, IndexError):
             continue
         partial = sorted(out_dir.glob(f".{stem}.results.jsonl.*.tmp"), key=lambda p: p.stat().st_mtime)
-        done = count_lines(partial[-1]) if partial else 0
-        entry = running.setdefault(str(solutions), {"records_done": 0})
+        done, cached = _lines_and_hits(partial[-1]) if partial else (0, 0)
+        entry = running.setdefault(str(solutions), {"records_done": 0, "records_cached": 0})
+        entry["records_cached"] += cached
         if "--shard" in argv:  # one of a file's shards: the file's progress is theirs together
             whole, _, which = stem.rpartition(".shard-")
             if not entry.get("shards"):  # the shards already finished, counted once
@@ -74,6 +94,20 @@ def running_files(output_dir: Path) -> dict[str, dict[str, Any]]:
                 done += sum(count_lines(p) for p in out_dir.glob(f"{whole}.shard-*.results.jsonl"))
         entry["records_done"] += done
     return running
+
+
+def _lines_and_hits(path: Path) -> tuple[int, int]:
+    """A partial results file's lines, and those of them answered by the verdict cache."""
+    lines = hits = 0
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    lines += 1
+                    hits += b'"cached": true' in line
+    except OSError:
+        pass
+    return lines, hits
 
 
 def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
@@ -90,7 +124,8 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     tests_this_run, durations = 0, []
     # of the files this run checks (their totals counted at its start): judged and kept, still
     # to judge, and left unjudged by files that stopped
-    records = {"done": 0, "left": 0, "stopped": 0}
+    # (`cached`: of those done, the records the verdict cache answered: not work, no rate)
+    records = {"done": 0, "left": 0, "stopped": 0, "cached": 0}
     for c in summary["checkpoints"]:
         states = []
         for f in c["files"]:
@@ -111,6 +146,9 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
                 )
                 if s == "running":
                     done = max(done, (f.get("progress") or {}).get("records_done", 0))
+                    records["cached"] += (f.get("progress") or {}).get("records_cached", 0)
+                elif s == "ok":
+                    records["cached"] += int((f.get("metrics") or {}).get("cache_hits") or 0)
                 records["done"] += min(done, total)
                 if s in ("pending", "running"):
                     records["left"] += max(total - done, 0)
@@ -151,11 +189,11 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
     elapsed = max(end - started, 1e-6) if started else None
     workers = int((summary.get("run") or {}).get("max_workers") or 1)
     remaining = files["pending"] + files["running"]
-    eta = None
-    records_rate = records["done"] / elapsed if elapsed and records["done"] else None
-    if records_rate and state == "running":
-        eta = records["left"] / records_rate  # the measured record rate over the records left
-    elif durations and state == "running":
+    records["cached"] = min(records["cached"], records["done"])
+    records_rate, eta = pace(records["done"] - records["cached"], records["left"], elapsed)
+    if state != "running":
+        eta = None
+    elif eta is None and durations:  # only cache hits so far: by the files' durations
         eta = remaining * (sum(durations) / len(durations)) / max(1, min(workers, remaining or 1))
     return {
         "output_dir": str(output_dir),
@@ -174,6 +212,7 @@ def read_status(output_dir: Path, now: float | None = None) -> dict[str, Any]:
         "records": records,
         "records_per_second": round(records_rate, 2) if records_rate else None,
         "eta_seconds": round(eta) if eta is not None else None,
+        "elapsed_seconds": round(elapsed) if elapsed is not None else None,
         "checkpoints": checkpoints,
         "failures": summary.get("failures", []),
     }
@@ -205,12 +244,14 @@ def status_text(status: dict[str, Any], ks: list[int] | None = None) -> str:
     records = status.get("records") or {}
     if records.get("done") or records.get("left") or records.get("stopped"):
         whole = records["done"] + records["left"] + records.get("stopped", 0)
-        lines.append(f"records: {records['done']}/{whole} judged in this run")
-    if speed is not None or eta is not None or status.get("records_per_second"):
+        cached = f" ({records['cached']} from the verdict cache)" if records.get("cached") else ""
+        lines.append(f"records: {records['done']}/{whole} judged in this run{cached}")
+    elapsed = status.get("elapsed_seconds")
+    if speed is not None or eta is not None or status.get("records_per_second") or elapsed:
         lines.append(
-            f"speed: {status.get('records_per_second') or 'n/a'} records/s, "
-            f"{speed if speed is not None else 'n/a'} tests/s (finished files)"
-            + (f", ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}" if eta is not None else "")
+            f"speed: {status.get('records_per_second') or 'n/a'} records judged/s, "
+            f"{speed if speed is not None else 'n/a'} tests run/s (finished files); "
+            f"elapsed {clock(elapsed)}" + (f", ETA {clock(eta)}" if eta is not None else "")
         )
     if ks is None:
         ks = sorted({int(k) for c in status["checkpoints"] for k in c.get("ks") or ()})

@@ -57,19 +57,24 @@ def piston_url() -> Any:
         yield server.url
 
 
-def _judge_apart(name: str, problems: Path, url: str, tmp: Path) -> tuple[dict[str, str], str]:
+#: a path's verdicts by case, what went wrong judging it ('' when nothing), and each case's reason
+Judged = tuple[dict[str, str], str, dict[str, str]]
+
+
+def _judge_apart(name: str, problems: Path, url: str, tmp: Path) -> Judged:
     """In a process of its own: hold the ballast, judge path `name`; (its verdicts, what went
-    wrong or '')."""
+    wrong or '', each case's reason as its results line gives it)."""
     block = bytearray(BALLAST_MB << 20)  # touched memory of the judging process itself
     for i in range(0, len(block), 4096):
         block[i] = 1
     path = next(p for p in PATHS if p.name == name)
     if path.rerun_all:
         judge_module.NEAR_LIMIT = 0.0  # this process only
+    reasons: dict[str, str] = {}
     try:
-        return judge_path(path, problems, url, tmp), ""
+        return judge_path(path, problems, url, tmp, reasons), "", reasons
     except AssertionError as err:
-        return {}, str(err)
+        return {}, str(err), reasons
 
 
 def _wanted(session: pytest.Session) -> set[str]:
@@ -93,7 +98,7 @@ def judged(
     corpus: tuple[Path, Path],
     piston_url: str,
     tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, tuple[dict[str, str], str]]:
+) -> dict[str, Judged]:
     """Every path this machine can take that the selected tests need (`-k fork-jailed`: that
     one), judged PARALLEL at a time, once for every test of the module."""
     wanted = _wanted(request.session)
@@ -107,7 +112,10 @@ def judged(
         return {name: future.result() for name, future in futures.items()}
 
 
-def judge_path(path: JudgePath, problems: Path, url: str, tmp: Path) -> dict[str, str]:
+def judge_path(
+    path: JudgePath, problems: Path, url: str, tmp: Path, reasons: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The verdict of each case on `path` (and into `reasons`, each case's reason)."""
     solutions = tmp / "solutions.jsonl"
     solutions.write_text("".join(json.dumps(c.record()) + "\n" for c in CASES if _runs(c, path)))
     config = CheckConfig(
@@ -126,6 +134,8 @@ def judge_path(path: JudgePath, problems: Path, url: str, tmp: Path) -> dict[str
         rounds.append([json.loads(x) for x in results.read_text().splitlines()])
     lines = rounds[-1]
     verdicts = {line["case"]: _verdict(line) for line in lines}
+    if reasons is not None:
+        reasons.update({line["case"]: str(line.get("reason") or line.get("error") or "") for line in lines})
     if path.warm_cache:
         cold = {line["case"]: _verdict(line) for line in rounds[0]}
         assert cold == verdicts, f"{path.name}: the warm cache changed verdicts"
@@ -197,25 +207,27 @@ def _allowed(case: Case, path: JudgePath) -> frozenset[str]:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
-def test_every_case_gets_its_verdict(path: JudgePath, judged: dict[str, tuple[dict[str, str], str]]) -> None:
+def test_every_case_gets_its_verdict(path: JudgePath, judged: dict[str, Judged]) -> None:
     why = available(path)
     if why:
         pytest.skip(why)
-    verdicts, error = judged[path.name]
+    verdicts, error, reasons = judged[path.name]
     assert not error, error
+    # each wrong verdict with the reason its results line gives (an IE says what failed)
     wrong = {
         case.name: f"{verdicts.get(case.name)} (expected {'/'.join(sorted(_allowed(case, path)))})"
+        + (f": {reasons[case.name]}" if reasons.get(case.name) else "")
         for case in CASES
         if _runs(case, path) and verdicts.get(case.name) not in _allowed(case, path)
     }
     assert not wrong, f"{path.name}: {json.dumps(wrong, indent=1)}"
 
 
-def test_paths_agree(judged: dict[str, tuple[dict[str, str], str]]) -> None:
+def test_paths_agree(judged: dict[str, Judged]) -> None:
     """One verdict per case across every path that judged it (run alone too: the paths are
     judged for it; a path that failed to judge is test_every_case_gets_its_verdict's failure)."""
     by_path = {p.name: p for p in PATHS}
-    finished = {name: verdicts for name, (verdicts, error) in judged.items() if not error}
+    finished = {name: verdicts for name, (verdicts, error, _) in judged.items() if not error}
     if len(finished) < 2:
         pytest.skip(f"fewer than two paths judged: {sorted(finished)}")
     disagree = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,8 +42,9 @@ def test_a_finished_run_beats_one_killed_at_the_wall_clock() -> None:
 
 def test_machine_load_does_not_make_a_tle(tmp_path: Path) -> None:
     """A program that needs 0.3 s of CPU under a 0.5 s limit, on a core shared with ten busy
-    loops: killed at the wall clock while it waited for the core, it is run again with time
-    to finish, and is accepted."""
+    loops, is accepted: whether the scheduler let it finish in time or it was killed at the
+    wall clock while it waited (then run again with time to finish), the verdict is decided
+    by the CPU time it used, as the recorded runs show."""
     # each in a session of its own: the kernel shares a core between sessions (autogroups)
     hogs = [
         subprocess.Popen(
@@ -73,7 +75,11 @@ def test_machine_load_does_not_make_a_tle(tmp_path: Path) -> None:
             hog.wait()
     test = result.tests[0]
     assert result.verdict is Verdict.AC, result
-    assert test.patient and test.other_run is not None and test.other_run["verdict"] == "TLE"
+    assert test.time is not None and test.time < 0.5, test  # the CPU it used: under the limit
+    if test.other_run is None:  # it got the core in time: its one run finished, no rerun
+        assert not test.patient, test
+    else:  # a run killed while it waited (under its CPU limit) was not taken for a TLE
+        assert test.other_run["time"] < 0.5, test
 
 
 def problem_limits() -> Limits:
@@ -94,33 +100,36 @@ def test_a_program_that_only_waits_is_still_tle(local: LocalExecutor) -> None:
     assert "wall clock" in result.tests[0].reason
 
 
-PY312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12"
+PYPY = shutil.which("pypy3")
 
 
-@pytest.mark.skipif(not PY312.exists(), reason="no CPython 3.12 under pyenv")
-def test_syntax_is_decided_by_the_interpreter_that_runs_the_program() -> None:
-    # PEP 701: quotes reused inside an f-string, valid from Python 3.12 on
-    source = 'a, b = map(int, input().split())\nprint(f"{"+".join([str(a + b)])}")\n'
+def _grammar(interpreter: str) -> tuple[int, int]:
+    """The Python version whose grammar `interpreter` reads."""
+    argv = [interpreter, "-c", "import sys; print(*sys.version_info[:2])"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True)
+    major, minor = out.stdout.split()
+    return int(major), int(minor)
+
+
+@pytest.mark.skipif(PYPY is None, reason="no pypy3 on PATH (CI installs it: apt-get install pypy3)")
+def test_syntax_is_decided_by_the_interpreter_that_runs_the_program(local: LocalExecutor) -> None:
+    # a match statement: Python 3.10's grammar on; the judge's own parser (3.10+) must not
+    # decide for an interpreter that runs the program with an older grammar
+    source = "a, b = map(int, input().split())\nmatch a:\n    case _:\n        print(a + b)\n"
+    assert PYPY is not None and sys.version_info >= (3, 10)
     problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
-    limits = Limits(time_s=1.0, memory_mb=256)
-    verdicts = {}
-    for python in (str(PY312), sys.executable):
-        executor = LocalExecutor(python=python)
-        try:
-            verdicts[python] = judge(
-                problem,
-                problem.tests,
-                Program("python", source),
-                executor,
-                limits,
-                JudgeOptions(Comparison()),
-            )
-        finally:
-            executor.close()
-    new, old = verdicts[str(PY312)], verdicts[sys.executable]
-    assert new.verdict is Verdict.AC
-    if sys.version_info < (3, 12):
-        assert old.verdict is Verdict.CE and "SyntaxError" in old.reason
+    limits = Limits(time_s=2.0, memory_mb=256)
+    verdicts = {
+        language: judge(
+            problem, problem.tests, Program(language, source), local, limits, JudgeOptions(Comparison())
+        )
+        for language in ("python", "pypy")
+    }
+    assert verdicts["python"].verdict is Verdict.AC, verdicts["python"]
+    if _grammar(PYPY) < (3, 10):
+        assert verdicts["pypy"].verdict is Verdict.CE and "SyntaxError" in verdicts["pypy"].reason
+    else:  # a PyPy of 3.10's grammar on reads it too
+        assert verdicts["pypy"].verdict is Verdict.AC, verdicts["pypy"]
 
 
 def test_an_ie_that_never_goes_away_is_given_up_after_its_tries(tmp_path: Path) -> None:
