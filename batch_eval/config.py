@@ -54,6 +54,7 @@ class CheckConfig:
     ks: tuple[int, ...] = ()  # the k of pass@k the metrics and output show besides the usual ones
     piston_retries: int = 4
     piston_timeout: float = 60.0
+    piston_wait: float = 120.0  # how long servers that stopped answering are waited for
     piston_concurrency: int = 8  # requests in flight per endpoint, shared by every checker
     cache: bool = True  # the verdict cache, keyed by everything that can change a verdict
     cache_dir: Path | None = None  # None: $XDG_CACHE_HOME/batch-eval
@@ -63,6 +64,7 @@ class CheckConfig:
         {
             "piston_retries",
             "piston_timeout",
+            "piston_wait",
             "piston_concurrency",
             "endpoints",
             "endpoints_file",

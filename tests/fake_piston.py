@@ -123,14 +123,15 @@ def install_package(source: Path, root: Path, python: str = sys.executable) -> P
 
 
 class FakePiston:
-    def __init__(self, config: FakePistonConfig | None = None) -> None:
+    def __init__(self, config: FakePistonConfig | None = None, port: int = 0, log: bool = False) -> None:
         self.config = config or FakePistonConfig()
+        self.log = log  # a line on stdout per /execute answered
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most /execute requests ever open at once
         handler = type("Handler", (_Handler,), {"piston": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -218,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
             with self.piston.lock:
                 self.piston.in_flight -= 1
         self._send(200, answer)
+        if self.piston.log:
+            print("answered", flush=True)
 
 
 def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
@@ -552,7 +555,14 @@ def _execute_package(
     return answer
 
 
-if __name__ == "__main__":  # a manual server: python tests/fake_piston.py
-    with FakePiston() as piston:
+def main(argv: list[str]) -> None:
+    """A server in a process of its own (`python -m tests.fake_piston [--port N] [--log]`),
+    to kill and start again: it prints its URL, and with --log a line per /execute answered."""
+    port = int(argv[argv.index("--port") + 1]) if "--port" in argv else 0
+    with FakePiston(port=port, log="--log" in argv) as piston:
         print(piston.url, flush=True)
         threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -27,7 +27,7 @@ from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnR
 from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
-from batch_eval.executors.piston.client import PistonClient, PistonUnavailable
+from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
 from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launcher_execution, to_execution
 from batch_eval.executors.sandbox import seal
 from batch_eval.verdict import Verdict
@@ -75,9 +75,11 @@ class PistonExecutor(Executor):
         budget: SharedBudget | None = None,
         per_endpoint: int = 8,
         fleet: Callable[[], list[str]] | None = None,
+        wait: float = WAIT_S,
     ) -> None:
         """`fleet`: lists the endpoints as they are now (an endpoints file, squeue), read again
-        while the check runs; a new one joins once it serves the runtimes the preflight found."""
+        while the check runs; a new one joins once it serves the runtimes the preflight found.
+        `wait`: how long a server that stopped answering is waited for before a request is IE."""
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
         self.endpoints = [e.rstrip("/") for e in endpoints]
@@ -85,7 +87,7 @@ class PistonExecutor(Executor):
         # budget (the shared budget, not this number, bounds the requests in flight)
         self.concurrency = min(MAX_THREADS, max(1, per_endpoint) * len(self.endpoints))
         self.client = PistonClient(
-            self.endpoints, retries, timeout, backoff, session, budget, self.concurrency
+            self.endpoints, retries, timeout, backoff, session, budget, self.concurrency, wait
         )
         self.runtimes: dict[str, tuple[str, str]] = {}  # our language -> (piston language, version)
         self.body_limit: int | None = None
