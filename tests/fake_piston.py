@@ -130,6 +130,7 @@ class FakePiston:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most /execute requests ever open at once
+        self.largest_stdout = 0  # the most stdout (characters) any answer's run stage carried
         handler = type("Handler", (_Handler,), {"piston": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -218,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with self.piston.lock:
                 self.piston.in_flight -= 1
+                stdout = len((answer.get("run") or {}).get("stdout") or "")
+                self.piston.largest_stdout = max(self.piston.largest_stdout, stdout)
         self._send(200, answer)
         if self.piston.log:
             print("answered", flush=True)

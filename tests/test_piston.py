@@ -14,7 +14,9 @@ from batch_eval.api import check_file
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.piston import bodies
 from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.executors.piston.mapping import launcher_cut
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
@@ -531,3 +533,40 @@ def test_what_a_program_does_is_never_an_internal_error(
             Program("python", source), [b"1 2\n", b"3 4\n"], LIMITS, lambda i, e: True
         )
         assert run.runs[0].verdict is Verdict.RE, (name, batch, run.runs[0])
+
+
+def test_no_request_lets_a_flood_reach_the_server_past_our_output_limit() -> None:
+    """A server set as open-r1 sets it (output cap 1e9) holds whatever a program prints; a
+    real one dies near 2^29 characters. Batched or a test a request, the program runs under
+    our launcher's output cap, so no answer carries more than our limit (in base64)."""
+    limits = Limits(time_s=2.0, memory_mb=256, output_bytes=1 << 20)
+    flood = "import sys\nsys.stdout.write('x' * (40 << 20))\n"
+    with FakePiston(FakePistonConfig(output_max=10**9, body_limit=10**7)) as server:
+        for batch in (True, False):
+            executor = PistonExecutor([server.url], backoff=0.01, batch=batch)
+            executor.preflight(limits)
+            run = executor.run(Program("python", flood), [b"1 2\n"] * 3, limits, lambda i, e: False)
+            assert [r.verdict for r in run.runs] == [Verdict.OLE], (batch, run.runs)
+        assert server.largest_stdout < 3 * (1 << 20) * 4 // 3 + 64 * 1024
+
+
+def test_one_test_cut_by_the_server_is_ole_only_past_our_limit() -> None:
+    """A launcher request of one test that the server's own output cap stopped: OLE when what
+    came back proves the program printed over our limit, IE (the setting to raise) when not."""
+    limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)
+    small_cap = {"status": "OL", "stdout": "x" * 200_000, "code": None, "signal": "SIGKILL"}
+    assert launcher_cut(small_cap, limits).verdict is Verdict.IE
+    assert "PISTON_OUTPUT_MAX_SIZE" in launcher_cut(small_cap, limits).reason
+    assert launcher_cut({**small_cap, "stdout": "x" * (2 << 20)}, limits).verdict is Verdict.OLE
+
+
+def test_a_batch_s_answer_stays_within_what_a_server_holds() -> None:
+    """Tests whose expected outputs travel with the batch stop the launcher at a wrong answer:
+    64 to a request. Without them (a checker decides) each may print up to our limit, so a
+    request takes only as many as a server's answer can hold."""
+    inputs = [b"1 2\n"] * 100
+    limit = 64 << 20
+    assert len(bodies.chunk(inputs, 0, None, [b"3\n"] * 100, output_bytes=limit)) == 64
+    unknown = bodies.chunk(inputs, 0, None, [], output_bytes=limit)
+    assert len(unknown) >= 1 and (len(unknown) + 1) * limit * 4 / 3 <= bodies.SERVER_OUTPUT_BUDGET
+    assert len(bodies.chunk(inputs, 0, None, [], output_bytes=1 << 20)) == 64

@@ -40,6 +40,10 @@ INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compile
 ENTRY = ("python", "pypy")
 # Piston compiles without flags: -O2 as a pragma (as Codeforces builds), ONLINE_JUDGE defined
 ONLINE_JUDGE_HEADER = '#pragma GCC optimize("O2")\n#define ONLINE_JUDGE 1\n#line 1\n'
+#: a launcher request's time beyond its tests' wall limits: the launcher's start, its answer's
+#: way back, and the 2 s it waits past a test's wall limit for a spawner that went silent
+#: (launcher.ANSWER_GRACE_S), so that the launcher, not the server, says what happened
+LAUNCHER_SPARE_MS = 4000
 #: a stock server's largest compile_timeout (PISTON_COMPILE_TIMEOUT): sent until the preflight learns
 #: the server's
 STOCK_COMPILE_MS = 10_000
@@ -146,6 +150,9 @@ def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | N
     return None
 
 
+#: the most output one launcher request may give back: a real server's node process dies at a
+#: string of ~2^29 characters (its stdout, and stdout and stderr together, are each one)
+SERVER_OUTPUT_BUDGET = 1 << 28
 #: expected outputs up to this size travel with a batch (the launcher compares them); a
 #: larger one is left to the client, and the launcher goes on after that test
 SEND_EXPECTED_BYTES = 256 * 1024
@@ -167,22 +174,41 @@ def sendable(expected: Expected | None) -> list[bytes | None]:
 
 
 def chunk(
-    inputs: Sequence[bytes], start: int, body_limit: int | None, outputs: Sequence[bytes | None] = ()
+    inputs: Sequence[bytes],
+    start: int,
+    body_limit: int | None,
+    outputs: Sequence[bytes | None] = (),
+    most: int = 64,
+    output_bytes: int = 0,
 ) -> list[int]:
-    """Up to 64 tests from `start` whose inputs (and expected outputs sent) fit the body
-    limit; time is the launcher's business (it stops before a test that might not finish
-    within the request's budget)."""
+    """Up to `most` tests from `start` whose inputs (and expected outputs sent) fit the body
+    limit, and whose answer cannot grow past what a server holds (SERVER_OUTPUT_BUDGET: a
+    test with its expected output sent prints at most that before the launcher stops at
+    it, a test without one up to `output_bytes`, our limit, and the last one up to our limit);
+    time is the launcher's business (it stops before a test that might not finish within
+    the request's budget)."""
     body_budget = (body_limit or 50_000_000) * 0.8 - 20_000 - LAUNCHER_BYTES
+    answer_budget = SERVER_OUTPUT_BUDGET - _line(output_bytes)
     tests: list[int] = []
-    used_bytes = 0.0
+    used_bytes = answered = 0.0
     for i in range(start, len(inputs)):
         sent = outputs[i] if i < len(outputs) else None
         size = (len(inputs[i]) + len(sent or b"")) * 4 / 3 + 300
-        if tests and (len(tests) >= 64 or used_bytes + size > body_budget):
+        line = _line(output_bytes if sent is None else len(sent))
+        if tests and (
+            len(tests) >= most or used_bytes + size > body_budget or answered + line > answer_budget
+        ):
             break
         tests.append(i)
         used_bytes += size
+        answered += line
     return tests
+
+
+def _line(printed: int) -> float:
+    """The most characters the launcher's result line of a test that printed `printed` bytes
+    takes (its output in base64, the tail of its stderr, the fields)."""
+    return printed * 4 / 3 + 3000
 
 
 def package_argv(program: Program, limits: Limits) -> list[str]:
@@ -215,7 +241,7 @@ def batch_body(
     input."""
     language, version = runtime
     packaged = compile_ms is not None
-    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
+    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + LAUNCHER_SPARE_MS)
     budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
     tests = [
         {

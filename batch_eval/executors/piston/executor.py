@@ -28,7 +28,13 @@ from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
-from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launcher_execution, to_execution
+from batch_eval.executors.piston.mapping import (
+    COMPILE_MS,
+    compile_stage,
+    launcher_cut,
+    launcher_execution,
+    to_execution,
+)
 from batch_eval.executors.sandbox import seal
 from batch_eval.verdict import Verdict
 
@@ -48,11 +54,13 @@ class BatchAnswer:
     """What one batched request gave: the compile stage's outcome (our package's; None for
     Python), the launcher's tests in order up to where it stopped, and, when the request
     as a whole failed (unreachable, or the box stopped the batch), the server's verdict on
-    it. No tests: each test is judged again in a request of its own."""
+    it; `unanswered` when no server answered. No tests: each test is judged again in a
+    request of its own."""
 
     compiled: Execution | None = None
     runs: list[Execution] = field(default_factory=list)
     whole: Execution | None = None
+    unanswered: Execution | None = None  # IE: no server answered the request
 
 
 class PistonExecutor(Executor):
@@ -148,12 +156,11 @@ class PistonExecutor(Executor):
         plain = self._body(Program("python", "pass\n"), b"", limits)
         if any(LANGUAGES[preflight.language_of(key)].compiled for key in self.runtimes):
             self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
-        if self.batch:
-            self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
-            if self.max_run_timeout_ms:  # a batch may take all of it, and wait in the server's queue
-                self.client.timeout = max(
-                    self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
-                )
+        # the launcher runs every Python (and packaged) program, batched or a test a request: it
+        # caps each test's output at ours, which a stock request leaves to the server (issue 26)
+        self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
+        if self.max_run_timeout_ms:  # a batch may take all of it, and wait in the server's queue
+            self.client.timeout = max(self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S)
         return self.warnings
 
     def _package_everywhere(self, listed: list[dict[str, tuple[str, str]]]) -> None:
@@ -230,8 +237,7 @@ class PistonExecutor(Executor):
         if program.language not in self.runtimes and package is None:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
-        batched = self.batch and self.max_run_timeout_ms
-        if batched and (program.language == "python" or package is not None):
+        if self.max_run_timeout_ms and (program.language == "python" or package is not None):
             return self._run_batched(program, inputs, limits, on_result, input_mode == "file", expected)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
@@ -258,22 +264,27 @@ class PistonExecutor(Executor):
         file_mode: bool,
         expected: Expected | None = None,
     ) -> ProgramRun:
-        """Tests in chunks that fit the server's limits, one request per chunk (with the
-        expected outputs when given: the launcher stops at the first wrong answer); a chunk
-        the server could not run whole is run again a request per test. A compiled program
-        (our package) is compiled once per chunk; a compile that fails ends it."""
+        """Tests in chunks that fit the server's limits (one test a chunk with --piston-per-test),
+        one request per chunk through our launcher (with the expected outputs when given: the
+        launcher stops at the first wrong answer); a chunk the server could not run whole is
+        run again a request per test, still through the launcher. A compiled program (our
+        package) is compiled once per chunk; a compile that fails ends it; a server that did
+        not answer ends it IE."""
         runs: list[Execution] = []
         compiled: Execution | None = None
         start = 0
         outputs = bodies.sendable(expected)
         while start < len(inputs):
-            chunk = bodies.chunk(inputs, start, self.body_limit, outputs)
+            most = 64 if self.batch else 1
+            chunk = bodies.chunk(inputs, start, self.body_limit, outputs, most, limits.output_bytes)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
             answer = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
             compiled = answer.compiled or compiled
             if compiled is not None and compiled.verdict is not Verdict.AC:
                 return ProgramRun(compile=compiled, runs=[])
             executions = answer.runs
+            if answer.unanswered is not None:
+                return ProgramRun(compile=compiled, runs=[*runs, answer.unanswered])
             if not executions:  # cut by the server, or no room for a test: a request per test
                 for i in chunk:
                     ex = self._alone(program, inputs[i], limits, file_mode)
@@ -288,13 +299,15 @@ class PistonExecutor(Executor):
         return ProgramRun(compile=compiled, runs=runs)
 
     def _alone(self, program: Program, data: bytes, limits: Limits, file_mode: bool) -> Execution:
-        """One test in a request of its own, after its batch was stopped as a whole (by the
-        box's memory, time or output): the server's verdict on the run is the test's. A
-        compiled program stays on our package (the same build as its batch)."""
-        if preflight.packaged(program.language) not in self.runtimes:
-            answer = self._execute(program, data, limits, file_mode)
-            return answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
+        """One test in a request of its own through the launcher, after its batch was stopped
+        as a whole (by the box's memory, time or output): the launcher's line when it gave one,
+        else the server's verdict on the run (mapping.launcher_cut). Never a stock request: the
+        launcher keeps the program's output within our limit, which the server alone may not
+        (a flood crashes a server whose output cap is high: issue 26). A compiled program stays
+        on our package (the same build as its batch)."""
         batch = self._execute_chunk(program, [data], limits, file_mode)
+        if batch.unanswered is not None:
+            return batch.unanswered
         if batch.runs:
             return batch.runs[0]
         return batch.whole or Execution(Verdict.IE, reason="the Piston launcher gave no answer for the test")
@@ -319,14 +332,14 @@ class PistonExecutor(Executor):
         try:
             answer = self.client.post(json.dumps(body))
         except PistonUnavailable as exc:
-            return BatchAnswer(whole=Execution(Verdict.IE, reason=str(exc)))
+            return BatchAnswer(unanswered=Execution(Verdict.IE, reason=str(exc)))
         compiled = compile_stage(answer.get("compile"), self.compile_ms)
         if compiled is not None and compiled.verdict is not Verdict.AC:
             return BatchAnswer(compiled)
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
-            return BatchAnswer(compiled, whole=to_execution(answer.get("run"), limits))
+            return BatchAnswer(compiled, whole=launcher_cut(run, limits))
         # only the launcher knows the secret, so only its lines carry the tag; a line without
         # it (none can reach the launcher's stdout but the launcher's own) is not a result
         tag = seal.tag(secret) + " "
