@@ -315,7 +315,9 @@ def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(
         assert result.verdict is Verdict.WA
         assert [t.verdict for t in result.tests][:2] == [Verdict.AC, Verdict.WA]  # '✓ 2' was right
         counts[early_stop] = (len(ran.read_text()), len(piston_server.requests) - before)
-    assert counts == {True: (2, 1), False: (6, 1)}
+    # without their expected outputs, each test may print up to the 64 MB output limit: two
+    # to a request, what a server's answer can hold
+    assert counts == {True: (2, 1), False: (6, 3)}
 
 
 def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
@@ -323,9 +325,11 @@ def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
         server.config.output_max = 9000  # enough for one test's output, not for ten
         server.config.body_limit = 10_000_000
         executor = PistonExecutor([server.url], backoff=0.01)
-        executor.preflight(LIMITS)
+        # a 1 MB output limit: ten tests' answers fit what a server holds, in one request
+        limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)
+        executor.preflight(limits)
         before = len(server.requests)
-        run = executor.run(Program("python", "print('x' * 2000)"), [b""] * 10, LIMITS, lambda i, e: True)
+        run = executor.run(Program("python", "print('x' * 2000)"), [b""] * 10, limits, lambda i, e: True)
         assert [r.verdict for r in run.runs] == [Verdict.AC] * 10
         assert all(r.stdout == b"x" * 2000 + b"\n" for r in run.runs)
         assert executor.max_run_timeout_ms == 20000  # learnt at preflight
@@ -409,9 +413,9 @@ def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_fil
         for concurrency in (1, 4):
             server.max_in_flight = 0
             sent = len(server.requests)
-            lines[concurrency] = judged_on(
-                server, sols, problems, tmp_path / f"out{concurrency}", concurrency
-            )
+            # a 1 MB output limit: a program's three tests (all of them run) in one request
+            out = tmp_path / f"out{concurrency}"
+            lines[concurrency] = judged_on(server, sols, problems, out, concurrency, output_limit_mb=1)
             assert server.max_in_flight == concurrency
             programs = [
                 f["content"] for r in server.requests[sent:] for f in r["files"] if f["name"] == "main.py"
@@ -568,5 +572,25 @@ def test_a_batch_s_answer_stays_within_what_a_server_holds() -> None:
     limit = 64 << 20
     assert len(bodies.chunk(inputs, 0, None, [b"3\n"] * 100, output_bytes=limit)) == 64
     unknown = bodies.chunk(inputs, 0, None, [], output_bytes=limit)
-    assert len(unknown) >= 1 and (len(unknown) + 1) * limit * 4 / 3 <= bodies.SERVER_OUTPUT_BUDGET
+    assert len(unknown) >= 1 and len(unknown) * limit * 4 / 3 <= bodies.SERVER_OUTPUT_BUDGET
     assert len(bodies.chunk(inputs, 0, None, [], output_bytes=1 << 20)) == 64
+
+
+def test_the_preflight_reads_the_server_s_caps_and_says_what_they_cost() -> None:
+    """Current Piston caps CPU time per request (PISTON_RUN_CPU_TIME, stock 3 s): the preflight
+    reads every maximum from the server's refusals, says how many tests a request can carry
+    under it and what to set, and sizes the batches to it (never a request the server refuses)."""
+    config = FakePistonConfig(run_cpu_time_max=5000, run_timeout_max=30_000, body_limit=10**7)
+    limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)  # no output bound on batches
+    with FakePiston(config) as server:
+        executor = PistonExecutor([server.url], backoff=0.01)
+        warnings = executor.preflight(limits)
+        assert (executor.max_run_timeout_ms, executor.max_run_cpu_ms) == (30_000, 5000)
+        (cost,) = [w for w in warnings if "PISTON_RUN_CPU_TIME" in w]
+        assert "batches of more than 3 tests of 1 s cannot run" in cost and "to 68200" in cost
+        before = len(server.requests)
+        source = "a, b = map(int, input().split())\nprint(a + b)\n"
+        run = executor.run(Program("python", source), [b"1 2\n"] * 7, limits, lambda i, e: True)
+        assert [r.stdout for r in run.runs] == [b"3\n"] * 7
+        sent = server.requests[before:]
+        assert len(sent) == 3 and all(r["run_cpu_time"] <= 5000 for r in sent)

@@ -24,7 +24,6 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
-from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
@@ -47,6 +46,8 @@ MAX_THREADS = 128
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
+#: the longest run_timeout a launcher request asks for (the client waits for it)
+BATCH_MS = 60_000
 
 
 @dataclass
@@ -104,6 +105,8 @@ class PistonExecutor(Executor):
         # run_timeout maximum, learnt at preflight
         self.batch = batch
         self.max_run_timeout_ms: int | None = None
+        self.max_run_cpu_ms: int | None = None  # the server's run_cpu_time maximum (None: none)
+        self.max_memory: int | None = None  # its run_memory_limit maximum (bytes; None: none)
         # the compile_timeout compiled languages' requests ask for: a local compile's time, or
         # the server's maximum when it is lower (learnt at preflight)
         self.compile_ms = bodies.STOCK_COMPILE_MS
@@ -153,15 +156,49 @@ class PistonExecutor(Executor):
                     "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
-        plain = self._body(Program("python", "pass\n"), b"", limits)
-        if any(LANGUAGES[preflight.language_of(key)].compiled for key in self.runtimes):
-            self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
-        # the launcher runs every Python (and packaged) program, batched or a test a request: it
-        # caps each test's output at ours, which a stock request leaves to the server (issue 26)
-        self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
-        if self.max_run_timeout_ms:  # a batch may take all of it, and wait in the server's queue
-            self.client.timeout = max(self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S)
+        self._learn_caps(limits)
         return self.warnings
+
+    def _learn_caps(self, limits: Limits) -> None:
+        """The server's time maximums, and what they cost: the compile_timeout compiled
+        languages ask for, and the run_timeout and run_cpu_time our launcher's requests may
+        take (it runs every Python and packaged program, batched or a test a request, and caps
+        each test's output at ours, which a stock request leaves to the server: issue 26)."""
+        plain = self._body(Program("python", "pass\n"), b"", limits)
+        url = self.endpoints[0]
+        found = preflight.caps(self.client, url, plain)
+        if not found:
+            self.warnings.append(
+                f"Piston at {url} did not say its time maximums: every test is a stock request of "
+                "its own, whose output only the server's PISTON_OUTPUT_MAX_SIZE bounds (docs/piston.md)"
+            )
+            return
+        self.compile_ms = min(COMPILE_MS, found["compile_timeout"] or COMPILE_MS)
+        wall_cap = min(found["run_timeout"] or BATCH_MS, BATCH_MS)
+        self.max_run_cpu_ms = found["run_cpu_time"]
+        self.max_memory = found["run_memory_limit"]
+        per_request = bodies.per_request(limits, wall_cap, self.max_run_cpu_ms)
+        if per_request == 0:
+            needs = int(limits.wall * 1000 + 50 + bodies.LAUNCHER_SPARE_MS)
+            self.warnings.append(
+                f"Piston at {url} allows run_timeout {found['run_timeout']} ms and run_cpu_time "
+                f"{self.max_run_cpu_ms} ms: our launcher needs {needs} ms (and the time limit's CPU + "
+                f"{bodies.LAUNCHER_CPU_MS} ms) for one test, so every test is a stock request of its own, "
+                "whose output only the server's PISTON_OUTPUT_MAX_SIZE bounds; raise PISTON_RUN_TIMEOUT "
+                "and PISTON_RUN_CPU_TIME (docs/piston.md)"
+            )
+            return
+        if self.batch and per_request < bodies.BATCH_TESTS:
+            wanted = int(bodies.BATCH_TESTS * (limits.time_s * 1000 + 50) + bodies.LAUNCHER_CPU_MS)
+            self.warnings.append(
+                f"Piston at {url} caps CPU time at {self.max_run_cpu_ms} ms a request "
+                f"(PISTON_RUN_CPU_TIME): batches of more than {per_request} tests of "
+                f"{limits.time_s:g} s cannot run, so requests carry {per_request} (slower); "
+                f"set PISTON_RUN_CPU_TIME to {wanted} to batch {bodies.BATCH_TESTS}"
+            )
+        self.max_run_timeout_ms = wall_cap
+        # a batch may take all of it, and wait in the server's queue
+        self.client.timeout = max(self.client.timeout, wall_cap / 1000 + ANSWER_MARGIN_S)
 
     def _package_everywhere(self, listed: list[dict[str, tuple[str, str]]]) -> None:
         """Our package is used only when every live server has it at the same version: a
@@ -237,7 +274,8 @@ class PistonExecutor(Executor):
         if program.language not in self.runtimes and package is None:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
-        if self.max_run_timeout_ms and (program.language == "python" or package is not None):
+        launched = program.language == "python" or package is not None
+        if launched and self._per_request(limits):
             return self._run_batched(program, inputs, limits, on_result, input_mode == "file", expected)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
@@ -275,7 +313,7 @@ class PistonExecutor(Executor):
         start = 0
         outputs = bodies.sendable(expected)
         while start < len(inputs):
-            most = 64 if self.batch else 1
+            most = self._per_request(limits) if self.batch else 1
             chunk = bodies.chunk(inputs, start, self.body_limit, outputs, most, limits.output_bytes)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
             answer = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
@@ -297,6 +335,13 @@ class PistonExecutor(Executor):
                     return ProgramRun(compile=compiled, runs=runs)
             start = chunk[0] + len(executions)
         return ProgramRun(compile=compiled, runs=runs)
+
+    def _per_request(self, limits: Limits) -> int:
+        """How many tests of these limits one launcher request may carry (0: not one fits the
+        server's maximums, or they are unknown)."""
+        if not self.max_run_timeout_ms:
+            return 0
+        return bodies.per_request(limits, self.max_run_timeout_ms, self.max_run_cpu_ms)
 
     def _alone(self, program: Program, data: bytes, limits: Limits, file_mode: bool) -> Execution:
         """One test in a request of its own through the launcher, after its batch was stopped
@@ -327,7 +372,17 @@ class PistonExecutor(Executor):
         compile_ms = self.compile_ms if package else None
         secret = os.urandom(seal.SECRET_BYTES)
         body = bodies.batch_body(
-            program, inputs, limits, runtime, max_ms, file_mode, secret, compare, compile_ms
+            program,
+            inputs,
+            limits,
+            runtime,
+            max_ms,
+            file_mode,
+            secret,
+            compare,
+            compile_ms,
+            self.max_run_cpu_ms,
+            self.max_memory,
         )
         try:
             answer = self.client.post(json.dumps(body))
