@@ -2,8 +2,11 @@
 
 It really runs the programs it is sent (Python, and C++ with Piston's compile rule), and
 reproduces the server's observed behaviour: HTTP 200 for every program outcome, stages
-with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, MLE as RE
-137, output over the limit as OL with empty stdout, stdin cut at 219,264 bytes and given
+with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, a memory
+cgroup's kill as RE 137 (a program's own MemoryError is its exit 1, untouched), CPU time
+watched in milliseconds (TO), stdout over the cap as OL and stderr over its cap as EL, each
+keeping the 64 kB reads before the one that crossed it, output decoded read by read (a
+character split across two reads is U+FFFD), stdin cut at 219,264 bytes and given
 a final newline, a 100 kB JSON body limit, 400 for unknown runtimes and limits over the
 configured maxima, 415 without a JSON content type, 500 for file names escaping the box.
 Started as root, it runs each box as an unprivileged runner uid, as Piston does, and counts
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import ctypes
 import functools
 import json
@@ -51,6 +55,7 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 @dataclass
 class FakePistonConfig:
     output_max: int = 1 << 20  # PISTON_OUTPUT_MAX_SIZE (stock: 1024)
+    stderr_max: int | None = None  # the stderr's own cap (None: output_max, as Piston's)
     body_limit: int = 100_000  # the stock JSON body limit
     run_timeout_max: int = 20_000
     compile_timeout_max: int = 10_000  # PISTON_COMPILE_TIMEOUT: checked for every language
@@ -262,6 +267,24 @@ def _content(f: dict[str, Any]) -> bytes:
     return str(f["content"]).encode()
 
 
+#: what Piston reads from a program's pipe at once: it decodes each read as UTF-8 by itself,
+#: and checks its output cap read by read
+PIPE_CHUNK = 64 * 1024
+
+
+def _decoded(data: bytes) -> str:
+    """`data` as Piston's stream handling makes it text: read by read, so a character split
+    across two reads comes back as two U+FFFD."""
+    return "".join(
+        data[i : i + PIPE_CHUNK].decode("utf-8", "replace") for i in range(0, len(data), PIPE_CHUNK)
+    )
+
+
+def _kept(data: bytes, cap: int) -> bytes:
+    """What Piston keeps of a stream over its cap: the reads before the one that crossed it."""
+    return data[: cap // PIPE_CHUNK * PIPE_CHUNK]
+
+
 def _stage(
     stdout: bytes,
     stderr: bytes,
@@ -273,7 +296,7 @@ def _stage(
     wall_ms: int,
     memory: int,
 ) -> dict[str, Any]:
-    out, err = stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+    out, err = _decoded(stdout), _decoded(stderr)
     return {
         "stdout": out,
         "stderr": err,
@@ -310,7 +333,7 @@ def _run(
         os.setsid()
         if group is not None:
             group.join()  # run_memory_limit is a memory cgroup: real use, not address space
-        cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
+        cpu_s = (cpu_ms + 999) // 1000 + 1  # a backstop: the box's CPU is watched in ms
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
         resource.setrlimit(resource.RLIMIT_FSIZE, (cfg.max_file_size, cfg.max_file_size))
         if cpu_group is not None:
@@ -332,12 +355,30 @@ def _run(
         env=env,
     )
     timed_out = False
+    cpu_killed = threading.Event()
+    done = threading.Event()
+
+    def watch_cpu() -> None:
+        """Isolate's CPU limit, in ms: the box's CPU time (its group's, reaped or not) checked
+        every 10 ms, the box killed past it."""
+        while not done.wait(0.01):
+            used = cpu_group.used() - cpu_before if cpu_group is not None else _proc_cpu(proc.pid)
+            if used * 1000 > cpu_ms:
+                cpu_killed.set()
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                return
+
+    watcher = threading.Thread(target=watch_cpu, daemon=True)
+    watcher.start()
     try:
         stdout, stderr = proc.communicate(stdin, timeout=timeout_ms / 1000)
     except subprocess.TimeoutExpired:
-        timed_out = True
+        timed_out = not cpu_killed.is_set()
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
+    done.set()
+    watcher.join()
     wall_ms = int((time.monotonic() - start) * 1000)
     oom = group is not None and group.oom_killed()
     if group is not None:
@@ -365,7 +406,16 @@ def _run(
             memory,
         )
     if len(stdout) > cfg.output_max:
-        return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory)
+        kept = _kept(stdout, cfg.output_max)
+        return _stage(
+            kept, stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory
+        )
+    stderr_max = cfg.output_max if cfg.stderr_max is None else cfg.stderr_max
+    if len(stderr) > stderr_max:
+        kept = _kept(stderr, stderr_max)
+        return _stage(
+            stdout, kept, None, "SIGKILL", "stderr length exceeded", "EL", cpu_used, wall_ms, memory
+        )
     if oom:
         # the real server's cgroup kills the box: exit 137, peak memory at the limit
         return _stage(
@@ -373,7 +423,7 @@ def _run(
         )
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
-        if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_used >= cpu_ms):
+        if sig == "SIGXCPU" or (sig == "SIGKILL" and (cpu_killed.is_set() or cpu_used >= cpu_ms)):
             # the real server kills at run_cpu_time and says TO, whichever signal did it
             return _stage(
                 stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used, wall_ms, memory
@@ -383,16 +433,20 @@ def _run(
                 stdout, stderr, 139, None, "Exited with error status 139", "RE", cpu_used, wall_ms, memory
             )
         return _stage(stdout, stderr, None, sig, None, "SG", cpu_used, wall_ms, memory)
-    if code and b"MemoryError" in stderr and mem > 0:
-        # the real server's cgroup kills the box: exit 137, peak memory at the limit
-        return _stage(
-            stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE", cpu_used, wall_ms, mem
-        )
     if code:
         return _stage(
             stdout, stderr, code, None, f"Exited with error status {code}", "RE", cpu_used, wall_ms, memory
         )
     return _stage(stdout, stderr, 0, None, None, None, cpu_used, wall_ms, memory)
+
+
+def _proc_cpu(pid: int) -> float:
+    """A process's CPU seconds so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _GROUP: list[MemoryGroup | None] = []

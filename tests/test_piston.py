@@ -594,3 +594,62 @@ def test_the_preflight_reads_the_server_s_caps_and_says_what_they_cost() -> None
         assert [r.stdout for r in run.runs] == [b"3\n"] * 7
         sent = server.requests[before:]
         assert len(sent) == 3 and all(r["run_cpu_time"] <= 5000 for r in sent)
+
+
+def test_a_stock_request_s_output_cut_by_the_server_keeps_its_prefix() -> None:
+    """A real server cuts stdout at its cap and keeps the reads before it: OLE when that proves
+    the output over our limit, IE (the setting to raise) when its cap is below our limit."""
+    flood = Program(
+        "cpp", "#include <cstdio>\nint main(){ for (int i = 0; i < 400000; i++) putchar('x'); }\n"
+    )
+    with FakePiston(FakePistonConfig(output_max=200_000)) as server:
+        executor = piston(server)
+        for limit, verdict in ((100_000, Verdict.OLE), (1 << 20, Verdict.IE)):
+            limits = Limits(time_s=1.0, memory_mb=256, output_bytes=limit)
+            (ex,) = executor.run(flood, [b""], limits, lambda i, e: True).runs
+            assert ex.verdict is verdict, (limit, ex)
+        assert server.largest_stdout == 3 * 65536  # the three reads before the cut
+
+
+def test_an_answer_the_server_mangled_across_its_reads_is_ie_never_wa(tmp_path: Path) -> None:
+    """Piston decodes stdout read by read: a character split across two reads comes back as
+    U+FFFD. A right non-ASCII answer so mangled is IE (no verdict on unknown bytes)."""
+    answer = "x" + "é" * 40_000  # a 2-byte character across the 64 kB read boundary
+    problem = parse_problem(
+        {**SUM_PROBLEM, "official_tests": [{"input": "1 2\n", "output": answer + "\n"}]}, Path("p.jsonl"), 1
+    )
+    program = Program(
+        "cpp",
+        "#include <cstdio>\nint main(){ putchar(120); for (int i = 0; i < 40000; i++) "
+        'fputs("\\xc3\\xa9", stdout); putchar(10); }\n',
+    )
+    with FakePiston() as server:
+        options = JudgeOptions(Comparison())
+        result = judge(problem, problem.tests, program, piston(server), LIMITS, options)
+    assert result.verdict is Verdict.IE and "characters lost" in result.reason
+
+
+def test_a_program_s_own_memory_error_reaches_the_client_as_it_was() -> None:
+    """The test server no longer rewrites a Python MemoryError as a box kill: the client's one
+    outcome rule makes it MLE, on a stock request too (a real server passes exit 1 through)."""
+    with FakePiston() as server:
+        executor = piston(server)
+        executor.max_run_timeout_ms = None  # a stock request per test
+        (ex,) = executor.run(Program("python", "raise MemoryError"), [b""], LIMITS, lambda i, e: True).runs
+    assert ex.verdict is Verdict.MLE and ex.exit_code == 1
+    assert server.requests[-1]["files"][0]["name"] == "entry.py"
+
+
+def test_the_server_s_cpu_limit_is_in_milliseconds() -> None:
+    """isolate's CPU limit is in ms: a program over a 300 ms run_cpu_time is TO by CPU (not
+    by the wall clock, which is far off)."""
+    with FakePiston() as server:
+        body: dict[str, Any] = {
+            "language": "python",
+            "version": "*",
+            "files": [{"content": "while True: pass"}],
+        }
+        body |= {"run_cpu_time": 300, "run_timeout": 10_000}
+        run = requests.post(f"{server.url}/api/v2/execute", json=body, timeout=30).json()["run"]
+    assert run["status"] == "TO" and run["message"] == "Time limit exceeded"
+    assert 300 <= run["cpu_time"] < 1000 and run["wall_time"] < 5000
