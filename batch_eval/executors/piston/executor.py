@@ -1,14 +1,17 @@
 """The Piston executor: `POST /api/v2/execute` on one or more servers, as piston-api.md says.
 
-A thin composition: the HTTP client (client.py: retries, endpoints, budget), the requests
-(bodies.py: a test per request, or a Python program's tests batched through our launcher)
-and the verdicts of the answers (mapping.py). Python programs reach their input as a file
-(`input.txt`): Piston cuts large stdin silently and feeds it through a pipe, which breaks
-`os.fstat(0)` sizing. Piston's C++ compile stage compiles every file it is sent, so C++ gets
-its input on stdin, and only inputs small enough to arrive intact; on servers with our
-package (package/, found at preflight) a C, C++, Rust or Java program is compiled once per
-request with the local executor's flags and its tests run through the launcher, inputs as
-files.
+A thin composition: the HTTP client (client.py: retries, waits for a server that stopped
+answering, endpoints, budget), the requests (bodies.py) and the verdicts of the answers
+(mapping.py). A Python program, and on servers with our package (package/, found at
+preflight) a C, C++, Rust or Java program compiled once per request with the local
+executor's flags, runs through our launcher: many tests a request (one with
+--piston-per-test), inputs as files, each test's output capped at our limit, so no request
+lets a program's output reach the server unbounded; batches are sized to the server's
+maximums, read at preflight. Other languages, and everything when a server's maximums leave
+the launcher no room, are a stock request per test: Python through a small entry program
+that puts input.txt on fd 0 (Piston cuts large stdin silently and feeds it through a pipe),
+C++ with its input on stdin (Piston's C++ compile stage compiles every file it is sent), and
+only inputs small enough to arrive intact.
 """
 
 from __future__ import annotations
@@ -246,8 +249,9 @@ class PistonExecutor(Executor):
             "endpoints": self.endpoints,
             "runtimes": {k: f"{lang}-{ver}" for k, (lang, ver) in self.runtimes.items()},
             "python_argv": ["python", "main.py"],
-            "stdin": "python, pypy: input.txt on fd 0 via an entry program; c, c++, java: stdin"
-            + ("; through our package: input files" if self._packaged() else ""),
+            "stdin": "python: input files through our launcher"
+            + ("; through our package: input files" if self._packaged() else "")
+            + "; stock requests: pypy input.txt on fd 0 via an entry program, c, c++, java: stdin",
             "isolation": "piston (isolate sandbox on the server)",
             # a Python program's tests (and, with our package, a compiled program's): many to a
             # request through our launcher, or one a request
