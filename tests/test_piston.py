@@ -653,3 +653,12 @@ def test_the_server_s_cpu_limit_is_in_milliseconds() -> None:
         run = requests.post(f"{server.url}/api/v2/execute", json=body, timeout=30).json()["run"]
     assert run["status"] == "TO" and run["message"] == "Time limit exceeded"
     assert 300 <= run["cpu_time"] < 1000 and run["wall_time"] < 5000
+
+
+def test_the_preflight_warns_of_a_server_set_to_hold_floods() -> None:
+    """open-r1 sets PISTON_MAX_FILE_SIZE and PISTON_OUTPUT_MAX_SIZE to 1e9: the box's file size
+    cap, which the preflight can read, says so; a stock server's 10 MB says nothing."""
+    for size, warned in ((10**9, True), (10 << 20, False)):
+        with FakePiston(FakePistonConfig(max_file_size=size, body_limit=10**7)) as server:
+            warnings = PistonExecutor([server.url], backoff=0.01).preflight(LIMITS)
+        assert any("PISTON_MAX_FILE_SIZE" in w and "kills the server" in w for w in warnings) is warned

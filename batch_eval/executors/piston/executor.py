@@ -41,6 +41,12 @@ from batch_eval.executors.sandbox import seal
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
+#: the preflight's test run: a few kB of output (does the server keep them?), and the box's
+#: hard file size cap (PISTON_MAX_FILE_SIZE) on stderr
+PROBE_SOURCE = f"""import resource, sys
+sys.stdout.write("x" * {PROBE_OUTPUT_BYTES})
+sys.stderr.write(str(resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+"""
 T = TypeVar("T")
 #: servers a preflight asks at once
 PREFLIGHT_THREADS = 32
@@ -138,7 +144,7 @@ class PistonExecutor(Executor):
         self._package_everywhere(listed)
         self.endpoints = alive
         self.client.use(self.endpoints)
-        probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
+        probe = Program("python", PROBE_SOURCE)
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
         answers = self._each(lambda url: preflight.probe(self.client, url, body, limits))
@@ -159,8 +165,24 @@ class PistonExecutor(Executor):
                     "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
+            self._file_size_cap(url, str(run.get("stderr") or ""))
         self._learn_caps(limits)
         return self.warnings
+
+    def _file_size_cap(self, url: str, said: str) -> None:
+        """Warn of a server set as open-r1 sets its workers, read from its box's hard
+        RLIMIT_FSIZE (PISTON_MAX_FILE_SIZE, which the probe prints on stderr): its output cap
+        (PISTON_OUTPUT_MAX_SIZE, which no request can read) is then likely as high, and a
+        stock request's flood kills the server (our launcher's requests never flood it)."""
+        cap = int(said.strip()) if said.strip().lstrip("-").isdigit() else None
+        if cap is not None and (cap < 0 or cap > bodies.SERVER_OUTPUT_BUDGET):
+            shown = "no" if cap < 0 else f"a {cap}-byte"
+            self.warnings.append(
+                f"Piston at {url} has {shown} file size cap (PISTON_MAX_FILE_SIZE): if its "
+                "PISTON_OUTPUT_MAX_SIZE is as high, a program's output flood in a stock request "
+                "(compiled languages without our package) kills the server; keep both at most "
+                "268435456 (docs/piston.md)"
+            )
 
     def _learn_caps(self, limits: Limits) -> None:
         """The server's time maximums, and what they cost: the compile_timeout compiled
