@@ -55,6 +55,7 @@ class CheckConfig:
     ks: tuple[int, ...] = ()  # the k of pass@k the metrics and output show besides the usual ones
     piston_retries: int = 4
     piston_timeout: float = 60.0
+    piston_wait: float = 120.0  # how long servers that stopped answering are waited for
     piston_concurrency: int = 8  # requests in flight per endpoint, shared by every checker
     jobs: int = 0  # local: programs at once in one check (0: one per core this process may use)
     cache: bool = True  # the verdict cache, keyed by everything that can change a verdict
@@ -65,6 +66,7 @@ class CheckConfig:
         {
             "piston_retries",
             "piston_timeout",
+            "piston_wait",
             "piston_concurrency",
             "jobs",
             "endpoints",

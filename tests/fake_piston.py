@@ -2,12 +2,17 @@
 
 It really runs the programs it is sent (Python, and C++ with Piston's compile rule), and
 reproduces the server's observed behaviour: HTTP 200 for every program outcome, stages
-with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, MLE as RE
-137, output over the limit as OL with empty stdout, stdin cut at 219,264 bytes and given
+with stdout/stderr/output/code/signal/message/status/cpu_time/wall_time/memory, a memory
+cgroup's kill as RE 137 (a program's own MemoryError is its exit 1, untouched), CPU time
+watched in milliseconds (TO), stdout over the cap as OL and stderr over its cap as EL, each
+keeping the 64 kB reads before the one that crossed it, output decoded read by read (a
+character split across two reads is U+FFFD), stdin cut at 219,264 bytes and given
 a final newline, a 100 kB JSON body limit, 400 for unknown runtimes and limits over the
 configured maxima, 415 without a JSON content type, 500 for file names escaping the box.
-Started as root, it runs each box as an unprivileged runner uid, as Piston does, and counts
-a box's CPU time over all its processes (a cpuacct group), reaped or not, as isolate does.
+Jobs run at once (`jobs`, as PISTON_MAX_CONCURRENT_JOBS; the others wait), each in a box of
+its own: its own memory and cpuacct cgroups (run_memory_limit is real use; the CPU time of
+all its processes, reaped or not, as isolate counts it; its peak memory reported), and,
+started as root, its own unprivileged runner uid, as Piston gives each job one.
 
 Installed packages (`install_package`, as Piston's package manager installs one: build.sh,
 pkg-info.json, the environment cached as .env) are listed with their `provides` and run as
@@ -19,10 +24,13 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import ctypes
 import functools
+import itertools
 import json
 import os
+import queue
 import resource
 import shutil
 import signal
@@ -36,21 +44,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from batch_eval.executors.local.cgroup import Group, MemoryGroup
-
 STDIN_CUT = 219_264
-_RUN_LOCK = threading.Lock()
 #: as Piston runs every job as an unprivileged runner uid of its own: started as root, the
-#: server runs its boxes as this uid (one per server process: its runs are serialised), so a
-#: program cannot ptrace or read a non-dumpable process of its box (root could), nor signal
-#: the server. It keeps CAP_DAC_READ_SEARCH alone, to reach the host's tools under /root.
-RUNNER_UID = 200_000 + os.getpid() if os.geteuid() == 0 else None
+#: server runs each box as a uid of its own (one per job slot), so a program cannot ptrace or
+#: read a non-dumpable process of its box (root could), nor signal the server or another
+#: job. It keeps CAP_DAC_READ_SEARCH alone, to reach the host's tools under /root.
+AS_ROOT = os.geteuid() == 0
+_UIDS = itertools.count(200_000 + os.getpid() % 10_000 * 100)
+_JOB = threading.local()  # the uid the request this thread answers runs as (None: ours)
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
 class FakePistonConfig:
     output_max: int = 1 << 20  # PISTON_OUTPUT_MAX_SIZE (stock: 1024)
+    stderr_max: int | None = None  # the stderr's own cap (None: output_max, as Piston's)
     body_limit: int = 100_000  # the stock JSON body limit
     run_timeout_max: int = 20_000
     compile_timeout_max: int = 10_000  # PISTON_COMPILE_TIMEOUT: checked for every language
@@ -75,6 +83,7 @@ class FakePistonConfig:
     gone: bool = False
     down_after: int | None = None
     delay_s: float = 0.0  # each /execute answer waits this long (to see requests overlap)
+    jobs: int = 4  # PISTON_MAX_CONCURRENT_JOBS (stock: 64): jobs run at once, each its own uid
     packages: list[Path] = field(default_factory=list)  # installed package folders (install_package)
 
     def listed(self) -> list[dict[str, Any]]:
@@ -123,14 +132,20 @@ def install_package(source: Path, root: Path, python: str = sys.executable) -> P
 
 
 class FakePiston:
-    def __init__(self, config: FakePistonConfig | None = None) -> None:
+    def __init__(self, config: FakePistonConfig | None = None, port: int = 0, log: bool = False) -> None:
         self.config = config or FakePistonConfig()
+        self.log = log  # a line on stdout per /execute answered
         self.requests: list[dict[str, Any]] = []
+        # the job slots: a runner uid each (the others wait, as in Piston's queue)
+        self.slots: queue.Queue[int | None] = queue.Queue()
+        for _ in range(self.config.jobs):
+            self.slots.put(next(_UIDS) if AS_ROOT else None)
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0  # the most /execute requests ever open at once
+        self.largest_stdout = 0  # the most stdout (characters) any answer's run stage carried
         handler = type("Handler", (_Handler,), {"piston": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -212,12 +227,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.piston.max_in_flight = max(self.piston.max_in_flight, self.piston.in_flight)
         try:
             time.sleep(cfg.delay_s)
-            with _RUN_LOCK:
+            _JOB.uid = self.piston.slots.get()
+            try:
                 answer = _execute(body, cfg)
+            finally:
+                self.piston.slots.put(_JOB.uid)
         finally:
             with self.piston.lock:
                 self.piston.in_flight -= 1
+                stdout = len((answer.get("run") or {}).get("stdout") or "")
+                self.piston.largest_stdout = max(self.piston.largest_stdout, stdout)
         self._send(200, answer)
+        if self.piston.log:
+            print("answered", flush=True)
 
 
 def _validate(body: dict[str, Any], cfg: FakePistonConfig) -> str:
@@ -256,6 +278,24 @@ def _content(f: dict[str, Any]) -> bytes:
     return str(f["content"]).encode()
 
 
+#: what Piston reads from a program's pipe at once: it decodes each read as UTF-8 by itself,
+#: and checks its output cap read by read
+PIPE_CHUNK = 64 * 1024
+
+
+def _decoded(data: bytes) -> str:
+    """`data` as Piston's stream handling makes it text: read by read, so a character split
+    across two reads comes back as two U+FFFD."""
+    return "".join(
+        data[i : i + PIPE_CHUNK].decode("utf-8", "replace") for i in range(0, len(data), PIPE_CHUNK)
+    )
+
+
+def _kept(data: bytes, cap: int) -> bytes:
+    """What Piston keeps of a stream over its cap: the reads before the one that crossed it."""
+    return data[: cap // PIPE_CHUNK * PIPE_CHUNK]
+
+
 def _stage(
     stdout: bytes,
     stderr: bytes,
@@ -267,7 +307,7 @@ def _stage(
     wall_ms: int,
     memory: int,
 ) -> dict[str, Any]:
-    out, err = stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+    out, err = _decoded(stdout), _decoded(stderr)
     return {
         "stdout": out,
         "stderr": err,
@@ -296,25 +336,19 @@ def _run(
     """One stage in `cwd`; `runner`: as the runner uid (a compile stage is not: the host's
     compilers look for their tools under /root with access(2), which ignores the runner's
     one capability; it runs only the compiler on the program's source)."""
-    group = _memory_group() if mem and mem > 0 else None
-    if group is not None:
-        group.arm(mem)
+    box = _Box.make(mem)
+    uid = getattr(_JOB, "uid", None)
 
     def limits() -> None:
         os.setsid()
-        if group is not None:
-            group.join()  # run_memory_limit is a memory cgroup: real use, not address space
-        cpu_s = max(1, (cpu_ms + 999) // 1000) + 1
+        if box is not None:
+            box.join()  # run_memory_limit is a memory cgroup: real use, not address space
+        cpu_s = (cpu_ms + 999) // 1000 + 1  # a backstop: the box's CPU is watched in ms
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
         resource.setrlimit(resource.RLIMIT_FSIZE, (cfg.max_file_size, cfg.max_file_size))
-        if cpu_group is not None:
-            cpu_group.join()
-        if RUNNER_UID is not None and runner:
-            _become_runner(RUNNER_UID)
+        if uid is not None and runner:
+            _become_runner(uid)
 
-    cpu_group = _cpu_group()
-    cpu_before = cpu_group.used() if cpu_group is not None else 0.0
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,
@@ -326,26 +360,37 @@ def _run(
         env=env,
     )
     timed_out = False
+    cpu_killed = threading.Event()
+    done = threading.Event()
+
+    def watch_cpu() -> None:
+        """Isolate's CPU limit, in ms: the box's CPU time (its group's, reaped or not) checked
+        every 10 ms, the box killed past it."""
+        while not done.wait(0.01):
+            used = box.cpu_s() if box is not None else _proc_cpu(proc.pid)
+            if used * 1000 > cpu_ms:
+                cpu_killed.set()
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                return
+
+    watcher = threading.Thread(target=watch_cpu, daemon=True)
+    watcher.start()
     try:
         stdout, stderr = proc.communicate(stdin, timeout=timeout_ms / 1000)
     except subprocess.TimeoutExpired:
-        timed_out = True
+        timed_out = not cpu_killed.is_set()
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
+    done.set()
+    watcher.join()
     wall_ms = int((time.monotonic() - start) * 1000)
-    oom = group is not None and group.oom_killed()
-    if group is not None:
-        group.kill_all()
-    if cpu_group is not None:
-        cpu_group.kill_all()
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # runs are serialised (_RUN_LOCK), so the children's usage grew by this run alone; the
-    # box's group counts, as isolate's does, the processes nobody reaped too
-    reaped = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
-    boxed = cpu_group.used() - cpu_before if cpu_group is not None else 0.0
-    cpu_used = int(max(reaped, boxed) * 1000)
+    if box is not None:  # the box's group counts, as isolate's does, what nobody reaped too
+        oom, cpu_used, memory = box.oom_killed(), int(box.cpu_s() * 1000), box.peak()
+        box.close()
+    else:
+        oom, cpu_used, memory = False, int(_proc_cpu(proc.pid) * 1000), 10 << 20
     code = proc.returncode
-    memory = 10 * 1024 * 1024
     if timed_out:
         return _stage(
             stdout,
@@ -359,7 +404,16 @@ def _run(
             memory,
         )
     if len(stdout) > cfg.output_max:
-        return _stage(b"", stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory)
+        kept = _kept(stdout, cfg.output_max)
+        return _stage(
+            kept, stderr, None, "SIGKILL", "stdout length exceeded", "OL", cpu_used, wall_ms, memory
+        )
+    stderr_max = cfg.output_max if cfg.stderr_max is None else cfg.stderr_max
+    if len(stderr) > stderr_max:
+        kept = _kept(stderr, stderr_max)
+        return _stage(
+            stdout, kept, None, "SIGKILL", "stderr length exceeded", "EL", cpu_used, wall_ms, memory
+        )
     if oom:
         # the real server's cgroup kills the box: exit 137, peak memory at the limit
         return _stage(
@@ -367,7 +421,7 @@ def _run(
         )
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
-        if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu_used >= cpu_ms):
+        if sig == "SIGXCPU" or (sig == "SIGKILL" and (cpu_killed.is_set() or cpu_used >= cpu_ms)):
             # the real server kills at run_cpu_time and says TO, whichever signal did it
             return _stage(
                 stdout, stderr, None, "SIGKILL", "Time limit exceeded", "TO", cpu_used, wall_ms, memory
@@ -377,11 +431,6 @@ def _run(
                 stdout, stderr, 139, None, "Exited with error status 139", "RE", cpu_used, wall_ms, memory
             )
         return _stage(stdout, stderr, None, sig, None, "SG", cpu_used, wall_ms, memory)
-    if code and b"MemoryError" in stderr and mem > 0:
-        # the real server's cgroup kills the box: exit 137, peak memory at the limit
-        return _stage(
-            stdout, b"Killed\n", 137, None, "Exited with error status 137", "RE", cpu_used, wall_ms, mem
-        )
     if code:
         return _stage(
             stdout, stderr, code, None, f"Exited with error status {code}", "RE", cpu_used, wall_ms, memory
@@ -389,35 +438,13 @@ def _run(
     return _stage(stdout, stderr, 0, None, None, None, cpu_used, wall_ms, memory)
 
 
-_GROUP: list[MemoryGroup | None] = []
-_CPU_GROUP: list[CpuGroup | None] = []
-
-
-class CpuGroup(Group):
-    """A cpuacct cgroup (v1): the CPU time of every process of the box, reaped or not."""
-
-    controller = "cpuacct"
-
-    @classmethod
-    def create(cls) -> CpuGroup | None:
-        path = cls._make((Path("/sys/fs/cgroup/cpuacct"),), lambda p: None)
-        if path is None:
-            return None
-        group = cls(path)
-        group._keep_tidy()
-        return group
-
-    def used(self) -> float:
-        """The group's CPU seconds so far."""
-        return int((self.path / "cpuacct.usage").read_text() or 0) / 1e9
-
-
-def _cpu_group() -> CpuGroup | None:
-    """One CPU accounting group for the server's runs; None where this machine gives none
-    (then only what the box's first process reaped is counted)."""
-    if not _CPU_GROUP:
-        _CPU_GROUP.append(CpuGroup.create())
-    return _CPU_GROUP[0]
+def _proc_cpu(pid: int) -> float:
+    """A process's CPU seconds so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _become_runner(uid: int) -> None:
@@ -435,12 +462,79 @@ def _become_runner(uid: int) -> None:
         raise OSError(ctypes.get_errno(), "cannot keep CAP_DAC_READ_SEARCH for the runner")
 
 
-def _memory_group() -> MemoryGroup | None:
-    """One memory cgroup for the server's runs (they run one at a time), as the real
-    server's isolate boxes have; None where this machine gives none (no memory limit then)."""
-    if not _GROUP:
-        _GROUP.append(MemoryGroup.create())
-    return _GROUP[0]
+class _Box:
+    """A job's own cgroups (v1 memory and cpuacct), as isolate makes one per box: its memory
+    limit (real use, no swap), its peak and out-of-memory kills, and the CPU time of all its
+    processes, reaped or not. None where this machine gives none (no memory limit then, and
+    the CPU time of the box's first process alone)."""
+
+    ROOT = Path("/sys/fs/cgroup")
+    _names = itertools.count()
+
+    def __init__(self, groups: list[Path], memory: int) -> None:
+        self.groups = groups
+        for group in self.groups:
+            group.mkdir()
+        if memory > 0:
+            for knob in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+                if (self.groups[0] / knob).exists():  # memory first: memory + swap may not be below it
+                    (self.groups[0] / knob).write_text(str(memory))
+
+    @classmethod
+    def make(cls, memory: int) -> _Box | None:
+        _remove_stale()
+        name = f"fake-piston-{os.getpid()}-{next(cls._names)}"
+        groups = [cls.ROOT / "memory" / name, cls.ROOT / "cpuacct" / name]
+        try:
+            return cls(groups, memory)
+        except OSError:
+            _STALE.extend(groups)
+            return None
+
+    def join(self) -> None:
+        """Move the calling process (a box's first, forked) into the box's groups."""
+        for group in self.groups:
+            fd = os.open(group / "cgroup.procs", os.O_WRONLY)
+            os.write(fd, b"0")
+            os.close(fd)
+
+    def cpu_s(self) -> float:
+        return int((self.groups[1] / "cpuacct.usage").read_text() or 0) / 1e9
+
+    def peak(self) -> int:
+        return int((self.groups[0] / "memory.max_usage_in_bytes").read_text() or 0)
+
+    def oom_killed(self) -> bool:
+        for line in (self.groups[0] / "memory.oom_control").read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value) > 0
+        return False
+
+    def close(self) -> None:
+        """Kill what is left of the box (a forking loop needs a few rounds), then its groups."""
+        for _ in range(100):
+            members = (self.groups[0] / "cgroup.procs").read_text().split()
+            members += (self.groups[1] / "cgroup.procs").read_text().split()
+            for pid in members:
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), signal.SIGKILL)
+            if not members:
+                break
+            time.sleep(0.01)
+        _STALE.extend(self.groups)
+        _remove_stale()
+
+
+_STALE: list[Path] = []  # boxes' groups to remove: killed processes leave once reaped
+
+
+@atexit.register
+def _remove_stale() -> None:
+    for group in list(_STALE):
+        with contextlib.suppress(OSError, ValueError):
+            group.rmdir()
+            _STALE.remove(group)
 
 
 _BOXES: list[Path] = []
@@ -466,9 +560,10 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
             name = f.get("name") or f"file{i}.code"
             (box / name).write_bytes(_content(f))
             names.append(name)
-        if RUNNER_UID is not None:  # as Piston hands the job's folder to its runner
+        uid = getattr(_JOB, "uid", None)
+        if uid is not None:  # as Piston hands the job's folder to its runner
             for path in (box, *(box / name for name in names)):
-                os.chown(path, RUNNER_UID, RUNNER_UID)
+                os.chown(path, uid, uid)
         stdin = str(body.get("stdin", "")).encode()
         if not stdin.endswith(b"\n"):
             stdin += b"\n"
@@ -552,7 +647,14 @@ def _execute_package(
     return answer
 
 
-if __name__ == "__main__":  # a manual server: python tests/fake_piston.py
-    with FakePiston() as piston:
+def main(argv: list[str]) -> None:
+    """A server in a process of its own (`python -m tests.fake_piston [--port N] [--log]`),
+    to kill and start again: it prints its URL, and with --log a line per /execute answered."""
+    port = int(argv[argv.index("--port") + 1]) if "--port" in argv else 0
+    with FakePiston(port=port, log="--log" in argv) as piston:
         print(piston.url, flush=True)
         threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -38,6 +38,7 @@ CHANGED: dict[str, Any] = {
     "python_runner": "process",
     "piston_retries": 1,
     "piston_timeout": 5.0,
+    "piston_wait": 7.0,
     "piston_concurrency": 3,
     "jobs": 3,
     "cache": False,

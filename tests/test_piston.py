@@ -14,7 +14,9 @@ from batch_eval.api import check_file
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.piston import bodies
 from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.executors.piston.mapping import launcher_cut
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
@@ -313,7 +315,9 @@ def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(
         assert result.verdict is Verdict.WA
         assert [t.verdict for t in result.tests][:2] == [Verdict.AC, Verdict.WA]  # '✓ 2' was right
         counts[early_stop] = (len(ran.read_text()), len(piston_server.requests) - before)
-    assert counts == {True: (2, 1), False: (6, 1)}
+    # without their expected outputs, each test may print up to the 64 MB output limit: two
+    # to a request, what a server's answer can hold
+    assert counts == {True: (2, 1), False: (6, 3)}
 
 
 def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
@@ -321,9 +325,11 @@ def test_a_batch_the_server_cuts_is_judged_a_request_per_test() -> None:
         server.config.output_max = 9000  # enough for one test's output, not for ten
         server.config.body_limit = 10_000_000
         executor = PistonExecutor([server.url], backoff=0.01)
-        executor.preflight(LIMITS)
+        # a 1 MB output limit: ten tests' answers fit what a server holds, in one request
+        limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)
+        executor.preflight(limits)
         before = len(server.requests)
-        run = executor.run(Program("python", "print('x' * 2000)"), [b""] * 10, LIMITS, lambda i, e: True)
+        run = executor.run(Program("python", "print('x' * 2000)"), [b""] * 10, limits, lambda i, e: True)
         assert [r.verdict for r in run.runs] == [Verdict.AC] * 10
         assert all(r.stdout == b"x" * 2000 + b"\n" for r in run.runs)
         assert executor.max_run_timeout_ms == 20000  # learnt at preflight
@@ -407,9 +413,9 @@ def test_one_check_keeps_the_budget_s_requests_in_flight_and_writes_lines_in_fil
         for concurrency in (1, 4):
             server.max_in_flight = 0
             sent = len(server.requests)
-            lines[concurrency] = judged_on(
-                server, sols, problems, tmp_path / f"out{concurrency}", concurrency
-            )
+            # a 1 MB output limit: a program's three tests (all of them run) in one request
+            out = tmp_path / f"out{concurrency}"
+            lines[concurrency] = judged_on(server, sols, problems, out, concurrency, output_limit_mb=1)
             assert server.max_in_flight == concurrency
             programs = [
                 f["content"] for r in server.requests[sent:] for f in r["files"] if f["name"] == "main.py"
@@ -531,3 +537,128 @@ def test_what_a_program_does_is_never_an_internal_error(
             Program("python", source), [b"1 2\n", b"3 4\n"], LIMITS, lambda i, e: True
         )
         assert run.runs[0].verdict is Verdict.RE, (name, batch, run.runs[0])
+
+
+def test_no_request_lets_a_flood_reach_the_server_past_our_output_limit() -> None:
+    """A server set as open-r1 sets it (output cap 1e9) holds whatever a program prints; a
+    real one dies near 2^29 characters. Batched or a test a request, the program runs under
+    our launcher's output cap, so no answer carries more than our limit (in base64)."""
+    limits = Limits(time_s=2.0, memory_mb=256, output_bytes=1 << 20)
+    flood = "import sys\nsys.stdout.write('x' * (40 << 20))\n"
+    with FakePiston(FakePistonConfig(output_max=10**9, body_limit=10**7)) as server:
+        for batch in (True, False):
+            executor = PistonExecutor([server.url], backoff=0.01, batch=batch)
+            executor.preflight(limits)
+            run = executor.run(Program("python", flood), [b"1 2\n"] * 3, limits, lambda i, e: False)
+            assert [r.verdict for r in run.runs] == [Verdict.OLE], (batch, run.runs)
+        assert server.largest_stdout < 3 * (1 << 20) * 4 // 3 + 64 * 1024
+
+
+def test_one_test_cut_by_the_server_is_ole_only_past_our_limit() -> None:
+    """A launcher request of one test that the server's own output cap stopped: OLE when what
+    came back proves the program printed over our limit, IE (the setting to raise) when not."""
+    limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)
+    small_cap = {"status": "OL", "stdout": "x" * 200_000, "code": None, "signal": "SIGKILL"}
+    assert launcher_cut(small_cap, limits).verdict is Verdict.IE
+    assert "PISTON_OUTPUT_MAX_SIZE" in launcher_cut(small_cap, limits).reason
+    assert launcher_cut({**small_cap, "stdout": "x" * (2 << 20)}, limits).verdict is Verdict.OLE
+
+
+def test_a_batch_s_answer_stays_within_what_a_server_holds() -> None:
+    """Tests whose expected outputs travel with the batch stop the launcher at a wrong answer:
+    64 to a request. Without them (a checker decides) each may print up to our limit, so a
+    request takes only as many as a server's answer can hold."""
+    inputs = [b"1 2\n"] * 100
+    limit = 64 << 20
+    assert len(bodies.chunk(inputs, 0, None, [b"3\n"] * 100, output_bytes=limit)) == 64
+    unknown = bodies.chunk(inputs, 0, None, [], output_bytes=limit)
+    assert len(unknown) >= 1 and len(unknown) * limit * 4 / 3 <= bodies.SERVER_OUTPUT_BUDGET
+    assert len(bodies.chunk(inputs, 0, None, [], output_bytes=1 << 20)) == 64
+
+
+def test_the_preflight_reads_the_server_s_caps_and_says_what_they_cost() -> None:
+    """Current Piston caps CPU time per request (PISTON_RUN_CPU_TIME, stock 3 s): the preflight
+    reads every maximum from the server's refusals, says how many tests a request can carry
+    under it and what to set, and sizes the batches to it (never a request the server refuses)."""
+    config = FakePistonConfig(run_cpu_time_max=5000, run_timeout_max=30_000, body_limit=10**7)
+    limits = Limits(time_s=1.0, memory_mb=256, output_bytes=1 << 20)  # no output bound on batches
+    with FakePiston(config) as server:
+        executor = PistonExecutor([server.url], backoff=0.01)
+        warnings = executor.preflight(limits)
+        assert (executor.max_run_timeout_ms, executor.max_run_cpu_ms) == (30_000, 5000)
+        (cost,) = [w for w in warnings if "PISTON_RUN_CPU_TIME" in w]
+        assert "batches of more than 3 tests of 1 s cannot run" in cost and "to 68200" in cost
+        before = len(server.requests)
+        source = "a, b = map(int, input().split())\nprint(a + b)\n"
+        run = executor.run(Program("python", source), [b"1 2\n"] * 7, limits, lambda i, e: True)
+        assert [r.stdout for r in run.runs] == [b"3\n"] * 7
+        sent = server.requests[before:]
+        assert len(sent) == 3 and all(r["run_cpu_time"] <= 5000 for r in sent)
+
+
+def test_a_stock_request_s_output_cut_by_the_server_keeps_its_prefix() -> None:
+    """A real server cuts stdout at its cap and keeps the reads before it: OLE when that proves
+    the output over our limit, IE (the setting to raise) when its cap is below our limit."""
+    flood = Program(
+        "cpp", "#include <cstdio>\nint main(){ for (int i = 0; i < 400000; i++) putchar('x'); }\n"
+    )
+    with FakePiston(FakePistonConfig(output_max=200_000)) as server:
+        executor = piston(server)
+        for limit, verdict in ((100_000, Verdict.OLE), (1 << 20, Verdict.IE)):
+            limits = Limits(time_s=1.0, memory_mb=256, output_bytes=limit)
+            (ex,) = executor.run(flood, [b""], limits, lambda i, e: True).runs
+            assert ex.verdict is verdict, (limit, ex)
+        assert server.largest_stdout == 3 * 65536  # the three reads before the cut
+
+
+def test_an_answer_the_server_mangled_across_its_reads_is_ie_never_wa(tmp_path: Path) -> None:
+    """Piston decodes stdout read by read: a character split across two reads comes back as
+    U+FFFD. A right non-ASCII answer so mangled is IE (no verdict on unknown bytes)."""
+    answer = "x" + "é" * 40_000  # a 2-byte character across the 64 kB read boundary
+    problem = parse_problem(
+        {**SUM_PROBLEM, "official_tests": [{"input": "1 2\n", "output": answer + "\n"}]}, Path("p.jsonl"), 1
+    )
+    program = Program(
+        "cpp",
+        "#include <cstdio>\nint main(){ putchar(120); for (int i = 0; i < 40000; i++) "
+        'fputs("\\xc3\\xa9", stdout); putchar(10); }\n',
+    )
+    with FakePiston() as server:
+        options = JudgeOptions(Comparison())
+        result = judge(problem, problem.tests, program, piston(server), LIMITS, options)
+    assert result.verdict is Verdict.IE and "characters lost" in result.reason
+
+
+def test_a_program_s_own_memory_error_reaches_the_client_as_it_was() -> None:
+    """The test server no longer rewrites a Python MemoryError as a box kill: the client's one
+    outcome rule makes it MLE, on a stock request too (a real server passes exit 1 through)."""
+    with FakePiston() as server:
+        executor = piston(server)
+        executor.max_run_timeout_ms = None  # a stock request per test
+        (ex,) = executor.run(Program("python", "raise MemoryError"), [b""], LIMITS, lambda i, e: True).runs
+    assert ex.verdict is Verdict.MLE and ex.exit_code == 1
+    assert server.requests[-1]["files"][0]["name"] == "entry.py"
+
+
+def test_the_server_s_cpu_limit_is_in_milliseconds() -> None:
+    """isolate's CPU limit is in ms: a program over a 300 ms run_cpu_time is TO by CPU (not
+    by the wall clock, which is far off)."""
+    with FakePiston() as server:
+        body: dict[str, Any] = {
+            "language": "python",
+            "version": "*",
+            "files": [{"content": "while True: pass"}],
+        }
+        body |= {"run_cpu_time": 300, "run_timeout": 10_000}
+        run = requests.post(f"{server.url}/api/v2/execute", json=body, timeout=30).json()["run"]
+    assert run["status"] == "TO" and run["message"] == "Time limit exceeded"
+    assert 300 <= run["cpu_time"] < 1000 and run["wall_time"] < 5000
+
+
+def test_the_preflight_warns_of_a_server_set_to_hold_floods() -> None:
+    """open-r1 sets PISTON_MAX_FILE_SIZE and PISTON_OUTPUT_MAX_SIZE to 1e9: the box's file size
+    cap, which the preflight can read, says so; a stock server's 10 MB says nothing."""
+    for size, warned in ((10**9, True), (10 << 20, False)):
+        with FakePiston(FakePistonConfig(max_file_size=size, body_limit=10**7)) as server:
+            warnings = PistonExecutor([server.url], backoff=0.01).preflight(LIMITS)
+        assert any("PISTON_MAX_FILE_SIZE" in w and "kills the server" in w for w in warnings) is warned

@@ -4,7 +4,10 @@ for, every fault is IE (never a wrong answer), and a rerun judges only the IE re
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,8 +28,8 @@ A, B = "http://piston-a.test", "http://piston-b.test"
 STAGE = {"stdout": "3\n", "stderr": "", "code": 0, "signal": None, "status": None, "cpu_time": 5}
 
 
-def executor_for(*urls: str, retries: int = 4) -> PistonExecutor:
-    executor = PistonExecutor(list(urls), retries=retries, backoff=0.0, timeout=1.0, batch=False)
+def executor_for(*urls: str, retries: int = 4, wait: float = 0.0) -> PistonExecutor:
+    executor = PistonExecutor(list(urls), retries=retries, backoff=0.0, timeout=1.0, batch=False, wait=wait)
     executor.runtimes["python"] = ("python", "3.12.0")
     return executor
 
@@ -46,14 +49,16 @@ def test_an_endpoint_that_stops_answering_is_dropped_and_the_others_do_its_work(
 
 
 @responses.activate
-def test_when_every_endpoint_is_down_requests_are_ie_at_once() -> None:
+def test_when_every_endpoint_is_down_requests_wait_for_it_then_are_ie() -> None:
     responses.add(responses.POST, f"{A}/api/v2/execute", body=requests.ConnectionError("refused"))
-    executor = executor_for(A, retries=4)
+    executor = executor_for(A, retries=4, wait=1.5)
+    started = time.monotonic()
     assert verdicts(executor, 1) == [Verdict.IE]
-    assert len(responses.calls) == 3
+    waited = time.monotonic() - started
+    # down after three failures, then asked again after each cooldown until --piston-wait ran out
+    assert 1.5 <= waited < 4 and len(responses.calls) > 3
     run = executor.run(Program("python", "print(3)"), [b""], LIMITS, lambda i, e: True)
-    assert run.runs[0].verdict is Verdict.IE and "every Piston endpoint is down" in run.runs[0].reason
-    assert len(responses.calls) == 3  # no wait, no request: it is known to be down
+    assert run.runs[0].verdict is Verdict.IE and "no Piston endpoint answered for 1.5 s" in run.runs[0].reason
 
 
 @responses.activate
@@ -88,7 +93,7 @@ def test_a_server_going_away_mid_run_gives_ie_and_the_rerun_judges_only_those(tm
             for i in range(6)
         ]
         write_jsonl(sols / f"checkpoint-{step}" / "solutions.jsonl", records)
-    options = ["--executor", "piston", "--piston-retries", "1", "--no-cache"]
+    options = ["--executor", "piston", "--piston-retries", "1", "--piston-wait", "1", "--no-cache"]
     with FakePiston() as server:
         server.config.body_limit = 10_000_000
         clean = tmp_path / "clean"
@@ -174,3 +179,51 @@ def test_a_busy_answer_halves_the_shared_budget_and_successes_grow_it_back(
     assert SharedBudget(tmp_path, 8).limit(A) == 4
     assert verdicts(executor, 12) == [Verdict.AC] * 12
     assert budget.limit(A) == 6  # one more after as many successes in a row as there are slots
+
+
+def _serve(port: int) -> subprocess.Popen[str]:
+    """The test server in a process of its own on `port`, once it listens."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_piston", "--port", str(port), "--log"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert server.stdout is not None and server.stdout.readline().startswith("http://")
+    return server
+
+
+def test_a_server_restarted_in_the_middle_of_a_check_changes_no_verdict(tmp_path: Path) -> None:
+    problems = write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    ac = "a, b = map(int, input().split())\nprint(a + b)\n"
+    records = [{"problem_id": "1/A", "code": ac + f"# {i}" if i % 4 else f"print({i})"} for i in range(24)]
+    sols = write_jsonl(tmp_path / "sols.jsonl", records)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = _serve(port)
+    argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "--problems", str(problems)]
+    argv += ["-o", str(tmp_path / "out"), "--executor", "piston", "--endpoint", f"http://127.0.0.1:{port}"]
+    argv += ["--piston-per-test", "--piston-concurrency", "2", "--no-cache", "-q"]
+    check = subprocess.Popen(
+        argv,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        for _ in range(8):  # some records judged: the server dies as a crashed one does
+            server.stdout.readline()
+        server.kill()
+        server.wait()
+        time.sleep(1.5)  # a supervisor brings it back (a real server: ~1-2 s)
+        server = _serve(port)
+        _, err = check.communicate(timeout=120)
+    finally:
+        check.kill()
+        server.kill()
+        server.wait()
+    assert check.returncode == 0, err
+    assert "is down" in err and "answers again" in err
+    lines = [json.loads(t) for t in (tmp_path / "out" / "sols.results.jsonl").read_text().splitlines()]
+    assert [line["verdict"] for line in lines] == ["WA" if i % 4 == 0 else "AC" for i in range(24)]

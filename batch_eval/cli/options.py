@@ -62,6 +62,7 @@ SECTIONS = (
             "piston_concurrency",
             "piston_retries",
             "piston_timeout",
+            "piston_wait",
         ),
     ),
     ("Ray", ("ray_address",)),
@@ -321,6 +322,15 @@ def check_options(f: Any) -> Any:
             help="Seconds to wait for one Piston answer (queueing included).",
         ),
         click.option(
+            "--piston-wait",
+            metavar="S",
+            type=Finite(min=0),
+            default=120.0,
+            show_default=True,
+            help="Seconds a Piston server that stopped answering (restarting, crashed) is waited "
+            "for before its records are IE; a fleet's others take its work meanwhile.",
+        ),
+        click.option(
             "--piston-concurrency",
             metavar="N",
             type=click.IntRange(min=1),
@@ -379,6 +389,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         cache_dir=options["cache_dir"],
         piston_retries=options["piston_retries"],
         piston_timeout=options["piston_timeout"],
+        piston_wait=options["piston_wait"],
         piston_concurrency=options["piston_concurrency"],
         jobs=options["jobs"],
         ks=tuple(options["ks"] or ()),

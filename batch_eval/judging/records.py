@@ -51,6 +51,7 @@ def make_executor(config: CheckConfig) -> Executor:
             fleet(),
             retries=config.piston_retries,
             timeout=config.piston_timeout,
+            wait=config.piston_wait,
             batch=config.piston_batch,
             budget=budget,
             per_endpoint=config.piston_concurrency,

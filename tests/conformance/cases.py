@@ -309,6 +309,13 @@ CASES: list[Case] = [
     _sum("cpp-wa", SUM_CPP.replace("a+b", "a-b"), WA, language="cpp"),
     _sum("cpp-ce", "int main() { return x; }\n", CE, language="cpp"),
     _sum("cpp-re-segv", "int main(){ volatile int *p = 0; *p = 1; }\n", RE, language="cpp"),
+    # an allocation no machine can give: std::bad_alloc, MLE on every path (Piston per test too)
+    _sum(
+        "cpp-mle-bad-alloc",
+        "int main(){ char *p = new char[1ULL << 44]; return p[7]; }\n",
+        MLE,
+        language="cpp",
+    ),
     _sum(
         "cpp-tle",
         "int main(){ volatile unsigned long x = 0; for(;;) x++; }\n",

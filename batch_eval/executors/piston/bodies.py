@@ -40,6 +40,14 @@ INTERPRETED = tuple(name for name, lang in LANGUAGES.items() if not lang.compile
 ENTRY = ("python", "pypy")
 # Piston compiles without flags: -O2 as a pragma (as Codeforces builds), ONLINE_JUDGE defined
 ONLINE_JUDGE_HEADER = '#pragma GCC optimize("O2")\n#define ONLINE_JUDGE 1\n#line 1\n'
+#: a launcher request's time beyond its tests' wall limits: the launcher's start, its answer's
+#: way back, and the 2 s it waits past a test's wall limit for a spawner that went silent
+#: (launcher.ANSWER_GRACE_S), so that the launcher, not the server, says what happened
+LAUNCHER_SPARE_MS = 4000
+#: a launcher request's CPU beyond its tests' limits (the launcher's and its spawner's start)
+LAUNCHER_CPU_MS = 1000
+#: the most tests one request runs
+BATCH_TESTS = 64
 #: a stock server's largest compile_timeout (PISTON_COMPILE_TIMEOUT): sent until the preflight learns
 #: the server's
 STOCK_COMPILE_MS = 10_000
@@ -146,6 +154,9 @@ def cannot_send(program: Program, data: bytes, file_mode: bool) -> Execution | N
     return None
 
 
+#: the most output one launcher request may give back: a real server's node process dies at a
+#: string of ~2^29 characters, and its answer holds the run's stdout twice (stdout, output)
+SERVER_OUTPUT_BUDGET = 200_000_000
 #: expected outputs up to this size travel with a batch (the launcher compares them); a
 #: larger one is left to the client, and the launcher goes on after that test
 SEND_EXPECTED_BYTES = 256 * 1024
@@ -167,22 +178,51 @@ def sendable(expected: Expected | None) -> list[bytes | None]:
 
 
 def chunk(
-    inputs: Sequence[bytes], start: int, body_limit: int | None, outputs: Sequence[bytes | None] = ()
+    inputs: Sequence[bytes],
+    start: int,
+    body_limit: int | None,
+    outputs: Sequence[bytes | None] = (),
+    most: int = 64,
+    output_bytes: int = 0,
 ) -> list[int]:
-    """Up to 64 tests from `start` whose inputs (and expected outputs sent) fit the body
-    limit; time is the launcher's business (it stops before a test that might not finish
-    within the request's budget)."""
+    """Up to `most` tests from `start` whose inputs (and expected outputs sent) fit the body
+    limit, and whose answer cannot grow past what a server holds (SERVER_OUTPUT_BUDGET: a
+    test with its expected output sent prints at most that before the launcher stops at
+    it, a test without one up to `output_bytes`, our limit, and the last one up to our limit);
+    time is the launcher's business (it stops before a test that might not finish within
+    the request's budget)."""
     body_budget = (body_limit or 50_000_000) * 0.8 - 20_000 - LAUNCHER_BYTES
+    last = _line(output_bytes)  # the test the launcher stops at may print up to our limit
     tests: list[int] = []
-    used_bytes = 0.0
+    used_bytes = answered = 0.0  # answered: what the tests before this one may print
     for i in range(start, len(inputs)):
         sent = outputs[i] if i < len(outputs) else None
         size = (len(inputs[i]) + len(sent or b"")) * 4 / 3 + 300
-        if tests and (len(tests) >= 64 or used_bytes + size > body_budget):
+        over = used_bytes + size > body_budget or answered + last > SERVER_OUTPUT_BUDGET
+        if tests and (len(tests) >= most or over):
             break
         tests.append(i)
         used_bytes += size
+        answered += _line(output_bytes if sent is None else len(sent))
     return tests
+
+
+def _line(printed: int) -> float:
+    """The most characters the launcher's result line of a test that printed `printed` bytes
+    takes (its output in base64, the tail of its stderr, the fields)."""
+    return printed * 4 / 3 + 3000
+
+
+def per_request(limits: Limits, wall_cap_ms: int, cpu_cap_ms: int | None) -> int:
+    """How many tests one launcher request can surely run within a server's maximum
+    run_timeout and run_cpu_time (None: no CPU maximum), each test taking all its limits; 0
+    when not one can. Time beyond it is never lost: the launcher stops before a test that
+    might not finish within the request's wall budget, and the next request goes on."""
+    if wall_cap_ms < limits.wall * 1000 + 50 + LAUNCHER_SPARE_MS:
+        return 0
+    if cpu_cap_ms is None:
+        return BATCH_TESTS
+    return max(0, min(BATCH_TESTS, int((cpu_cap_ms - LAUNCHER_CPU_MS) // (limits.time_s * 1000 + 50))))
 
 
 def package_argv(program: Program, limits: Limits) -> list[str]:
@@ -203,6 +243,8 @@ def batch_body(
     secret: bytes,
     compare: Compare | None = None,
     compile_ms: int | None = None,
+    cpu_cap_ms: int | None = None,
+    memory_cap: int | None = None,
 ) -> dict[str, Any]:
     """The request that runs a program on many inputs through our launcher, which stops at
     the first test that fails (exits badly, or prints other than its expected output when
@@ -215,7 +257,7 @@ def batch_body(
     input."""
     language, version = runtime
     packaged = compile_ms is not None
-    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + 2000)
+    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + LAUNCHER_SPARE_MS)
     budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
     tests = [
         {
@@ -267,9 +309,21 @@ def batch_body(
         "args": [],
         **({"compile_timeout": compile_ms} if packaged else {}),
         "run_timeout": total_ms,
-        "run_cpu_time": total_ms,
-        "run_memory_limit": limits.memory_mb * 1024 * 1024,
+        # within the server's CPU maximum, which per_request sized the chunk for
+        "run_cpu_time": min(cpu_cap_ms or total_ms, total_ms),
+        "run_memory_limit": min(memory_cap or launcher_memory(limits), launcher_memory(limits)),
     }
+
+
+def launcher_memory(limits: Limits) -> int:
+    """The memory (bytes) a launcher request's box gets: the program's limit, and room for
+    what the launcher holds of one test (its output in an anonymous file, then base64 and the
+    result line: ~4x our output limit). A program over its own limit is MLE by its measured
+    peak (outcome.classify), as on every path, and the box's kill, which comes later, takes
+    the program (the largest) rather than the launcher, whose line then says so; without the
+    room, a program that printed much and used a fair share of its memory took the launcher
+    down with it."""
+    return limits.memory_mb * 1024 * 1024 + 4 * limits.output_bytes + (64 << 20)
 
 
 def _base64(data: bytes) -> str:

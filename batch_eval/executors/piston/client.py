@@ -31,17 +31,21 @@ REFUSED_RETRY_S = 300.0
 #: how often a fleet's list (an endpoints file, squeue) is read again while a check runs
 REFRESH_S = 30.0
 DOWN_AFTER = 3  # consecutive connection failures that take an endpoint out of the rotation
-MAX_COOLDOWN_S = 60.0
+#: the longest a down endpoint waits before it is asked again (a restarted server takes ~1-2 s)
+MAX_COOLDOWN_S = 8.0
+#: how long a request waits for a server that stopped answering before it is IE (--piston-wait)
+WAIT_S = 120.0
 
 
 class Endpoints:
     """Round-robin over the endpoints, leaving out those that stopped answering.
 
     An endpoint that failed to connect (refused, reset, timed out) DOWN_AFTER times in a
-    row is down: its work goes to the others, and it gets one request again after a
-    cooldown that doubles up to a minute. Busy answers (429, 503) are not failures of the
-    connection: they are retried with backoff on the same rotation. When every endpoint
-    is down, requests fail at once (IE) instead of each waiting out its retries.
+    row is down: its work goes to the others, and after a cooldown (half a second, doubling
+    up to MAX_COOLDOWN_S) one request alone is let through to see whether it is back. Busy
+    answers (429, 503) are not failures of the connection: they are retried with backoff on
+    the same rotation. When every endpoint is down, `pick` says when the next one may be
+    asked (`next_try`), and the request waits for it.
     """
 
     def __init__(self, urls: Sequence[str], clock: Any = time.monotonic) -> None:
@@ -54,14 +58,25 @@ class Endpoints:
         self._refused: dict[str, float] = {}  # listed endpoints that did not serve our runtimes
 
     def pick(self) -> str | None:
-        """The next endpoint to send to, or None when every one is down."""
+        """The next endpoint to send to, or None when every one is down. A down endpoint
+        whose cooldown is over is given to one caller alone (its probe): the others keep
+        waiting until that request says whether it is back."""
         with self._lock:
             now = self.clock()
             for _ in range(len(self.urls)):
                 url = self.urls[next(self._next)]
-                if self.down_until.get(url, 0.0) <= now:
+                until = self.down_until.get(url)
+                if until is None:
+                    return url
+                if until <= now:
+                    self.down_until[url] = now + self._cooldown(url)
                     return url
             return None
+
+    def next_try(self) -> float:
+        """When (on `clock`) a down endpoint may next be asked."""
+        with self._lock:
+            return min(self.down_until.values(), default=self.clock())
 
     def ok(self, url: str) -> None:
         with self._lock:
@@ -70,6 +85,9 @@ class Endpoints:
     def failed(self, url: str) -> None:
         with self._lock:
             self._failed(url)
+
+    def _cooldown(self, url: str) -> float:
+        return min(MAX_COOLDOWN_S, 0.5 * 2.0 ** max(0, self.failures.get(url, 0) - DOWN_AFTER))
 
     def _ok(self, url: str) -> None:
         if self.failures.get(url):
@@ -82,13 +100,12 @@ class Endpoints:
         self.failures[url] = self.failures.get(url, 0) + 1
         n = self.failures[url]
         if n >= DOWN_AFTER:
-            cooldown = min(MAX_COOLDOWN_S, 2.0 ** (n - DOWN_AFTER))
-            self.down_until[url] = self.clock() + cooldown
+            self.down_until[url] = self.clock() + self._cooldown(url)
             if n == DOWN_AFTER:
-                others = "its work goes to the others" if len(self.urls) > 1 else "requests fail as IE"
+                others = "its work goes to the others" if len(self.urls) > 1 else "requests wait for it"
                 print(
                     f"batch-eval: Piston at {url} is down ({n} failed connections): {others}; "
-                    "it is tried again now and then",
+                    "it is tried again every few seconds",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -130,8 +147,9 @@ class Endpoints:
 
 class PistonClient:
     """POSTs to /api/v2/execute on the healthy endpoints, retried with backoff: a busy answer
-    (429, 502-504, a bare 500) or a failed connection is tried again, elsewhere when it can
-    be; every other refusal is final. Counts the requests it sent."""
+    (429, 502-504, a bare 500) is tried again up to `retries` times, a failed connection for
+    up to `wait` seconds, elsewhere when it can be; every other refusal is final. Counts the
+    requests it sent."""
 
     def __init__(
         self,
@@ -142,8 +160,10 @@ class PistonClient:
         session: requests.Session | None,
         budget: SharedBudget | None,
         connections: int = 8,
+        wait: float = WAIT_S,
     ) -> None:
         self.retries = retries
+        self.wait = wait  # how long a server that stopped answering is waited for
         self.timeout = timeout
         self.backoff = backoff
         if session is None:  # a kept-alive connection per request in flight, from any thread
@@ -177,19 +197,32 @@ class PistonClient:
         return self.session.post(f"{url}/api/v2/execute", data=json.dumps(body), timeout=self.timeout)
 
     def post(self, payload: str) -> dict[str, Any]:
-        """The JSON answer of /execute, retried with backoff over the endpoints."""
+        """The JSON answer of /execute. A busy or unusable answer is retried with backoff up
+        to `retries` times; a failed connection is tried again (elsewhere when another
+        endpoint answers) for up to `wait` seconds from the first failure, so a server that
+        restarts, or dies and is brought back, costs a wait and no verdict. Then
+        PistonUnavailable (IE)."""
         last = "no attempt"
+        busy = 0  # unusable answers so far, against `retries`
+        failed = 0  # failed connections in a row
+        outage: float | None = None  # when the connections began to fail
         delay = 0.0
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(max(delay, self.backoff * 2 ** (attempt - 1)))
+        while True:
+            if delay:
+                time.sleep(delay)
             delay = 0.0
             self._refresh()
             url = self.health.pick()
-            if url is None:
-                raise PistonUnavailable(
-                    f"every Piston endpoint is down ({self.health.status()}); last: {last}"
-                )
+            if url is None:  # every endpoint down: wait for the first one's next try
+                now = time.monotonic()
+                outage = now if outage is None else outage
+                if now - outage >= self.wait:
+                    raise PistonUnavailable(
+                        f"no Piston endpoint answered for {self.wait:g} s ({self.health.status()}); "
+                        f"last: {last}"
+                    )
+                delay = max(0.05, min(self.health.next_try(), outage + self.wait) - now)
+                continue
             with self._count_lock:
                 self.requests_sent += 1
             try:
@@ -200,7 +233,16 @@ class PistonClient:
                 self.health.failed(url)
                 if self.budget is not None and isinstance(exc, requests.Timeout):
                     self.budget.overloaded(url)
+                failed += 1
+                outage = time.monotonic() if outage is None else outage
+                if failed >= DOWN_AFTER and time.monotonic() - outage >= self.wait:
+                    raise PistonUnavailable(
+                        f"no Piston endpoint answered for {self.wait:g} s ({self.health.status()}); "
+                        f"last: {last}"
+                    ) from None
+                delay = min(MAX_COOLDOWN_S, self.backoff * 2 ** (failed - 1))
                 continue
+            failed, outage = 0, None
             self.health.ok(url)
             if self.budget is not None:
                 if reply.status_code in (429, 503):
@@ -211,26 +253,29 @@ class PistonClient:
                 try:
                     answer = reply.json()
                 except ValueError:
-                    last = f"{url}: answer is not JSON"
-                    continue
+                    answer, last = None, f"{url}: answer is not JSON"
                 # a failed compile stage comes without a run stage
                 if isinstance(answer, dict) and (
                     isinstance(answer.get("run"), dict) or isinstance(answer.get("compile"), dict)
                 ):
                     return answer
-                last = f"{url}: answer without a run stage"
-                continue
-            message = error_message(reply)
-            if reply.status_code in RETRY_STATUSES or (reply.status_code == 500 and not message):
+                if answer is not None:
+                    last = f"{url}: answer without a run stage"
+            else:
+                message = error_message(reply)
+                if reply.status_code not in RETRY_STATUSES and (reply.status_code != 500 or message):
+                    if "PayloadTooLarge" in message:
+                        raise PistonUnavailable(
+                            f"{url}: request over the server's JSON body limit: "
+                            "raise the server's JSON body limit"
+                        )
+                    raise PistonUnavailable(f"{url}: HTTP {reply.status_code}: {message[:200]}")
                 last = f"{url}: HTTP {reply.status_code}"
                 delay = _retry_after(reply)
-                continue
-            if "PayloadTooLarge" in message:
-                raise PistonUnavailable(
-                    f"{url}: request over the server's JSON body limit: raise the server's JSON body limit"
-                )
-            raise PistonUnavailable(f"{url}: HTTP {reply.status_code}: {message[:200]}")
-        raise PistonUnavailable(f"Piston failed after {self.retries + 1} attempts: {last}")
+            busy += 1
+            if busy > self.retries:
+                raise PistonUnavailable(f"Piston failed after {busy} attempts: {last}")
+            delay = max(delay, self.backoff * 2 ** (busy - 1))
 
     def _refresh(self) -> None:
         """Read the fleet's list again when it is due (one thread does; the others go on)."""

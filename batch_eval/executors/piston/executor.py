@@ -1,14 +1,17 @@
 """The Piston executor: `POST /api/v2/execute` on one or more servers, as piston-api.md says.
 
-A thin composition: the HTTP client (client.py: retries, endpoints, budget), the requests
-(bodies.py: a test per request, or a Python program's tests batched through our launcher)
-and the verdicts of the answers (mapping.py). Python programs reach their input as a file
-(`input.txt`): Piston cuts large stdin silently and feeds it through a pipe, which breaks
-`os.fstat(0)` sizing. Piston's C++ compile stage compiles every file it is sent, so C++ gets
-its input on stdin, and only inputs small enough to arrive intact; on servers with our
-package (package/, found at preflight) a C, C++, Rust or Java program is compiled once per
-request with the local executor's flags and its tests run through the launcher, inputs as
-files.
+A thin composition: the HTTP client (client.py: retries, waits for a server that stopped
+answering, endpoints, budget), the requests (bodies.py) and the verdicts of the answers
+(mapping.py). A Python program, and on servers with our package (package/, found at
+preflight) a C, C++, Rust or Java program compiled once per request with the local
+executor's flags, runs through our launcher: many tests a request (one with
+--piston-per-test), inputs as files, each test's output capped at our limit, so no request
+lets a program's output reach the server unbounded; batches are sized to the server's
+maximums, read at preflight. Other languages, and everything when a server's maximums leave
+the launcher no room, are a stock request per test: Python through a small entry program
+that puts input.txt on fd 0 (Piston cuts large stdin silently and feeds it through a pipe),
+C++ with its input on stdin (Piston's C++ compile stage compiles every file it is sent), and
+only inputs small enough to arrive intact.
 """
 
 from __future__ import annotations
@@ -24,15 +27,26 @@ import requests
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
-from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
-from batch_eval.executors.piston.client import PistonClient, PistonUnavailable
-from batch_eval.executors.piston.mapping import COMPILE_MS, compile_stage, launcher_execution, to_execution
+from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
+from batch_eval.executors.piston.mapping import (
+    COMPILE_MS,
+    compile_stage,
+    launcher_cut,
+    launcher_execution,
+    to_execution,
+)
 from batch_eval.executors.sandbox import seal
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192
+#: the preflight's test run: a few kB of output (does the server keep them?), and the box's
+#: hard file size cap (PISTON_MAX_FILE_SIZE) on stderr
+PROBE_SOURCE = f"""import resource, sys
+sys.stdout.write("x" * {PROBE_OUTPUT_BYTES})
+sys.stderr.write(str(resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+"""
 T = TypeVar("T")
 #: servers a preflight asks at once
 PREFLIGHT_THREADS = 32
@@ -41,6 +55,8 @@ MAX_THREADS = 128
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
+#: the longest run_timeout a launcher request asks for (the client waits for it)
+BATCH_MS = 60_000
 
 
 @dataclass
@@ -48,11 +64,13 @@ class BatchAnswer:
     """What one batched request gave: the compile stage's outcome (our package's; None for
     Python), the launcher's tests in order up to where it stopped, and, when the request
     as a whole failed (unreachable, or the box stopped the batch), the server's verdict on
-    it. No tests: each test is judged again in a request of its own."""
+    it; `unanswered` when no server answered. No tests: each test is judged again in a
+    request of its own."""
 
     compiled: Execution | None = None
     runs: list[Execution] = field(default_factory=list)
     whole: Execution | None = None
+    unanswered: Execution | None = None  # IE: no server answered the request
 
 
 class PistonExecutor(Executor):
@@ -75,9 +93,11 @@ class PistonExecutor(Executor):
         budget: SharedBudget | None = None,
         per_endpoint: int = 8,
         fleet: Callable[[], list[str]] | None = None,
+        wait: float = WAIT_S,
     ) -> None:
         """`fleet`: lists the endpoints as they are now (an endpoints file, squeue), read again
-        while the check runs; a new one joins once it serves the runtimes the preflight found."""
+        while the check runs; a new one joins once it serves the runtimes the preflight found.
+        `wait`: how long a server that stopped answering is waited for before a request is IE."""
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
         self.endpoints = [e.rstrip("/") for e in endpoints]
@@ -85,7 +105,7 @@ class PistonExecutor(Executor):
         # budget (the shared budget, not this number, bounds the requests in flight)
         self.concurrency = min(MAX_THREADS, max(1, per_endpoint) * len(self.endpoints))
         self.client = PistonClient(
-            self.endpoints, retries, timeout, backoff, session, budget, self.concurrency
+            self.endpoints, retries, timeout, backoff, session, budget, self.concurrency, wait
         )
         self.runtimes: dict[str, tuple[str, str]] = {}  # our language -> (piston language, version)
         self.body_limit: int | None = None
@@ -94,6 +114,8 @@ class PistonExecutor(Executor):
         # run_timeout maximum, learnt at preflight
         self.batch = batch
         self.max_run_timeout_ms: int | None = None
+        self.max_run_cpu_ms: int | None = None  # the server's run_cpu_time maximum (None: none)
+        self.max_memory: int | None = None  # its run_memory_limit maximum (bytes; None: none)
         # the compile_timeout compiled languages' requests ask for: a local compile's time, or
         # the server's maximum when it is lower (learnt at preflight)
         self.compile_ms = bodies.STOCK_COMPILE_MS
@@ -122,7 +144,7 @@ class PistonExecutor(Executor):
         self._package_everywhere(listed)
         self.endpoints = alive
         self.client.use(self.endpoints)
-        probe = Program("python", f"import sys\nsys.stdout.write('x' * {PROBE_OUTPUT_BYTES})\n")
+        probe = Program("python", PROBE_SOURCE)
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
         answers = self._each(lambda url: preflight.probe(self.client, url, body, limits))
@@ -143,16 +165,65 @@ class PistonExecutor(Executor):
                     "(stock PISTON_OUTPUT_MAX_SIZE is 1024): nearly every test would be judged OLE; "
                     "raise PISTON_OUTPUT_MAX_SIZE on the server (e.g. to 67108864)"
                 )
-        plain = self._body(Program("python", "pass\n"), b"", limits)
-        if any(LANGUAGES[preflight.language_of(key)].compiled for key in self.runtimes):
-            self.compile_ms = preflight.max_compile_timeout(self.client, self.endpoints[0], plain, COMPILE_MS)
-        if self.batch:
-            self.max_run_timeout_ms = preflight.max_run_timeout(self.client, self.endpoints[0], plain)
-            if self.max_run_timeout_ms:  # a batch may take all of it, and wait in the server's queue
-                self.client.timeout = max(
-                    self.client.timeout, self.max_run_timeout_ms / 1000 + ANSWER_MARGIN_S
-                )
+            self._file_size_cap(url, str(run.get("stderr") or ""))
+        self._learn_caps(limits)
         return self.warnings
+
+    def _file_size_cap(self, url: str, said: str) -> None:
+        """Warn of a server set as open-r1 sets its workers, read from its box's hard
+        RLIMIT_FSIZE (PISTON_MAX_FILE_SIZE, which the probe prints on stderr): its output cap
+        (PISTON_OUTPUT_MAX_SIZE, which no request can read) is then likely as high, and a
+        stock request's flood kills the server (our launcher's requests never flood it)."""
+        cap = int(said.strip()) if said.strip().lstrip("-").isdigit() else None
+        if cap is not None and (cap < 0 or cap > bodies.SERVER_OUTPUT_BUDGET):
+            shown = "no" if cap < 0 else f"a {cap}-byte"
+            self.warnings.append(
+                f"Piston at {url} has {shown} file size cap (PISTON_MAX_FILE_SIZE): if its "
+                "PISTON_OUTPUT_MAX_SIZE is as high, a program's output flood in a stock request "
+                "(compiled languages without our package) kills the server; keep both at most "
+                "268435456 (docs/piston.md)"
+            )
+
+    def _learn_caps(self, limits: Limits) -> None:
+        """The server's time maximums, and what they cost: the compile_timeout compiled
+        languages ask for, and the run_timeout and run_cpu_time our launcher's requests may
+        take (it runs every Python and packaged program, batched or a test a request, and caps
+        each test's output at ours, which a stock request leaves to the server: issue 26)."""
+        plain = self._body(Program("python", "pass\n"), b"", limits)
+        url = self.endpoints[0]
+        found = preflight.caps(self.client, url, plain)
+        if not found:
+            self.warnings.append(
+                f"Piston at {url} did not say its time maximums: every test is a stock request of "
+                "its own, whose output only the server's PISTON_OUTPUT_MAX_SIZE bounds (docs/piston.md)"
+            )
+            return
+        self.compile_ms = min(COMPILE_MS, found["compile_timeout"] or COMPILE_MS)
+        wall_cap = min(found["run_timeout"] or BATCH_MS, BATCH_MS)
+        self.max_run_cpu_ms = found["run_cpu_time"]
+        self.max_memory = found["run_memory_limit"]
+        per_request = bodies.per_request(limits, wall_cap, self.max_run_cpu_ms)
+        if per_request == 0:
+            needs = int(limits.wall * 1000 + 50 + bodies.LAUNCHER_SPARE_MS)
+            self.warnings.append(
+                f"Piston at {url} allows run_timeout {found['run_timeout']} ms and run_cpu_time "
+                f"{self.max_run_cpu_ms} ms: our launcher needs {needs} ms (and the time limit's CPU + "
+                f"{bodies.LAUNCHER_CPU_MS} ms) for one test, so every test is a stock request of its own, "
+                "whose output only the server's PISTON_OUTPUT_MAX_SIZE bounds; raise PISTON_RUN_TIMEOUT "
+                "and PISTON_RUN_CPU_TIME (docs/piston.md)"
+            )
+            return
+        if self.batch and per_request < bodies.BATCH_TESTS:
+            wanted = int(bodies.BATCH_TESTS * (limits.time_s * 1000 + 50) + bodies.LAUNCHER_CPU_MS)
+            self.warnings.append(
+                f"Piston at {url} caps CPU time at {self.max_run_cpu_ms} ms a request "
+                f"(PISTON_RUN_CPU_TIME): batches of more than {per_request} tests of "
+                f"{limits.time_s:g} s cannot run, so requests carry {per_request} (slower); "
+                f"set PISTON_RUN_CPU_TIME to {wanted} to batch {bodies.BATCH_TESTS}"
+            )
+        self.max_run_timeout_ms = wall_cap
+        # a batch may take all of it, and wait in the server's queue
+        self.client.timeout = max(self.client.timeout, wall_cap / 1000 + ANSWER_MARGIN_S)
 
     def _package_everywhere(self, listed: list[dict[str, tuple[str, str]]]) -> None:
         """Our package is used only when every live server has it at the same version: a
@@ -200,8 +271,9 @@ class PistonExecutor(Executor):
             "endpoints": self.endpoints,
             "runtimes": {k: f"{lang}-{ver}" for k, (lang, ver) in self.runtimes.items()},
             "python_argv": ["python", "main.py"],
-            "stdin": "python, pypy: input.txt on fd 0 via an entry program; c, c++, java: stdin"
-            + ("; through our package: input files" if self._packaged() else ""),
+            "stdin": "python: input files through our launcher"
+            + ("; through our package: input files" if self._packaged() else "")
+            + "; stock requests: pypy input.txt on fd 0 via an entry program, c, c++, java: stdin",
             "isolation": "piston (isolate sandbox on the server)",
             # a Python program's tests (and, with our package, a compiled program's): many to a
             # request through our launcher, or one a request
@@ -228,8 +300,8 @@ class PistonExecutor(Executor):
         if program.language not in self.runtimes and package is None:
             ie = Execution(Verdict.IE, reason=f"no {program.language} runtime on the Piston servers")
             return ProgramRun(compile=ie, runs=[])
-        batched = self.batch and self.max_run_timeout_ms
-        if batched and (program.language == "python" or package is not None):
+        launched = program.language == "python" or package is not None
+        if launched and self._per_request(limits):
             return self._run_batched(program, inputs, limits, on_result, input_mode == "file", expected)
         runs: list[Execution] = []
         compile_ex: Execution | None = None
@@ -256,22 +328,27 @@ class PistonExecutor(Executor):
         file_mode: bool,
         expected: Expected | None = None,
     ) -> ProgramRun:
-        """Tests in chunks that fit the server's limits, one request per chunk (with the
-        expected outputs when given: the launcher stops at the first wrong answer); a chunk
-        the server could not run whole is run again a request per test. A compiled program
-        (our package) is compiled once per chunk; a compile that fails ends it."""
+        """Tests in chunks that fit the server's limits (one test a chunk with --piston-per-test),
+        one request per chunk through our launcher (with the expected outputs when given: the
+        launcher stops at the first wrong answer); a chunk the server could not run whole is
+        run again a request per test, still through the launcher. A compiled program (our
+        package) is compiled once per chunk; a compile that fails ends it; a server that did
+        not answer ends it IE."""
         runs: list[Execution] = []
         compiled: Execution | None = None
         start = 0
         outputs = bodies.sendable(expected)
         while start < len(inputs):
-            chunk = bodies.chunk(inputs, start, self.body_limit, outputs)
+            most = self._per_request(limits) if self.batch else 1
+            chunk = bodies.chunk(inputs, start, self.body_limit, outputs, most, limits.output_bytes)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
             answer = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
             compiled = answer.compiled or compiled
             if compiled is not None and compiled.verdict is not Verdict.AC:
                 return ProgramRun(compile=compiled, runs=[])
             executions = answer.runs
+            if answer.unanswered is not None:
+                return ProgramRun(compile=compiled, runs=[*runs, answer.unanswered])
             if not executions:  # cut by the server, or no room for a test: a request per test
                 for i in chunk:
                     ex = self._alone(program, inputs[i], limits, file_mode)
@@ -285,14 +362,23 @@ class PistonExecutor(Executor):
             start = chunk[0] + len(executions)
         return ProgramRun(compile=compiled, runs=runs)
 
+    def _per_request(self, limits: Limits) -> int:
+        """How many tests of these limits one launcher request may carry (0: not one fits the
+        server's maximums, or they are unknown)."""
+        if not self.max_run_timeout_ms:
+            return 0
+        return bodies.per_request(limits, self.max_run_timeout_ms, self.max_run_cpu_ms)
+
     def _alone(self, program: Program, data: bytes, limits: Limits, file_mode: bool) -> Execution:
-        """One test in a request of its own, after its batch was stopped as a whole (by the
-        box's memory, time or output): the server's verdict on the run is the test's. A
-        compiled program stays on our package (the same build as its batch)."""
-        if preflight.packaged(program.language) not in self.runtimes:
-            answer = self._execute(program, data, limits, file_mode)
-            return answer if isinstance(answer, Execution) else to_execution(answer.get("run"), limits)
+        """One test in a request of its own through the launcher, after its batch was stopped
+        as a whole (by the box's memory, time or output): the launcher's line when it gave one,
+        else the server's verdict on the run (mapping.launcher_cut). Never a stock request: the
+        launcher keeps the program's output within our limit, which the server alone may not
+        (a flood crashes a server whose output cap is high: issue 26). A compiled program stays
+        on our package (the same build as its batch)."""
         batch = self._execute_chunk(program, [data], limits, file_mode)
+        if batch.unanswered is not None:
+            return batch.unanswered
         if batch.runs:
             return batch.runs[0]
         return batch.whole or Execution(Verdict.IE, reason="the Piston launcher gave no answer for the test")
@@ -312,19 +398,29 @@ class PistonExecutor(Executor):
         compile_ms = self.compile_ms if package else None
         secret = os.urandom(seal.SECRET_BYTES)
         body = bodies.batch_body(
-            program, inputs, limits, runtime, max_ms, file_mode, secret, compare, compile_ms
+            program,
+            inputs,
+            limits,
+            runtime,
+            max_ms,
+            file_mode,
+            secret,
+            compare,
+            compile_ms,
+            self.max_run_cpu_ms,
+            self.max_memory,
         )
         try:
             answer = self.client.post(json.dumps(body))
         except PistonUnavailable as exc:
-            return BatchAnswer(whole=Execution(Verdict.IE, reason=str(exc)))
+            return BatchAnswer(unanswered=Execution(Verdict.IE, reason=str(exc)))
         compiled = compile_stage(answer.get("compile"), self.compile_ms)
         if compiled is not None and compiled.verdict is not Verdict.AC:
             return BatchAnswer(compiled)
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
-            return BatchAnswer(compiled, whole=to_execution(answer.get("run"), limits))
+            return BatchAnswer(compiled, whole=launcher_cut(run, limits))
         # only the launcher knows the secret, so only its lines carry the tag; a line without
         # it (none can reach the launcher's stdout but the launcher's own) is not a result
         tag = seal.tag(secret) + " "

@@ -8,7 +8,7 @@ import base64
 import signal
 from typing import Any
 
-from batch_eval.executors.base import Execution, Limits, error_line, tail
+from batch_eval.executors.base import Execution, Limits, tail
 from batch_eval.executors.languages import COMPILE_SECONDS
 from batch_eval.executors.outcome import classify
 from batch_eval.verdict import Verdict
@@ -77,36 +77,35 @@ def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) ->
     return Execution(Verdict.CE, stderr=stderr, reason=first or f"compile stage {status}")
 
 
+#: Piston's run statuses (piston-api.md); any other is a status this client does not know
+STATUSES = frozenset({None, "RE", "SG", "TO", "OL", "EL", "XX"})
+
+
 def to_execution(stage: Any, limits: Limits) -> Execution:
-    """Piston's run stage as an Execution, by the table of piston-api.md."""
+    """Piston's run stage as an Execution: the statuses only Piston has by the table of
+    piston-api.md (XX and unknown ones IE, TO TLE, OL/EL OLE or, when the server's own cap
+    cut below ours, IE), then how the program ended by the one rule every executor shares
+    (outcome.classify), a memory-limit kill being Piston's exit 137 at the limit."""
     if not isinstance(stage, dict):
         return Execution(Verdict.IE, reason="Piston answer has no run stage")
     status, code = stage.get("status"), stage.get("code")
-    cpu = _seconds(stage.get("cpu_time"))
-    wall = _seconds(stage.get("wall_time"))
     memory = stage.get("memory")
-    memory_kb = int(memory) // 1024 if isinstance(memory, (int, float)) else None
-    stderr = tail(str(stage.get("stderr") or ""))
+    text = str(stage.get("stdout") or "")
     ex = Execution(
         Verdict.AC,
-        stdout=str(stage.get("stdout") or "").encode("utf-8", "surrogateescape"),
-        stderr=stderr,
+        stdout=text.encode("utf-8", "surrogateescape"),
+        stderr=tail(str(stage.get("stderr") or "")),
         exit_code=code if isinstance(code, int) else None,
         signal=stage.get("signal"),
-        wall_time=wall,
-        cpu_time=cpu,
-        memory_kb=memory_kb,
+        wall_time=_seconds(stage.get("wall_time")),
+        cpu_time=_seconds(stage.get("cpu_time")),
+        memory_kb=int(memory) // 1024 if isinstance(memory, (int, float)) else None,
     )
-    limit_kb = limits.memory_mb * 1024
     # the server decodes stdout as text: a byte that is not UTF-8 (or a character split across
     # two of its reads) comes back as U+FFFD, and the output's real bytes are unknown
-    ex.stdout_lossy = "\ufffd" in str(stage.get("stdout") or "")
-    if status is None and code == 0:
-        if cpu is not None and cpu > limits.time_s:
-            ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
-        elif len(ex.stdout) > limits.output_bytes:  # the server's own output limit may be higher
-            ex.verdict, ex.reason = Verdict.OLE, f"output over {limits.output_bytes} bytes"
-            ex.stdout = ex.stdout[: limits.output_bytes]
+    ex.stdout_lossy = "\ufffd" in text
+    if status == "XX" or status not in STATUSES:
+        ex.verdict, ex.reason = Verdict.IE, f"Piston status {status!r}: {stage.get('message')}"
     elif status == "TO":
         ex.verdict, ex.reason = Verdict.TLE, str(stage.get("message") or "time limit")
         ex.wall_killed = "wall" in ex.reason
@@ -114,26 +113,41 @@ def to_execution(stage: Any, limits: Limits) -> Execution:
         # the server's own output limit (PISTON_OUTPUT_MAX_SIZE) is below ours (it keeps what
         # came before the pipe chunk that crossed its limit): the output it cut may have been
         # right, and a right answer is never judged OLE for a server's setting
-        ex.verdict = Verdict.IE
-        ex.reason = (
-            f"the Piston server keeps at most ~{len(ex.stdout)} bytes of output, below the "
-            f"{limits.output_bytes}-byte output limit: raise PISTON_OUTPUT_MAX_SIZE on the server "
-            "or lower --output-limit"
-        )
+        ex.verdict, ex.reason = Verdict.IE, server_output_cap(len(ex.stdout), limits)
     elif status in ("OL", "EL"):
         ex.verdict, ex.reason = Verdict.OLE, str(stage.get("message") or "output limit")
-    elif status == "RE" and code == 137 and memory_kb is not None and memory_kb >= 0.9 * limit_kb:
+    else:
         # Piston reports a memory-limit kill as exit 137 with peak memory at the limit
-        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB"
-    elif status == "RE" and "MemoryError" in stderr:
-        ex.verdict, ex.reason = Verdict.MLE, f"memory limit {limits.memory_mb} MB (MemoryError)"
-    elif status in ("RE", "SG") or (status is None and code != 0):
-        last = error_line(stderr, 200)
-        ex.verdict = Verdict.RE
-        ex.reason = str(stage.get("message") or f"exit code {code}") + (f": {last}" if last else "")
-    else:  # XX: sandbox failure, or a status this client does not know
-        ex.verdict, ex.reason = Verdict.IE, f"Piston status {status!r}: {stage.get('message')}"
+        oom = status == "RE" and code == 137 and (ex.memory_kb or 0) >= 0.9 * limits.memory_mb * 1024
+        over = len(ex.stdout) > limits.output_bytes  # the server's own output limit may be higher
+        classify(ex, limits, False, over, oom)
+    if len(ex.stdout) > limits.output_bytes:
+        ex.stdout = ex.stdout[: limits.output_bytes]
     return ex
+
+
+def server_output_cap(kept: int, limits: Limits) -> str:
+    """Why output a server cut below our output limit is IE: the setting to raise."""
+    return (
+        f"the Piston server keeps at most ~{kept} bytes of output, below the "
+        f"{limits.output_bytes}-byte output limit: raise PISTON_OUTPUT_MAX_SIZE on the server "
+        "or lower --output-limit"
+    )
+
+
+def launcher_cut(stage: dict[str, Any], limits: Limits) -> Execution:
+    """A one-test request through our launcher that the server stopped as a whole. Its output
+    cap cut the launcher's line: the program printed at least three quarters of what came
+    back (the line carries its output in base64), which is OLE only when that is over our
+    limit; else the server's cap is too low to judge it (IE). Any other stop is the server's
+    verdict on the run."""
+    if stage.get("status") != "OL":
+        return to_execution(stage, limits)
+    printed = len(str(stage.get("stdout") or "")) * 3 // 4 - 4096
+    if printed > limits.output_bytes:
+        return Execution(Verdict.OLE, reason=f"output over {limits.output_bytes} bytes")
+    needs = f" (through our launcher: ~{limits.output_bytes * 4 // 3} bytes)"
+    return Execution(Verdict.IE, reason=server_output_cap(printed, limits) + needs)
 
 
 def _seconds(ms: Any) -> float | None:

@@ -13,7 +13,6 @@ import requests
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Limits
 from batch_eval.executors.languages import LANGUAGES
-from batch_eval.executors.piston.bodies import STOCK_COMPILE_MS
 from batch_eval.executors.piston.client import PistonClient, error_message, why
 
 PISTON_LANGUAGES = {name: lang.piston for name, lang in LANGUAGES.items()}
@@ -43,29 +42,38 @@ def language_of(key: str) -> str:
     return key.removesuffix(PACKAGED)
 
 
-def max_run_timeout(client: PistonClient, url: str, body: dict[str, Any]) -> int | None:
-    """The largest run_timeout the server accepts for `body` (Piston refuses, never clamps)."""
-    for ms in (60000, 30000, 20000, 15000, 10000, 6000, 3000):
+#: the fields a server checks against its configured maximums (PISTON_RUN_TIMEOUT, ...), and
+#: what is asked of each at first: over any server's maximum worth the name (an hour, 1 TB)
+CAPPED = {
+    "run_timeout": 3_600_000,
+    "run_cpu_time": 3_600_000,
+    "compile_timeout": 3_600_000,
+    "compile_cpu_time": 3_600_000,
+    "run_memory_limit": 1 << 40,
+}
+_REFUSED = re.compile(r"(\w+) cannot exceed the configured limit of (\d+)")
+
+
+def caps(client: PistonClient, url: str, body: dict[str, Any]) -> dict[str, int | None]:
+    """The server's maximum for each field of CAPPED (ms, bytes), read from its refusals: a
+    value over a maximum is refused (400) with "FIELD cannot exceed the configured limit of
+    N", a field a refusal, so `body` is sent with CAPPED's values, then with each refusal's
+    maximum in its place, until the server takes it. None: no maximum (CAPPED's value was
+    taken; an older Piston has no CPU maximums); {} when the server did not say."""
+    asked = dict(CAPPED)
+    found: dict[str, int | None] = {}
+    for _ in range(len(CAPPED) + 1):
         try:
-            reply = client.post_once(url, {**body, "run_timeout": ms, "run_cpu_time": ms})
+            reply = client.post_once(url, {**body, **asked})
         except requests.RequestException:
-            return None
+            return {}
         if reply.status_code == 200:
-            return ms
-    return None
-
-
-def max_compile_timeout(client: PistonClient, url: str, body: dict[str, Any], wanted_ms: int) -> int:
-    """The compile_timeout to send: `wanted_ms` when the server takes it, else its configured
-    maximum, read from its refusal (a server checks every field, so a Python body tells)."""
-    try:
-        reply = client.post_once(url, {**body, "compile_timeout": wanted_ms})
-    except requests.RequestException:
-        return STOCK_COMPILE_MS
-    if reply.status_code == 200:
-        return wanted_ms
-    found = re.search(r"compile_timeout cannot exceed the configured limit of (\d+)", error_message(reply))
-    return min(int(found.group(1)), wanted_ms) if found else STOCK_COMPILE_MS
+            return {key: found.get(key) for key in CAPPED}
+        refused = _REFUSED.search(error_message(reply))
+        if refused is None or refused.group(1) not in asked or refused.group(1) in found:
+            return {}
+        found[refused.group(1)] = asked[refused.group(1)] = int(refused.group(2))
+    return {}
 
 
 def runtimes(client: PistonClient, url: str) -> dict[str, tuple[str, str]]:
