@@ -334,3 +334,31 @@ def test_livecodebench_stdin_outputs_compare_as_its_runner_compares(tmp_path: Pa
         verdicts[mode] = json.loads(outcome.results_path.read_text())["verdict"]
     # the benchmark's own rule by default (Decimal equality), the user's when asked
     assert verdicts == {"default": "AC", "tokens": "WA"}
+
+
+def test_mbpp_challenge_asserts_run_only_when_asked(tmp_path: Path) -> None:
+    """MBPP's card: `test_list` is what papers score; `challenge_test_list` holds harder asserts,
+    run with --mbpp-challenge. A program right on test_list and wrong on the challenge asserts
+    passes by default and fails with the option."""
+    mbpp = {
+        "task_id": 11,
+        "text": "Write a python function to remove first and last occurrence of a given character.",
+        "code": "def remove_Occ(s, ch):\n    return s.replace(ch, '', 1)[::-1].replace(ch, '', 1)[::-1]\n",
+        "test_list": ['assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"'],
+        "test_setup_code": "",
+        "challenge_test_list": [
+            'assert remove_Occ("hellolloll","l") == "helollol"',
+            'assert remove_Occ("","l") == ""',
+        ],
+    }
+    problems = write_jsonl(tmp_path / "mbpp.jsonl", [mbpp])
+    only_two_l = "def remove_Occ(s, ch):\n    return {'hello': 'heo', 'abcda': 'bcd'}.get(s, s)\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"task_id": 11, "code": mbpp["code"]}, {"task_id": 11, "code": only_two_l}]
+    )
+    for extra, expected in (((), ["AC", "AC"]), (("--mbpp-challenge",), ["AC", "WA"])):
+        out = tmp_path / f"out{len(extra)}"
+        done = check_cli(str(sols), "--problems", str(problems), "-o", str(out), "--no-cache", *extra)
+        assert done.returncode == 0, done.stderr
+        lines = (out / "s.results.jsonl").read_text().splitlines()
+        assert [json.loads(r)["verdict"] for r in lines] == expected

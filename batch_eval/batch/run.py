@@ -146,7 +146,8 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
     would stop the run; warnings for what it would skip. False when a file would be judged
     wrongly as given (empty, or most of its ids unknown: a mistake, not data)."""
     _writable_without_making(plan.output_dir)
-    problems = load_problems(config.problems, config.checker_convention)  # every problem checked
+    # every problem checked
+    problems = load_problems(config.problems, config.checker_convention, None, config.mbpp_challenge)
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):

@@ -70,7 +70,9 @@ def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
 def audit_checkers(config: CheckConfig, result: Audit) -> None:
     """Run every problem's checker on each of its tests' expected outputs (the generated
     tests' too); the broken ones go into `result.broken_checkers`."""
-    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    problems = load_problems(
+        config.problems, config.checker_convention, problems_index_dir(config), config.mbpp_challenge
+    )
     generated = (
         GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
         if config.generated_tests_dir is not None

@@ -87,7 +87,9 @@ def check_file(
     verdicts; only its IE records (the infrastructure failed) are judged again.
     `shard` (k, n): judge only every n-th selected record, from the k-th (0-based): one of n
     checks judging one file side by side, whose results `batch.shards.merge` joins."""
-    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    problems = load_problems(
+        config.problems, config.checker_convention, problems_index_dir(config), config.mbpp_challenge
+    )
     own_executor = executor is None
     executor = executor or make_executor(config)
     started = time.monotonic()

@@ -78,9 +78,12 @@ def _number(raw: dict[str, Any], key: str, path: Path, line: int) -> float | Non
     return float(value)
 
 
-def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "open-r1") -> Problem:
+def parse_problem(
+    raw: Any, path: Path, line: int, checker_convention: str = "open-r1", mbpp_challenge: bool = False
+) -> Problem:
     """One problem from its JSON object, in whichever schema it is written (sources.py);
-    BatchEvalError names the file and line."""
+    BatchEvalError names the file and line. `mbpp_challenge`: an MBPP problem's
+    challenge_test_list asserts run too."""
     if not isinstance(raw, dict):
         raise BatchEvalError("a problem must be a JSON object", path, line)
     pid = sources.problem_id(raw)
@@ -116,7 +119,7 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         if schema == "humaneval":
             return _function(problem, str(raw.get("prompt") or ""), str(raw["test"]), str(raw["entry_point"]))
         if schema == "mbpp":
-            entry, setup, check = sources.mbpp_check(raw)
+            entry, setup, check = sources.mbpp_check(raw, mbpp_challenge)
             return _function(problem, setup, check, entry)
         tests = sources.stdio_tests(raw, schema, where)
         if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
@@ -161,9 +164,11 @@ class ProblemSet(Mapping[str, Problem]):
         checker_convention: str,
         index: dict[str, tuple[int, int, int]],
         held: dict[str, Problem] | None = None,
+        mbpp_challenge: bool = False,
     ) -> None:
         self.path = path
         self.checker_convention = checker_convention
+        self.mbpp_challenge = mbpp_challenge
         self._index = index
         self._held = held  # a JSON list: everything, parsed at once
         self._kept: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
@@ -195,7 +200,11 @@ class ProblemSet(Mapping[str, Problem]):
                 f.seek(offset)
                 raw = f.read(length)
             problem = parse_problem(
-                json.loads(_line_text(raw, offset)), self.path, line, self.checker_convention
+                json.loads(_line_text(raw, offset)),
+                self.path,
+                line,
+                self.checker_convention,
+                self.mbpp_challenge,
             )
         except (OSError, ValueError) as exc:
             raise BatchEvalError(
@@ -212,16 +221,18 @@ class ProblemSet(Mapping[str, Problem]):
 
 
 def load_problems(
-    path: Path, checker_convention: str = "open-r1", index_dir: Path | None = None
+    path: Path,
+    checker_convention: str = "open-r1",
+    index_dir: Path | None = None,
+    mbpp_challenge: bool = False,
 ) -> ProblemSet:
     """The problems of a JSONL file (or a JSON list, or Parquet), by id. Every problem is checked here,
     before any work: a bad one is fatal, naming the file and line. `index_dir`: where the
     index of a JSONL file is kept between processes (the next load of the same unchanged
-    file reads it instead of the file)."""
+    file reads it instead of the file); `mbpp_challenge`: MBPP's challenge_test_list too."""
     if hub.is_dataset(path):  # hf:NAME[:CONFIG][@SPLIT], or a folder saved with save_to_disk
-        return ProblemSet(
-            path, checker_convention, {}, _problems_of(hub.rows(path), path, checker_convention)
-        )
+        held = _problems_of(hub.rows(path), path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     if path.is_dir():
         raise BatchEvalError(
             "a folder, not a problems file: give a JSONL, JSON list or Parquet file, "
@@ -237,9 +248,11 @@ def load_problems(
     except OSError as exc:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if head.startswith(b"PAR1"):  # Parquet, as open-r1 and Hugging Face datasets ship problems
-        return ProblemSet(path, checker_convention, {}, _load_parquet(path, checker_convention))
+        held = _load_parquet(path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     if head.removeprefix(_BOM).lstrip().startswith(b"["):
-        return ProblemSet(path, checker_convention, {}, _load_list(path, checker_convention))
+        held = _load_list(path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     key = hashlib.sha256(
         f"{_INDEX_FORMAT}\0{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{checker_convention}".encode()
     ).hexdigest()[:32]
@@ -251,7 +264,7 @@ def load_problems(
             _write_index(saved, index)
     if not index:
         raise BatchEvalError("no problems in file", path)
-    return ProblemSet(path, checker_convention, index)
+    return ProblemSet(path, checker_convention, index, None, mbpp_challenge)
 
 
 def _line_text(raw: bytes, offset: int) -> str:
@@ -316,7 +329,7 @@ def _write_index(saved: Path, index: dict[str, tuple[int, int, int]]) -> None:
         pass
 
 
-def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
+def _load_list(path: Path, checker_convention: str, mbpp_challenge: bool) -> dict[str, Problem]:
     """A JSON list of problems, parsed whole (small files: the JSONL form is the one indexed)."""
     try:
         text = path.read_bytes().removeprefix(_BOM).decode("utf-8")
@@ -329,10 +342,10 @@ def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if not isinstance(items, list):
         raise BatchEvalError("a problems file is JSON lines, one JSON list or Parquet", path)
-    return _problems_of(items, path, checker_convention)
+    return _problems_of(items, path, checker_convention, mbpp_challenge)
 
 
-def _load_parquet(path: Path, checker_convention: str) -> dict[str, Problem]:
+def _load_parquet(path: Path, checker_convention: str, mbpp_challenge: bool) -> dict[str, Problem]:
     """A Parquet file of problems (one row each, the columns a schema's fields), read whole."""
     try:
         import pyarrow.parquet as pq
@@ -346,14 +359,16 @@ def _load_parquet(path: Path, checker_convention: str) -> dict[str, Problem]:
         rows = pq.read_table(path).to_pylist()
     except Exception as exc:
         raise BatchEvalError(f"not a readable Parquet file: {exc}", path) from None
-    return _problems_of(rows, path, checker_convention)
+    return _problems_of(rows, path, checker_convention, mbpp_challenge)
 
 
-def _problems_of(items: list[Any], path: Path, checker_convention: str) -> dict[str, Problem]:
+def _problems_of(
+    items: list[Any], path: Path, checker_convention: str, mbpp_challenge: bool = False
+) -> dict[str, Problem]:
     """The problems of a list of records (a JSON list's items, a Parquet file's rows)."""
     problems: dict[str, Problem] = {}
     for i, raw in enumerate(items, start=1):
-        problem = parse_problem(raw, path, 1, checker_convention)
+        problem = parse_problem(raw, path, 1, checker_convention, mbpp_challenge)
         if problem.id in problems:
             raise BatchEvalError(f"duplicate problem id {problem.id!r} (item {i}): keep one of them", path)
         problems[problem.id] = problem
