@@ -362,3 +362,76 @@ def test_mbpp_challenge_asserts_run_only_when_asked(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         lines = (out / "s.results.jsonl").read_text().splitlines()
         assert [json.loads(r)["verdict"] for r in lines] == expected
+
+
+def _verdicts(outcome: Any, *keys: str) -> list[tuple[Any, ...]]:
+    lines = map(json.loads, outcome.results_path.read_text().splitlines())
+    return [tuple(x.get(k) for k in keys) for x in lines]
+
+
+def test_taco_generations_name_their_problem_by_row_as_taco_pairs_them(tmp_path: Path) -> None:
+    """TACO's README: generation.json is a list of {task_id: the row's index, prompt, output:
+    [programs]}; compute_metric pairs the i-th entry with the dataset's i-th row."""
+    taco = [
+        {
+            "name": "Double",
+            "question": "Print twice n.",
+            "input_output": json.dumps({"inputs": ["2\n", "5\n"], "outputs": ["4\n", "10\n"]}),
+            "time_limit": "1 second",
+        },
+        {
+            "name": "Square",
+            "question": "Print n squared.",
+            "input_output": json.dumps({"inputs": ["3\n", "5\n"], "outputs": ["9\n", "25\n"]}),
+        },
+    ]
+    problems = write_jsonl(tmp_path / "taco.jsonl", taco)
+    generations = tmp_path / "generation.json"
+    double, square = "print(2 * int(input()))\n", "print(int(input()) ** 2)\n"
+    generations.write_text(
+        json.dumps(
+            [
+                {"task_id": 0, "prompt": "Print twice n.", "output": [double, square]},
+                {"task_id": "1", "prompt": "Print n squared.", "output": [square]},
+                {"task_id": 2, "prompt": "no such row", "output": [square]},
+            ]
+        )
+    )
+    outcome = check_file(generations, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "task_id", "code_list_index", "verdict") == [
+        ("Double", 0, 0, "AC"),
+        ("Double", 0, 1, "WA"),
+        ("Square", "1", 0, "AC"),
+        (None, 2, 0, "SKIP"),
+    ]
+    assert "no row 2" in outcome.results_path.read_text().splitlines()[-1]
+
+
+def test_verifiable_prompts_rows_of_one_problem_are_one_problem(tmp_path: Path) -> None:
+    """open-r1/codeforces verifiable-prompts: two rows per problem, the same tests with a
+    python and a cpp `prompt` (`language`); solutions in either language are judged on that
+    one problem. Two rows of one id whose tests differ are still refused."""
+    row = {
+        "id": "4/A",
+        "contest_id": "4",
+        "title": "Watermelon",
+        "time_limit": 1.0,
+        "memory_limit": 64.0,
+        "official_tests": [{"input": "8\n", "output": "YES\n"}, {"input": "3\n", "output": "NO\n"}],
+    }
+    rows = [
+        {**row, "language": "python", "prompt": "Solve in Python 3: Watermelon ..."},
+        {**row, "language": "cpp", "prompt": "Solve in C++17: Watermelon ..."},
+    ]
+    problems = write_jsonl(tmp_path / "vp.jsonl", rows)
+    python = "w = int(input())\nprint('YES' if w > 2 and w % 2 == 0 else 'NO')\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [{"id": "4/A", "code": python}, {"id": "4/A", "code": "print('YES')", "language": "python"}],
+    )
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "verdict") == [("4/A", "AC"), ("4/A", "WA")]
+    rows[1]["official_tests"] = [{"input": "8\n", "output": "NO\n"}]
+    with pytest.raises(BatchEvalError, match="duplicate problem id '4/A'"):
+        bad = write_jsonl(tmp_path / "bad.jsonl", rows)
+        check_file(sols, bad, tmp_path / "o2", cache=False, progress=False)

@@ -173,6 +173,7 @@ class ProblemSet(Mapping[str, Problem]):
         self._held = held  # a JSON list: everything, parsed at once
         self._kept: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
         self._kept_bytes = 0
+        self._rows: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self._held) if self._held is not None else len(self._index)
@@ -182,6 +183,14 @@ class ProblemSet(Mapping[str, Problem]):
 
     def __contains__(self, pid: object) -> bool:
         return pid in (self._held if self._held is not None else self._index)
+
+    def id_at(self, row: int) -> str | None:
+        """The id of the problem on the file's `row` (0-based, blank lines not counted), as
+        TACO's generations name theirs; None past the end."""
+        ids = self._held if self._held is not None else self._index
+        if self._rows is None:
+            self._rows = list(ids)
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def held(self) -> int:
         """How many parsed problems are in memory now."""
@@ -277,6 +286,7 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
     """One pass over the file: every line parsed and checked, where each problem starts kept.
     Lines end at \\n only (a JSON string may hold U+2028 and other line breaks)."""
     index: dict[str, tuple[int, int, int]] = {}
+    variants: dict[str, str] = {}
     offset = 0
     try:
         with open(path, "rb") as f:
@@ -297,6 +307,8 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
                 except json.JSONDecodeError as exc:
                     raise BatchEvalError(f"invalid JSON: {json_error(exc)}", path, line_no) from None
                 problem = parse_problem(value, path, line_no, checker_convention)
+                if _prompt_variant(value, problem.id, variants):
+                    continue
                 if problem.id in index:
                     first = index[problem.id][2]
                     raise BatchEvalError(
@@ -367,14 +379,33 @@ def _problems_of(
 ) -> dict[str, Problem]:
     """The problems of a list of records (a JSON list's items, a Parquet file's rows)."""
     problems: dict[str, Problem] = {}
+    variants: dict[str, str] = {}
     for i, raw in enumerate(items, start=1):
         problem = parse_problem(raw, path, 1, checker_convention, mbpp_challenge)
+        if _prompt_variant(raw, problem.id, variants):
+            continue
         if problem.id in problems:
             raise BatchEvalError(f"duplicate problem id {problem.id!r} (item {i}): keep one of them", path)
         problems[problem.id] = problem
     if not problems:
         raise BatchEvalError("no problems in file", path)
     return problems
+
+
+def _prompt_variant(raw: dict[str, Any], pid: str, variants: dict[str, str]) -> bool:
+    """Whether a problem record is another prompt of a problem already read: open-r1's
+    verifiable-prompts has a row per prompt language (`language`, `prompt`: python, cpp) of
+    one problem, the rest of the row the same. Such rows are one problem (the first kept),
+    judged alike whatever the solution's language; rows that differ in anything else stay
+    duplicates."""
+    if not isinstance(raw.get("prompt"), str) or not isinstance(raw.get("language"), str):
+        return False
+    rest = {k: v for k, v in raw.items() if k not in ("prompt", "language")}
+    key = hashlib.sha256(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()
+    if pid not in variants:
+        variants[pid] = key
+        return False
+    return variants[pid] == key
 
 
 def closest_id(unknown: str, known: Mapping[str, Problem] | list[str]) -> str | None:
