@@ -126,6 +126,12 @@ def audit(
     if reference is not None:
         outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
         _read_references(outcome, result)
+        if not result.problems:  # "0 reject" would read as a clean pass
+            raise BatchEvalError(
+                f"no reference solution was judged ({outcome.metrics.get('skipped_records', 0)} "
+                "skipped, see above): give references the problems file names (--reference FILE)",
+                reference,
+            )
     clean = out_dir / "problems.audited.jsonl"
     left_out = set(result.rejected) | set(result.broken_checkers)
     with AtomicFile(clean) as f:

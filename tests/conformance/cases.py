@@ -147,6 +147,32 @@ def evalplus(pid: str) -> dict[str, Any]:
     }
 
 
+def mbpp_plus(number: int, entry: str, canonical: str, base: list[Any], plus: list[Any]) -> dict[str, Any]:
+    """An MBPP+ problem as EvalPlus ships it: its inputs JSON, given their Python types back by
+    task number (tuples, sets) before the canonical solution and the program see them."""
+    return {
+        "task_id": f"Mbpp/{number}",
+        "prompt": f'"""\nWrite {entry}.\n"""\n',
+        "canonical_solution": canonical,
+        "entry_point": entry,
+        "base_input": base,
+        "plus_input": plus,
+        "atol": 0,
+    }
+
+
+def append_tuple(number: int) -> dict[str, Any]:
+    """An MBPP+ problem whose first argument is a tuple, which JSON made a list (the tasks EvalPlus
+    types so, e.g. Mbpp/250 and Mbpp/405: the reference's `tuple + tuple` fails on a list)."""
+    return mbpp_plus(
+        number,
+        "append_tuple",
+        "def append_tuple(test_tup, x):\n    return test_tup + (x,)\n",
+        [[[5, 6, 7], 9], [[6], 10]],
+        [[[], 1], [[1, 2], 0]],
+    )
+
+
 def _plus(name: str, completion: str, *expect: str) -> Case:
     """An EvalPlus case: its verdict (base + plus) with its base verdict, `WA (base AC)`."""
     return _case(name, evalplus(f"plus/{name}"), completion, *expect)
@@ -243,6 +269,19 @@ CASES: list[Case] = [
     _plus("plus-wa-on-plus-only", "    return a + b if abs(a) < 100 else 0\n", "WA (base AC)"),
     _plus("plus-wa-on-base", "    return a - b\n", "WA (base WA)"),
     _plus("plus-exit-0", "    import sys\n    sys.exit(0)\n", "WA (base WA)", "RE (base RE)"),
+    # MBPP+: a tuple argument is a tuple (the reference's `tuple + tuple` runs), as in EvalPlus
+    _case(
+        "mbpp-plus-tuple-ac",
+        append_tuple(250),
+        "def append_tuple(test_tup, x):\n    return tuple(test_tup) + (x,)\n",
+        "AC (base AC)",
+    ),
+    _case(
+        "mbpp-plus-list-wa",
+        append_tuple(405),
+        "def append_tuple(test_tup, x):\n    return list(test_tup) + [x]\n",
+        "WA (base WA)",
+    ),
     _fn("fn-ac", "    return a + b\n", AC),
     _fn("fn-wa", "    return a - b\n", WA),
     _fn("fn-exit-0", "    return a - b\nexit(0)\n", WA, RE),

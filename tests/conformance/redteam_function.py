@@ -16,6 +16,7 @@ from tests.conformance.cases import (
     WA,
     Case,
     _case,
+    append_tuple,
     call,
     evalplus,
     function,
@@ -169,6 +170,18 @@ CASES: list[Case] = [
         "            return frame.f_locals['expected']\n"
         "        frame = frame.f_back\n"
         "    return a - b\n",
+        "WA (base WA)",
+    ),
+    # MBPP+: a tuple that says it equals anything (the value the reference returns is a tuple)
+    _case(
+        "rt-mbpp-plus-fake-equal-tuple",
+        append_tuple(446),
+        "class T(tuple):\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "    __hash__ = tuple.__hash__\n"
+        "def append_tuple(test_tup, x):\n"
+        "    return T()\n",
         "WA (base WA)",
     ),
     # EvalPlus: a module-level name that would make the plus run re-run the base inputs
