@@ -435,3 +435,38 @@ def test_verifiable_prompts_rows_of_one_problem_are_one_problem(tmp_path: Path) 
     with pytest.raises(BatchEvalError, match="duplicate problem id '4/A'"):
         bad = write_jsonl(tmp_path / "bad.jsonl", rows)
         check_file(sols, bad, tmp_path / "o2", cache=False, progress=False)
+
+
+def test_codecontests_input_file_and_output_file_are_judged_with_those_files(tmp_path: Path) -> None:
+    """CodeContests' card: `input_file`/`output_file` name the files a problem reads and writes
+    ("" for standard input/output). A program that uses input.txt/output.txt is judged on them;
+    a problem that names other files is a SKIP line saying so, never judged on stdin."""
+    row = {
+        "name": "120_A. Elevator",
+        "cf_contest_id": 120,
+        "cf_index": "A",
+        "public_tests": {"input": ["front\n1\n"], "output": ["L\n"]},
+        "private_tests": {"input": ["back\n2\n"], "output": ["L\n"]},
+        "time_limit": {"seconds": 1, "nanos": 0},
+        "memory_limit_bytes": 256000000,
+        "input_file": "input.txt",
+        "output_file": "output.txt",
+    }
+    other = {**row, "cf_contest_id": 121, "input_file": "elevator.in", "output_file": "elevator.out"}
+    problems = write_jsonl(tmp_path / "cc.jsonl", [row, other])
+    files = (
+        "door, rail = open('input.txt').read().split()\n"
+        "left = (door == 'front') == (rail == '1')\n"
+        "open('output.txt', 'w').write('L\\n' if left else 'R\\n')\n"
+    )
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "120/A", "code": files},
+            {"id": "120/A", "code": "print('R')"},
+            {"id": "121/A", "code": files},
+        ],
+    )
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "verdict") == [("120/A", "AC"), ("120/A", "WA"), ("121/A", "SKIP")]
+    assert "reads elevator.in and writes elevator.out" in outcome.results_path.read_text()

@@ -55,6 +55,8 @@ class Problem:
     # what the benchmark's runner runs in the program's module before the program (its imports)
     prelude: str = ""
     interactive: bool = False
+    # why the problem cannot be judged here (its records are SKIP lines with it), or ""
+    unjudgeable: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
@@ -131,6 +133,8 @@ def parse_problem(
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
+    if schema == "codecontests":
+        problem.input_mode, problem.unjudgeable = sources.codecontests_files(raw)
     if schema == "livecodebench":
         problem.compare_mode = "decimal-lines"
     checker = raw.get("generated_checker") or raw.get("checker")

@@ -82,6 +82,20 @@ def limits_of(raw: dict[str, Any], schema: str) -> tuple[Any, Any]:
     return time_limit, memory_limit
 
 
+def codecontests_files(raw: dict[str, Any]) -> tuple[str, str]:
+    """(input mode, why it cannot be judged or "") of a CodeContests problem by its
+    `input_file`/`output_file` (empty: standard input/output): a problem that reads input.txt
+    or writes output.txt is a file-mode problem (its input on stdin and as input.txt, its output
+    output.txt when it wrote that regular file, else stdout); other file names are not judged."""
+    names = (str(raw.get("input_file") or "").strip(), str(raw.get("output_file") or "").strip())
+    if not any(names):
+        return "stdio", ""
+    if names[0] in ("", "input.txt") and names[1] in ("", "output.txt"):
+        return "file", ""
+    files = f"reads {names[0] or 'stdin'} and writes {names[1] or 'stdout'}"
+    return "stdio", f"{files} (only input.txt and output.txt are judged)"
+
+
 def stdio_tests(raw: dict[str, Any], schema: str, where: str) -> list[tuple[str, Any, Any]] | None:
     """(name, input, output) of a stdio problem's tests, or None when its tests are calls
     (see call_tests)."""

@@ -173,6 +173,20 @@ def append_tuple(number: int) -> dict[str, Any]:
     )
 
 
+def codecontests_files(pid: str, tests: list[tuple[str, str]]) -> dict[str, Any]:
+    """A CodeContests row of a problem that reads input.txt and writes output.txt
+    (`input_file`/`output_file`, as Codeforces' old problems have them)."""
+    return {
+        "name": pid,
+        "public_tests": {"input": [i for i, _ in tests], "output": [o for _, o in tests]},
+        "private_tests": {"input": [], "output": []},
+        "time_limit": {"seconds": 1, "nanos": 0},
+        "memory_limit_bytes": 128 << 20,
+        "input_file": "input.txt",
+        "output_file": "output.txt",
+    }
+
+
 def _plus(name: str, completion: str, *expect: str) -> Case:
     """An EvalPlus case: its verdict (base + plus) with its base verdict, `WA (base AC)`."""
     return _case(name, evalplus(f"plus/{name}"), completion, *expect)
@@ -340,6 +354,14 @@ CASES: list[Case] = [
         WA,
         input_mode="file",
     ),
+    # CodeContests' input_file/output_file: the same file mode
+    _case(
+        "cc-input-txt-output-txt",
+        codecontests_files("cc-input-txt-output-txt", SUM),
+        "a, b = map(int, open('input.txt').read().split())\nopen('output.txt', 'w').write(f'{a + b}\\n')\n",
+        AC,
+    ),
+    _case("cc-files-stdin-stdout", codecontests_files("cc-files-stdin-stdout", SUM), SUM_PY, AC),
     # -- a problem's checker program decides (any two numbers summing to n) ------------------
     _case("checker-ac", split("checker-ac"), "n = int(input())\nprint(1, n - 1)\n", AC),
     _case("checker-wa", split("checker-wa"), "n = int(input())\nprint(1, 1)\n", WA),
