@@ -470,3 +470,27 @@ def test_codecontests_input_file_and_output_file_are_judged_with_those_files(tmp
     outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
     assert _verdicts(outcome, "id", "verdict") == [("120/A", "AC"), ("120/A", "WA"), ("121/A", "SKIP")]
     assert "reads elevator.in and writes elevator.out" in outcome.results_path.read_text()
+
+
+def test_each_call_of_a_call_based_problem_has_the_time_limit_to_itself(tmp_path: Path) -> None:
+    """LiveCodeBench's and APPS's runners time each functional test on its own: three calls of
+    0.2 s CPU each pass a 0.5 s limit; one call that never returns is TLE, named, its process
+    killed (the run does not wait for the whole problem's budget)."""
+    spec = {"fn_name": "burn", "inputs": [[1], [2], [3]], "outputs": [1, 2, 3]}
+    problem = {"problem_id": 77, "input_output": json.dumps(spec), "time_limit": 0.5}
+    burn = (
+        "import time\n"
+        "def burn(x):\n"
+        "    end = time.process_time() + 0.2\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+        "    return x\n"
+    )
+    stuck = burn.replace("    return x\n", "    while x == 2:\n        pass\n    return x\n")
+    problems = write_jsonl(tmp_path / "apps.jsonl", [problem])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": 77, "code": burn}, {"id": 77, "code": stuck}])
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["AC", "TLE"]
+    assert "a call of burn() ran past its time limit of 0.5 s" in lines[1]["reason"]
+    assert lines[1]["tests"][0]["time"] < 1.5  # killed at the call's limit, not the run's 2 s

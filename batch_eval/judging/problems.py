@@ -54,6 +54,9 @@ class Problem:
     solution_class: bool = False
     # what the benchmark's runner runs in the program's module before the program (its imports)
     prelude: str = ""
+    # call-based: how many calls its check makes, each with the time limit to itself (as the
+    # runners time each test); 0: the program's run has the limit
+    calls: int = 0
     interactive: bool = False
     # why the problem cannot be judged here (its records are SKIP lines with it), or ""
     unjudgeable: str = ""
@@ -127,6 +130,7 @@ def parse_problem(
         if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
             name, cases = sources.call_tests(raw, schema, where)
             problem.solution_class = True
+            problem.calls = len(cases)
             problem.prelude = sources.PRELUDES["livecodebench" if schema == "livecodebench" else "apps"]
             # starter_code is the model's hint, never code to run: no runner prepends it
             return _function(problem, "", sources.call_check(schema, cases), name)

@@ -277,6 +277,18 @@ CASES: list[Case] = [
     _call("call-missing-re", "def plus(a, b):\n    return a + b\n", RE),
     _call("call-exit-0", "import sys\ndef add(a, b):\n    sys.exit(0)\n", WA, RE),
     _call("call-tle", "def add(a, b):\n    while True:\n        pass\n", TLE),
+    # each call has the limit to itself (0.15 s of CPU twice passes 0.25 s), as the runners time it
+    _case(
+        "call-each-own-limit",
+        {**call("call-each-own-limit"), "time_limit": 0.25},
+        "import time\n"
+        "def add(a, b):\n"
+        "    end = time.process_time() + 0.15\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+        "    return a + b\n",
+        AC,
+    ),
     # -- EvalPlus: base then plus inputs against the canonical solution's values ------------------
     _plus("plus-ac", "    return a + b\n", "AC (base AC)"),
     _plus("plus-float-within-atol", "    return round(a + b, 9)\n", "AC (base AC)"),
