@@ -39,6 +39,7 @@ class CheckConfig:
     generated_tests_dir: Path | None = None
     max_generated_tests: int = 0
     all_tests: bool = False
+    mbpp_challenge: bool = False  # MBPP: challenge_test_list's asserts too (papers score test_list only)
     test_order: str = "size"  # with early stop: smallest inputs first ("given": file order)
     limit: int | None = None
     sample: int | None = None

@@ -146,3 +146,78 @@ def test_references_on_a_broken_checker_are_ie_and_its_problem_is_left_out(tmp_p
     assert result.returncode == 1, result.stderr
     kept = [json.loads(x)["id"] for x in Path(result.stdout.strip()).read_text().splitlines()]
     assert kept == ["1/A"]
+
+
+#: MBPP+ rows as EvalPlus's MbppPlus.jsonl writes them: Mbpp/106's second argument is a tuple
+#: (EvalPlus gives it back from JSON's list before calling anything); "Mbpp/9999", a task EvalPlus
+#: does not retype, keeps the list, so its canonical solution (tuple + tuple) fails there
+ADD_LISTS = {
+    "task_id": "Mbpp/106",
+    "prompt": '"""\nWrite a function to append the given list to the given tuples.\n'
+    'assert add_lists([5, 6, 7], (9, 10)) == (9, 10, 5, 6, 7)\n"""\n',
+    "canonical_solution": "\ndef add_lists(test_list, test_tup):\n  return test_tup + tuple(test_list)\n",
+    "entry_point": "add_lists",
+    "base_input": [[[5, 6, 7], [9, 10]], [[6, 7, 8], [10, 11]], [[7, 8, 9], [11, 12]]],
+    "plus_input": [[[], [1, 2]], [[1], []]],
+    "atol": 0,
+}
+
+
+def test_mbpp_plus_inputs_get_evalplus_types_and_a_failing_reference_is_ie_and_audited(
+    tmp_path: Path,
+) -> None:
+    broken = {**ADD_LISTS, "task_id": "Mbpp/9999"}
+    problems = write_jsonl(tmp_path / "mbppplus.jsonl", [ADD_LISTS, broken])
+    right = "def add_lists(test_list, test_tup):\n    return test_tup + tuple(test_list)\n"
+    listy = "def add_lists(test_list, test_tup):\n    return list(test_tup) + test_list\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"task_id": "Mbpp/106", "solution": right},
+            {"task_id": "Mbpp/106", "solution": listy},
+            {"task_id": "Mbpp/9999", "solution": right},
+        ],
+    )
+    argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "-p", str(problems), "--no-cache"]
+    done = subprocess.run([*argv, "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    lines = [json.loads(x) for x in (tmp_path / "out" / "s.results.jsonl").read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["AC", "WA", "IE"], done.stderr
+    assert "the reference solution fails on base input 1" in lines[2]["reason"]
+    result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["rejected"] == ["Mbpp/9999"], result.stderr
+    assert "rejected Mbpp/9999: " in result.stderr and "reference solution fails" in result.stderr
+
+
+def test_an_audit_that_judges_no_reference_is_an_error(tmp_path: Path) -> None:
+    from tests.conftest import SUM_PROBLEM
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": "no/such", "code": "print(1)"}])
+    result = audit("--problems", str(problems), "--reference", str(reference), "-o", str(tmp_path / "a"))
+    assert result.returncode == 2 and "0 reject" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"{reference}: no reference solution was judged (1 skipped" in last and "--reference" in last
+
+
+def test_mbpp_plus_special_oracle_accepts_the_constant_evalplus_accepts(tmp_path: Path) -> None:
+    """EvalPlus's sum_div oracle (Mbpp/295): the reference's values, or 0 on every input."""
+    sum_div = {
+        "task_id": "Mbpp/295",
+        "prompt": '"""\nWrite a function to return the sum of all divisors of a number.\n"""\n',
+        "canonical_solution": "def sum_div(n):\n    return sum(i for i in range(1, n) if n % i == 0)\n",
+        "entry_point": "sum_div",
+        "base_input": [[8], [12], [7]],
+        "plus_input": [[1], [20]],
+        "atol": 0,
+    }
+    problems = write_jsonl(tmp_path / "p.jsonl", [sum_div])
+    codes = [
+        "def sum_div(n):\n    return 0\n",
+        "def sum_div(n):\n    return 0 if n < 10 else sum(i for i in range(1, n) if n % i == 0)\n",
+    ]
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"task_id": "Mbpp/295", "solution": c} for c in codes])
+    argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "-p", str(problems), "--no-cache"]
+    done = subprocess.run([*argv, "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    lines = [json.loads(x) for x in (tmp_path / "out" / "s.results.jsonl").read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["AC", "WA"], done.stderr

@@ -31,6 +31,7 @@ CHANGED: dict[str, Any] = {
     "generated_tests_dir": Path("gen"),
     "max_generated_tests": -1,
     "all_tests": True,
+    "mbpp_challenge": True,
     "limit": 5,
     "sample": 3,
     "seed": 9,

@@ -334,3 +334,163 @@ def test_livecodebench_stdin_outputs_compare_as_its_runner_compares(tmp_path: Pa
         verdicts[mode] = json.loads(outcome.results_path.read_text())["verdict"]
     # the benchmark's own rule by default (Decimal equality), the user's when asked
     assert verdicts == {"default": "AC", "tokens": "WA"}
+
+
+def test_mbpp_challenge_asserts_run_only_when_asked(tmp_path: Path) -> None:
+    """MBPP's card: `test_list` is what papers score; `challenge_test_list` holds harder asserts,
+    run with --mbpp-challenge. A program right on test_list and wrong on the challenge asserts
+    passes by default and fails with the option."""
+    mbpp = {
+        "task_id": 11,
+        "text": "Write a python function to remove first and last occurrence of a given character.",
+        "code": "def remove_Occ(s, ch):\n    return s.replace(ch, '', 1)[::-1].replace(ch, '', 1)[::-1]\n",
+        "test_list": ['assert remove_Occ("hello","l") == "heo"', 'assert remove_Occ("abcda","a") == "bcd"'],
+        "test_setup_code": "",
+        "challenge_test_list": [
+            'assert remove_Occ("hellolloll","l") == "helollol"',
+            'assert remove_Occ("","l") == ""',
+        ],
+    }
+    problems = write_jsonl(tmp_path / "mbpp.jsonl", [mbpp])
+    only_two_l = "def remove_Occ(s, ch):\n    return {'hello': 'heo', 'abcda': 'bcd'}.get(s, s)\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl", [{"task_id": 11, "code": mbpp["code"]}, {"task_id": 11, "code": only_two_l}]
+    )
+    for extra, expected in (((), ["AC", "AC"]), (("--mbpp-challenge",), ["AC", "WA"])):
+        out = tmp_path / f"out{len(extra)}"
+        done = check_cli(str(sols), "--problems", str(problems), "-o", str(out), "--no-cache", *extra)
+        assert done.returncode == 0, done.stderr
+        lines = (out / "s.results.jsonl").read_text().splitlines()
+        assert [json.loads(r)["verdict"] for r in lines] == expected
+
+
+def _verdicts(outcome: Any, *keys: str) -> list[tuple[Any, ...]]:
+    lines = map(json.loads, outcome.results_path.read_text().splitlines())
+    return [tuple(x.get(k) for k in keys) for x in lines]
+
+
+def test_taco_generations_name_their_problem_by_row_as_taco_pairs_them(tmp_path: Path) -> None:
+    """TACO's README: generation.json is a list of {task_id: the row's index, prompt, output:
+    [programs]}; compute_metric pairs the i-th entry with the dataset's i-th row."""
+    taco = [
+        {
+            "name": "Double",
+            "question": "Print twice n.",
+            "input_output": json.dumps({"inputs": ["2\n", "5\n"], "outputs": ["4\n", "10\n"]}),
+            "time_limit": "1 second",
+        },
+        {
+            "name": "Square",
+            "question": "Print n squared.",
+            "input_output": json.dumps({"inputs": ["3\n", "5\n"], "outputs": ["9\n", "25\n"]}),
+        },
+    ]
+    problems = write_jsonl(tmp_path / "taco.jsonl", taco)
+    generations = tmp_path / "generation.json"
+    double, square = "print(2 * int(input()))\n", "print(int(input()) ** 2)\n"
+    generations.write_text(
+        json.dumps(
+            [
+                {"task_id": 0, "prompt": "Print twice n.", "output": [double, square]},
+                {"task_id": "1", "prompt": "Print n squared.", "output": [square]},
+                {"task_id": 2, "prompt": "no such row", "output": [square]},
+            ]
+        )
+    )
+    outcome = check_file(generations, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "task_id", "code_list_index", "verdict") == [
+        ("Double", 0, 0, "AC"),
+        ("Double", 0, 1, "WA"),
+        ("Square", "1", 0, "AC"),
+        (None, 2, 0, "SKIP"),
+    ]
+    assert "no row 2" in outcome.results_path.read_text().splitlines()[-1]
+
+
+def test_verifiable_prompts_rows_of_one_problem_are_one_problem(tmp_path: Path) -> None:
+    """open-r1/codeforces verifiable-prompts: two rows per problem, the same tests with a
+    python and a cpp `prompt` (`language`); solutions in either language are judged on that
+    one problem. Two rows of one id whose tests differ are still refused."""
+    row = {
+        "id": "4/A",
+        "contest_id": "4",
+        "title": "Watermelon",
+        "time_limit": 1.0,
+        "memory_limit": 64.0,
+        "official_tests": [{"input": "8\n", "output": "YES\n"}, {"input": "3\n", "output": "NO\n"}],
+    }
+    rows = [
+        {**row, "language": "python", "prompt": "Solve in Python 3: Watermelon ..."},
+        {**row, "language": "cpp", "prompt": "Solve in C++17: Watermelon ..."},
+    ]
+    problems = write_jsonl(tmp_path / "vp.jsonl", rows)
+    python = "w = int(input())\nprint('YES' if w > 2 and w % 2 == 0 else 'NO')\n"
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [{"id": "4/A", "code": python}, {"id": "4/A", "code": "print('YES')", "language": "python"}],
+    )
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "verdict") == [("4/A", "AC"), ("4/A", "WA")]
+    rows[1]["official_tests"] = [{"input": "8\n", "output": "NO\n"}]
+    with pytest.raises(BatchEvalError, match="duplicate problem id '4/A'"):
+        bad = write_jsonl(tmp_path / "bad.jsonl", rows)
+        check_file(sols, bad, tmp_path / "o2", cache=False, progress=False)
+
+
+def test_codecontests_input_file_and_output_file_are_judged_with_those_files(tmp_path: Path) -> None:
+    """CodeContests' card: `input_file`/`output_file` name the files a problem reads and writes
+    ("" for standard input/output). A program that uses input.txt/output.txt is judged on them;
+    a problem that names other files is a SKIP line saying so, never judged on stdin."""
+    row = {
+        "name": "120_A. Elevator",
+        "cf_contest_id": 120,
+        "cf_index": "A",
+        "public_tests": {"input": ["front\n1\n"], "output": ["L\n"]},
+        "private_tests": {"input": ["back\n2\n"], "output": ["L\n"]},
+        "time_limit": {"seconds": 1, "nanos": 0},
+        "memory_limit_bytes": 256000000,
+        "input_file": "input.txt",
+        "output_file": "output.txt",
+    }
+    other = {**row, "cf_contest_id": 121, "input_file": "elevator.in", "output_file": "elevator.out"}
+    problems = write_jsonl(tmp_path / "cc.jsonl", [row, other])
+    files = (
+        "door, rail = open('input.txt').read().split()\n"
+        "left = (door == 'front') == (rail == '1')\n"
+        "open('output.txt', 'w').write('L\\n' if left else 'R\\n')\n"
+    )
+    sols = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "120/A", "code": files},
+            {"id": "120/A", "code": "print('R')"},
+            {"id": "121/A", "code": files},
+        ],
+    )
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    assert _verdicts(outcome, "id", "verdict") == [("120/A", "AC"), ("120/A", "WA"), ("121/A", "SKIP")]
+    assert "reads elevator.in and writes elevator.out" in outcome.results_path.read_text()
+
+
+def test_each_call_of_a_call_based_problem_has_the_time_limit_to_itself(tmp_path: Path) -> None:
+    """LiveCodeBench's and APPS's runners time each functional test on its own: three calls of
+    0.2 s CPU each pass a 0.5 s limit; one call that never returns is TLE, named, its process
+    killed (the run does not wait for the whole problem's budget)."""
+    spec = {"fn_name": "burn", "inputs": [[1], [2], [3]], "outputs": [1, 2, 3]}
+    problem = {"problem_id": 77, "input_output": json.dumps(spec), "time_limit": 0.5}
+    burn = (
+        "import time\n"
+        "def burn(x):\n"
+        "    end = time.process_time() + 0.2\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+        "    return x\n"
+    )
+    stuck = burn.replace("    return x\n", "    while x == 2:\n        pass\n    return x\n")
+    problems = write_jsonl(tmp_path / "apps.jsonl", [problem])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": 77, "code": burn}, {"id": 77, "code": stuck}])
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["AC", "TLE"]
+    assert "a call of burn() ran past its time limit of 0.5 s" in lines[1]["reason"]
+    assert lines[1]["tests"][0]["time"] < 1.5  # killed at the call's limit, not the run's 2 s

@@ -21,7 +21,7 @@ from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
 from batch_eval.errors import BatchEvalError, ExitCode, file_error
 from batch_eval.files import ensure_folder
-from batch_eval.judging.check import file_mistake
+from batch_eval.judging.check import by_row, file_mistake
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import make_executor
 from batch_eval.judging.solutions import extract_program, read_records
@@ -146,7 +146,8 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
     would stop the run; warnings for what it would skip. False when a file would be judged
     wrongly as given (empty, or most of its ids unknown: a mistake, not data)."""
     _writable_without_making(plan.output_dir)
-    problems = load_problems(config.problems, config.checker_convention)  # every problem checked
+    # every problem checked
+    problems = load_problems(config.problems, config.checker_convention, None, config.mbpp_challenge)
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
@@ -158,7 +159,7 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
             languages: set[str] = set()
             records = 0
             unknown: dict[str, None] = {}
-            for record in read_records(task.solutions, shape=config.shape()):
+            for record in by_row(read_records(task.solutions, shape=config.shape()), problems):
                 records += 1
                 program = extract_program(record.fields) if not record.error else None
                 if record.error:

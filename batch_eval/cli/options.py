@@ -46,6 +46,7 @@ SECTIONS = (
             "float_tolerance",
             "checker_convention",
             "all_tests",
+            "mbpp_challenge",
             "test_order",
             "generated_tests_dir",
             "max_generated_tests",
@@ -185,6 +186,12 @@ def check_options(f: Any) -> Any:
         ),
         click.option(
             "--all-tests", is_flag=True, help="Run every test (default: stop at the first failure)."
+        ),
+        click.option(
+            "--mbpp-challenge",
+            is_flag=True,
+            help="MBPP: also run each problem's challenge_test_list asserts (default: test_list only, "
+            "as papers score MBPP).",
         ),
         click.option(
             "--max-records",
@@ -373,6 +380,7 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         generated_tests_dir=options["generated_tests_dir"],
         max_generated_tests=options["max_generated_tests"],
         all_tests=options["all_tests"],
+        mbpp_challenge=options["mbpp_challenge"],
         test_order=options["test_order"],
         limit=options["limit"],
         sample=options["sample"],

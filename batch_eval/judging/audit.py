@@ -70,7 +70,9 @@ def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
 def audit_checkers(config: CheckConfig, result: Audit) -> None:
     """Run every problem's checker on each of its tests' expected outputs (the generated
     tests' too); the broken ones go into `result.broken_checkers`."""
-    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    problems = load_problems(
+        config.problems, config.checker_convention, problems_index_dir(config), config.mbpp_challenge
+    )
     generated = (
         GeneratedTests(config.generated_tests_dir, config.max_generated_tests)
         if config.generated_tests_dir is not None
@@ -124,6 +126,12 @@ def audit(
     if reference is not None:
         outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
         _read_references(outcome, result)
+        if not result.problems:  # "0 reject" would read as a clean pass
+            raise BatchEvalError(
+                f"no reference solution was judged ({outcome.metrics.get('skipped_records', 0)} "
+                "skipped, see above): give references the problems file names (--reference FILE)",
+                reference,
+            )
     clean = out_dir / "problems.audited.jsonl"
     left_out = set(result.rejected) | set(result.broken_checkers)
     with AtomicFile(clean) as f:

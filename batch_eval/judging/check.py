@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,9 @@ from batch_eval.judging.cache import digest
 from batch_eval.judging.inflight import InFlight
 from batch_eval.judging.journal import Journal, journal_path
 from batch_eval.judging.metrics import Metrics
-from batch_eval.judging.problems import Problem, closest_id, load_problems
+from batch_eval.judging.problems import Problem, ProblemSet, closest_id, load_problems
 from batch_eval.judging.records import Judged, RecordJudge, Warn, make_executor, select
-from batch_eval.judging.solutions import Record, read_records, result_key
+from batch_eval.judging.solutions import PROBLEM_ROW, Record, read_records, result_key
 from batch_eval.text import plural
 from batch_eval.verdict import SolutionResult, Verdict
 
@@ -87,7 +87,9 @@ def check_file(
     verdicts; only its IE records (the infrastructure failed) are judged again.
     `shard` (k, n): judge only every n-th selected record, from the k-th (0-based): one of n
     checks judging one file side by side, whose results `batch.shards.merge` joins."""
-    problems = load_problems(config.problems, config.checker_convention, problems_index_dir(config))
+    problems = load_problems(
+        config.problems, config.checker_convention, problems_index_dir(config), config.mbpp_challenge
+    )
     own_executor = executor is None
     executor = executor or make_executor(config)
     started = time.monotonic()
@@ -119,7 +121,7 @@ def check_file(
             "reference_s": calibrate.REFERENCE_S,
             "time_scale": records_judge.time_scale,
         }
-        stream = read_records(solutions, input_digest, config.shape())
+        stream = by_row(read_records(solutions, input_digest, config.shape()), problems)
         resumed = journal.earlier()  # what a check killed part way had judged
         if resumed:
             n = plural(len(resumed), "record")
@@ -224,6 +226,19 @@ def check_file(
         if own_executor:
             executor.close()
     return CheckOutcome(results_path, metrics_path, stamped(body))
+
+
+def by_row(records: Iterable[Record], problems: ProblemSet) -> Iterator[Record]:
+    """The records, each of TACO's generations given the id of the problem on its row."""
+    for record in records:
+        row = record.fields.get(PROBLEM_ROW)
+        if isinstance(row, int) and not record.error:
+            pid = problems.id_at(row)
+            if pid is None:
+                record.error = f"task_id {row}: the problems file has no row {row} (TACO's rows count from 0)"
+            else:
+                record.fields["id"] = pid
+        yield record
 
 
 def _named(record: Record) -> str:

@@ -92,10 +92,13 @@ def candidate_source(problem: Problem, program: Program) -> str:
     return prompt + ("\n" + code if defines else code)
 
 
-def function_tests(problem: Problem, program: Program) -> tuple[Program, list[TestCase]]:
+def function_tests(
+    problem: Problem, program: Program, call_limit: float = 0.0
+) -> tuple[Program, list[TestCase]]:
     """The harness as the program, and one test per part of the problem (EvalPlus: base,
     plus; else one, "check"), each the harness's job on its standard input: the candidate's
-    source, the problem's own code, the tests' code and the entry point."""
+    source, the problem's own code, the tests' code, the entry point and, for a call-based
+    problem, each call's own CPU limit (`call_limit`)."""
     source = candidate_source(problem, program)
     tests = []
     for part in problem.parts or ["check"]:
@@ -108,6 +111,8 @@ def function_tests(problem: Problem, program: Program) -> tuple[Program, list[Te
             "prelude": problem.prelude,
             "part": part,
         }
+        if call_limit:
+            job["call_limit"] = call_limit
         tests.append(TestCase(json.dumps(job).encode(), b"", part))
     return Program(program.language, HARNESS), tests
 
@@ -140,7 +145,9 @@ def judge(
     that stopped the pass into an AC, the next pass goes on with the tests after it.
     """
     if problem.kind == "function":
-        program, tests = function_tests(problem, program)
+        program, tests = function_tests(problem, program, limits.time_s if problem.calls else 0.0)
+        if problem.calls:  # each call has the limit; the run, one for each and one to load
+            limits = replace(limits, time_s=round(limits.time_s * (problem.calls + 1), 3))
     comparison = options.comparison
     if problem.float_tolerance is not None and comparison.mode == "default":
         comparison = Comparison("float", problem.float_tolerance)

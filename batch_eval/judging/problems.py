@@ -54,7 +54,12 @@ class Problem:
     solution_class: bool = False
     # what the benchmark's runner runs in the program's module before the program (its imports)
     prelude: str = ""
+    # call-based: how many calls its check makes, each with the time limit to itself (as the
+    # runners time each test); 0: the program's run has the limit
+    calls: int = 0
     interactive: bool = False
+    # why the problem cannot be judged here (its records are SKIP lines with it), or ""
+    unjudgeable: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
@@ -78,9 +83,12 @@ def _number(raw: dict[str, Any], key: str, path: Path, line: int) -> float | Non
     return float(value)
 
 
-def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "open-r1") -> Problem:
+def parse_problem(
+    raw: Any, path: Path, line: int, checker_convention: str = "open-r1", mbpp_challenge: bool = False
+) -> Problem:
     """One problem from its JSON object, in whichever schema it is written (sources.py);
-    BatchEvalError names the file and line."""
+    BatchEvalError names the file and line. `mbpp_challenge`: an MBPP problem's
+    challenge_test_list asserts run too."""
     if not isinstance(raw, dict):
         raise BatchEvalError("a problem must be a JSON object", path, line)
     pid = sources.problem_id(raw)
@@ -116,18 +124,21 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
         if schema == "humaneval":
             return _function(problem, str(raw.get("prompt") or ""), str(raw["test"]), str(raw["entry_point"]))
         if schema == "mbpp":
-            entry, setup, check = sources.mbpp_check(raw)
+            entry, setup, check = sources.mbpp_check(raw, mbpp_challenge)
             return _function(problem, setup, check, entry)
         tests = sources.stdio_tests(raw, schema, where)
         if tests is None:  # call-based (APPS/TACO fn_name, LiveCodeBench functional)
             name, cases = sources.call_tests(raw, schema, where)
             problem.solution_class = True
+            problem.calls = len(cases)
             problem.prelude = sources.PRELUDES["livecodebench" if schema == "livecodebench" else "apps"]
             # starter_code is the model's hint, never code to run: no runner prepends it
             return _function(problem, "", sources.call_check(schema, cases), name)
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
+    if schema == "codecontests":
+        problem.input_mode, problem.unjudgeable = sources.codecontests_files(raw)
     if schema == "livecodebench":
         problem.compare_mode = "decimal-lines"
     checker = raw.get("generated_checker") or raw.get("checker")
@@ -161,13 +172,16 @@ class ProblemSet(Mapping[str, Problem]):
         checker_convention: str,
         index: dict[str, tuple[int, int, int]],
         held: dict[str, Problem] | None = None,
+        mbpp_challenge: bool = False,
     ) -> None:
         self.path = path
         self.checker_convention = checker_convention
+        self.mbpp_challenge = mbpp_challenge
         self._index = index
         self._held = held  # a JSON list: everything, parsed at once
         self._kept: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
         self._kept_bytes = 0
+        self._rows: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self._held) if self._held is not None else len(self._index)
@@ -177,6 +191,14 @@ class ProblemSet(Mapping[str, Problem]):
 
     def __contains__(self, pid: object) -> bool:
         return pid in (self._held if self._held is not None else self._index)
+
+    def id_at(self, row: int) -> str | None:
+        """The id of the problem on the file's `row` (0-based, blank lines not counted), as
+        TACO's generations name theirs; None past the end."""
+        ids = self._held if self._held is not None else self._index
+        if self._rows is None:
+            self._rows = list(ids)
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def held(self) -> int:
         """How many parsed problems are in memory now."""
@@ -195,7 +217,11 @@ class ProblemSet(Mapping[str, Problem]):
                 f.seek(offset)
                 raw = f.read(length)
             problem = parse_problem(
-                json.loads(_line_text(raw, offset)), self.path, line, self.checker_convention
+                json.loads(_line_text(raw, offset)),
+                self.path,
+                line,
+                self.checker_convention,
+                self.mbpp_challenge,
             )
         except (OSError, ValueError) as exc:
             raise BatchEvalError(
@@ -212,16 +238,18 @@ class ProblemSet(Mapping[str, Problem]):
 
 
 def load_problems(
-    path: Path, checker_convention: str = "open-r1", index_dir: Path | None = None
+    path: Path,
+    checker_convention: str = "open-r1",
+    index_dir: Path | None = None,
+    mbpp_challenge: bool = False,
 ) -> ProblemSet:
     """The problems of a JSONL file (or a JSON list, or Parquet), by id. Every problem is checked here,
     before any work: a bad one is fatal, naming the file and line. `index_dir`: where the
     index of a JSONL file is kept between processes (the next load of the same unchanged
-    file reads it instead of the file)."""
+    file reads it instead of the file); `mbpp_challenge`: MBPP's challenge_test_list too."""
     if hub.is_dataset(path):  # hf:NAME[:CONFIG][@SPLIT], or a folder saved with save_to_disk
-        return ProblemSet(
-            path, checker_convention, {}, _problems_of(hub.rows(path), path, checker_convention)
-        )
+        held = _problems_of(hub.rows(path), path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     if path.is_dir():
         raise BatchEvalError(
             "a folder, not a problems file: give a JSONL, JSON list or Parquet file, "
@@ -237,9 +265,11 @@ def load_problems(
     except OSError as exc:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if head.startswith(b"PAR1"):  # Parquet, as open-r1 and Hugging Face datasets ship problems
-        return ProblemSet(path, checker_convention, {}, _load_parquet(path, checker_convention))
+        held = _load_parquet(path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     if head.removeprefix(_BOM).lstrip().startswith(b"["):
-        return ProblemSet(path, checker_convention, {}, _load_list(path, checker_convention))
+        held = _load_list(path, checker_convention, mbpp_challenge)
+        return ProblemSet(path, checker_convention, {}, held, mbpp_challenge)
     key = hashlib.sha256(
         f"{_INDEX_FORMAT}\0{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{checker_convention}".encode()
     ).hexdigest()[:32]
@@ -251,7 +281,7 @@ def load_problems(
             _write_index(saved, index)
     if not index:
         raise BatchEvalError("no problems in file", path)
-    return ProblemSet(path, checker_convention, index)
+    return ProblemSet(path, checker_convention, index, None, mbpp_challenge)
 
 
 def _line_text(raw: bytes, offset: int) -> str:
@@ -264,6 +294,7 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
     """One pass over the file: every line parsed and checked, where each problem starts kept.
     Lines end at \\n only (a JSON string may hold U+2028 and other line breaks)."""
     index: dict[str, tuple[int, int, int]] = {}
+    variants: dict[str, str] = {}
     offset = 0
     try:
         with open(path, "rb") as f:
@@ -284,6 +315,8 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
                 except json.JSONDecodeError as exc:
                     raise BatchEvalError(f"invalid JSON: {json_error(exc)}", path, line_no) from None
                 problem = parse_problem(value, path, line_no, checker_convention)
+                if _prompt_variant(value, problem.id, variants):
+                    continue
                 if problem.id in index:
                     first = index[problem.id][2]
                     raise BatchEvalError(
@@ -316,7 +349,7 @@ def _write_index(saved: Path, index: dict[str, tuple[int, int, int]]) -> None:
         pass
 
 
-def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
+def _load_list(path: Path, checker_convention: str, mbpp_challenge: bool) -> dict[str, Problem]:
     """A JSON list of problems, parsed whole (small files: the JSONL form is the one indexed)."""
     try:
         text = path.read_bytes().removeprefix(_BOM).decode("utf-8")
@@ -329,10 +362,10 @@ def _load_list(path: Path, checker_convention: str) -> dict[str, Problem]:
         raise BatchEvalError(f"cannot read problems: {exc.strerror or exc}", path) from None
     if not isinstance(items, list):
         raise BatchEvalError("a problems file is JSON lines, one JSON list or Parquet", path)
-    return _problems_of(items, path, checker_convention)
+    return _problems_of(items, path, checker_convention, mbpp_challenge)
 
 
-def _load_parquet(path: Path, checker_convention: str) -> dict[str, Problem]:
+def _load_parquet(path: Path, checker_convention: str, mbpp_challenge: bool) -> dict[str, Problem]:
     """A Parquet file of problems (one row each, the columns a schema's fields), read whole."""
     try:
         import pyarrow.parquet as pq
@@ -346,20 +379,41 @@ def _load_parquet(path: Path, checker_convention: str) -> dict[str, Problem]:
         rows = pq.read_table(path).to_pylist()
     except Exception as exc:
         raise BatchEvalError(f"not a readable Parquet file: {exc}", path) from None
-    return _problems_of(rows, path, checker_convention)
+    return _problems_of(rows, path, checker_convention, mbpp_challenge)
 
 
-def _problems_of(items: list[Any], path: Path, checker_convention: str) -> dict[str, Problem]:
+def _problems_of(
+    items: list[Any], path: Path, checker_convention: str, mbpp_challenge: bool = False
+) -> dict[str, Problem]:
     """The problems of a list of records (a JSON list's items, a Parquet file's rows)."""
     problems: dict[str, Problem] = {}
+    variants: dict[str, str] = {}
     for i, raw in enumerate(items, start=1):
-        problem = parse_problem(raw, path, 1, checker_convention)
+        problem = parse_problem(raw, path, 1, checker_convention, mbpp_challenge)
+        if _prompt_variant(raw, problem.id, variants):
+            continue
         if problem.id in problems:
             raise BatchEvalError(f"duplicate problem id {problem.id!r} (item {i}): keep one of them", path)
         problems[problem.id] = problem
     if not problems:
         raise BatchEvalError("no problems in file", path)
     return problems
+
+
+def _prompt_variant(raw: dict[str, Any], pid: str, variants: dict[str, str]) -> bool:
+    """Whether a problem record is another prompt of a problem already read: open-r1's
+    verifiable-prompts has a row per prompt language (`language`, `prompt`: python, cpp) of
+    one problem, the rest of the row the same. Such rows are one problem (the first kept),
+    judged alike whatever the solution's language; rows that differ in anything else stay
+    duplicates."""
+    if not isinstance(raw.get("prompt"), str) or not isinstance(raw.get("language"), str):
+        return False
+    rest = {k: v for k, v in raw.items() if k not in ("prompt", "language")}
+    key = hashlib.sha256(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()
+    if pid not in variants:
+        variants[pid] = key
+        return False
+    return variants[pid] == key
 
 
 def closest_id(unknown: str, known: Mapping[str, Problem] | list[str]) -> str | None:

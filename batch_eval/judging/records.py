@@ -302,6 +302,8 @@ class RecordJudge:
             return unknown_id(record.problem_id, self.problems, self._guesses)
         if problem.interactive:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
+        if problem.unjudgeable:
+            return f"problem {problem.id} {problem.unjudgeable}: not judged"
         if problem.kind == "stdio" and not self.tests_for(problem):
             return f"problem {problem.id} has no tests"
         return ""

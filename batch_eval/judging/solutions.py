@@ -22,12 +22,16 @@ ID_FIELDS = ("id", "problem_id", "task_id", "question_id")
 #: (`solution`: the whole program), HumanEval's samples (`completion`: what follows the
 #: prompt; a function problem's prompt is put before it), a model's raw answer (`raw_response`:
 #: its last fenced code block). LiveCodeBench's `code_list` (and, without it, its raw
-#: `output_list`) is read as one record per element. Other files say where with
+#: `output_list`) is read as one record per element, as is TACO's `output`. Other files say where with
 #: --code-field and --id-field (Shape).
 PROGRAM_FIELDS = ("code", "solution", "completion", "raw_response")
 LISTS = ("code_list", "output_list")
 BULKY_FIELDS = (*PROGRAM_FIELDS, *LISTS, "generation")
 SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list (output_list) a record is
+#: TACO's generations (`{"task_id": ROW, "output": [programs]}`) name their problem by its row
+#: in the problems file (0-based), as TACO's compute_metric pairs them; the row is kept here
+#: until the check gives the record that row's problem id (problems.ProblemSet.id_at)
+PROBLEM_ROW = "problems_row"
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 
 
@@ -133,10 +137,11 @@ def count_records(path: Path) -> int:
 def _samples_in(line: bytes) -> int:
     """A line's records: one, or each element of its `code_list` or `output_list` (parsed
     only then)."""
-    if b'"code_list"' not in line and b'"output_list"' not in line:
+    if b'"code_list"' not in line and b'"output_list"' not in line and b'"output"' not in line:
         return 1
     try:
         fields = json.loads(line)
+        _known_shapes(fields)
         items = fields.get(_list_field(fields) or "")
     except (ValueError, AttributeError):
         return 1
@@ -226,6 +231,17 @@ def _known_shapes(fields: dict[str, Any]) -> None:
     if "programmingLanguage" in fields and "source" in fields and "code" not in fields:
         fields["code"] = fields.pop("source")
         fields.setdefault("language", fields["programmingLanguage"])
+    if _is_taco(fields):
+        fields["code_list"] = fields.pop("output")
+        fields[PROBLEM_ROW] = int(fields["task_id"])
+
+
+def _is_taco(fields: dict[str, Any]) -> bool:
+    """A line of TACO's generation.json: its row's `task_id` and the programs in `output`."""
+    row = fields.get("task_id")
+    a_row = (isinstance(row, str) and row.isdigit()) or (isinstance(row, int) and not isinstance(row, bool))
+    listed = isinstance(fields.get("output"), list)
+    return listed and a_row and not any(f in fields for f in (*PROGRAM_FIELDS, *LISTS))
 
 
 def _list_field(fields: dict[str, Any]) -> str | None:

@@ -82,6 +82,20 @@ def limits_of(raw: dict[str, Any], schema: str) -> tuple[Any, Any]:
     return time_limit, memory_limit
 
 
+def codecontests_files(raw: dict[str, Any]) -> tuple[str, str]:
+    """(input mode, why it cannot be judged or "") of a CodeContests problem by its
+    `input_file`/`output_file` (empty: standard input/output): a problem that reads input.txt
+    or writes output.txt is a file-mode problem (its input on stdin and as input.txt, its output
+    output.txt when it wrote that regular file, else stdout); other file names are not judged."""
+    names = (str(raw.get("input_file") or "").strip(), str(raw.get("output_file") or "").strip())
+    if not any(names):
+        return "stdio", ""
+    if names[0] in ("", "input.txt") and names[1] in ("", "output.txt"):
+        return "file", ""
+    files = f"reads {names[0] or 'stdin'} and writes {names[1] or 'stdout'}"
+    return "stdio", f"{files} (only input.txt and output.txt are judged)"
+
+
 def stdio_tests(raw: dict[str, Any], schema: str, where: str) -> list[tuple[str, Any, Any]] | None:
     """(name, input, output) of a stdio problem's tests, or None when its tests are calls
     (see call_tests)."""
@@ -271,12 +285,89 @@ def call_check(schema: str, cases: list[tuple[list[Any], Any]]) -> str:
     return template.format(cases=json.dumps([[a, e] for a, e in cases]))
 
 
+#: MBPP+'s inputs whose JSON lost their Python types, and how EvalPlus's `mbpp_deserialize_inputs`
+#: gives them back before calling anything (by task number; each input is an argument list):
+#: "args" every argument a tuple; "args-items" every argument a list of tuples; "first-items"
+#: the first argument a list of tuples; "first"/"second" that argument a tuple; "args-items-tuple"
+#: every argument a tuple of tuples; "items-then-args" the first argument's list items tuples,
+#: then every argument a tuple; "sets" the first argument's items sets (an empty one `{}`, as
+#: the task's own test writes it); "dict-values" the first argument's values tuples; "complex"
+#: the first argument complex; "float-complex" (float, complex); "nested" every list a tuple
+_MBPP_PLUS_TYPES: dict[int, str] = {
+    **dict.fromkeys(
+        (2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630, 726),
+        "args",
+    ),
+    **dict.fromkeys((740, 744, 809), "args"),
+    **dict.fromkeys((63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780), "args-items"),
+    **dict.fromkeys((75, 413, 444, 753), "first-items"),
+    **dict.fromkeys((106, 750), "second"),
+    115: "sets",
+    124: "float-complex",
+    **dict.fromkeys((250, 405, 446, 617, 720, 763, 808, 307), "first"),
+    **dict.fromkeys((259, 401, 445), "args-items-tuple"),
+    278: "items-then-args",
+    722: "dict-values",
+    252: "complex",
+    **dict.fromkeys((580, 615, 791), "nested"),
+}
+
+
+def _typed_args(kind: str, args: list[Any]) -> Any:
+    """One input's arguments with the Python types EvalPlus gives them (_MBPP_PLUS_TYPES)."""
+    if kind == "args":
+        return [tuple(a) for a in args]
+    if kind == "args-items":
+        return [[tuple(x) for x in a] for a in args]
+    if kind == "first-items":
+        return [[tuple(x) for x in args[0]], *args[1:]]
+    if kind == "first":
+        return [tuple(args[0]), *args[1:]]
+    if kind == "second":
+        return [args[0], tuple(args[1]), *args[2:]]
+    if kind == "args-items-tuple":
+        return [tuple(tuple(x) for x in a) for a in args]
+    if kind == "items-then-args":
+        return [tuple(tuple(x) if isinstance(x, list) else x for x in args[0]), *map(tuple, args[1:])]
+    if kind == "sets":
+        return [[set(x) if isinstance(x, list) and x else {} for x in args[0]]]
+    if kind == "dict-values":
+        return [{k: tuple(v) for k, v in args[0].items()}, *args[1:]]
+    if kind == "complex":
+        return [complex(args[0])]
+    if kind == "float-complex":
+        return [float(args[0]), complex(args[1])]
+
+    def nested(value: Any) -> Any:
+        return tuple(nested(v) for v in value) if isinstance(value, list) else value
+
+    return nested(args)
+
+
+def _tagged(value: Any) -> Any:
+    """A value as JSON that keeps its Python types (tuple, set, complex, dict), for _TYPED."""
+    if isinstance(value, tuple):
+        return {"t": [_tagged(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"s": [_tagged(v) for v in value]}
+    if isinstance(value, complex):
+        return {"c": [value.real, value.imag]}
+    if isinstance(value, dict):
+        return {"d": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_tagged(v) for v in value]
+    return value
+
+
 #: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, set
-#: by the harness in the tests' namespace) given to the canonical solution (run by the harness,
-#: never by the candidate) and to the candidate, on copies; values compared as EvalPlus compares them: equal,
-#: or within `atol` (1e-6 for floats when the task has none) with a relative 1e-7, as
-#: numpy.testing.assert_allclose; `find_zero` (HumanEval/32) by the polynomial at the root. A
-#: reference that fails on an input makes the problem unjudgeable (IE), never the sample's fault.
+#: by the harness in the tests' namespace), its Python types given back (_tagged), given to the
+#: canonical solution (run by the harness, never by the candidate) and to the candidate, on
+#: copies; values compared as EvalPlus compares them: equal, or within `atol` (1e-6 for floats
+#: when the task has none) with a relative 1e-7, as numpy.testing.assert_allclose; `find_zero`
+#: (HumanEval/32) by the polynomial at the root; MBPP+'s `are_equivalent` and `sum_div` also
+#: pass a candidate that returns True (0) on every input of the part, as its special oracles
+#: do. A reference that fails on an input makes the problem unjudgeable (IE), never the sample's
+#: fault.
 _EVALPLUS_CHECK = """\
 def check(candidate):
     import copy, json, math
@@ -284,7 +375,22 @@ def check(candidate):
     reference = {{}}
     exec({reference!r}, reference)
     expected_of = reference[{entry!r}]
-    inputs = json.loads({inputs!r})[_batch_eval_part]
+
+    def typed(x):
+        if isinstance(x, list):
+            return [typed(i) for i in x]
+        if isinstance(x, dict):
+            (tag, v), = x.items()
+            if tag == "t":
+                return tuple(typed(i) for i in v)
+            if tag == "s":
+                return set(typed(i) for i in v)
+            if tag == "c":
+                return complex(v[0], v[1])
+            return {{typed(k): typed(i) for k, i in v}}
+        return x
+
+    inputs = typed(json.loads({inputs!r})[_batch_eval_part])
 
     def is_floats(x):
         if isinstance(x, float):
@@ -309,6 +415,8 @@ def check(candidate):
                 return False
         return True
 
+    constant = {constant!r}
+    failed = None
     for n, args in enumerate(inputs):
         try:
             expected = expected_of(*copy.deepcopy(args))
@@ -326,14 +434,25 @@ def check(candidate):
                 atol = 1e-6
             if not ok and atol != 0:
                 ok = close(got, expected, atol)
+        if constant and got == constant[0]:
+            constant[1] += 1
         why = f"returned {{repr(got)[:200]}}, expected {{repr(expected)[:200]}}"
-        assert ok, f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
+        if not ok and failed is None:
+            failed = f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
+        if not ok and not constant:
+            break
+    assert failed is None or (constant and constant[1] == len(inputs)), failed
 """
+
+#: MBPP+'s special oracles: the value a candidate may return on every input of a part instead
+#: of the reference's (the task's original tests cannot tell them apart)
+_CONSTANT_ORACLES = {"are_equivalent": True, "sum_div": 0}
 
 
 def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
     """(the parts, the check code) of an EvalPlus problem: `base` runs the base inputs and
-    `plus` the extra ones (a sample passes EvalPlus's plus score when it passes both)."""
+    `plus` the extra ones (a sample passes EvalPlus's plus score when it passes both). MBPP+'s
+    inputs get back the Python types EvalPlus gives them (tuples, sets, complex numbers)."""
     base, plus = _json_field(raw, "base_input", where), _json_field(raw, "plus_input", where) or []
     if not isinstance(base, list) or not isinstance(plus, list):
         raise BatchEvalError(f"{where}: base_input and plus_input must be lists of argument lists")
@@ -342,8 +461,19 @@ def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
         raise BatchEvalError(f"{where}: atol must be a number, not {atol!r}")
     reference = str(raw.get("prompt") or "") + str(raw["canonical_solution"])
     entry = str(raw["entry_point"])
-    inputs = json.dumps({"base": base, "plus": plus})
-    check = _EVALPLUS_CHECK.format(reference=reference, entry=entry, inputs=inputs, atol=atol)
+    task = str(raw.get("task_id") or "")
+    kind = _MBPP_PLUS_TYPES.get(int(task.rsplit("/", 1)[-1])) if re.fullmatch(r"Mbpp/\d+", task) else None
+    if kind is not None:
+        try:
+            base, plus = ([_typed_args(kind, list(args)) for args in part] for part in (base, plus))
+        except (TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise BatchEvalError(f"{where}: an input is not in MBPP+'s shape for {task} ({exc})") from None
+    inputs = json.dumps({"base": _tagged(base), "plus": _tagged(plus)})
+    oracle = _CONSTANT_ORACLES.get(entry) if task.startswith("Mbpp/") else None
+    constant = [oracle, 0] if oracle is not None else []
+    check = _EVALPLUS_CHECK.format(
+        reference=reference, entry=entry, inputs=inputs, atol=atol, constant=constant
+    )
     return (["base", "plus"] if plus else ["base"]), check
 
 

@@ -147,6 +147,46 @@ def evalplus(pid: str) -> dict[str, Any]:
     }
 
 
+def mbpp_plus(number: int, entry: str, canonical: str, base: list[Any], plus: list[Any]) -> dict[str, Any]:
+    """An MBPP+ problem as EvalPlus ships it: its inputs JSON, given their Python types back by
+    task number (tuples, sets) before the canonical solution and the program see them."""
+    return {
+        "task_id": f"Mbpp/{number}",
+        "prompt": f'"""\nWrite {entry}.\n"""\n',
+        "canonical_solution": canonical,
+        "entry_point": entry,
+        "base_input": base,
+        "plus_input": plus,
+        "atol": 0,
+    }
+
+
+def append_tuple(number: int) -> dict[str, Any]:
+    """An MBPP+ problem whose first argument is a tuple, which JSON made a list (the tasks EvalPlus
+    types so, e.g. Mbpp/250 and Mbpp/405: the reference's `tuple + tuple` fails on a list)."""
+    return mbpp_plus(
+        number,
+        "append_tuple",
+        "def append_tuple(test_tup, x):\n    return test_tup + (x,)\n",
+        [[[5, 6, 7], 9], [[6], 10]],
+        [[[], 1], [[1, 2], 0]],
+    )
+
+
+def codecontests_files(pid: str, tests: list[tuple[str, str]]) -> dict[str, Any]:
+    """A CodeContests row of a problem that reads input.txt and writes output.txt
+    (`input_file`/`output_file`, as Codeforces' old problems have them)."""
+    return {
+        "name": pid,
+        "public_tests": {"input": [i for i, _ in tests], "output": [o for _, o in tests]},
+        "private_tests": {"input": [], "output": []},
+        "time_limit": {"seconds": 1, "nanos": 0},
+        "memory_limit_bytes": 128 << 20,
+        "input_file": "input.txt",
+        "output_file": "output.txt",
+    }
+
+
 def _plus(name: str, completion: str, *expect: str) -> Case:
     """An EvalPlus case: its verdict (base + plus) with its base verdict, `WA (base AC)`."""
     return _case(name, evalplus(f"plus/{name}"), completion, *expect)
@@ -237,12 +277,37 @@ CASES: list[Case] = [
     _call("call-missing-re", "def plus(a, b):\n    return a + b\n", RE),
     _call("call-exit-0", "import sys\ndef add(a, b):\n    sys.exit(0)\n", WA, RE),
     _call("call-tle", "def add(a, b):\n    while True:\n        pass\n", TLE),
+    # each call has the limit to itself (0.15 s of CPU twice passes 0.25 s), as the runners time it
+    _case(
+        "call-each-own-limit",
+        {**call("call-each-own-limit"), "time_limit": 0.25},
+        "import time\n"
+        "def add(a, b):\n"
+        "    end = time.process_time() + 0.15\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+        "    return a + b\n",
+        AC,
+    ),
     # -- EvalPlus: base then plus inputs against the canonical solution's values ------------------
     _plus("plus-ac", "    return a + b\n", "AC (base AC)"),
     _plus("plus-float-within-atol", "    return round(a + b, 9)\n", "AC (base AC)"),
     _plus("plus-wa-on-plus-only", "    return a + b if abs(a) < 100 else 0\n", "WA (base AC)"),
     _plus("plus-wa-on-base", "    return a - b\n", "WA (base WA)"),
     _plus("plus-exit-0", "    import sys\n    sys.exit(0)\n", "WA (base WA)", "RE (base RE)"),
+    # MBPP+: a tuple argument is a tuple (the reference's `tuple + tuple` runs), as in EvalPlus
+    _case(
+        "mbpp-plus-tuple-ac",
+        append_tuple(250),
+        "def append_tuple(test_tup, x):\n    return tuple(test_tup) + (x,)\n",
+        "AC (base AC)",
+    ),
+    _case(
+        "mbpp-plus-list-wa",
+        append_tuple(405),
+        "def append_tuple(test_tup, x):\n    return list(test_tup) + [x]\n",
+        "WA (base WA)",
+    ),
     _fn("fn-ac", "    return a + b\n", AC),
     _fn("fn-wa", "    return a - b\n", WA),
     _fn("fn-exit-0", "    return a - b\nexit(0)\n", WA, RE),
@@ -301,6 +366,14 @@ CASES: list[Case] = [
         WA,
         input_mode="file",
     ),
+    # CodeContests' input_file/output_file: the same file mode
+    _case(
+        "cc-input-txt-output-txt",
+        codecontests_files("cc-input-txt-output-txt", SUM),
+        "a, b = map(int, open('input.txt').read().split())\nopen('output.txt', 'w').write(f'{a + b}\\n')\n",
+        AC,
+    ),
+    _case("cc-files-stdin-stdout", codecontests_files("cc-files-stdin-stdout", SUM), SUM_PY, AC),
     # -- a problem's checker program decides (any two numbers summing to n) ------------------
     _case("checker-ac", split("checker-ac"), "n = int(input())\nprint(1, n - 1)\n", AC),
     _case("checker-wa", split("checker-wa"), "n = int(input())\nprint(1, 1)\n", WA),

@@ -13,9 +13,11 @@ from tests.conformance.cases import (
     ADD_PROMPT,
     ADD_TEST,
     RE,
+    TLE,
     WA,
     Case,
     _case,
+    append_tuple,
     call,
     evalplus,
     function,
@@ -170,6 +172,33 @@ CASES: list[Case] = [
         "        frame = frame.f_back\n"
         "    return a - b\n",
         "WA (base WA)",
+    ),
+    # MBPP+: a tuple that says it equals anything (the value the reference returns is a tuple)
+    _case(
+        "rt-mbpp-plus-fake-equal-tuple",
+        append_tuple(446),
+        "class T(tuple):\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "    __hash__ = tuple.__hash__\n"
+        "def append_tuple(test_tup, x):\n"
+        "    return T()\n",
+        "WA (base WA)",
+    ),
+    # call-based: each call's own limit counts the candidate's CPU; work done in a forked child
+    # (CPU that is not the candidate's) still ends at the call's wall limit
+    _case(
+        "rt-call-work-in-child",
+        call("rt-call-work-in-child"),
+        "import os\n"
+        "def add(a, b):\n"
+        "    r, w = os.pipe()\n"
+        "    if os.fork() == 0:\n"
+        "        while True:\n"
+        "            pass\n"
+        "    os.read(r, 1)\n"
+        "    return a + b\n",
+        TLE,
     ),
     # EvalPlus: a module-level name that would make the plus run re-run the base inputs
     _case(

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.conformance.cases import AC, WA, Case, stdio
+from tests.conformance.cases import AC, WA, Case, codecontests_files, stdio
 
 ENV_KEY = "BATCH_EVAL_REDTEAM_ANSWER"
 
@@ -281,6 +281,15 @@ SYMLINK_CASE = Case(
     frozenset({WA}),
 )
 CASES.append(SYMLINK_CASE)
+#: CodeContests' file problems alike: output.txt linked to input.txt (here the answer) is not output
+CASES.append(
+    Case(
+        "redteam-cc-output-linked-to-input",
+        codecontests_files("redteam-cc-output-linked-to-input", [("3\n", "3\n"), ("7\n", "7\n")]),
+        "import os\nos.symlink('input.txt', 'output.txt')\n",
+        frozenset({WA}),
+    )
+)
 
 
 @contextlib.contextmanager

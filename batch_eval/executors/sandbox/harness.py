@@ -16,7 +16,9 @@ nested); a value of any other type, a subclass of a built-in included, is a wron
 ("returned an object of type A"). An exception of the candidate's is raised again in the
 tests as the built-in exception of its name (a test that expects ValueError sees one); one
 of another class, as ProgramError (an Exception). The harness alone decides and writes the
-verdict, one JSON line on its standard output, which the candidate cannot reach.
+verdict, one JSON line on its standard output, which the candidate cannot reach. A
+call-based problem's job names each call's own CPU limit (`call_limit`): a call past it (or
+past twice it plus 1 s of wall time) is TLE, and the candidate is killed.
 
 What crosses back besides the value (decided as the benchmarks' runners would judge an
 honest program):
@@ -39,6 +41,7 @@ Standard library only: it runs in every sandbox, Piston's included.
 import builtins
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -58,6 +61,10 @@ class _Unsendable(BaseException):
 
 class _BadValue(BaseException):
     """The candidate returned something that is not plain data."""
+
+
+class _Overran(BaseException):
+    """A call ran past its own time limit (call-based problems): the candidate is killed."""
 
 
 class _ProblemFails(BaseException):
@@ -289,8 +296,9 @@ class _Link:
     """The harness's end of the pipes, and what went wrong on it (a test's bare `except:`
     cannot hide a fault: the verdict reads it here)."""
 
-    def __init__(self, calls, answers):
+    def __init__(self, calls, answers, pid=0, call_limit=0.0):
         self.calls, self.answers = calls, answers
+        self.pid, self.call_limit = pid, call_limit
         self.fault = None
 
     def call(self, name, method, args, kwargs):
@@ -303,6 +311,8 @@ class _Link:
             raise self.fault from None
         try:
             _send(self.calls, request)
+            if self.call_limit:
+                self._wait_within_limit(name)
             answer = _recv(self.answers)
         except (_Gone, OSError):
             self.fault = _Gone(f"the program ended during a call of {name}()")
@@ -321,6 +331,36 @@ class _Link:
         except (ValueError, TypeError, KeyError, IndexError, RecursionError):
             self.fault = _Gone("broke the harness's protocol")
             raise self.fault from None
+
+    def _wait_within_limit(self, name):
+        """Wait for the candidate's answer while this call's CPU time is within its own limit
+        (as LiveCodeBench and APPS time each call) and its wall time within 2x + 1 s (as every
+        test's; work done in another process is not the candidate's CPU time); past either, the
+        candidate is killed and the call overran."""
+        start_cpu, start = _cpu_seconds(self.pid), time.monotonic()
+        while True:
+            ready, _, _ = select.select([self.answers], [], [], 0.01)
+            if ready:
+                return
+            cpu = _cpu_seconds(self.pid)
+            over = start_cpu is not None and cpu is not None and cpu - start_cpu > self.call_limit
+            if over or time.monotonic() - start > 2 * self.call_limit + 1:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                self.fault = _Overran(f"a call of {name}() ran past its time limit of {self.call_limit:g} s")
+                raise self.fault
+
+
+def _cpu_seconds(pid):
+    """CPU seconds (user + system) the process `pid` has used, or None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _update(arg, now):
@@ -454,6 +494,8 @@ def _judge(job, link):
         namespace["check"](candidate)
     except (_Unsendable, _ProblemFails) as exc:
         return "IE", str(exc)
+    except _Overran as exc:
+        return "TLE", str(exc)
     except (_Gone, _BadValue):
         pass  # the fault below decides
     except AssertionError as exc:
@@ -466,6 +508,8 @@ def _judge(job, link):
                 return "RE", _last_line(trace)
             return "RE", f"{type(exc).__name__}: {exc}"[:500]
     fault = link.fault
+    if isinstance(fault, _Overran):
+        return "TLE", str(fault)
     if isinstance(fault, _Unsendable):
         return "IE", str(fault)
     if isinstance(fault, _BadValue):
@@ -509,7 +553,7 @@ def main():
         chunks.append(chunk)
     _remove_stdin_file()
     job = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
-    link = _Link(calls_w, answers_r)
+    link = _Link(calls_w, answers_r, pid, float(job.get("call_limit") or 0))
     try:
         verdict, reason = _judge(job, link)
     except _Gone as exc:
