@@ -336,10 +336,11 @@ class ForkServer:
         self._buffer += chunk
 
     def close(self) -> None:
-        if self.proc is not None:
-            kill_group(self.proc.pid)
-            self.proc.wait()
+        # taken first: a lane's judging thread and the check's ending may both close it
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            kill_group(proc.pid)
+            proc.wait()
             self._close_pipes()
-            self.proc = None
             if self.group is not None:  # a test it ran may outlive it: it cleans up no more
                 self.group.kill_all()
