@@ -59,7 +59,8 @@ class AtomicFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # its writer's pid in its name: remove_stale_temporaries leaves a live writer's alone
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
         # mkstemp makes 0600 files; results are for the user's other tools too
         os.fchmod(fd, 0o666 & ~_umask())
         self.tmp = Path(tmp)
@@ -91,6 +92,27 @@ class AtomicFile:
             self.abort()
             if isinstance(exc, OSError):
                 _raise_for_machine(exc, self.path)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the AtomicFile temporaries of `path` that a killed writer left: those whose
+    writer (the pid in the name) is this process or no longer runs; another live process's
+    file, still being written, stays."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name[len(path.name) + 2 :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _raise_for_machine(exc: OSError, path: Path) -> None:

@@ -348,9 +348,21 @@ def test_check_refuses_a_folder_a_run_is_writing_and_clears_half_written_files(t
     (out / "eval_checkpoint_1").mkdir()
     stale = out / "eval_checkpoint_1" / ".s.results.jsonl.abc123.tmp"
     stale.write_text("half")
-    code, _, err = invoke(["check", str(sols), "-p", str(problems), "-o", str(out / "eval_checkpoint_1")])
-    assert code == 0, err
-    assert not stale.exists()
+    # ...and leaves alone the file another live process is still writing
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    pid_of = [sys.executable, "-c", "import os; print(os.getpid())"]
+    dead = subprocess.run(pid_of, capture_output=True, text=True)
+    live = out / "eval_checkpoint_1" / f".s.results.jsonl.{writer.pid}-x1.tmp"
+    killed = out / "eval_checkpoint_1" / f".s.results.jsonl.{dead.stdout.strip()}-x2.tmp"
+    for path in (live, killed):
+        path.write_text("half")
+    try:
+        code, _, err = invoke(["check", str(sols), "-p", str(problems), "-o", str(out / "eval_checkpoint_1")])
+        assert code == 0, err
+        assert not stale.exists() and not killed.exists() and live.exists()
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 def test_mistakes_are_loud_empty_files_and_mistyped_ids(tmp_path: Path) -> None:

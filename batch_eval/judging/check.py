@@ -18,6 +18,7 @@ from batch_eval.files import (
     default_cache_dir,
     ensure_folder,
     previous_metrics,
+    remove_stale_temporaries,
     stamped,
     write_json_atomic,
 )
@@ -218,8 +219,7 @@ def check_file(
         previous_metrics(metrics_path).unlink(missing_ok=True)
         journal.remove()
         for done in (results_path, metrics_path):  # what a killed check left half written
-            for stale in out_dir.glob(f".{done.name}.*.tmp"):
-                stale.unlink(missing_ok=True)
+            remove_stale_temporaries(done)
     finally:
         journal.close()
         records_judge.close()
