@@ -39,6 +39,7 @@ class Benchmark:
     id_field: str  # the solutions' and problems' id field
     problem_id: str  # the problems' id field
     runner: str  # what judges the official side: a runner, the card's procedure or `intended`
+    options: tuple[str, ...] = ()  # for `batch-eval check`, `{folder}` the benchmark's folder
 
 
 BENCHMARKS = [
@@ -67,7 +68,15 @@ BENCHMARKS = [
     ),
     Benchmark("CodeContests JSONL", "codecontests", "problems.jsonl", "id", "", "intended"),
     Benchmark("CodeContests Parquet", "codecontests", "problems.parquet", "id", "", "intended"),
-    Benchmark("open-r1 codeforces", "openr1_codeforces", "problems.jsonl", "id", "", "intended"),
+    Benchmark(
+        "open-r1 codeforces",
+        "openr1_codeforces",
+        "problems.jsonl",
+        "id",
+        "",
+        "intended",
+        ("--generated-tests-dir", "{folder}/generated", "--max-generated-tests", "-1"),
+    ),
 ]
 RUNNER_KEY = {  # the benchmark names fidelity_official.py knows
     "humaneval": "humaneval",
@@ -92,7 +101,8 @@ def ours(bench: Benchmark, out: Path, python: str, *options: str) -> dict[str, d
     folder = SAMPLES / bench.folder
     dest = out / bench.name.replace(" ", "_")
     cmd = [python, "-m", "batch_eval", "check", str(folder / "solutions.jsonl")]
-    cmd += ["-p", str(folder / bench.problems), "-o", str(dest), "--no-cache", "-q", *options]
+    cmd += ["-p", str(folder / bench.problems), "-o", str(dest), "--no-cache", "-q"]
+    cmd += [o.format(folder=folder) for o in bench.options] + list(options)
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     results = dest / "solutions.results.jsonl"
     if not results.exists():
