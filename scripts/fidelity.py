@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,8 @@ def ours(bench: Benchmark, out: Path, python: str, *options: str) -> dict[str, d
     cmd = [python, "-m", "batch_eval", "check", str(folder / "solutions.jsonl")]
     cmd += ["-p", str(folder / bench.problems), "-o", str(dest), "--no-cache", "-q"]
     cmd += [o.format(folder=folder) for o in bench.options] + list(options)
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's batch-eval, not an installed one
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     results = dest / "solutions.results.jsonl"
     if not results.exists():
         raise SystemExit(f"batch-eval check failed on {bench.name}: {run.stderr.strip()[-500:]}")
