@@ -200,8 +200,9 @@ def test_an_audit_that_judges_no_reference_is_an_error(tmp_path: Path) -> None:
     assert f"{reference}: no reference solution was judged (1 skipped" in last and "--reference" in last
 
 
-def test_mbpp_plus_special_oracle_accepts_the_constant_evalplus_accepts(tmp_path: Path) -> None:
-    """EvalPlus's sum_div oracle (Mbpp/295): the reference's values, or 0 on every input."""
+def test_mbpp_plus_special_oracles_accept_what_evalplus_accepts(tmp_path: Path) -> None:
+    """EvalPlus's special oracles, per input as its evaluation applies them: sum_div (Mbpp/295)
+    takes the reference's value or 0; similar_elements (Mbpp/2) compares lists as sets."""
     sum_div = {
         "task_id": "Mbpp/295",
         "prompt": '"""\nWrite a function to return the sum of all divisors of a number.\n"""\n',
@@ -211,13 +212,28 @@ def test_mbpp_plus_special_oracle_accepts_the_constant_evalplus_accepts(tmp_path
         "plus_input": [[1], [20]],
         "atol": 0,
     }
-    problems = write_jsonl(tmp_path / "p.jsonl", [sum_div])
-    codes = [
-        "def sum_div(n):\n    return 0\n",
-        "def sum_div(n):\n    return 0 if n < 10 else sum(i for i in range(1, n) if n % i == 0)\n",
+    similar = {
+        "task_id": "Mbpp/2",
+        "prompt": '"""\nWrite a function to find the shared elements from the given two lists.\n"""\n',
+        "canonical_solution": "def similar_elements(a, b):\n    return tuple(set(a) & set(b))\n",
+        "entry_point": "similar_elements",
+        "base_input": [[[3, 4, 5, 6], [5, 7, 4, 10]]],
+        "plus_input": [],
+        "atol": 0,
+    }
+    problems = write_jsonl(tmp_path / "p.jsonl", [sum_div, similar])
+    records = [
+        ("Mbpp/295", "def sum_div(n):\n    return 0\n"),  # 0 everywhere: AC
+        (
+            "Mbpp/295",
+            "def sum_div(n):\n    return 0 if n < 10 else sum(i for i in range(1, n) if n % i == 0)\n",
+        ),
+        ("Mbpp/295", "def sum_div(n):\n    return 1\n"),  # neither: WA
+        ("Mbpp/2", "def similar_elements(a, b):\n    return [5, 4]\n"),  # a list, as a set: AC
+        ("Mbpp/2", "def similar_elements(a, b):\n    return [5, 4, 4, 3]\n"),  # another set: WA
     ]
-    sols = write_jsonl(tmp_path / "s.jsonl", [{"task_id": "Mbpp/295", "solution": c} for c in codes])
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"task_id": t, "solution": c} for t, c in records])
     argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "-p", str(problems), "--no-cache"]
     done = subprocess.run([*argv, "-o", str(tmp_path / "out")], capture_output=True, text=True)
     lines = [json.loads(x) for x in (tmp_path / "out" / "s.results.jsonl").read_text().splitlines()]
-    assert [x["verdict"] for x in lines] == ["AC", "WA"], done.stderr
+    assert [x["verdict"] for x in lines] == ["AC", "AC", "WA", "AC", "WA"], done.stderr

@@ -364,10 +364,11 @@ def _tagged(value: Any) -> Any:
 #: canonical solution (run by the harness, never by the candidate) and to the candidate, on
 #: copies; values compared as EvalPlus compares them: equal, or within `atol` (1e-6 for floats
 #: when the task has none) with a relative 1e-7, as numpy.testing.assert_allclose; `find_zero`
-#: (HumanEval/32) by the polynomial at the root; MBPP+'s `are_equivalent` and `sum_div` also
-#: pass a candidate that returns True (0) on every input of the part, as its special oracles
-#: do. A reference that fails on an input makes the problem unjudgeable (IE), never the sample's
-#: fault.
+#: (HumanEval/32) by the polynomial at the root; MBPP+'s special oracles as EvalPlus applies
+#: them per input (_MBPP_ORACLES: any value for `are_equivalent`, 0 too for `sum_div`, the
+#: rounded area for `surface_Area`, the zero-padded digit distance for `digit_distance_nums`,
+#: equal as sets for the set tasks, None-ness for the not-None tasks). A reference that fails
+#: on an input makes the problem unjudgeable (IE), never the sample's fault.
 _EVALPLUS_CHECK = """\
 def check(candidate):
     import copy, json, math
@@ -415,7 +416,16 @@ def check(candidate):
                 return False
         return True
 
-    constant = {constant!r}
+    oracle = {oracle!r}
+
+    def area(edge, height):
+        return round(edge**2 + 2 * edge * math.sqrt((edge / 2) ** 2 + height**2))
+
+    def digit_distance(a, b):
+        x, y = str(a), str(b)
+        width = max(len(x), len(y))
+        return sum(abs(int(p) - int(q)) for p, q in zip(x.zfill(width), y.zfill(width)))
+
     failed = None
     for n, args in enumerate(inputs):
         try:
@@ -430,23 +440,55 @@ def check(candidate):
             ok = abs(at) <= max(atol, 1e-6)
         else:
             ok = got == expected
+            if oracle == "are_equivalent":
+                ok = True
+            elif oracle == "sum_div":
+                ok = ok or got == 0
+            elif oracle == "surface_Area":
+                ok = ok or (number(got) and abs(got - area(*args)) <= atol)
+            elif oracle == "digit_distance_nums":
+                ok = ok or got == digit_distance(*args)
+            elif oracle == "set":
+                try:
+                    ok = set(got) == set(expected)
+                except TypeError:
+                    ok = False
+            elif oracle == "not-none":
+                ok = got == expected if isinstance(got, bool) else expected == (got is not None)
             if atol == 0 and is_floats(expected):
                 atol = 1e-6
             if not ok and atol != 0:
                 ok = close(got, expected, atol)
-        if constant and got == constant[0]:
-            constant[1] += 1
         why = f"returned {{repr(got)[:200]}}, expected {{repr(expected)[:200]}}"
         if not ok and failed is None:
             failed = f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
-        if not ok and not constant:
+        if not ok:
             break
-    assert failed is None or (constant and constant[1] == len(inputs)), failed
+    assert failed is None, failed
 """
 
-#: MBPP+'s special oracles: the value a candidate may return on every input of a part instead
-#: of the reference's (the task's original tests cannot tell them apart)
-_CONSTANT_ORACLES = {"are_equivalent": True, "sum_div": 0}
+#: MBPP+'s special oracles by entry point, as EvalPlus's evaluation applies them (its
+#: `_special_oracle.py`): the check's `oracle` names the rule
+_MBPP_ORACLES = {
+    "are_equivalent": "are_equivalent",  # Mbpp/164: any value
+    "sum_div": "sum_div",  # Mbpp/295: 0 too
+    "surface_Area": "surface_Area",  # Mbpp/581: the area with the slant height, rounded
+    "digit_distance_nums": "digit_distance_nums",  # Mbpp/558: digits padded with zeros
+    **dict.fromkeys(
+        (
+            "similar_elements",
+            "find_char_long",
+            "common_in_nested_lists",
+            "extract_singly",
+            "larg_nnum",
+            "intersection_array",
+            "find_dissimilar",
+            "Diff",
+        ),
+        "set",  # lists equal as sets
+    ),
+    **dict.fromkeys(("check_str", "text_match_three", "text_starta_endb"), "not-none"),
+}
 
 
 def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
@@ -469,11 +511,8 @@ def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
         except (TypeError, ValueError, IndexError, AttributeError) as exc:
             raise BatchEvalError(f"{where}: an input is not in MBPP+'s shape for {task} ({exc})") from None
     inputs = json.dumps({"base": _tagged(base), "plus": _tagged(plus)})
-    oracle = _CONSTANT_ORACLES.get(entry) if task.startswith("Mbpp/") else None
-    constant = [oracle, 0] if oracle is not None else []
-    check = _EVALPLUS_CHECK.format(
-        reference=reference, entry=entry, inputs=inputs, atol=atol, constant=constant
-    )
+    oracle = _MBPP_ORACLES.get(entry, "") if task.startswith("Mbpp/") else ""
+    check = _EVALPLUS_CHECK.format(reference=reference, entry=entry, inputs=inputs, atol=atol, oracle=oracle)
     return (["base", "plus"] if plus else ["base"]), check
 
 
