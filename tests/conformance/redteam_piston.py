@@ -274,10 +274,9 @@ def _sum(name: str, source: str, *expect: str, time_limit: float = 1.0, language
 
 MEMORY_THEN_FLOOD = f"""
 import sys
-held = bytearray(120 << 20)
+held = bytearray(180 << 20)
 held[::4096] = b"y" * len(held[::4096])
-for _ in range({OUTPUT_LIMIT_MB} + 8):
-    sys.stdout.write("x" * (1 << 20))
+sys.stdout.write("x" * ({OUTPUT_LIMIT_MB} + 8 << 20))
 """
 
 CASES: list[Case] = [
