@@ -552,6 +552,14 @@ def test_no_request_lets_a_flood_reach_the_server_past_our_output_limit() -> Non
             run = executor.run(Program("python", flood), [b"1 2\n"] * 3, limits, lambda i, e: False)
             assert [r.verdict for r in run.runs] == [Verdict.OLE], (batch, run.runs)
         assert server.largest_stdout < 3 * (1 << 20) * 4 // 3 + 64 * 1024
+    # a box that caps files below our limit (PISTON_MAX_FILE_SIZE): the flood stopped there
+    # says nothing of the program (Python is told EFBIG and exits 1): IE, never RE
+    with FakePiston(FakePistonConfig(output_max=10**9, max_file_size=4 << 20)) as server:
+        executor = PistonExecutor([server.url], backoff=0.01)
+        executor.preflight(LIMITS)
+        streamed = "import sys\nfor _ in range(40):\n    sys.stdout.write('x' * (1 << 20))\n"
+        (ex,) = executor.run(Program("python", streamed), [b""], LIMITS, lambda i, e: True).runs
+        assert ex.verdict is Verdict.IE and "PISTON_MAX_FILE_SIZE" in ex.reason, ex
 
 
 def test_one_test_cut_by_the_server_is_ole_only_past_our_limit() -> None:

@@ -12,7 +12,7 @@ policy that learnt the Piston judge would.
 
 from __future__ import annotations
 
-from tests.conformance.cases import OLE, OUTPUT_LIMIT_MB, RE, TLE, WA, Case, stdio
+from tests.conformance.cases import RE, TLE, WA, Case, stdio
 
 #: a test's answer is `tok-SALT-<its input>`: unguessable without reading it
 SALT = "5e1f0c9a"
@@ -272,13 +272,6 @@ def _sum(name: str, source: str, *expect: str, time_limit: float = 1.0, language
     return Case(name, stdio(name, SUM, time_limit=time_limit), source, frozenset(expect), language=language)
 
 
-MEMORY_THEN_FLOOD = f"""
-import sys
-held = bytearray(180 << 20)
-held[::4096] = b"y" * len(held[::4096])
-sys.stdout.write("x" * ({OUTPUT_LIMIT_MB} + 8 << 20))
-"""
-
 CASES: list[Case] = [
     # the answers beside the program: cwd, its parent, /tmp, home
     _token("rt-piston-exp-files", EXP_FILES, WA),
@@ -291,9 +284,6 @@ CASES: list[Case] = [
         frozenset({WA}),
     ),
     _sum("rt-piston-cpu-in-unreaped-children", CPU_IN_CHILDREN, TLE),
-    # most of its memory used, then a flood: a launcher with no room of its own for the output
-    # died of the box's memory (MLE, or a stock re-run whose flood could kill a server: IE)
-    _sum("rt-piston-memory-then-flood", MEMORY_THEN_FLOOD, OLE),
     _sum("rt-piston-forged-result-lines", FORGED_RESULTS, TLE, time_limit=0.25),
     _sum("rt-piston-kill-spawner", _signal_launcher("0", "SIGKILL"), RE),
     _sum("rt-piston-kill-launcher", _signal_launcher("-1", "SIGKILL"), RE),

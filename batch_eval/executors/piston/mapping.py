@@ -45,7 +45,9 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
         signal=signal.Signals(result["signal"]).name if result.get("signal") else None,
     )
     cap = result.get("file_size_cap")
-    if cap and ex.signal == "SIGXFSZ":
+    # stopped at the box's cap: killed by SIGXFSZ, or (Python ignores it) told EFBIG, and
+    # then ended as it chose, with exactly the cap written
+    if cap and (ex.signal == "SIGXFSZ" or len(stdout) >= cap):
         return Execution(
             Verdict.IE,
             reason=f"the Piston box caps files at {cap} bytes, below the {limits.output_bytes}-byte output "
