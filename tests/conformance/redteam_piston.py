@@ -309,4 +309,12 @@ CASES: list[Case] = [
         "a, b = map(int, input().split())\nprint(a + b)\nraise SystemExit(127)\n",
         RE,
     ),
+    # a wrong answer to a non-ASCII one with a byte that is not UTF-8 beside it: a server that
+    # decodes stdout as text (per test) mangles it, and a mangled output was once IE
+    Case(
+        "rt-piston-mangled-wrong-answer",
+        stdio("rt-piston-mangled-wrong-answer", [("1 2\n", "prix: 3 \u20ac\n")]),
+        "import sys\nsys.stdout.buffer.write(b'prix: 4 \\xff\\n')\n",
+        frozenset({WA}),
+    ),
 ]
