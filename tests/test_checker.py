@@ -293,3 +293,17 @@ def test_bytes_a_server_mangled_are_wa_against_an_ascii_answer(checker: str | No
         JudgeOptions(Comparison()),
     )
     assert result.verdict is Verdict.IE
+    # ... unless its ASCII bytes (which the server keeps) differ: a wrong answer with b"\xff"
+    # printed beside it, to be IE and out of pass@k, is WA
+    raw = dict(SUM_PROBLEM, official_tests=[{"input": "", "output": "prix: 3 \u20ac\n"}])
+    problem = parse_problem(raw, Path("p.jsonl"), 1)
+    for printed, verdict in ((b"prix: 4 \xff\n", Verdict.WA), (b"prix: 3 \xe2\x82\n", Verdict.IE)):
+        result = judge(
+            problem,
+            problem.tests,
+            Program("python", ""),
+            _Mangling(printed),
+            FAST,
+            JudgeOptions(Comparison()),
+        )
+        assert result.verdict is verdict, (printed, result.reason)

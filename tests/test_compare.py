@@ -1,4 +1,4 @@
-from batch_eval.executors.sandbox.compare import Comparison
+from batch_eval.executors.sandbox.compare import MODES, Comparison
 
 
 def test_default_ignores_cr_blank_lines_and_whitespace_amounts() -> None:
@@ -71,3 +71,33 @@ def test_decimal_lines_is_livecodebenchs_rule() -> None:
     assert not lcb.compare(b"sNaN\n", b"sNaN 1\n")[0]
     # the default stays open-r1's (YES/NO in any case, no decimal equality)
     assert not Comparison().compare(b"0.5\n", b"0.50\n")[0]
+
+
+def test_a_flood_of_short_lines_costs_the_judge_no_memory() -> None:
+    # a program's answer to a one-line test: the expected line, then 2 M short lines or blank
+    # lines (a policy's way to make the judge, which compares outside any limit, slow or OOM)
+    import tracemalloc
+
+    floods = [b"3\n" + b"1\n" * (2 << 20), b"3\n" + b" \n" * (2 << 20) + b"4\n", b"3 " + b"1 " * (2 << 20)]
+    tracemalloc.start()
+    try:
+        for flood in floods:
+            for mode in MODES:
+                ok, why = Comparison(mode).compare(b"3\n", flood)
+                assert not ok and why, (mode, flood[:8])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * len(floods[0]), peak  # copies of the output at most, never an object per line
+
+
+def test_a_long_token_that_is_almost_a_number_is_compared_at_once() -> None:
+    # 40 KB of digits then a letter: the number pattern once backtracked over it quadratically
+    # (two minutes of the judge's CPU; a megabyte, a day)
+    import time
+
+    start = time.process_time()
+    for token in (b"1" * 40_000 + b"x", b"1" * 40_000 + b".5x", b"1" * 40_000 + b"e5e"):
+        assert not Comparison("float").compare(b"3\n", token)[0]
+    assert time.process_time() - start < 2.0
+    assert Comparison("float").compare(b"1" * 300 + b".5\n", b"1" * 300 + b".5000001\n")[0]

@@ -260,7 +260,11 @@ def _decide(
         ok, why = comparison.compare(test.output, ex.stdout)
         if not ok:
             result.verdict, result.reason = Verdict.WA, why
-    if result.verdict is Verdict.WA and ex.stdout_lossy and not test.output.isascii():
+    if (
+        result.verdict is Verdict.WA
+        and ex.stdout_lossy
+        and _may_be_right(test.output, ex.stdout, comparison, checker)
+    ):
         # the bytes the program wrote are unknown, and a right answer's non-ASCII characters
         # may be what the server mangled: no verdict on them. (Against an ASCII answer the WA
         # stands: the bytes it replaced were not ASCII, so the real output was not the answer
@@ -271,6 +275,23 @@ def _decide(
             f"server): cannot judge it ({result.reason})"
         )
     return result
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]+")
+
+
+def _may_be_right(expected: bytes, mangled: bytes, comparison: Comparison, checker: object) -> bool:
+    """Whether an output the server mangled (non-ASCII bytes it could not decode made U+FFFD)
+    may have been a right answer to a non-ASCII one. The server keeps every ASCII byte, so a
+    right answer's ASCII bytes match the expected ones' in every mode: when they do not, the
+    output was wrong whatever its lost bytes were (a program that prints b"\xff" beside a
+    wrong answer is WA, not IE). A checker, and decimal-lines (Decimal reads non-ASCII
+    digits), may accept anything: there the output may always have been right."""
+    if expected.isascii():
+        return False
+    if checker is not None or comparison.mode == "decimal-lines":
+        return True
+    return comparison.compare(_NOT_ASCII.sub(b"", expected), _NOT_ASCII.sub(b"", mangled))[0]
 
 
 #: an AC this close to the time limit is timed again, as is every TLE

@@ -6,7 +6,7 @@ AC (nothing an attack does changes the next record's verdict)."""
 
 from __future__ import annotations
 
-from tests.conformance.cases import AC, MLE, RE, SUM, SUM_PY, TLE, Case, _case, stdio
+from tests.conformance.cases import AC, MLE, RE, SUM, SUM_PY, TLE, WA, Case, _case, stdio
 
 # four children each burn 0.4 s of CPU (1.6 s under a 1 s limit), are read through pipes and
 # never waited for; rusage alone saw 0.004 s
@@ -85,4 +85,7 @@ CASES: list[Case] = [
         RE,
     ),
     *_attack("exit-127-silent", "import os\nos._exit(127)\n", RE),
+    # the answer, then 12 M short lines: the judge (or Piston's launcher) compares outside any
+    # limit of the program's, and once kept an object per line (24 MB of output: ~1 GB, ~40 s)
+    *_attack("compare-flood", "import sys\nsys.stdout.write('3\\n' + '1\\n' * (12 << 20))\n", WA),
 ]

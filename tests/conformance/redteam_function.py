@@ -114,6 +114,15 @@ EQUAL_TO_ALL = (
     "class Any:\n    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\n"
 )
 
+#: the tests of `add` as some benchmarks write them: through map(), and a value passed back
+_MAP_TEST = (
+    "def check(candidate):\n"
+    "    assert all(map(lambda t: candidate(*t[0]) == t[1], [((2, 3), 5), ((-1, 1), 0)]))\n"
+)
+_BACK_TEST = (
+    "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(candidate(1, 1), 0) == 2\n"
+)
+
 CASES: list[Case] = [
     # the verdict line, written where the judge reads it: the program's stdout is not the harness's
     _fn(
@@ -222,4 +231,10 @@ CASES: list[Case] = [
     ),
     # a generator where the tests compare a value
     _fn("rt-fn-generator", "    yield a + b\n", WA),
+    # StopIteration raised again as itself in the tests would end a map() calling the
+    # candidate: all(map(...)) of no items is True
+    _fn("rt-fn-stop-iteration", "    raise StopIteration\n", RE, test=_MAP_TEST),
+    # an iterator the tests pass back to the candidate: once an IE (a list_iterator could
+    # not cross), which takes the problem out of pass@k; it crosses as an iterator now
+    _fn("rt-fn-iterator-passed-back", "    return iter([a + b]) if a == 1 else a + b\n", RE, test=_BACK_TEST),
 ]

@@ -299,4 +299,20 @@ CASES: list[Case] = [
         "a, b = map(int, input().split())\nprint(a + b)\nraise SystemExit(127)\n",
         RE,
     ),
+    # a wrong answer to a non-ASCII one with a byte that is not UTF-8 beside it: a stock
+    # request (C++ without our package) decodes stdout as text and mangles it, and a mangled
+    # output was once IE; the same in Python, through the launcher
+    Case(
+        "rt-piston-mangled-wrong-answer",
+        stdio("rt-piston-mangled-wrong-answer", [("1 2\n", "prix: 3 \u20ac\n")]),
+        "import sys\nsys.stdout.buffer.write(b'prix: 4 \\xff\\n')\n",
+        frozenset({WA}),
+    ),
+    Case(
+        "rt-piston-mangled-wrong-answer-cpp",
+        stdio("rt-piston-mangled-wrong-answer-cpp", [("1 2\n", "prix: 3 \u20ac\n")]),
+        '#include <cstdio>\nint main() { std::fputs("prix: 4 \\xff\\n", stdout); }\n',
+        frozenset({WA}),
+        "cpp",
+    ),
 ]

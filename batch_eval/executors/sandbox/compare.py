@@ -28,8 +28,9 @@ Modes (`--output-compare`):
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,8 +38,11 @@ T = TypeVar("T")
 
 MODES = ("default", "exact", "lines", "tokens", "float", "decimal-lines")
 _YES_NO = frozenset({b"yes", b"no"})
-_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+#: one way to match each number (digits, then a point only before more digits): a long token
+#: of digits that is not a number fails in linear time (`\d+\.?\d*` backtracked quadratically)
+_NUMBER = re.compile(rb"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BLANK = b" \t\n\x0b\x0c\r"
+_TOKEN = re.compile(rb"[^ \t\n\x0b\x0c\r]+")
 
 
 @dataclass(frozen=True)
@@ -54,26 +58,63 @@ class Comparison:
         if self.mode == "lines":
             return _compare_seq(_trimmed_lines(expected), _trimmed_lines(actual), _same, "line")
         if self.mode == "tokens":
-            return _compare_seq(expected.split(), actual.split(), _same)
+            return _compare_seq(_tokens(expected), _tokens(actual), _same)
         if self.mode == "decimal-lines":
             return _compare_seq(_stripped_lines(expected), _stripped_lines(actual), _same_decimals, "line")
         if self.mode == "float":
             tol = self.tolerance
-            return _compare_seq(expected.split(), actual.split(), lambda e, a: _same_number(e, a, tol))
+            return _compare_seq(_tokens(expected), _tokens(actual), lambda e, a: _same_number(e, a, tol))
         return _compare_seq(_token_lines(expected), _token_lines(actual), _same_token_line, "line")
 
 
-def _trimmed_lines(text: bytes) -> list[bytes]:
-    lines = [ln.rstrip(_BLANK) for ln in text.replace(b"\r", b"").split(b"\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return lines
+# Every mode reads the outputs lazily, a line or token at a time, and stops at the first
+# difference: a program's output of many short lines or tokens (up to the output limit) costs
+# the judge no more memory than the output itself, however short the expected one.
 
 
-def _stripped_lines(text: bytes) -> list[bytes]:
-    return [ln.strip(_BLANK) for ln in text.strip(_BLANK).split(b"\n")]
+def _lines(text: bytes) -> Iterator[bytes]:
+    start = 0
+    while True:
+        end = text.find(b"\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+def _filled_lines(text: bytes) -> Iterator[tuple[int, bytes]]:
+    """The lines that hold a token, each with the count of blank lines before it (since the
+    last such line, or the start); runs of blank lines are skipped without a loop of ours."""
+    pos = 0
+    while True:
+        found = _TOKEN.search(text, pos)
+        if found is None:
+            return
+        newline = text.rfind(b"\n", pos, found.start())
+        start = pos if newline < 0 else newline + 1
+        end = text.find(b"\n", found.start())
+        end = len(text) if end < 0 else end
+        yield text.count(b"\n", pos, start), text[start:end]
+        pos = end + 1
+
+
+def _tokens(text: bytes) -> Iterator[bytes]:
+    for match in _TOKEN.finditer(text):
+        yield match.group()
+
+
+def _trimmed_lines(text: bytes) -> Iterator[bytes]:
+    """Lines with their trailing whitespace stripped, without blank lines at the start and end."""
+    for n, (blanks, line) in enumerate(_filled_lines(text.replace(b"\r", b""))):
+        for _ in range(blanks if n else 0):
+            yield b""
+        yield line.rstrip(_BLANK)
+
+
+def _stripped_lines(text: bytes) -> Iterator[bytes]:
+    for line in _lines(text.strip(_BLANK)):
+        yield line.strip(_BLANK)
 
 
 def _same_decimals(e: bytes, a: bytes) -> bool:
@@ -81,16 +122,22 @@ def _same_decimals(e: bytes, a: bytes) -> bool:
         return True
     from decimal import Decimal, InvalidOperation  # only this mode needs it (the launcher imports us)
 
+    want = e.split()
+    got = a.split(None, len(want))  # one more than wanted is enough to tell the counts apart
+    if len(got) != len(want):
+        return False
     try:
-        x = [Decimal(t.decode("utf-8", "surrogateescape")) for t in e.split()]
-        y = [Decimal(t.decode("utf-8", "surrogateescape")) for t in a.split()]
+        x = [Decimal(t.decode("utf-8", "surrogateescape")) for t in want]
+        y = [Decimal(t.decode("utf-8", "surrogateescape")) for t in got]
         return x == y
     except (InvalidOperation, ValueError):  # not numbers (or a signalling NaN)
         return False
 
 
-def _token_lines(text: bytes) -> list[list[bytes]]:
-    return [ln.split() for ln in text.replace(b"\r", b"").split(b"\n") if ln.strip(_BLANK)]
+def _token_lines(text: bytes) -> Iterator[bytes]:
+    """The lines that hold a token (as bytes: a line is split only as far as it is compared)."""
+    for _, line in _filled_lines(text.replace(b"\r", b"")):
+        yield line
 
 
 def _same(e: bytes, a: bytes) -> bool:
@@ -101,28 +148,48 @@ def _same_token(e: bytes, a: bytes) -> bool:
     return e == a or (e.lower() in _YES_NO and e.lower() == a.lower())
 
 
-def _same_token_line(e: list[bytes], a: list[bytes]) -> bool:
-    return len(e) == len(a) and all(_same_token(x, y) for x, y in zip(e, a))
+def _same_token_line(e: bytes, a: bytes) -> bool:
+    want = e.split()
+    got = a.split(None, len(want))
+    return len(want) == len(got) and all(_same_token(x, y) for x, y in zip(want, got))
 
 
 def _same_number(e: bytes, a: bytes, tol: float) -> bool:
     if _same_token(e, a):
         return True
-    if not (_NUMBER.fullmatch(e) and _NUMBER.fullmatch(a)):
+    if not (_number(e) and _number(a)):
         return False
     x, y = float(e), float(a)
     return abs(x - y) <= tol * max(1.0, abs(x)) + 1e-15
 
 
+def _number(token: bytes) -> bool:
+    # only a number's characters (checked at C speed) before the pattern
+    return not token.translate(None, b"0123456789+-.eE") and _NUMBER.fullmatch(token) is not None
+
+
+#: how many items past the expected ones are counted for the reason (then "more than")
+_COUNTED = 1000
+
+
 def _compare_seq(
-    exp: Sequence[T], act: Sequence[T], same: Callable[[T, T], bool], unit: str = "token"
+    exp: Iterable[T], act: Iterable[T], same: Callable[[T, T], bool], unit: str = "token"
 ) -> tuple[bool, str]:
     """Item by item; the reason names the first differing line or token."""
-    for i, (e, a) in enumerate(zip(exp, act), start=1):
+    expected, actual = iter(exp), iter(act)
+    n = 0
+    for e in expected:
+        a = next(actual, None)
+        if a is None:
+            return False, f"expected {n + 1 + sum(1 for _ in expected)} {unit}s, got {n}"
+        n += 1
         if not same(e, a):
-            return False, f"{unit} {i}: expected {_show(e)}, got {_show(a)}"
-    if len(exp) != len(act):
-        return False, f"expected {len(exp)} {unit}s, got {len(act)}"
+            return False, f"{unit} {n}: expected {_show(e)}, got {_show(a)}"
+    extra = sum(1 for _ in itertools.islice(actual, _COUNTED + 1))
+    if extra > _COUNTED:
+        return False, f"expected {n} {unit}s, got more than {n + _COUNTED}"
+    if extra:
+        return False, f"expected {n} {unit}s, got {n + extra}"
     return True, ""
 
 

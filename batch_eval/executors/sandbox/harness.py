@@ -15,10 +15,11 @@ types (None, bool, int, float, complex, str, bytes, list, tuple, dict, set, froz
 nested); a value of any other type, a subclass of a built-in included, is a wrong answer
 ("returned an object of type A"). An exception of the candidate's is raised again in the
 tests as the built-in exception of its name (a test that expects ValueError sees one); one
-of another class, as ProgramError (an Exception). The harness alone decides and writes the
-verdict, one JSON line on its standard output, which the candidate cannot reach. A
-call-based problem's job names each call's own CPU limit (`call_limit`): a call past it (or
-past twice it plus 1 s of wall time) is TLE, and the candidate is killed.
+of another class, or StopIteration (which would silently end a map() that calls it), as
+ProgramError (an Exception). The harness alone decides and writes the verdict, one JSON line
+on its standard output, which the candidate cannot reach. A call-based problem's job names
+each call's own CPU limit (`call_limit`): a call past it (or past twice it plus 1 s of wall
+time) is TLE, and the candidate is killed.
 
 What crosses back besides the value (decided as the benchmarks' runners would judge an
 honest program):
@@ -26,7 +27,8 @@ honest program):
   sent back and the test's own object is updated to match (top-level arguments only);
 - iterators: a generator or other iterator returned is drained (at most ITEMS items) and
   the tests get an iterator over its items, so `list(f(x)) == [...]` passes and
-  `f(x) == [...]` fails, as in the benchmark's own runner;
+  `f(x) == [...]` fails, as in the benchmark's own runner; a test that passes that iterator
+  to the candidate again passes an iterator over the items it has not taken;
 - functions or objects of other types passed as arguments cannot cross: the problem cannot
   be judged here, and the verdict is IE with that reason (never the program's fault).
 
@@ -139,6 +141,8 @@ def encode(value: object) -> object:
         return {"b": value.hex()}
     if kind is complex:
         return {"c": [value.real, value.imag]}
+    if kind is _Items:  # a returned iterator passed on: its items not yet taken, as an iterator
+        return {"i": [encode(v) for v in value]}
     raise TypeError(_type_name(value))
 
 
@@ -154,6 +158,8 @@ def decode(value: object) -> object:
             return bytes.fromhex(items)
         if tag == "c" and type(items) is list and len(items) == 2:
             return complex(float(items[0]), float(items[1]))
+        if tag == "i" and type(items) is list:
+            return iter([decode(v) for v in items])
         kind = {"t": tuple, "s": set, "f": frozenset}.get(tag)
         if kind is not None and type(items) is list:
             return kind(decode(v) for v in items)
@@ -326,7 +332,7 @@ class _Link:
             for i, now in (answer.get("changed") or {}).items():
                 _update(args[int(i)], decode(now))
             if "iter" in answer:
-                return iter(decode(answer["iter"]))
+                return _Items(decode(answer["iter"]))
             return decode(answer["value"])
         except (ValueError, TypeError, KeyError, IndexError, RecursionError):
             self.fault = _Gone("broke the harness's protocol")
@@ -374,6 +380,20 @@ def _update(arg, now):
         arg.update(now)
 
 
+class _Items:
+    """An iterator the candidate returned, as the tests see it: its items, drained. A test may
+    pass it on to the candidate again, where it crosses as an iterator over the items left."""
+
+    def __init__(self, items):
+        self._items = iter(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._items)
+
+
 class ProgramError(Exception):
     """An exception of a class of the candidate's own, raised again in the tests."""
 
@@ -382,7 +402,13 @@ def _program_exception(answer):
     name, message = str(answer.get("raise")), str(answer.get("message") or "")
     kind = getattr(builtins, name, None)
     exc = None
-    if isinstance(kind, type) and issubclass(kind, Exception):
+    # StopIteration is a signal, not an error: raised again as itself in the tests, it would
+    # end the iteration of a map() or filter() that calls the candidate and skip its tests
+    if (
+        isinstance(kind, type)
+        and issubclass(kind, Exception)
+        and kind not in (StopIteration, StopAsyncIteration)
+    ):
         try:
             exc = kind(message)
         except Exception:
