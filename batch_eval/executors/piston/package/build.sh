@@ -31,8 +31,8 @@ if [[ "${BATCH_EVAL_HOST_TOOLS:-}" == 1 ]]; then
             fi
         done
         echo "batch-eval package: $1 resolves to $real, outside the folders the sandbox shows" \
-            "($box_dirs): install it under /usr (e.g. the distribution's package), point" \
-            "BATCH_EVAL_PYTHON at such an interpreter, or build without BATCH_EVAL_HOST_TOOLS" >&2
+            "($box_dirs): install it under /usr (e.g. the distribution's package; for python, point" \
+            "BATCH_EVAL_PYTHON at one), or build without BATCH_EVAL_HOST_TOOLS" >&2
         exit 1
     }
     # BATCH_EVAL_PYTHON: the interpreter to link (a real binary, not a version manager's shim)
