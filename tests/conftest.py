@@ -18,6 +18,9 @@ import pytest
 from batch_eval.executors.local.executor import LocalExecutor
 from tests.fake_piston import FakePiston, FakePistonConfig
 
+# the fake Piston server runs packages on the host, with no sandbox: every host folder is
+# "in the box" for our package's host-tool build (build.sh checks tools against this list)
+os.environ.setdefault("BATCH_EVAL_BOX_DIRS", "/")
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

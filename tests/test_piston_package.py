@@ -6,7 +6,9 @@ per request with the local executor's flags and judged on every input in that re
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.executors.piston.mapping import compile_stage
 from batch_eval.executors.piston.preflight import PACKAGE_DIR
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
@@ -137,7 +140,7 @@ def test_a_wrong_answer_stops_the_batch_inside_the_sandbox(only_package: FakePis
 def test_a_package_of_another_major_version_is_left_alone(package: Path, tmp_path: Path) -> None:
     """A server with version 2 of the package (requests of another shape): the stock C++
     runtime judges, a request per test."""
-    newer = tmp_path / "batch-eval" / "2.0.0"
+    newer = tmp_path / "batch_eval" / "2.0.0"
     shutil.copytree(package, newer, symlinks=True)
     info = json.loads((newer / "pkg-info.json").read_text())
     (newer / "pkg-info.json").write_text(json.dumps({**info, "version": "2.0.0"}))
@@ -178,3 +181,42 @@ def test_a_request_per_test_runs_on_our_package_where_no_stock_compiler_is(only_
     assert result.verdict is Verdict.AC, result.reason
     sent = only_package.requests[before:]
     assert len(sent) == len(TESTS) and {r["language"] for r in sent} == {"batch-eval-c++"}
+
+
+def test_host_tools_outside_the_sandbox_stop_the_build_naming_them(tmp_path: Path) -> None:
+    """BATCH_EVAL_HOST_TOOLS=1 on a machine whose python is a pyenv build under a home: the
+    sandbox would not show it, so the build fails there, naming the tool and what to do."""
+    outside = tmp_path / "home" / ".pyenv" / "bin" / "python3"
+    outside.parent.mkdir(parents=True)
+    outside.write_text("#!/bin/sh\nexit 0\n")
+    outside.chmod(0o755)
+    work = tmp_path / "pkg"
+    shutil.copytree(PACKAGE_DIR, work)
+    env = {"PATH": os.environ["PATH"], "BATCH_EVAL_HOST_TOOLS": "1", "BATCH_EVAL_PYTHON": str(outside)}
+    env["BATCH_EVAL_BOX_DIRS"] = "/usr /bin /lib /lib64 /etc"
+    built = subprocess.run(["bash", "build.sh"], cwd=work, env=env, capture_output=True, text=True)
+    assert built.returncode != 0
+    assert f"python3 resolves to {outside}, outside the folders the sandbox shows" in built.stderr
+    assert "BATCH_EVAL_PYTHON" in built.stderr and not (work / "bin" / "python3").exists()
+
+
+def test_a_missing_compiler_in_the_package_is_ie_and_a_program_cannot_fake_it(tmp_path: Path) -> None:
+    """The package's compile script run where its compiler is absent: IE (the server's
+    fault), never CE; a program whose own compile error prints the same words stays CE."""
+    (tmp_path / "main.c").write_text("int main(void){return 0;}\n")
+    env = {"PATH": str(tmp_path / "empty"), "PISTON_LANGUAGE": "batch-eval-c"}
+    ran = subprocess.run(
+        ["/bin/bash", str(PACKAGE_DIR / "compile")], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    stage = {"stdout": "", "stderr": ran.stderr, "code": ran.returncode, "status": "RE"}
+    assert compile_stage(stage).verdict is Verdict.IE  # type: ignore[union-attr]
+    assert "toolchain missing: gcc" in compile_stage(stage).reason  # type: ignore[union-attr]
+    (tmp_path / "main.c").write_text("#error batch-eval package: toolchain missing: gcc\n")
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc on this machine")
+    env["PATH"] = os.environ["PATH"]
+    ran = subprocess.run(
+        ["/bin/bash", str(PACKAGE_DIR / "compile")], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    stage = {"stdout": "", "stderr": ran.stderr, "code": ran.returncode, "status": "RE"}
+    assert compile_stage(stage).verdict is Verdict.CE  # type: ignore[union-attr]

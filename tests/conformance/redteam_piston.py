@@ -12,7 +12,7 @@ policy that learnt the Piston judge would.
 
 from __future__ import annotations
 
-from tests.conformance.cases import RE, TLE, WA, Case, stdio
+from tests.conformance.cases import CE, RE, TLE, WA, Case, stdio
 
 #: a test's answer is `tok-SALT-<its input>`: unguessable without reading it
 SALT = "5e1f0c9a"
@@ -314,5 +314,13 @@ CASES: list[Case] = [
         '#include <cstdio>\nint main() { std::fputs("prix: 4 \\xff\\n", stdout); }\n',
         frozenset({WA}),
         "cpp",
+    ),
+    # a compile error that prints our package's "toolchain missing" line: the compiler exits 1,
+    # not the script's 86, so it stays the program's CE (an IE would drop it from the reward)
+    _sum(
+        "rt-piston-fake-missing-toolchain",
+        "#error batch-eval package: toolchain missing: g++\n",
+        CE,
+        language="cpp",
     ),
 ]

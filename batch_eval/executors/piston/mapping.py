@@ -57,6 +57,11 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
     return ex
 
 
+#: our package's compile script: the exit status and first stderr line of a missing toolchain
+MISSING_TOOLCHAIN = 86
+MISSING_LINE = "batch-eval package: toolchain missing: "
+
+
 def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) -> Execution | None:
     """The compile stage's outcome; `timeout_ms`: the compile_timeout the request had. A
     compile stopped by a server's shorter time than a local compile gets is IE, not CE."""
@@ -75,6 +80,11 @@ def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) ->
         )
     if status is None and stage.get("code") == 0:
         return Execution(Verdict.AC, stderr=stderr)
+    raw = str(stage.get("stderr") or "")
+    if stage.get("code") == MISSING_TOOLCHAIN and raw.startswith(MISSING_LINE):
+        # our package's compile script found no compiler: the server's fault (no compiler
+        # exits 86, and the line comes before anything the compiler prints)
+        return Execution(Verdict.IE, stderr=stderr, reason=raw.splitlines()[0])
     first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:300])
     return Execution(Verdict.CE, stderr=stderr, reason=first or f"compile stage {status}")
 

@@ -11,16 +11,40 @@ PREFIX=$(pwd)
 mkdir -p bin
 
 if [[ "${BATCH_EVAL_HOST_TOOLS:-}" == 1 ]]; then
+    # Every linked tool must resolve to a real file inside the folders the sandbox shows
+    # (BATCH_EVAL_BOX_DIRS; isolate's defaults as Piston runs it: /usr /bin /lib /lib64 /etc),
+    # or the program would find nothing there at run time. A version manager's shim (pyenv,
+    # asdf) or a toolchain under a home (~/.rustup, ~/.cargo) stops the build here.
+    box_dirs=${BATCH_EVAL_BOX_DIRS:-/usr /bin /lib /lib64 /etc}
+    link() { # link NAME PATH
+        local real
+        real=$(readlink -f -- "$2") || real=
+        if [[ -z "$real" || ! -x "$real" ]]; then
+            echo "batch-eval package: $1 -> $2 is not an executable file" >&2
+            exit 1
+        fi
+        local dir
+        for dir in $box_dirs; do
+            if [[ "$dir" == / || "$real" == "$dir"/* ]]; then
+                ln -sf "$real" "bin/$1"
+                return 0
+            fi
+        done
+        echo "batch-eval package: $1 resolves to $real, outside the folders the sandbox shows" \
+            "($box_dirs): install it under /usr (e.g. the distribution's package; for python, point" \
+            "BATCH_EVAL_PYTHON at one), or build without BATCH_EVAL_HOST_TOOLS" >&2
+        exit 1
+    }
     # BATCH_EVAL_PYTHON: the interpreter to link (a real binary, not a version manager's shim)
-    ln -sf "${BATCH_EVAL_PYTHON:-$(command -v python3)}" bin/python3
+    link python3 "${BATCH_EVAL_PYTHON:-$(command -v python3)}"
     for tool in gcc g++ java javac; do
         if command -v "$tool" >/dev/null; then
-            ln -sf "$(command -v "$tool")" "bin/$tool"
+            link "$tool" "$(command -v "$tool")"
         fi
     done
     if command -v rustc >/dev/null; then
         # the real rustc, not a rustup proxy (the proxy needs a home the sandbox has not)
-        ln -sf "$(rustc --print sysroot)/bin/rustc" bin/rustc
+        link rustc "$(rustc --print sysroot)/bin/rustc"
     fi
     exit 0
 fi
