@@ -220,3 +220,16 @@ def test_a_missing_compiler_in_the_package_is_ie_and_a_program_cannot_fake_it(tm
     )
     stage = {"stdout": "", "stderr": ran.stderr, "code": ran.returncode, "status": "RE"}
     assert compile_stage(stage).verdict is Verdict.CE  # type: ignore[union-attr]
+
+
+def test_a_compile_stopped_at_the_wall_clock_is_ie_when_starved_and_ce_when_it_compiled(
+    tmp_path: Path,
+) -> None:
+    """What a real server gave 4 correct Java programs under 64 JVMs on 2 cores: compile `TO`
+    after a fraction of its time as CPU. Starved (CPU under half the timeout): IE, judged again;
+    a compile that spent its time compiling (a template bomb): the program's CE."""
+    starved = {"stdout": "", "stderr": "", "code": None, "signal": "SIGKILL", "status": "TO", "cpu_time": 837}
+    busy = dict(starved, cpu_time=29_400)
+    assert compile_stage(starved, 30_000).verdict is Verdict.IE  # type: ignore[union-attr]
+    assert "too busy" in compile_stage(starved, 30_000).reason  # type: ignore[union-attr]
+    assert compile_stage(busy, 30_000).verdict is Verdict.CE  # type: ignore[union-attr]

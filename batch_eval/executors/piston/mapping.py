@@ -64,7 +64,9 @@ MISSING_LINE = "batch-eval package: toolchain missing: "
 
 def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) -> Execution | None:
     """The compile stage's outcome; `timeout_ms`: the compile_timeout the request had. A
-    compile stopped by a server's shorter time than a local compile gets is IE, not CE."""
+    compile stopped by a server's shorter time than a local compile gets is IE, not CE, and
+    so is one stopped at the wall clock having used under half of it as CPU (a starved
+    compile); one that used its time compiling is the program's CE."""
     if not isinstance(stage, dict):
         return None
     stderr = tail(str(stage.get("stderr") or stage.get("output") or ""))
@@ -77,6 +79,21 @@ def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) ->
             stderr=stderr,
             reason=f"the compile took over the server's {timeout_ms} ms (a local compile gets "
             f"{COMPILE_MS} ms): raise PISTON_COMPILE_TIMEOUT on the server",
+        )
+    cpu = stage.get("cpu_time")
+    if (
+        status == "TO"
+        and isinstance(cpu, (int, float))
+        and not isinstance(cpu, bool)
+        and cpu * 2 < timeout_ms
+    ):
+        # stopped at the wall clock with most of its time unused as CPU: a busy server starved
+        # it (64 JVMs on 2 cores), as a local compile killed from outside with CPU to spare
+        return Execution(
+            Verdict.IE,
+            stderr=stderr,
+            reason=f"the compile was stopped at the server's wall clock after only {cpu:.0f} ms of "
+            "CPU: the server was too busy (it is judged again by the next run)",
         )
     if status is None and stage.get("code") == 0:
         return Execution(Verdict.AC, stderr=stderr)
