@@ -93,7 +93,7 @@ def _remembered(folder: Path, key: str, executor: Executor) -> float | None:
         memo = {}
     if not isinstance(memo, dict):
         memo = {}
-    entry = memo.get(key)
+    entry: Any = memo.get(key)
     if _valid(entry):
         if entry[0] is not None:
             return float(entry[0])
