@@ -200,8 +200,10 @@ def test_an_audit_that_judges_no_reference_is_an_error(tmp_path: Path) -> None:
     assert f"{reference}: no reference solution was judged (1 skipped" in last and "--reference" in last
 
 
-def test_mbpp_plus_special_oracle_accepts_the_constant_evalplus_accepts(tmp_path: Path) -> None:
-    """EvalPlus's sum_div oracle (Mbpp/295): the reference's values, or 0 on every input."""
+def test_mbpp_plus_special_oracle_accepts_what_evalplus_accepts(tmp_path: Path) -> None:
+    """EvalPlus's sum_div oracle (Mbpp/295), input by input: the reference's value or 0 (its
+    `exact_match or out == 0`): 0 everywhere passes, and so does 0 on some inputs only; any
+    other wrong value fails."""
     sum_div = {
         "task_id": "Mbpp/295",
         "prompt": '"""\nWrite a function to return the sum of all divisors of a number.\n"""\n',
@@ -215,9 +217,10 @@ def test_mbpp_plus_special_oracle_accepts_the_constant_evalplus_accepts(tmp_path
     codes = [
         "def sum_div(n):\n    return 0\n",
         "def sum_div(n):\n    return 0 if n < 10 else sum(i for i in range(1, n) if n % i == 0)\n",
+        "def sum_div(n):\n    return 1 if n < 10 else sum(i for i in range(1, n) if n % i == 0)\n",
     ]
     sols = write_jsonl(tmp_path / "s.jsonl", [{"task_id": "Mbpp/295", "solution": c} for c in codes])
     argv = [sys.executable, "-m", "batch_eval", "check", str(sols), "-p", str(problems), "--no-cache"]
     done = subprocess.run([*argv, "-o", str(tmp_path / "out")], capture_output=True, text=True)
     lines = [json.loads(x) for x in (tmp_path / "out" / "s.results.jsonl").read_text().splitlines()]
-    assert [x["verdict"] for x in lines] == ["AC", "WA"], done.stderr
+    assert [x["verdict"] for x in lines] == ["AC", "AC", "WA"], done.stderr

@@ -364,9 +364,8 @@ def _tagged(value: Any) -> Any:
 #: canonical solution (run by the harness, never by the candidate) and to the candidate, on
 #: copies; values compared as EvalPlus compares them: equal, or within `atol` (1e-6 for floats
 #: when the task has none) with a relative 1e-7, as numpy.testing.assert_allclose; `find_zero`
-#: (HumanEval/32) by the polynomial at the root; MBPP+'s `are_equivalent` and `sum_div` also
-#: pass a candidate that returns True (0) on every input of the part, as its special oracles
-#: do. A reference that fails on an input makes the problem unjudgeable (IE), never the sample's
+#: (HumanEval/32) by the polynomial at the root; MBPP+'s special oracles (_SPECIAL_ORACLES)
+#: input by input. A reference that fails on an input makes the problem unjudgeable (IE), never the sample's
 #: fault.
 _EVALPLUS_CHECK = """\
 def check(candidate):
@@ -415,8 +414,7 @@ def check(candidate):
                 return False
         return True
 
-    constant = {constant!r}
-    failed = None
+    oracle = {oracle!r}
     for n, args in enumerate(inputs):
         try:
             expected = expected_of(*copy.deepcopy(args))
@@ -434,19 +432,16 @@ def check(candidate):
                 atol = 1e-6
             if not ok and atol != 0:
                 ok = close(got, expected, atol)
-        if constant and got == constant[0]:
-            constant[1] += 1
+        if not ok and oracle:
+            ok = oracle[0] == "any" or got == oracle[1]
         why = f"returned {{repr(got)[:200]}}, expected {{repr(expected)[:200]}}"
-        if not ok and failed is None:
-            failed = f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
-        if not ok and not constant:
-            break
-    assert failed is None or (constant and constant[1] == len(inputs)), failed
+        assert ok, f"{{_batch_eval_part}} input {{n + 1}}: {{why}}"
 """
 
-#: MBPP+'s special oracles: the value a candidate may return on every input of a part instead
-#: of the reference's (the task's original tests cannot tell them apart)
-_CONSTANT_ORACLES = {"are_equivalent": True, "sum_div": 0}
+#: MBPP+'s special oracles, input by input as EvalPlus applies them: `are_equivalent`
+#: (Mbpp/164) passes whatever it returns, `sum_div` (Mbpp/295) the reference's value or 0 (the
+#: task's original tests cannot tell the readings apart)
+_SPECIAL_ORACLES: dict[str, tuple[Any, ...]] = {"are_equivalent": ("any",), "sum_div": ("equals", 0)}
 
 
 def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
@@ -469,11 +464,8 @@ def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
         except (TypeError, ValueError, IndexError, AttributeError) as exc:
             raise BatchEvalError(f"{where}: an input is not in MBPP+'s shape for {task} ({exc})") from None
     inputs = json.dumps({"base": _tagged(base), "plus": _tagged(plus)})
-    oracle = _CONSTANT_ORACLES.get(entry) if task.startswith("Mbpp/") else None
-    constant = [oracle, 0] if oracle is not None else []
-    check = _EVALPLUS_CHECK.format(
-        reference=reference, entry=entry, inputs=inputs, atol=atol, constant=constant
-    )
+    oracle = _SPECIAL_ORACLES.get(entry, ()) if task.startswith("Mbpp/") else ()
+    check = _EVALPLUS_CHECK.format(reference=reference, entry=entry, inputs=inputs, atol=atol, oracle=oracle)
     return (["base", "plus"] if plus else ["base"]), check
 
 
