@@ -77,3 +77,27 @@ def test_auto_scale_is_shown_in_the_summary_line_and_1_gives_raw_limits(tmp_path
     assert "time limits x2.00 (auto)" in auto and line["limits"]["time_s"] == 2.0
     raw, line = check("raw-again", "1")
     assert "time limits x" not in raw and line["limits"]["time_s"] == 1.0
+
+
+def test_a_remembered_entry_of_the_wrong_types_is_measured_again_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A calibration.json edited by hand or written by another version (valid JSON, but this
+    node's entry holds strings or an impossible figure) is measured again, not a crash. (The
+    measurement itself is the other tests' subject: here each one is counted and gives 0.3.)"""
+    measured: list[None] = []
+
+    def measure(executor: Any) -> float:
+        measured.append(None)
+        return 0.3
+
+    monkeypatch.setattr(calibrate, "calibrate", measure)
+    memo_path = tmp_path / "calibration.json"
+    key = f"judge|{calibrate.node()}"
+    for entry in (["fast", 0], [None, "yesterday"], [-1.0, 0], [True, 0], [float("nan"), 0]):
+        memo_path.write_text(json.dumps({key: entry, "other": [1, None]}))
+        assert calibrate.remembered(tmp_path, "judge", None) == 0.3, entry  # type: ignore[arg-type]
+        assert json.loads(memo_path.read_text()) == {key: [0.3, pytest.approx(time.time(), abs=60)]}
+    assert len(measured) == 5
+    assert calibrate.remembered(tmp_path, "judge", None) == 0.3  # type: ignore[arg-type]
+    assert len(measured) == 5  # the entry it wrote is taken

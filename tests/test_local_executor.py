@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from batch_eval.config import CheckConfig
 from batch_eval.executors.base import Execution, Limits, Program
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
+from batch_eval.executors.local.forkserver import ExecutorClosed
 from batch_eval.executors.local.languages import CC_FLAGS, Compiler
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.check import check_file
@@ -505,3 +507,37 @@ def test_run_shares_the_cores_between_its_checkers_unless_jobs_is_given(tmp_path
     assert shared_cores(config, 1).jobs == cores
     assert shared_cores(config, 4 * cores).jobs == 1
     assert shared_cores(CheckConfig(problems=tmp_path / "p.jsonl", jobs=3), cores).jobs == 3
+
+
+def test_closing_the_executor_under_a_running_lane_stops_its_program_without_a_verdict() -> None:
+    """--jobs: the check's ending (Ctrl-C, SIGTERM, an error) closes the executor while a
+    lane's thread runs a program. The lane must stop there (its run raises ExecutorClosed,
+    no verdict), not start a fresh fork server outside the closed sandbox and go on running
+    the program's tests in the caller's process (the API's check_file keeps it alive)."""
+    executor = LocalExecutor(jobs=2)
+    started, reported = threading.Event(), []
+
+    def on_result(i: int, ex: Execution) -> bool:
+        reported.append(ex.verdict)
+        started.set()
+        return True
+
+    outcome: list[object] = []
+
+    def lane() -> None:
+        source = "import time; time.sleep(0.2); print(1)"
+        try:
+            outcome.append(executor.run(Program("python", source), [b""] * 40, LIMITS, on_result))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=lane, daemon=True)
+    thread.start()
+    try:
+        assert started.wait(30)
+    finally:
+        executor.close()
+    thread.join(5)  # the program's other 39 tests would take 8 s
+    assert not thread.is_alive(), "the lane went on running tests after the executor closed"
+    assert len(outcome) == 1 and isinstance(outcome[0], ExecutorClosed), outcome
+    assert set(reported) == {Verdict.AC}  # no verdict made from the server's killing

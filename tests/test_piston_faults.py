@@ -18,7 +18,10 @@ import responses
 from batch_eval.executors.base import Limits, Program
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.executor import PistonExecutor
+from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.calibrate import BENCHMARK, RUNS
+from batch_eval.judging.judge import JudgeOptions, judge
+from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, run_argv, write_jsonl
 from tests.fake_piston import FakePiston
@@ -227,3 +230,19 @@ def test_a_server_restarted_in_the_middle_of_a_check_changes_no_verdict(tmp_path
     assert "is down" in err and "answers again" in err
     lines = [json.loads(t) for t in (tmp_path / "out" / "sols.results.jsonl").read_text().splitlines()]
     assert [line["verdict"] for line in lines] == ["WA" if i % 4 == 0 else "AC" for i in range(24)]
+
+
+@responses.activate
+def test_a_batch_no_server_answered_is_ie_saying_so_in_the_judged_result() -> None:
+    """Through our launcher (a batch a request): when no server answers for --piston-wait, the
+    test's IE reaches the judge with its reason (not an executor that 'returned no result')."""
+    responses.add(responses.POST, f"{A}/api/v2/execute", body=requests.ConnectionError("refused"))
+    executor = PistonExecutor([A], retries=4, backoff=0.0, timeout=1.0, batch=True, wait=0.3)
+    executor.runtimes["python"] = ("python", "3.12.0")
+    executor.max_run_timeout_ms = 60_000  # as a preflight learns it: the launcher's requests
+    problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
+    result = judge(
+        problem, problem.tests, Program("python", "print(3)"), executor, LIMITS, JudgeOptions(Comparison())
+    )
+    assert result.verdict is Verdict.IE
+    assert "no Piston endpoint answered for 0.3 s" in result.reason, result.reason

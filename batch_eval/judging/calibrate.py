@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import platform
 import time
@@ -92,14 +93,14 @@ def _remembered(folder: Path, key: str, executor: Executor) -> float | None:
         memo = {}
     if not isinstance(memo, dict):
         memo = {}
-    entry = memo.get(key)
-    if isinstance(entry, list) and len(entry) == 2:
+    entry: Any = memo.get(key)
+    if _valid(entry):
         if entry[0] is not None:
             return float(entry[0])
-        if time.time() - float(entry[1]) < RETRY_S:
+        if time.time() - entry[1] < RETRY_S:
             return None
-    figure = calibrate(executor)
-    memo = {k: v for k, v in memo.items() if isinstance(v, list) and len(v) == 2}
+    figure = calibrate(executor)  # never measured here, or an entry that cannot be one of ours
+    memo = {k: v for k, v in memo.items() if _valid(v)}
     memo[key] = [figure, time.time()]
     try:
         tmp = path.with_name(f".calibration.{os.getpid()}.tmp")
@@ -108,6 +109,20 @@ def _remembered(folder: Path, key: str, executor: Executor) -> float | None:
     except OSError:
         pass  # nowhere to remember it: measured again next time
     return figure
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _valid(entry: Any) -> bool:
+    """An entry as we write it: [figure (positive seconds) or None, when (epoch seconds)]."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and (entry[0] is None or (_number(entry[0]) and entry[0] > 0))
+        and _number(entry[1])
+    )
 
 
 def calibrate(executor: Executor) -> float | None:

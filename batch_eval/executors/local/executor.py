@@ -16,6 +16,7 @@ from typing import Any
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
 from batch_eval.executors.languages import JAVA_FLAGS, run_argv
+from batch_eval.executors.local.forkserver import ExecutorClosed
 from batch_eval.executors.local.languages import (
     CC_FLAGS,
     CXX_FLAGS,
@@ -84,6 +85,7 @@ class LocalExecutor(Executor):
         self._free: list[LocalExecutor] = [self]  # lanes not running a program now
         self._lanes: list[LocalExecutor] = [self]
         self._lanes_lock = threading.Lock()
+        self._closed = False
         # the real binary, not a PATH shim: shims cost a shell start per test
         self.python = os.path.realpath(python or sys.executable)
         if python_runner not in PYTHON_RUNNERS:
@@ -158,7 +160,12 @@ class LocalExecutor(Executor):
         return {}  # Python: in describe()
 
     def close(self) -> None:
-        for lane in self._lanes[1:]:
+        """Every lane's fork server and sandbox; a lane's thread still running a program
+        stops at its next test with ExecutorClosed (no verdict), and no lane starts again."""
+        with self._lanes_lock:
+            self._closed = True
+            lanes = self._lanes[1:]
+        for lane in lanes:
             lane.close()
         self.forks.close()
         self.sandbox.close()
@@ -166,14 +173,19 @@ class LocalExecutor(Executor):
     def _lane(self) -> LocalExecutor:
         """A lane not running a program (a new one while fewer than `concurrency` exist)."""
         with self._lanes_lock:
+            if self._closed:
+                raise ExecutorClosed("the executor was closed")
             if self._free:
                 return self._free.pop()
             if len(self._lanes) >= self.concurrency:
                 raise RuntimeError(f"more than {self.concurrency} programs at once")
         lane = LocalExecutor(**self._settings)
         with self._lanes_lock:
-            self._lanes.append(lane)
-        return lane
+            if not self._closed:
+                self._lanes.append(lane)
+                return lane
+        lane.close()  # made as the executor closed: nobody else would close it
+        raise ExecutorClosed("the executor was closed")
 
     def preflight(self, limits: Limits) -> list[str]:
         if not (os.path.isfile(self.python) and os.access(self.python, os.X_OK)):
@@ -207,6 +219,8 @@ class LocalExecutor(Executor):
     def _run(
         self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, input_mode: str
     ) -> ProgramRun:
+        if self.forks.closed:
+            raise ExecutorClosed("the executor was closed")
         self._boxes += 1
         box = self.home / f"program-{self._boxes}"
         box.mkdir()

@@ -18,6 +18,7 @@ import resource
 import select
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,11 @@ def _zygote_init(
     return init
 
 
+class ExecutorClosed(RuntimeError):
+    """The executor was closed (the check ended: Ctrl-C, SIGTERM, an error) while one of its
+    lanes ran a program: that run stops here and gives no verdict."""
+
+
 class ForkServerDown(Exception):
     """The server died or stopped answering (`retired`: it could not clean up after the
     last test and left on its own: no fault of the test it was sent; `oom`: the memory
@@ -130,6 +136,9 @@ class ForkServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self._commands = self._answers = -1  # our ends of the command and answer pipes
         self._buffer = bytearray()
+        # closed for good (its executor's end): never started again, whichever thread asks
+        self._shut = False
+        self._lock = threading.Lock()  # starting and closing, from a lane's thread and the check's
 
     @property
     def pid(self) -> int | None:
@@ -176,6 +185,12 @@ class ForkServer:
         return f"/proc/{self.pid}/root{path}"
 
     def _start(self) -> subprocess.Popen[bytes]:
+        with self._lock:
+            return self._start_locked()
+
+    def _start_locked(self) -> subprocess.Popen[bytes]:
+        if self._shut:
+            raise ExecutorClosed("the executor was closed while the program ran")
         if self.proc is None or self.proc.poll() is not None:
             self._close_pipes()
             # commands and answers on pipes of their own: the server's standard streams stay
@@ -327,17 +342,23 @@ class ForkServer:
         fd = self._answers
         if fd < 0:
             raise ForkServerDown("it was closed")
-        ready, _, _ = select.select([fd], [], [], timeout)
-        if not ready:
-            raise ForkServerDown("no answer in time")
-        chunk = os.read(fd, min(size, 1 << 22))
+        try:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                raise ForkServerDown("no answer in time")
+            chunk = os.read(fd, min(size, 1 << 22))
+        except OSError as exc:  # closed by another thread (the check's ending) meanwhile
+            raise ForkServerDown(f"cannot read its answer: {exc}") from None
         if not chunk:
             raise ForkServerDown("it exited")
         self._buffer += chunk
 
-    def close(self) -> None:
-        # taken first: a lane's judging thread and the check's ending may both close it
-        proc, self.proc = self.proc, None
+    def close(self, for_good: bool = False) -> None:
+        """Kill the server (a later test starts a fresh one, unless `for_good`: the executor's end)."""
+        with self._lock:
+            self._shut = self._shut or for_good
+            # taken first: a lane's judging thread and the check's ending may both close it
+            proc, self.proc = self.proc, None
         if proc is not None:
             kill_group(proc.pid)
             proc.wait()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, OnResult
 from batch_eval.executors.local import jail
-from batch_eval.executors.local.forkserver import ForkServer, ForkServerDown, Submitted
+from batch_eval.executors.local.forkserver import ExecutorClosed, ForkServer, ForkServerDown, Submitted
 from batch_eval.executors.local.policy import Sandbox, installation, solution_env
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
@@ -41,6 +41,7 @@ class ForkRunner:
         self.sandbox = sandbox
         self.python = python
         self.server: ForkServer | None = None
+        self.closed = False  # the executor's end: no server starts again, no test runs
         # the tests' working folder when not jailed (jailed: the server's private /tmp)
         self.work = Path(jail.TMP) if sandbox.jailed else sandbox.home / "run"
         if not sandbox.jailed:
@@ -54,6 +55,8 @@ class ForkRunner:
         return self.server.pid, self.server.processes
 
     def _server_for(self, limits: Limits) -> ForkServer:
+        if self.closed:
+            raise ExecutorClosed("the executor was closed while the program ran")
         sandbox = self.sandbox
         outputs = 4 * (limits.output_bytes + 1) + (1 << 20)  # two tests' stdout and stderr
         if self.server is not None and self.server.outputs_bytes < outputs:
@@ -173,9 +176,12 @@ class ForkRunner:
         return runs
 
     def close(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        """For good: a lane's thread still running a program stops (ExecutorClosed), never
+        starting a server again in a sandbox being closed."""
+        self.closed = True
+        server, self.server = self.server, None
+        if server is not None:
+            server.close(for_good=True)
 
 
 class ProcessRunner:
@@ -197,6 +203,8 @@ class ProcessRunner:
     ) -> list[Execution]:
         runs: list[Execution] = []
         for i, data in enumerate(inputs):
+            if self.forks.closed:
+                raise ExecutorClosed("the executor was closed while the program ran")
             ex = (
                 self._run_jailed(argv, box, data, limits, file_io)
                 if self.sandbox.jailed

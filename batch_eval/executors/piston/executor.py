@@ -347,7 +347,8 @@ class PistonExecutor(Executor):
             if compiled is not None and compiled.verdict is not Verdict.AC:
                 return ProgramRun(compile=compiled, runs=[])
             executions = answer.runs
-            if answer.unanswered is not None:
+            if answer.unanswered is not None:  # the judge hears it, with its reason
+                on_result(chunk[0], answer.unanswered)
                 return ProgramRun(compile=compiled, runs=[*runs, answer.unanswered])
             if not executions:  # cut by the server, or no room for a test: a request per test
                 for i in chunk:
