@@ -427,6 +427,7 @@ def check(candidate):
         return sum(abs(int(p) - int(q)) for p, q in zip(x.zfill(width), y.zfill(width)))
 
     failed = None
+    atol = {atol!r}  # once raised to 1e-6 for floats it stays, for the later inputs too (EvalPlus)
     for n, args in enumerate(inputs):
         try:
             expected = expected_of(*copy.deepcopy(args))
@@ -434,7 +435,6 @@ def check(candidate):
             where = f"{{_batch_eval_part}} input {{n + 1}}"
             _batch_eval_problem_fails(f"the reference solution fails on {{where}}: {{exc!r:.200}}")
         got = candidate(*copy.deepcopy(args))
-        atol = {atol!r}
         if {entry!r} == "find_zero":
             at = sum(c * math.pow(got, i) for i, c in enumerate(args[0])) if number(got) else 1
             ok = abs(at) <= max(atol, 1e-6)
