@@ -55,6 +55,9 @@ class Problem:
     # what the benchmark's runner runs in the program's module before the program (its imports)
     prelude: str = ""
     interactive: bool = False
+    # an interactive problem's interactor (judging/interactive.py): Python source, or C++
+    # (testlib's, as open-r1 ships them: not run, the problem is skipped with that reason)
+    interactor: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
@@ -130,6 +133,10 @@ def parse_problem(raw: Any, path: Path, line: int, checker_convention: str = "op
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
     if schema == "livecodebench":
         problem.compare_mode = "decimal-lines"
+    interactor = raw.get("interactor")
+    if isinstance(interactor, str) and interactor.strip():
+        problem.interactor = interactor
+        problem.interactive = True
     checker = raw.get("generated_checker") or raw.get("checker")
     if isinstance(checker, str) and checker.strip():
         convention = str(raw.get("checker_convention") or checker_convention)

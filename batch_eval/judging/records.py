@@ -300,8 +300,18 @@ class RecordJudge:
         problem = self.problems.get(record.problem_id)
         if problem is None:
             return unknown_id(record.problem_id, self.problems, self._guesses)
-        if problem.interactive:
+        if problem.interactive and not problem.interactor:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
+        if problem.interactor and "#include" in problem.interactor:
+            return (
+                f"problem {problem.id}'s interactor is C++ (testlib): not judged "
+                "(only Python interactors are run, see docs/inputs.md)"
+            )
+        if problem.interactor and not self.executor.interactive:
+            return (
+                f"problem {problem.id} is interactive: the {self.executor.name} executor does not run "
+                "interactors, not judged (use --executor local)"
+            )
         if problem.kind == "stdio" and not self.tests_for(problem):
             return f"problem {problem.id} has no tests"
         return ""
