@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
+from tests.conftest import read_jsonl, write_jsonl
 
 PYTHON = os.path.realpath(sys.executable)
 FAST = Limits(time_s=0.5, memory_mb=256, output_bytes=1 << 20, wall_s=1.0)
@@ -194,3 +196,27 @@ def test_judged_without_comparing_output(executor: LocalExecutor) -> None:
     raw = _problem()
     raw["tests"] = [{"input": t["input"], "output": "anything"} for t in raw["tests"]]
     assert _judge(executor, HONEST, raw)[0] is Verdict.AC
+
+
+def test_check_judges_python_interactors_and_skips_the_rest(tmp_path: Path) -> None:
+    """`batch-eval check` as a user runs it: a Python interactor judged (and its verdict
+    cached under the interactor: a fixed interactor is not answered from the cache), a C++
+    (testlib) interactor and an interactive problem without one skipped with the reason."""
+    guess = {"id": "guess", "interactor": GUESS, "official_tests": [{"input": "1000 777", "output": ""}]}
+    cpp = {**guess, "id": "cpp", "interactor": '#include "testlib.h"\nint main() {}\n'}
+    bare = {"id": "bare", "interaction_format": "ask ? y", "official_tests": [{"input": "5 3", "output": ""}]}
+    problems = write_jsonl(tmp_path / "p.jsonl", [guess, cpp, bare])
+    records = [{"problem_id": p, "code": HONEST} for p in ("guess", "cpp", "bare")]
+    records.append({"problem_id": "guess", "code": BLIND})
+    solutions = write_jsonl(tmp_path / "s.jsonl", records)
+    argv = [sys.executable, "-m", "batch_eval", "check", str(solutions), "--problems", str(problems)]
+    argv += ["-o", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    lines = read_jsonl(tmp_path / "out" / "s.results.jsonl")
+    assert [line["verdict"] for line in lines] == ["AC", "SKIP", "SKIP", "WA"], proc.stderr
+    assert "problem cpp's interactor is C++ (testlib): not judged" in proc.stderr
+    assert "problem bare is interactive and has no interactor: not judged" in proc.stderr
+    # the interactor is part of the verdict's key: one that accepts everything changes the WA
+    write_jsonl(problems, [{**guess, "interactor": "import sys\nsys.stdin.read()\n"}, cpp, bare])
+    subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert read_jsonl(tmp_path / "out" / "s.results.jsonl")[3]["verdict"] == "AC"

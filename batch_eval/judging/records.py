@@ -269,6 +269,8 @@ class RecordJudge:
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
+        if problem.interactor:  # only then: the keys of every other problem stay as they were
+            rules["interactor"] = [problem.interactor, self._checker_python()]
         environment = self.environment_for(program.language)
         return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, environment)
 
