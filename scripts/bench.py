@@ -266,10 +266,12 @@ def workload_c(n: int) -> None:
         compiles = 0
         run_process = executor.sandbox.execute
 
-        def counting(cmd: Any, stdin: Path, limits: Any, box: Path, name: str, server: Any) -> Any:
+        def counting(
+            cmd: Any, stdin: Path, limits: Any, box: Path, name: str, server: Any, pipes: Any = None
+        ) -> Any:
             nonlocal compiles
             compiles += name == "compile"  # the program's compiles (not the one-off header build)
-            return run_process(cmd, stdin, limits, box, name, server)
+            return run_process(cmd, stdin, limits, box, name, server, pipes)
 
         executor.sandbox.execute = counting  # type: ignore[method-assign]
         # warmed up on another program first (the fork server, the precompiled header), as a

@@ -121,6 +121,16 @@ class Executor(ABC):
         tests' outputs, when the judge stops at the first wrong answer (an executor that
         reports tests in bulk may stop there itself; the others need not look)."""
 
+    #: whether run_interactive runs interactive tests (judging/interactive.py)
+    interactive: bool = False
+
+    def run_interactive(
+        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+    ) -> ProgramRun:
+        """As run, each test's program talking to `interactor` (Python source) through pipes;
+        only an executor whose `interactive` is True is asked."""
+        raise NotImplementedError(f"the {self.name} executor does not run interactive problems")
+
     #: how many programs one check may have this executor run at once (from threads); 1: one
     #: at a time, from the thread that made it (the local executor: one per lane, --jobs)
     concurrency: int = 1

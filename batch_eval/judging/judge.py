@@ -172,7 +172,7 @@ def judge(
             break
         for i, ex, result in done.ran:
             if _timing_decides(ex, limits):
-                ex = _rerun(ex, executor, program, tests[i].input, limits, problem.input_mode)
+                ex = _rerun(ex, executor, program, tests[i].input, limits, problem)
                 result = _decide(problem, tests[i], ex, comparison, checker)
             results[i] = result
         pending = pending[len(done.ran) :]
@@ -231,7 +231,10 @@ def _one_pass(
         else None
     )
     inputs = [tests[i].input for i in pending]
-    run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
+    if problem.interactor:
+        run = executor.run_interactive(program, inputs, limits, on_result, problem.interactor)
+    else:
+        run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
     if run.compile_failed:
         assert run.compile is not None
         done.compile = run.compile
@@ -244,8 +247,8 @@ def _decide(
     """A test's result from its run: the run's own verdict, then (when the program ended
     well) its output against the test's, or the harness's verdict on a function problem."""
     result = _test_result(ex)
-    if result.verdict is not Verdict.AC:
-        return result
+    if result.verdict is not Verdict.AC or problem.interactor:
+        return result  # an interactor's verdict is final (interactive.py)
     if problem.kind == "function":
         # only the harness writes this output: its verdict is the test's
         report = harness_report(ex)
@@ -313,26 +316,29 @@ def _starved(ex: Execution, limits: Limits) -> bool:
 
 
 def _once(
-    executor: Executor, program: Program, data: bytes, limits: Limits, input_mode: str
+    executor: Executor, program: Program, data: bytes, limits: Limits, problem: Problem
 ) -> Execution | None:
-    again = executor.run(program, [data], limits, lambda i, e: True, input_mode)
+    if problem.interactor:
+        again = executor.run_interactive(program, [data], limits, lambda i, e: True, problem.interactor)
+    else:
+        again = executor.run(program, [data], limits, lambda i, e: True, problem.input_mode)
     if again.compile_failed or not again.runs or again.runs[0].verdict is Verdict.IE:
         return None
     return again.runs[0]
 
 
 def _rerun(
-    first: Execution, executor: Executor, program: Program, data: bytes, limits: Limits, input_mode: str
+    first: Execution, executor: Executor, program: Program, data: bytes, limits: Limits, problem: Problem
 ) -> Execution:
     """Run the test once more and keep the run least slowed by load. Both are recorded."""
-    second = _once(executor, program, data, limits, input_mode)
+    second = _once(executor, program, data, limits, problem)
     if second is None:
         return first  # the rerun could not be made: the first run stands
     counted, other = choose(first, second)
     if _starved(counted, limits):
         # twice killed while waiting for a core: once more, with time to finish
         patient = replace(limits, wall_s=limits.wall * PATIENT_WALL)
-        third = _once(executor, program, data, patient, input_mode)
+        third = _once(executor, program, data, patient, problem)
         if third is not None:
             if third.verdict is Verdict.TLE and third.wall_killed:
                 third.reason = (

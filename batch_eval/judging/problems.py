@@ -60,6 +60,9 @@ class Problem:
     interactive: bool = False
     # why the problem cannot be judged here (its records are SKIP lines with it), or ""
     unjudgeable: str = ""
+    # an interactive problem's interactor (judging/interactive.py): Python source, or C++
+    # (testlib's, as open-r1 ships them: not run, the problem is skipped with that reason)
+    interactor: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
@@ -141,6 +144,10 @@ def parse_problem(
         problem.input_mode, problem.unjudgeable = sources.codecontests_files(raw)
     if schema == "livecodebench":
         problem.compare_mode = "decimal-lines"
+    interactor = raw.get("interactor")
+    if isinstance(interactor, str) and interactor.strip():
+        problem.interactor = interactor
+        problem.interactive = True
     checker = raw.get("generated_checker") or raw.get("checker")
     if isinstance(checker, str) and checker.strip():
         convention = str(raw.get("checker_convention") or checker_convention)

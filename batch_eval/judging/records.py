@@ -269,6 +269,8 @@ class RecordJudge:
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
+        if problem.interactor:  # only then: the keys of every other problem stay as they were
+            rules["interactor"] = [problem.interactor, self._checker_python()]
         environment = self.environment_for(program.language)
         return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, environment)
 
@@ -300,10 +302,20 @@ class RecordJudge:
         problem = self.problems.get(record.problem_id)
         if problem is None:
             return unknown_id(record.problem_id, self.problems, self._guesses)
-        if problem.interactive:
+        if problem.interactive and not problem.interactor:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.unjudgeable:
             return f"problem {problem.id} {problem.unjudgeable}: not judged"
+        if problem.interactor and "#include" in problem.interactor:
+            return (
+                f"problem {problem.id}'s interactor is C++ (testlib): not judged "
+                "(only Python interactors are run, see docs/inputs.md)"
+            )
+        if problem.interactor and not self.executor.interactive:
+            return (
+                f"problem {problem.id} is interactive: the {self.executor.name} executor does not run "
+                "interactors, not judged (use --executor local)"
+            )
         if problem.kind == "stdio" and not self.tests_for(problem):
             return f"problem {problem.id} has no tests"
         return ""

@@ -3,7 +3,7 @@
 A case is a problem, one program and the set of verdicts it may get. Problems are written
 in the schemas users bring (open-r1's Codeforces rows, HumanEval rows); limits are small
 so the whole corpus runs in a minute a path. `unsupported` names paths that cannot judge a
-case at all and must say so with IE (never a verdict about the program).
+case at all and must say so with IE or a reasoned SKIP (never a verdict about the program).
 """
 
 from __future__ import annotations
@@ -519,6 +519,7 @@ from tests.conformance import (  # noqa: E402
     redteam_accounting,
     redteam_checker,
     redteam_function,
+    redteam_interactive,
     redteam_jail,
     redteam_neighbours,
     redteam_piston,
@@ -533,5 +534,6 @@ _REDTEAM = [
     *redteam_piston.CASES,
     *redteam_jail.CASES,
     *redteam_neighbours.CASES,
+    *redteam_interactive.CASES,
 ]
 CASES += [replace(case, every_switch=False) for case in _REDTEAM]

@@ -216,8 +216,29 @@ class LocalExecutor(Executor):
             with self._lanes_lock:
                 self._free.append(lane)
 
+    interactive = True
+
+    def run_interactive(
+        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+    ) -> ProgramRun:
+        """As run, each test against `interactor`; always a process per test (either runner)."""
+        if self.concurrency == 1:
+            return self._run(program, inputs, limits, on_result, "stdio", interactor)
+        lane = self._lane()
+        try:
+            return lane._run(program, inputs, limits, on_result, "stdio", interactor)
+        finally:
+            with self._lanes_lock:
+                self._free.append(lane)
+
     def _run(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, input_mode: str
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        input_mode: str,
+        interactor: str | None = None,
     ) -> ProgramRun:
         if self.forks.closed:
             raise ExecutorClosed("the executor was closed")
@@ -246,7 +267,10 @@ class LocalExecutor(Executor):
             else:
                 unsupported = Execution(Verdict.IE, reason=f"language {program.language!r} is not supported")
                 return ProgramRun(compile=unsupported, runs=[])
-            if self.python_runner == "fork" and (program.language == "python" or len(argv) == 1):
+            if interactor is not None:
+                # interactive: a process per test whichever runner (its stdin and stdout are pipes)
+                runs = self.processes.run(argv, box, inputs, limits, file_io, on_result, interactor)
+            elif self.python_runner == "fork" and (program.language == "python" or len(argv) == 1):
                 # Python run in a fork of the started interpreter; a compiled program exec'd from one
                 # (its jail, network namespace and cgroups made once, not per test)
                 binary = len(argv) == 1

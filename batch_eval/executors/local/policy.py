@@ -189,10 +189,18 @@ class Sandbox:
         return jail.Jail(shown, tmp_bytes, writable, *io, reveal=reveal)
 
     def execute(
-        self, cmd: Command, stdin: Path, limits: Limits, box: Path, name: str, server: tuple[int, int] | None
+        self,
+        cmd: Command,
+        stdin: Path,
+        limits: Limits,
+        box: Path,
+        name: str,
+        server: tuple[int, int] | None,
+        pipes: tuple[int, int] | None = None,
     ) -> Execution:
         """Run one process to its end under `limits`, in the cgroups; `server`: the pid and
-        process count of a running fork server, a member of the pids group spared and counted."""
+        process count of a running fork server, a member of the pids group spared and counted;
+        `pipes`: its stdin and stdout (an interactor's ends) instead of `stdin` and a file."""
         if self.group is not None:
             ours = (server[1] if server is not None else 0) + (JAIL_PROCESSES if cmd.jail is not None else 0)
             self.group.set_limit(limits.processes + ours)
@@ -206,6 +214,7 @@ class Sandbox:
             spare=server[0] if server is not None else None,
             memory=self.memory,
             cpu=self.cpu,
+            pipes=pipes,
         )
 
     def close(self) -> None:

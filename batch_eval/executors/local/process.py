@@ -149,8 +149,10 @@ def run_command(
     spare: int | None = None,
     memory: MemoryGroup | None = None,
     cpu: CpuGroup | None = None,
+    pipes: tuple[int, int] | None = None,
 ) -> Execution:
-    """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`.
+    """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`; `pipes`:
+    its stdin and stdout instead (an interactor's ends, see interactive.py; closed here).
 
     The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
     IE when the process could not be started at all (told by the child's own error pipe,
@@ -161,8 +163,12 @@ def run_command(
     """
     out_path = box / f"{out_name}.out"
     err_path = box / f"{out_name}.err"
-    fin = os.open(stdin_path, os.O_RDONLY)
-    fout = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if pipes is not None:
+        fin, fout = pipes
+        out_path.write_bytes(b"")  # what the program wrote went to the interactor
+    else:
+        fin = os.open(stdin_path, os.O_RDONLY)
+        fout = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     ferr = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     # the child's peak memory starts at ours: the kernel keeps a forked copy's resident size

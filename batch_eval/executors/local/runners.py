@@ -12,6 +12,7 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits, OnResult
 from batch_eval.executors.local import jail
 from batch_eval.executors.local.forkserver import ExecutorClosed, ForkServer, ForkServerDown, Submitted
+from batch_eval.executors.local.interactive import Pipes, interact
 from batch_eval.executors.local.policy import Sandbox, installation, solution_env
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
@@ -200,22 +201,34 @@ class ProcessRunner:
         limits: Limits,
         file_io: bool,
         on_result: OnResult,
+        interactor: str | None = None,
     ) -> list[Execution]:
+        """Each test in order until `on_result` says stop; with an `interactor` (Python
+        source), the program talks to it on each test (interactive.py) instead of reading the input."""
         runs: list[Execution] = []
         for i, data in enumerate(inputs):
             if self.forks.closed:
                 raise ExecutorClosed("the executor was closed while the program ran")
-            ex = (
-                self._run_jailed(argv, box, data, limits, file_io)
-                if self.sandbox.jailed
-                else (self._run_test(argv, box, data, limits, file_io))
-            )
+
+            def test(pipes: Pipes, data: bytes = data) -> Execution:
+                if pipes is not None:
+                    data = b""  # the interactor's secret: nowhere the program could look
+                if self.sandbox.jailed:
+                    return self._run_jailed(argv, box, data, limits, file_io, pipes)
+                return self._run_test(argv, box, data, limits, file_io, pipes)
+
+            if interactor is None:
+                ex = test(None)
+            else:
+                ex = interact(interactor, self.sandbox.python, data, limits, test)
             runs.append(ex)
             if not on_result(i, ex):
                 break
         return runs
 
-    def _run_test(self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool) -> Execution:
+    def _run_test(
+        self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool, pipes: Pipes
+    ) -> Execution:
         # one working folder, emptied between tests: a test that leaves nothing behind costs
         # no mkdir/rmtree, and one that does gets a fresh folder (nothing reaches the next test)
         sandbox = self.sandbox
@@ -228,7 +241,7 @@ class ProcessRunner:
         if file_io:
             (run_dir / "input.txt").write_bytes(data)
         cmd = sandbox.command(argv, run_dir, limits)
-        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
+        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running(), pipes)
         if file_io:
             written = written_output(run_dir / "output.txt", limits)
             ex.stdout = ex.stdout if written is None else written
@@ -237,7 +250,7 @@ class ProcessRunner:
         return ex
 
     def _run_jailed(
-        self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool
+        self, argv: list[str], box: Path, data: bytes, limits: Limits, file_io: bool, pipes: Pipes
     ) -> Execution:
         """A test in the jail: its working folder is its private /tmp, nothing else is writable."""
         sandbox = self.sandbox
@@ -257,7 +270,7 @@ class ProcessRunner:
             output_bytes=limits.output_bytes,
         )
         cmd = sandbox.command(argv, Path(jail.TMP), limits, jailed)
-        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running())
+        ex = sandbox.execute(cmd, stdin_path, limits, box, "test", self.forks.running(), pipes)
         if file_io and os.stat(output).st_mtime_ns != 0:
             ex.stdout = written_output(output, limits) or b""
         return ex
