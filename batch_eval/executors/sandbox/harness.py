@@ -78,12 +78,15 @@ def _problem_fails(reason):
     raise _ProblemFails(reason)
 
 
-def _undumpable():
+def _undumpable(flag=0):
+    """PR_SET_DUMPABLE `flag`: 0 for the harness (no process of its user may look inside
+    it); 1 for the candidate's process, before any of its code runs, so that the harness may
+    read its CPU time in a /proc mounted hidepid=invisible (the jail's)."""
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+        libc.prctl(4, flag, 0, 0, 0)  # PR_SET_DUMPABLE
     except Exception:
         pass  # without ctypes the sandbox's user switch (if any) already made us undumpable
 
@@ -181,6 +184,7 @@ def _type_name(value):
 def _candidate(calls, answers):  # pragma: no cover - in the forked child
     """Run the candidate's code and serve calls; never returns."""
     try:
+        _undumpable(1)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
@@ -302,9 +306,10 @@ class _Link:
     """The harness's end of the pipes, and what went wrong on it (a test's bare `except:`
     cannot hide a fault: the verdict reads it here)."""
 
-    def __init__(self, calls, answers, pid=0, call_limit=0.0):
+    def __init__(self, calls, answers, pid=0, call_limit=0.0, proc_pid=0):
         self.calls, self.answers = calls, answers
-        self.pid, self.call_limit = pid, call_limit
+        # pid: the candidate's, to kill it; proc_pid: the same process as /proc names it
+        self.pid, self.call_limit, self.proc_pid = pid, call_limit, proc_pid
         self.fault = None
 
     def call(self, name, method, args, kwargs):
@@ -343,12 +348,12 @@ class _Link:
         (as LiveCodeBench and APPS time each call) and its wall time within 2x + 1 s (as every
         test's; work done in another process is not the candidate's CPU time); past either, the
         candidate is killed and the call overran."""
-        start_cpu, start = _cpu_seconds(self.pid), time.monotonic()
+        start_cpu, start = _cpu_seconds(self.proc_pid), time.monotonic()
         while True:
             ready, _, _ = select.select([self.answers], [], [], 0.01)
             if ready:
                 return
-            cpu = _cpu_seconds(self.pid)
+            cpu = _cpu_seconds(self.proc_pid)
             over = start_cpu is not None and cpu is not None and cpu - start_cpu > self.call_limit
             if over or time.monotonic() - start > 2 * self.call_limit + 1:
                 try:
@@ -357,6 +362,19 @@ class _Link:
                     pass
                 self.fault = _Overran(f"a call of {name}() ran past its time limit of {self.call_limit:g} s")
                 raise self.fault
+
+
+def _proc_pid(child):
+    """The candidate's pid as /proc names it (for its CPU time), or 0 when unknown: /proc may
+    be an outer PID namespace's (the jail's), where the pid fork returned names another
+    process or none, so it is read from /proc's own list of this process's children."""
+    try:
+        me = os.readlink("/proc/self")
+        with open(f"/proc/{me}/task/{me}/children") as f:
+            kids = f.read().split()
+    except (OSError, ValueError):
+        return 0
+    return int(kids[0]) if len(kids) == 1 else 0
 
 
 def _cpu_seconds(pid):
@@ -579,7 +597,7 @@ def main():
         chunks.append(chunk)
     _remove_stdin_file()
     job = json.loads(b"".join(chunks).decode("utf-8", "surrogatepass"))
-    link = _Link(calls_w, answers_r, pid, float(job.get("call_limit") or 0))
+    link = _Link(calls_w, answers_r, pid, float(job.get("call_limit") or 0), _proc_pid(pid))
     try:
         verdict, reason = _judge(job, link)
     except _Gone as exc:
