@@ -33,6 +33,7 @@ def test_an_answer_is_remembered_and_asked_again_when_its_key_changes(memo_folde
     assert len(asked) == 1
     assert probes.remembered("uid", "k2", lambda: None) is None  # another key: asked again
     assert probes.remembered("uid", "k2", probe) is None
+    assert probes.remembered("uid", "k1", lambda: None) == 65534  # another judge's answer kept beside
 
 
 def test_a_memo_others_may_write_is_never_trusted(memo_folder: Path) -> None:
