@@ -36,7 +36,8 @@ j  one real file on every core: `check --all-tests --no-cache` of CodeContests' 
 k  start-up: the speed calibration's own cost (calibrate.py, best of 3 benchmark runs), and
    the wall time of `batch-eval check` of one one-test record (its first verdict) as a fresh
    command: with an empty cache folder (the calibration measured) against the calibration
-   remembered (each run a new program: its verdict never cached), beside the import alone
+   remembered (each run a new program: its verdict never cached), beside the import alone;
+   the sandbox's probes (the jail, `nobody`) are remembered per boot in both (probes.py)
 i  a simulated Piston fleet: N servers on 127.0.0.1, each answering after a fixed delay with
    a fixed number of slots (queueing the rest, as Piston does), judged by one
    `run --max-workers 2` (one request per test): tests/s against N x the one-server figure

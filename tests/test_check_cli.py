@@ -434,3 +434,27 @@ def test_docs_options_lists_every_option_of_run() -> None:
     for param in cli.commands["run"].params:
         if isinstance(param, click.Option) and not param.hidden:
             assert max(param.opts, key=len) in text, f"docs/options.md does not say {param.opts}"
+
+
+#: what a local `check` never needs: the run's process pool, Piston's HTTP, the live display, Parquet
+NOT_FOR_A_CHECK = ("multiprocessing", "concurrent.futures.process", "requests", "rich", "tqdm", "pyarrow")
+
+
+def test_a_local_check_starts_without_the_modules_it_does_not_use(tmp_path: Path) -> None:
+    """Start-up is a check's floor (issue 27): each of these costs every command its import."""
+    write_jsonl(tmp_path / "problems.jsonl", [SUM_PROBLEM])
+    write_jsonl(
+        tmp_path / "s.jsonl", [{"id": "1/A", "code": "a, b = map(int, input().split())\nprint(a + b)\n"}]
+    )
+    argv = [sys.executable, "-X", "importtime", "-m", "batch_eval", "check", str(tmp_path / "s.jsonl")]
+    argv += ["-p", str(tmp_path / "problems.jsonl"), "-o", str(tmp_path / "out"), "--no-cache"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "batch_eval.judging.check" in imported  # the check ran and was measured
+    assert not {name for name in imported if name.split(".")[0] in NOT_FOR_A_CHECK or name in NOT_FOR_A_CHECK}
+    assert '"verdict": "AC"' in (tmp_path / "out" / "s.results.jsonl").read_text()

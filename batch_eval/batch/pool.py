@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,9 @@ def run_jobs(
         return outcomes
     registry = jobs[0].registry
     registry.mkdir(parents=True, exist_ok=True)
+    # imported here: multiprocessing costs a check (which reads FileOutcome) its start-up
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=max_workers, initializer=_worker_init, initargs=(os.getpid(),))
     # at most max_workers in flight: the pool's own queue would start jobs we may cancel
     queue = iter(range(len(jobs)))

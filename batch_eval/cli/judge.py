@@ -73,7 +73,6 @@ def check(
     """Judge every record of one SOLUTIONS file (.jsonl, .jsonl.gz or a .json list; Python,
     PyPy, C, C++, Java, Rust or JavaScript programs, in the benchmarks' own record formats:
     docs/inputs.md)."""
-    from batch_eval.batch.shards import parse_shard
     from batch_eval.config import CheckConfig
     from batch_eval.judging.check import check_file
     from batch_eval.reporting.display import summary_line
@@ -88,7 +87,11 @@ def check(
 
         config = config_from(options)
         refuse_while_a_run_writes(output_dir.resolve())  # a user's check, not a run's checker
-    part = parse_shard(shard) if shard is not None else None
+    part = None
+    if shard is not None:
+        from batch_eval.batch.shards import parse_shard
+
+        part = parse_shard(shard)
     outcome = check_file(config, solutions, output_dir, stem=stem, warn=warn, redo_ie=redo_ie, shard=part)
     if not quiet:
         click.echo(summary_line(solutions, outcome.metrics), err=True)

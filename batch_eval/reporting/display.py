@@ -10,13 +10,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from batch_eval.batch.plan import FileTask, Plan, judged_so_far
-from batch_eval.batch.pool import FileOutcome
-from batch_eval.batch.summary import Summary
+from batch_eval.batch.plan import judged_so_far
 from batch_eval.reporting.status import clock, pace
 from batch_eval.text import plural
+
+if TYPE_CHECKING:  # the pool (multiprocessing) is not imported by a check's summary line
+    from batch_eval.batch.plan import FileTask, Plan
+    from batch_eval.batch.pool import FileOutcome
+    from batch_eval.batch.summary import Summary
 
 
 def pass_text(metrics: dict[str, Any]) -> str:

@@ -209,6 +209,27 @@ os.symlink("/etc/passwd", "output.txt")
 """
 
 
+#: rewrites the judge's remembered probes (executors/local/probes.py) so the next check would
+#: run solutions as root: the answer ("planted") is printed only when the write got through
+PROBES_PY = """
+import json, os
+path = "/run/batch-eval/probes.json"
+try:
+    memo = json.load(open(path))
+except (OSError, ValueError):
+    memo = {"sandbox-uid": {"key": "", "value": None}}
+for entry in memo.values():
+    entry["value"] = None
+try:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(memo, f)
+    print("planted")
+except OSError:
+    print("refused")
+"""
+
+
 def _shm(write: bool, size: int, answer: str = "", key: int = 0x5EED24) -> str:
     source = SHM_CPP.replace("SIZE", str(size)).replace("WRITE", "1" if write else "0")
     return source.replace("KEY", hex(key)).replace("TOKEN", answer)
@@ -244,6 +265,13 @@ CASES: list[Case] = [
         "redteam-py-msg-queue",
         stdio("redteam-py-msg-queue", [("S 7f3a9c\n", "stored\n"), ("L 000000\n", "7f3a9c\n")]),
         MSG_PY,
+        WA,
+    ),
+    # the judge's remembered probes, rewritten to make the next check run solutions as root
+    _jailed(
+        "redteam-py-remembered-probes",
+        stdio("redteam-py-remembered-probes", [("\n", "planted\n")]),
+        PROBES_PY,
         WA,
     ),
     # a shared-memory segment from one program to the next

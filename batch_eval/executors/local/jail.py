@@ -29,7 +29,9 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
+from batch_eval.executors.local import probes
 from batch_eval.executors.sandbox import sandboxlib
 
 CLONE_NEWNS = 0x00020000
@@ -486,7 +488,38 @@ def _write_all(fd: int, data: bytes) -> None:
 @cache
 def works() -> bool:
     """Whether this machine lets a child enter the jail, and the jail holds: a write outside
-    /tmp fails, one inside works, and the process sees no process of the host's."""
+    /tmp fails, one inside works, and the process sees no process of the host's. Asked once
+    per boot (probes.py) while who we are, our namespaces and the kernel's namespace settings
+    stay as they were."""
+    parts = [str(os.geteuid())]
+    for path in _NAMESPACE_SETTINGS:
+        try:
+            parts.append(f"{path}={Path(path).read_text().strip()}")
+        except OSError:
+            parts.append(f"{path}=-")
+    for ns in ("user", "mnt", "pid", "ipc", "net"):
+        try:
+            parts.append(os.readlink(f"/proc/self/ns/{ns}"))
+        except OSError:
+            parts.append(f"{ns}:-")
+    status = Path("/proc/self/status").read_text()
+    parts += [line for line in status.splitlines() if line.startswith("Cap")]
+    key = probes.fingerprint(parts, ())
+    return bool(probes.remembered("jail-works", key, lambda: int(_works_now())))
+
+
+#: what decides whether namespaces may be made (absent ones are keyed as absent)
+_NAMESPACE_SETTINGS = (
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/user/max_mnt_namespaces",
+    "/proc/sys/user/max_pid_namespaces",
+    "/proc/sys/user/max_ipc_namespaces",
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+)
+
+
+def _works_now() -> bool:
     with tempfile.TemporaryDirectory(prefix="batch-eval-jail-probe-") as keep:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the probe child

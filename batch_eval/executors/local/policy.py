@@ -10,6 +10,7 @@ and the scrubbed environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits
-from batch_eval.executors.local import jail
+from batch_eval.executors.local import jail, probes
 from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.kernel import become_subreaper, leave_network
 from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command, user_tasks
@@ -64,7 +65,7 @@ class Sandbox:
         (self.home / "outputs").mkdir()
         # jailed, only the system folders are shown: the interpreter's installation is shown again
         self.reveal = tuple(p for p in _installation(python) if self.jailed and hidden(p))
-        self.uid = self._sandbox_uid()
+        self.uid = self._remembered_uid()
         # jailed, the network namespace comes with the jail (for a normal user, in its user namespace)
         self.no_network = self.jailed or _network_namespaces_work()
         self.group = PidsGroup.create(64)
@@ -82,6 +83,15 @@ class Sandbox:
         self.nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
             self.nproc_base = user_tasks(os.geteuid())
+
+    def _remembered_uid(self) -> int | None:
+        """`_sandbox_uid`, asked once per boot while the interpreter's files, the jail and our
+        code stay as they were (probes.py): starting a jailed interpreter costs each check ~0.2 s."""
+        if os.geteuid() != 0:
+            return None
+        parts = (self.python, str(self.jailed), *self.reveal, str(SANDBOX_UID))
+        key = probes.fingerprint(parts, _interpreter_paths(self.python))
+        return probes.remembered("sandbox-uid", key, self._sandbox_uid)
 
     def _sandbox_uid(self) -> int | None:
         """`nobody` when we are root and that user can start the interpreter, else None."""
@@ -231,6 +241,18 @@ def _installation(python: str) -> list[str]:
     """The folder an interpreter is installed in (…/bin/python3 -> …)."""
     bin_dir = os.path.dirname(python)
     return [os.path.dirname(bin_dir)] if os.path.basename(bin_dir) == "bin" else [bin_dir]
+
+
+def _interpreter_paths(python: str) -> list[str]:
+    """What starting `python` goes through: its link, its file, and what its installation's
+    lib folder holds (the standard library, libpython)."""
+    real = os.path.realpath(python)
+    paths = [os.path.abspath(python), real]
+    for top in _installation(real):
+        lib = os.path.join(top, "lib")
+        with contextlib.suppress(OSError):
+            paths += [os.path.join(lib, name) for name in os.listdir(lib)]
+    return paths
 
 
 def installation(program: str) -> tuple[str, ...]:
