@@ -179,6 +179,7 @@ VERDICT_SETTINGS: dict[str, Any] = {
     "python": "/usr/bin/python3.12",
     "piston_batch": False,
     "python_runner": "process",
+    "mbpp_challenge": True,
 }
 
 

@@ -153,4 +153,4 @@ def test_status_counts_a_sharded_file_s_records_across_its_shards(tmp_path: Path
             f"{k}/3",
         ]
         (registry / str(pid)).write_text(json.dumps({"argv": argv}))
-    assert running_files(out) == {"/data/s.jsonl": {"records_done": 7, "shards": 3}}
+    assert running_files(out) == {"/data/s.jsonl": {"records_done": 7, "records_cached": 0, "shards": 3}}
