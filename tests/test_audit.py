@@ -81,7 +81,13 @@ def test_the_references_a_dataset_ships_are_used(data_dir: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "a" / "audit.json").read_text())
     assert report["rejected"] == ["9/B"]
-    assert report["problems"]["9/A"] == {"references": 2, "passed": 2, "verdicts": {"AC": 2}, "failure": ""}
+    assert report["problems"]["9/A"] == {
+        "references": 2,
+        "passed": 2,
+        "verdicts": {"AC": 2},
+        "failure": "",
+        "unjudged": 0,
+    }
     assert all(report["problems"][p["task_id"]]["passed"] == 1 for p in humaneval)
     assert "4 reject" not in result.stderr and "1 reject every reference" in result.stderr
 
@@ -237,3 +243,28 @@ def test_mbpp_plus_special_oracles_accept_what_evalplus_accepts(tmp_path: Path) 
     done = subprocess.run([*argv, "-o", str(tmp_path / "out")], capture_output=True, text=True)
     lines = [json.loads(x) for x in (tmp_path / "out" / "s.results.jsonl").read_text().splitlines()]
     assert [x["verdict"] for x in lines] == ["AC", "AC", "WA", "AC", "WA"], done.stderr
+
+
+def test_an_ie_of_ours_is_no_rejection_but_a_failing_reference_is(tmp_path: Path) -> None:
+    """The references' results lines as a check writes them: an IE whose reason is the
+    problem's own reference failing (the harness's words) rejects the problem; an IE of our
+    side (a server down) says nothing of its tests: the problem is kept, listed as unjudged."""
+    from batch_eval.judging.audit import Audit, _read_references
+    from batch_eval.judging.check import CheckOutcome
+    from batch_eval.judging.sources import REFERENCE_FAILS
+
+    lines = [
+        {
+            "id": "Mbpp/1",
+            "verdict": "IE",
+            "reason": f"check: {REFERENCE_FAILS} on base input 2: ValueError()",
+        },
+        {"id": "Mbpp/2", "verdict": "IE", "reason": "no Piston endpoint answered for 120 s"},
+        {"id": "Mbpp/3", "verdict": "AC", "reason": ""},
+        {"id": "Mbpp/3", "verdict": "IE", "reason": "the sandbox could not be made"},
+    ]
+    results = write_jsonl(tmp_path / "audit.results.jsonl", lines)
+    result = Audit()
+    _read_references(CheckOutcome(results, tmp_path / "m.json", {}), result)
+    assert result.rejected == ["Mbpp/1"] and result.unjudged == ["Mbpp/2"]
+    assert result.problems["Mbpp/3"]["references"] == 1 and result.disputed == []

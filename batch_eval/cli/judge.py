@@ -305,6 +305,13 @@ def audit(output_dir: Path, reference: Path | None, **options: Any) -> None:
         )
         for pid in result.rejected:
             click.echo(f"  rejected {pid}: {result.problems[pid]['failure']}", err=True)
+        if result.unjudged:
+            named = ", ".join(result.unjudged[:5]) + (" …" if len(result.unjudged) > 5 else "")
+            click.echo(
+                f"  {len(result.unjudged)} problems could not be judged on our side (IE, kept): "
+                f"{named}: run the audit again",
+                err=True,
+            )
     click.echo(f"problems without them: {clean} (details: {output_dir / 'audit.json'})", err=True)
     click.echo(str(clean))
     sys.exit(outcome.exit_code if outcome is not None else ExitCode.OK)

@@ -26,16 +26,20 @@ from batch_eval.errors import BatchEvalError
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
-from batch_eval.judging.checker import CheckerRunner, checker_limits
+from batch_eval.judging.checker import CHECKER_BROKEN, CheckerRunner, checker_limits
 from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import Warn
 from batch_eval.judging.solutions import record_id
-from batch_eval.judging.sources import problem_id
+from batch_eval.judging.sources import REFERENCE_FAILS, problem_id
 
 #: CodeContests' language codes: the ones we judge
 _CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
 PER_PROBLEM = 3  # reference solutions judged per problem (the first ones the dataset lists)
+#: an IE with these words is the problem's own fault (its reference solution fails in the
+#: trusted harness, its checker rejects its expected output): a rejection; any other IE is
+#: ours and says nothing of the problem
+PROBLEM_FAULTS = (REFERENCE_FAILS, CHECKER_BROKEN)
 
 
 @dataclass
@@ -50,6 +54,11 @@ class Audit:
     def rejected(self) -> list[str]:
         """Problems whose tests reject every reference solution judged."""
         return sorted(p for p, a in self.problems.items() if a["references"] and not a["passed"])
+
+    @property
+    def unjudged(self) -> list[str]:
+        """Problems none of whose references could be judged (IE on our side): kept, judge again."""
+        return sorted(p for p, a in self.problems.items() if not a["references"] and a.get("unjudged"))
 
     @property
     def disputed(self) -> list[str]:
@@ -145,6 +154,7 @@ def audit(
             "reference": str(reference) if reference is not None else None,
             "rejected": result.rejected,
             "disputed": result.disputed,
+            "unjudged": result.unjudged,
             "checkers": result.checkers,
             "broken_checkers": result.broken_checkers,
             "problems": result.problems,
@@ -161,7 +171,14 @@ def _read_references(outcome: CheckOutcome, result: Audit) -> None:
         if line.get("verdict") == "SKIP":
             continue
         pid = str(record_id(line))
-        entry = result.problems.setdefault(pid, {"references": 0, "passed": 0, "verdicts": {}, "failure": ""})
+        entry = result.problems.setdefault(
+            pid, {"references": 0, "passed": 0, "verdicts": {}, "failure": "", "unjudged": 0}
+        )
+        reason = str(line.get("reason") or "")
+        if line["verdict"] == "IE" and not any(fault in reason for fault in PROBLEM_FAULTS):
+            # our side failed (a server down, a sandbox not made): no word on the problem's tests
+            entry["unjudged"] += 1
+            continue
         entry["references"] += 1
         entry["passed"] += line["verdict"] == "AC"
         entry["verdicts"][line["verdict"]] = entry["verdicts"].get(line["verdict"], 0) + 1

@@ -49,6 +49,8 @@ from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict
 
 CONVENTIONS = ("open-r1", "testlib")
+#: how an IE caused by the problem's own checker begins (audit counts it as a rejection)
+CHECKER_BROKEN = "the problem's checker is broken"
 MIN_TIME_S = 2.0  # a checker's CPU time limit: at least this,
 TIME_FACTOR = 3.0  # else this many times the program's own
 #: a run killed at the wall clock with CPU time to spare is run once more with this many
@@ -142,7 +144,7 @@ class CheckerRunner:
         if reading.said is Said.FAULT:
             return f"cannot test the checker on the expected output: {reading.reason}"
         how = "rejects" if reading.said is Said.REJECT else "fails on"
-        return f"the problem's checker is broken: it {how} the test's expected output ({reading.reason})"
+        return f"{CHECKER_BROKEN}: it {how} the test's expected output ({reading.reason})"
 
     def broken(self, tests: Iterable[tuple[bytes, bytes]]) -> str:
         """'' when the checker accepts every test's (input, expected output); else the first

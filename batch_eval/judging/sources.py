@@ -359,6 +359,9 @@ def _tagged(value: Any) -> Any:
     return value
 
 
+#: how an IE caused by the problem's own reference solution begins (audit counts it as a rejection)
+REFERENCE_FAILS = "the reference solution fails"
+
 #: the check of an EvalPlus problem: each input of this run's part (`_batch_eval_part`, set
 #: by the harness in the tests' namespace), its Python types given back (_tagged), given to the
 #: canonical solution (run by the harness, never by the candidate) and to the candidate, on
@@ -433,7 +436,7 @@ def check(candidate):
             expected = expected_of(*copy.deepcopy(args))
         except Exception as exc:
             where = f"{{_batch_eval_part}} input {{n + 1}}"
-            _batch_eval_problem_fails(f"the reference solution fails on {{where}}: {{exc!r:.200}}")
+            _batch_eval_problem_fails(f"{fails} on {{where}}: {{exc!r:.200}}")
         got = candidate(*copy.deepcopy(args))
         if {entry!r} == "find_zero":
             at = sum(c * math.pow(got, i) for i, c in enumerate(args[0])) if number(got) else 1
@@ -512,7 +515,9 @@ def evalplus_check(raw: dict[str, Any], where: str) -> tuple[list[str], str]:
             raise BatchEvalError(f"{where}: an input is not in MBPP+'s shape for {task} ({exc})") from None
     inputs = json.dumps({"base": _tagged(base), "plus": _tagged(plus)})
     oracle = _MBPP_ORACLES.get(entry, "") if task.startswith("Mbpp/") else ""
-    check = _EVALPLUS_CHECK.format(reference=reference, entry=entry, inputs=inputs, atol=atol, oracle=oracle)
+    check = _EVALPLUS_CHECK.format(
+        reference=reference, entry=entry, inputs=inputs, atol=atol, oracle=oracle, fails=REFERENCE_FAILS
+    )
     return (["base", "plus"] if plus else ["base"]), check
 
 
