@@ -66,3 +66,19 @@ def test_a_problem_with_fewer_than_k_samples_is_left_out_of_that_k_never_capping
     assert set(both["pass_at_k"]) == {"1", "2", "3", "5", "10"} and both["ks"] == [3]
     assert both["pass_at_k_problems"] == {"2": 2, "3": 1, "5": 1, "10": 1}
     assert both["pass_at_k"]["1"] == pytest.approx((0.3 + 0 + 1) / 3, abs=1e-6)
+
+
+def test_skip_reasons_are_counted_by_kind_not_by_problem() -> None:
+    """`skipped_by_reason` in the metrics: the skip lines of many problems are one kind each."""
+    from batch_eval.judging.check import _reason_kind
+
+    reasons = [
+        "problem 1/A is interactive and has no interactor: not judged",
+        "problem 2/B is interactive and has no interactor: not judged",
+        "unknown problem id '1/A' (did you mean '1A'?)",
+        "unknown problem id '7/C'",
+    ]
+    assert {_reason_kind(r) for r in reasons} == {
+        "problem is interactive and has no interactor",
+        "unknown problem id",
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -315,7 +316,9 @@ def _tests_run(result: SolutionResult) -> int:
 
 
 def _reason_kind(reason: str) -> str:
-    """Group skip reasons for the metrics ("unknown problem id '1/A'" -> "unknown problem id")."""
+    """Group skip reasons for the metrics ("unknown problem id '1/A'" -> "unknown problem id";
+    "problem 1/A is interactive …" -> "problem is interactive …": one kind, not one a problem)."""
+    reason = re.sub(r"^problem \S+? ", "problem ", reason.replace("'s interactor", " interactor", 1))
     for marker in (" '", " (", ":"):
         if marker in reason:
             reason = reason.split(marker)[0]
