@@ -12,10 +12,19 @@ from typing import Any
 
 import pytest
 
-from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.base import (
+    Execution,
+    Executor,
+    Expected,
+    Limits,
+    OnResult,
+    Program,
+    ProgramRun,
+    checker_limits,
+)
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.sandbox.compare import Comparison
-from batch_eval.judging.checker import CheckerRunner, checker_limits
+from batch_eval.judging.checker import CheckerRunner
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import Checker, parse_problem
 from batch_eval.verdict import Verdict

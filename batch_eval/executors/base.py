@@ -50,6 +50,23 @@ class Limits:
         }
 
 
+#: a checker's (or interactor's) CPU time limit: at least MIN_TIME_S, else TIME_FACTOR times
+#: the program's own
+CHECKER_MIN_TIME_S = 2.0
+CHECKER_TIME_FACTOR = 3.0
+
+
+def checker_limits(program: Limits | None = None) -> Limits:
+    """The limits a checker or an interactor (trusted problem code) runs under, judging
+    programs that run under `program`."""
+    time_s = (
+        CHECKER_MIN_TIME_S
+        if program is None
+        else max(CHECKER_MIN_TIME_S, CHECKER_TIME_FACTOR * program.time_s)
+    )
+    return Limits(time_s=time_s, memory_mb=2048, output_bytes=1 << 20, processes=64)
+
+
 @dataclass
 class Execution:
     """What one run of a program did.

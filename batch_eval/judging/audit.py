@@ -23,10 +23,11 @@ from typing import Any
 
 from batch_eval.config import CheckConfig, problems_index_dir
 from batch_eval.errors import BatchEvalError
+from batch_eval.executors.base import checker_limits
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
-from batch_eval.judging.checker import CHECKER_BROKEN, CheckerRunner, checker_limits
+from batch_eval.judging.checker import CHECKER_BROKEN, CheckerRunner
 from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import Warn

@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Limits, error_line, last_line
+from batch_eval.executors.base import Execution, Limits, checker_limits, error_line, last_line
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
 from batch_eval.judging.cache import digest
@@ -51,8 +51,6 @@ from batch_eval.verdict import Verdict
 CONVENTIONS = ("open-r1", "testlib")
 #: how an IE caused by the problem's own checker begins (audit counts it as a rejection)
 CHECKER_BROKEN = "the problem's checker is broken"
-MIN_TIME_S = 2.0  # a checker's CPU time limit: at least this,
-TIME_FACTOR = 3.0  # else this many times the program's own
 #: a run killed at the wall clock with CPU time to spare is run once more with this many
 #: times the wall time (a loaded machine starves a checker; its input cannot)
 PATIENT_WALL = 4.0
@@ -64,12 +62,6 @@ _TESTLIB_REJECTS = {
     7: "partial points",
     8: "unexpected end of file",
 }
-
-
-def checker_limits(program: Limits | None = None) -> Limits:
-    """The limits a checker runs under, judging programs that run under `program`."""
-    time_s = MIN_TIME_S if program is None else max(MIN_TIME_S, TIME_FACTOR * program.time_s)
-    return Limits(time_s=time_s, memory_mb=2048, output_bytes=1 << 20, processes=64)
 
 
 class Said(Enum):

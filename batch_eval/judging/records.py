@@ -14,12 +14,12 @@ from typing import Any
 from batch_eval.config import CheckConfig
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors import Executor
-from batch_eval.executors.base import Limits, Program
+from batch_eval.executors.base import Limits, Program, checker_limits
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.languages import python_version
 from batch_eval.files import default_cache_dir
 from batch_eval.judging.cache import VerdictCache, digest
-from batch_eval.judging.checker import CheckerRunner, checker_limits
+from batch_eval.judging.checker import CheckerRunner
 from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import Problem, TestCase, closest_id

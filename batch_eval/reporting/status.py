@@ -247,7 +247,7 @@ def status_text(status: dict[str, Any], ks: list[int] | None = None) -> str:
         cached = f" ({records['cached']} from the verdict cache)" if records.get("cached") else ""
         lines.append(f"records: {records['done']}/{whole} judged in this run{cached}")
     elapsed = status.get("elapsed_seconds")
-    if speed is not None or eta is not None or status.get("records_per_second") or elapsed:
+    if speed is not None or eta is not None or status.get("records_per_second") or elapsed is not None:
         lines.append(
             f"speed: {status.get('records_per_second') or 'n/a'} records judged/s, "
             f"{speed if speed is not None else 'n/a'} tests run/s (finished files); "

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Limits, error_line
+from batch_eval.executors.base import Execution, Limits, checker_limits, error_line
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
@@ -71,8 +71,6 @@ def interact(
     """Run `execute`'s program (under `program_limits`) against the interactor `source` on one
     test; the program's Execution with the verdict of the module docstring (its stdout:
     nothing, the interactor read it)."""
-    from batch_eval.judging.checker import checker_limits  # judging builds on the executors
-
     limits = checker_limits(program_limits)
     wall_s = limits.wall + program_limits.wall
     with tempfile.TemporaryDirectory(prefix="batch-eval-interactor-") as tmp:
