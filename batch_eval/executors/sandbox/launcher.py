@@ -174,13 +174,7 @@ def _wait(pid, deadline):
     ended = sandboxlib.wait_until(pid, deadline)
     if ended is not None:
         return (*ended, False)
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    _, status, usage = os.wait4(pid, 0)
-    return status, usage, True
+    return (*sandboxlib.kill_and_reap(pid), True)
 
 
 def _reap_all(group=0):

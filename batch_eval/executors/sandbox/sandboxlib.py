@@ -151,6 +151,18 @@ def wait_until(pid: int, deadline: float) -> tuple[int, Any] | None:
             os.close(pidfd)
 
 
+def kill_and_reap(pid: int) -> tuple[int, Any]:
+    """SIGKILL the child `pid`'s process group and the child itself (it may not have made its
+    own session yet), then reap it: its (status, rusage)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    _, status, usage = os.wait4(pid, 0)
+    return status, usage
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` still runs. A zombie does not: a killed process whose parent
     died is a zombie until whoever inherited it reaps it, and a subreaper or a container's

@@ -336,12 +336,7 @@ def _wait(pid, wall, commands):
             if (left <= 0 or commands.cancelled()) and not (killed or cancelled):
                 killed, cancelled = left <= 0, left > 0
                 # the child itself too: a cancel can come before it has made its own session
-                for kill in (os.killpg, os.kill):
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                _, status, usage = os.wait4(pid, 0)
+                status, usage = sandboxlib.kill_and_reap(pid)
                 return status, usage, killed, cancelled
             watch = [pidfd] if pidfd >= 0 else []
             if not commands.closed:
