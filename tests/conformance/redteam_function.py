@@ -31,20 +31,36 @@ def _fn(name: str, completion: str, *expect: str, **problem: object) -> Case:
 
 
 #: looks for the tests' text (which holds the expected values) wherever a program might reach
-#: it: the harness's descriptors, memory, command line and environment through /proc, its own
+#: it: the harness's (and every process /proc shows: the candidate is dumpable, so that the
+#: harness can read its CPU time) descriptors, memory, command line and environment, its own
 #: standard input rewound, the folders of its program and working directory
 SPY = """\
 import os, sys
 NEEDLE = b"candidate(-1, 1) " + b"== 0"
 
+def _pids():
+    # the parent by its pid, and every process /proc shows (its pids may be another
+    # namespace's: the harness is there under another number, if it is shown at all)
+    seen = [os.getppid()]
+    try:
+        seen += [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != os.getpid()]
+    except OSError:
+        pass
+    return seen
+
 def _seen():
-    ppid = os.getppid()
-    places = ["/proc/self/fd/0", f"/proc/{ppid}/cmdline", f"/proc/{ppid}/environ"]
-    for folder in (f"/proc/{ppid}/fd", "/proc/self/fd", f"/proc/{ppid}/task"):
-        try:
-            places += [f"{folder}/{name}" for name in os.listdir(folder)]
-        except OSError:
-            pass
+    places = ["/proc/self/fd/0"]
+    for ppid in _pids():
+        places += [f"/proc/{ppid}/cmdline", f"/proc/{ppid}/environ"]
+        for folder in (f"/proc/{ppid}/fd", f"/proc/{ppid}/task"):
+            try:
+                places += [f"{folder}/{name}" for name in os.listdir(folder)]
+            except OSError:
+                pass
+    try:
+        places += [f"/proc/self/fd/{name}" for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        pass
     for path in places:
         try:
             with open(path, "rb") as f:
@@ -59,18 +75,19 @@ def _seen():
             return True
     except Exception:
         pass
-    try:
-        with open(f"/proc/{ppid}/maps") as maps, open(f"/proc/{ppid}/mem", "rb", 0) as mem:
-            for line in maps:
-                lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
-                try:
-                    mem.seek(lo)
-                    if NEEDLE in mem.read(min(hi - lo, 1 << 24)):
-                        return True
-                except Exception:
-                    pass
-    except Exception:
-        pass
+    for ppid in _pids():
+        try:
+            with open(f"/proc/{ppid}/maps") as maps, open(f"/proc/{ppid}/mem", "rb", 0) as mem:
+                for line in maps:
+                    lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+                    try:
+                        mem.seek(lo)
+                        if NEEDLE in mem.read(min(hi - lo, 1 << 24)):
+                            return True
+                    except Exception:
+                        pass
+        except Exception:
+            pass
     return False
 
 FOUND = _seen()
