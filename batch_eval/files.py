@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -94,25 +95,15 @@ class AtomicFile:
                 _raise_for_machine(exc, self.path)
 
 
-def remove_stale_temporaries(path: Path) -> None:
+def remove_stale_temporaries(path: Path, alive: Callable[[int], bool]) -> None:
     """Remove the AtomicFile temporaries of `path` that a killed writer left: those whose
-    writer (the pid in the name) is this process or no longer runs; another live process's
-    file, still being written, stays."""
+    writer (the pid in the name) is this process or no longer runs (`alive`); another live
+    process's file, still being written, stays."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = stale.name[len(path.name) + 2 :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
             continue
         stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _raise_for_machine(exc: OSError, path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from batch_eval.config import CheckConfig, file_sha256, problems_digest, problems_index_dir
 from batch_eval.errors import ExitCode
 from batch_eval.executors import Executor
+from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.files import (
     AtomicFile,
     default_cache_dir,
@@ -220,7 +221,7 @@ def check_file(
         previous_metrics(metrics_path).unlink(missing_ok=True)
         journal.remove()
         for done in (results_path, metrics_path):  # what a killed check left half written
-            remove_stale_temporaries(done)
+            remove_stale_temporaries(done, sandboxlib.alive)
     finally:
         journal.close()
         records_judge.close()
