@@ -399,12 +399,12 @@ def test_taco_generations_name_their_problem_by_row_as_taco_pairs_them(tmp_path:
     )
     outcome = check_file(generations, problems, tmp_path / "out", cache=False, progress=False)
     assert _verdicts(outcome, "id", "task_id", "code_list_index", "verdict") == [
-        ("Double", 0, 0, "AC"),
-        ("Double", 0, 1, "WA"),
-        ("Square", "1", 0, "AC"),
+        ("0", 0, 0, "AC"),
+        ("0", 0, 1, "WA"),
+        ("1", "1", 0, "AC"),
         (None, 2, 0, "SKIP"),
     ]
-    assert "no row 2" in outcome.results_path.read_text().splitlines()[-1]
+    assert "no problem 2" in outcome.results_path.read_text().splitlines()[-1]
 
 
 def test_verifiable_prompts_rows_of_one_problem_are_one_problem(tmp_path: Path) -> None:

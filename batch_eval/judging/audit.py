@@ -32,7 +32,7 @@ from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import Warn
 from batch_eval.judging.solutions import record_id
-from batch_eval.judging.sources import REFERENCE_FAILS, problem_id
+from batch_eval.judging.sources import REFERENCE_FAILS, numbered_by_row, problem_id
 
 #: CodeContests' language codes: the ones we judge
 _CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
@@ -69,8 +69,8 @@ class Audit:
 
 def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
     """The reference solutions the problems file ships, as solution records."""
-    for raw in _raw_problems(problems_path):
-        pid = problem_id(raw)
+    for row, raw in enumerate(_raw_problems(problems_path)):
+        pid = problem_id(raw, row)
         if pid is None:
             continue
         for language, code in _references(raw)[:PER_PROBLEM]:
@@ -145,9 +145,13 @@ def audit(
     clean = out_dir / "problems.audited.jsonl"
     left_out = set(result.rejected) | set(result.broken_checkers)
     with AtomicFile(clean) as f:
-        for raw in _raw_problems(config.problems):
-            if str(problem_id(raw)) not in left_out:
-                f.write(json.dumps(raw) + "\n")
+        for row, raw in enumerate(_raw_problems(config.problems)):
+            pid = str(problem_id(raw, row))
+            if pid in left_out:
+                continue
+            # a problem numbered by its row keeps its number, written out: the rows after a
+            # left-out one move up (TACO's generations still find it, problems.ProblemSet.id_at)
+            f.write(json.dumps({"id": pid, **raw} if numbered_by_row(raw) else raw) + "\n")
     write_json_atomic(
         out_dir / "audit.json",
         {
