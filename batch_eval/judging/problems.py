@@ -61,7 +61,7 @@ class Problem:
     # why the problem cannot be judged here (its records are SKIP lines with it), or ""
     unjudgeable: str = ""
     # an interactive problem's interactor (judging/interactive.py): Python source, or C++
-    # (testlib's, as open-r1 ships them: not run, the problem is skipped with that reason)
+    # (testlib's: not run, the problem is skipped with that reason)
     interactor: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
