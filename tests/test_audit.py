@@ -318,3 +318,40 @@ def test_taco_problems_are_numbered_by_their_row_and_keep_it_in_the_audited_file
     outcome = check_file(generations, audited, tmp_path / "out", cache=False, progress=False)
     lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
     assert [(x["id"], x["verdict"]) for x in lines] == [("1", "AC")]
+
+
+def test_codeforces_submissions_count_as_references_only_when_codeforces_accepted_them(
+    tmp_path: Path,
+) -> None:
+    """open-r1/codeforces-submissions (default config) mixes every verdict: a WRONG_ANSWER
+    submission failing the tests says nothing of them, so only `verdict: OK` ones are
+    references (rows shaped as its card's columns)."""
+    from tests.conftest import SUM_PROBLEM
+
+    def submission(n: int, source: str, verdict: str) -> dict[str, object]:
+        return {
+            "submission_id": str(n),
+            "source": source,
+            "contestId": "1",
+            "problem_index": "A",
+            "programmingLanguage": "Python 3",
+            "verdict": verdict,
+            "testset": "TESTS",
+            "passedTestCount": 3.0,
+            "timeConsumedMillis": 30.0,
+            "memoryConsumedBytes": 0.0,
+            "creationTimeSeconds": 1300000000.0,
+            "problem_id": "1/A",
+        }
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    right, wrong = "a, b = map(int, input().split())\nprint(a + b)\n", "print(0)\n"
+    reference = write_jsonl(
+        tmp_path / "submissions.jsonl",
+        [submission(1, right, "OK"), submission(2, wrong, "WRONG_ANSWER")],
+    )
+    result = audit("--problems", str(problems), "--reference", str(reference), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["problems"]["1/A"]["references"] == 1 and report["disputed"] == []
+    assert "1 submissions Codeforces did not accept" in result.stderr

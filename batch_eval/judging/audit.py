@@ -135,7 +135,12 @@ def audit(
             )
     if reference is not None:
         outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
-        _read_references(outcome, result)
+        not_accepted = _read_references(outcome, result)
+        if not_accepted:
+            warn(
+                f"{reference}: {not_accepted} submissions Codeforces did not accept (`verdict` not OK) "
+                "are not references: they were judged, not counted"
+            )
         if not result.problems:  # "0 reject" would read as a clean pass
             raise BatchEvalError(
                 f"no reference solution was judged ({outcome.metrics.get('skipped_records', 0)} "
@@ -169,11 +174,18 @@ def audit(
     return result, outcome, clean
 
 
-def _read_references(outcome: CheckOutcome, result: Audit) -> None:
-    """Each problem's references, passed and failed, from the check's results."""
+def _read_references(outcome: CheckOutcome, result: Audit) -> int:
+    """Each problem's references, passed and failed, from the check's results; how many lines
+    were not references: Codeforces submissions (open-r1/codeforces-submissions: their
+    `programmingLanguage`, their own `verdict` kept as `record_verdict`) that Codeforces did
+    not accept (`verdict` other than OK), whose failing says nothing of the tests."""
+    rejected_by_codeforces = 0
     for text in outcome.results_path.read_text(encoding="utf-8").splitlines():
         line = json.loads(text)
         if line.get("verdict") == "SKIP":
+            continue
+        if "programmingLanguage" in line and line.get("record_verdict", "OK") != "OK":
+            rejected_by_codeforces += 1
             continue
         pid = str(record_id(line))
         entry = result.problems.setdefault(
@@ -189,6 +201,7 @@ def _read_references(outcome: CheckOutcome, result: Audit) -> None:
         entry["verdicts"][line["verdict"]] = entry["verdicts"].get(line["verdict"], 0) + 1
         if line["verdict"] != "AC" and not entry["failure"]:
             entry["failure"] = line.get("reason") or line["verdict"]
+    return rejected_by_codeforces
 
 
 def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:
