@@ -156,6 +156,9 @@ def test_open_r1_generations_and_codeforces_submissions_are_read_in_place() -> N
     ]
     assert parse_record(json.dumps(go).encode(), 1).error == "unsupported language 'Go'"
     assert "generation" not in parse_record(json.dumps(cots).encode(), 1).kept_fields()
+    # codeforces-cots' card: `messages` (user: the prompt, assistant: the generation) again
+    chat = {**cots, "messages": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "g"}]}
+    assert "messages" not in parse_record(json.dumps(chat).encode(), 1).kept_fields()
 
 
 def test_a_codeforces_submission_keeps_its_own_verdict_beside_ours(tmp_path: Path) -> None:

@@ -84,11 +84,10 @@ class Record:
         """The record's own fields minus the bulky code, for users to join on; one named as a
         field the results line writes is kept as `record_<name>` (codeforces-submissions'
         `verdict`, Codeforces' own, beside ours)."""
-        return {
-            (f"record_{k}" if k in RESULT_FIELDS else k): v
-            for k, v in self.fields.items()
-            if k not in BULKY_FIELDS
-        }
+        # codeforces-cots' `messages` are its `prompt` and `generation` again
+        bulky = (*BULKY_FIELDS, "messages") if "generation" in self.fields else BULKY_FIELDS
+        kept = {k: v for k, v in self.fields.items() if k not in bulky}
+        return {(f"record_{k}" if k in RESULT_FIELDS else k): v for k, v in kept.items()}
 
 
 def record_id(fields: dict[str, Any]) -> Any:
