@@ -169,7 +169,7 @@ def _function(problem: Problem, prompt: str, test_code: str, entry_point: str) -
 
 #: parsed problems a ProblemSet keeps at once, by the size of their lines
 KEPT_BYTES = 256 << 20
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: TACO's problems are named by their row (an index of 1 has their titles)
 _BOM = b"\xef\xbb\xbf"
 
 
