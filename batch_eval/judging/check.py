@@ -216,6 +216,11 @@ def check_file(
                 if records_judge.generated is not None and records_judge.generated.missing
                 else {}
             ),
+            **(
+                {"generated_tests_not_given": sorted(records_judge.not_given)}
+                if records_judge.not_given
+                else {}
+            ),
         }
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)

@@ -64,6 +64,9 @@ class Problem:
     # (testlib's: not run, the problem is skipped with that reason)
     interactor: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
+    # how many generated tests open-r1 publishes for it (its `generated_tests` column, a count;
+    # the tests are in test_cases_*.parquet): judged without them, it is said (records.py)
+    generated_count: int = 0
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
     parts: list[str] = field(default_factory=list)
@@ -146,6 +149,9 @@ def parse_problem(
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
+    count = raw.get("generated_tests")
+    if schema == "open-r1" and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        problem.generated_count = count
     if schema == "codecontests":
         problem.input_mode, problem.unjudgeable = sources.codecontests_files(raw)
     if schema == "livecodebench":
