@@ -604,6 +604,30 @@ def test_the_preflight_reads_the_server_s_caps_and_says_what_they_cost() -> None
         assert len(sent) == 3 and all(r["run_cpu_time"] <= 5000 for r in sent)
 
 
+def test_a_cpu_cap_below_one_test_s_limit_judges_what_finishes_under_it_and_ie_the_rest() -> None:
+    """open-r1's servers keep Piston's stock 3 s CPU cap; a call-based problem's run takes a
+    limit per call (4 s for three calls of 1 s): the request asks the cap, never more (the
+    server refuses it: every record was IE), a program done under the cap gets its verdict,
+    and one the box stops at the cap is IE naming the setting, never TLE."""
+    config = FakePistonConfig(run_cpu_time_max=1500, run_timeout_max=30_000, body_limit=10**7)
+    limits = Limits(time_s=4.0, memory_mb=256, output_bytes=1 << 20)
+    with FakePiston(config) as server:
+        executor = PistonExecutor([server.url], backoff=0.01)
+        executor.preflight(limits)
+        before = len(server.requests)
+        quick = Program("python", "a, b = map(int, input().split())\nprint(a + b)\n")
+        spin = Program("python", "while True:\n    pass\n")
+        for batch in (True, False):
+            executor.batch = batch
+            if not batch:
+                executor.max_run_timeout_ms = None  # stock requests, a test each
+            run = executor.run(quick, [b"1 2\n"] * 2, limits, lambda i, e: True)
+            assert [(r.verdict, r.stdout) for r in run.runs] == [(Verdict.AC, b"3\n")] * 2, batch
+            (ex,) = executor.run(spin, [b""], limits, lambda i, e: True).runs
+            assert ex.verdict is Verdict.IE and "PISTON_RUN_CPU_TIME" in ex.reason, (batch, ex)
+        assert all(r["run_cpu_time"] <= 1500 for r in server.requests[before:])
+
+
 def test_a_stock_request_s_output_cut_by_the_server_keeps_its_prefix() -> None:
     """A real server cuts stdout at its cap and keeps the reads before it: OLE when that proves
     the output over our limit, IE (the setting to raise) when its cap is below our limit."""

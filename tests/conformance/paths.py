@@ -11,11 +11,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from batch_eval.executors import Executor
+from batch_eval.executors.languages import LANGUAGES
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.jail import works as jail_works
 from batch_eval.executors.piston.executor import PistonExecutor
-from batch_eval.executors.piston.preflight import PACKAGE_DIR
+from batch_eval.executors.piston.preflight import PACKAGE_DIR, PACKAGE_LANGUAGES
 from tests.fake_piston import FakePiston, FakePistonConfig, install_package
 
 #: a real Piston server to run the suite against as well (e.g. http://127.0.0.1:2000)
@@ -128,10 +131,28 @@ PATHS: list[JudgePath] = [
     # the same on a Ray cluster: each shard a task, its results sent back to the driver
     JudgePath("ray-sharded", _local(), LOCAL, shards=2, ray=True, needs_ray=True),
 ]
+
+
+def _real_server(url: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A real server's tags (`piston-package` when our package is installed, else
+    `piston-stock`) and the languages it has runtimes for; BATCH_EVAL_PISTON_LANGUAGES (a comma
+    list) names them instead, for a runtime listed whose toolchain the box lacks (the cases of
+    a language it cannot run would all be IE: a server's setup, not a verdict to check)."""
+    listed = requests.get(f"{url.rstrip('/')}/api/v2/runtimes", timeout=30).json()
+    names = {r.get("language") for r in listed} | {a for r in listed for a in r.get("aliases", [])}
+    packaged = {ours for ours, name in PACKAGE_LANGUAGES.items() if name in names}
+    stock = {ours for ours, lang in LANGUAGES.items() if set(lang.piston) & names}
+    given = os.environ.get("BATCH_EVAL_PISTON_LANGUAGES", "")
+    languages = {part.strip() for part in given.split(",") if part.strip()} or packaged | stock
+    tags = {"piston", "real", "piston-package" if packaged else "piston-stock"}
+    return frozenset(tags), frozenset(languages)
+
+
 if REAL_PISTON:
+    REAL_TAGS, REAL_LANGUAGES = _real_server(REAL_PISTON)
     PATHS += [
-        JudgePath("real-piston-batched", _piston(batch=True), PISTON | {"real"}),
-        JudgePath("real-piston-per-test", _piston(batch=False), PISTON | {"real"}),
+        JudgePath("real-piston-batched", _piston(batch=True), REAL_TAGS, languages=REAL_LANGUAGES),
+        JudgePath("real-piston-per-test", _piston(batch=False), REAL_TAGS, languages=REAL_LANGUAGES),
     ]
 
 

@@ -94,10 +94,12 @@ def test_body(
     runtime: tuple[str, str],
     file_mode: bool = False,
     compile_ms: int = STOCK_COMPILE_MS,
+    cpu_cap_ms: int | None = None,
 ) -> dict[str, Any]:
     """The request that runs `program` on one input (`runtime`: Piston's language and version;
     `compile_ms`: the compile_timeout a compiled language's request asks for — the server
-    checks every field it is sent against its maximums, so an interpreted one sends none)."""
+    checks every field it is sent against its maximums, so an interpreted one sends none;
+    `cpu_cap_ms`: the server's run_cpu_time maximum, asked at most)."""
     language, version = runtime
     if program.language in ENTRY:
         try:
@@ -128,7 +130,8 @@ def test_body(
         "args": [],
         **({} if program.language in INTERPRETED else {"compile_timeout": compile_ms}),
         "run_timeout": int(limits.wall * 1000),
-        "run_cpu_time": int(limits.time_s * 1000) + 1,
+        # within the server's CPU maximum (a run it stops there is IE: capped_cpu)
+        "run_cpu_time": min(int(limits.time_s * 1000) + 1, cpu_cap_ms or int(limits.time_s * 1000) + 1),
         "run_memory_limit": limits.memory_mb * 1024 * 1024,
     }
 
@@ -214,15 +217,32 @@ def _line(printed: int) -> float:
 
 
 def per_request(limits: Limits, wall_cap_ms: int, cpu_cap_ms: int | None) -> int:
-    """How many tests one launcher request can surely run within a server's maximum
-    run_timeout and run_cpu_time (None: no CPU maximum), each test taking all its limits; 0
-    when not one can. Time beyond it is never lost: the launcher stops before a test that
-    might not finish within the request's wall budget, and the next request goes on."""
+    """How many tests one launcher request can run within a server's maximum run_timeout and
+    run_cpu_time (None: no CPU maximum), each test taking all its limits; 0 when the wall
+    maximum cannot hold one. Time beyond it is never lost: the launcher stops before a test
+    that might not finish within the request's wall budget, and the next request goes on. A
+    CPU maximum below one test's limit still lets one test a request run (the program may
+    finish under it); a box stopped at it says so (capped_cpu), never TLE."""
     if wall_cap_ms < limits.wall * 1000 + 50 + LAUNCHER_SPARE_MS:
         return 0
     if cpu_cap_ms is None:
         return BATCH_TESTS
-    return max(0, min(BATCH_TESTS, int((cpu_cap_ms - LAUNCHER_CPU_MS) // (limits.time_s * 1000 + 50))))
+    return max(1, min(BATCH_TESTS, int((cpu_cap_ms - LAUNCHER_CPU_MS) // (limits.time_s * 1000 + 50))))
+
+
+def capped_cpu(limits: Limits, tests: int, cpu_cap_ms: int | None) -> bool:
+    """Whether a request of `tests` tests of these limits asks less CPU time than they may
+    take, because of the server's maximum: a box stopped for time then judged nothing."""
+    return cpu_cap_ms is not None and cpu_cap_ms < tests * (limits.time_s * 1000 + 50) + LAUNCHER_CPU_MS
+
+
+def cpu_cap_reason(limits: Limits, cpu_cap_ms: int) -> str:
+    """Why a run the server stopped at its CPU maximum is IE: the setting to raise."""
+    wanted = int(limits.time_s * 1000 + 50 + LAUNCHER_CPU_MS)
+    return (
+        f"the Piston server caps CPU time at {cpu_cap_ms} ms a request, below this test's "
+        f"{limits.time_s:g} s limit, and stopped it there: set PISTON_RUN_CPU_TIME to at least {wanted}"
+    )
 
 
 def package_argv(program: Program, limits: Limits) -> list[str]:

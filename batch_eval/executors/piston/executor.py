@@ -55,6 +55,8 @@ MAX_THREADS = 128
 #: the client waits this much longer than the largest run a request may take (queueing, set-up)
 ANSWER_MARGIN_S = 30.0
 PROBE_PADDING_BYTES = 150_000
+#: the CPU time (ms) the probe asks: it prints a little, whatever the problems' limits
+PROBE_CPU_MS = 1000
 #: the longest run_timeout a launcher request asks for (the client waits for it)
 BATCH_MS = 60_000
 
@@ -147,6 +149,9 @@ class PistonExecutor(Executor):
         probe = Program("python", PROBE_SOURCE)
         body = self._body(probe, b"", limits)
         body["files"].append({"name": "padding.txt", "content": "p" * PROBE_PADDING_BYTES})
+        # a CPU maximum below the limits is learned below and costs what it costs (capped_cpu),
+        # it does not refuse the run: the probe asks little CPU time
+        body["run_cpu_time"] = min(body["run_cpu_time"], PROBE_CPU_MS)
         answers = self._each(lambda url: preflight.probe(self.client, url, body, limits))
         for url, answer in zip(self.endpoints, answers):
             if isinstance(answer, BatchEvalError):
@@ -157,7 +162,9 @@ class PistonExecutor(Executor):
                     f"Piston at {url} rejects request bodies over ~100 kB (the stock JSON limit): "
                     "tests with larger inputs will be IE; raise the server's JSON body limit"
                 )
-                answer = preflight.probe(self.client, url, self._body(probe, b"", limits), limits)
+                again = self._body(probe, b"", limits)
+                again["run_cpu_time"] = body["run_cpu_time"]
+                answer = preflight.probe(self.client, url, again, limits)
             run = (answer or {}).get("run") or {}
             if run.get("status") == "OL" or len(run.get("stdout") or "") < PROBE_OUTPUT_BYTES:
                 raise BatchEvalError(
@@ -314,6 +321,9 @@ class PistonExecutor(Executor):
                 if compile_ex is not None and compile_ex.verdict is not Verdict.AC:
                     return ProgramRun(compile=compile_ex, runs=[])
                 ex = to_execution(answer.get("run"), limits)
+                cap = self.max_run_cpu_ms
+                if ex.verdict is Verdict.TLE and cap is not None and cap <= limits.time_s * 1000:
+                    ex = Execution(Verdict.IE, reason=bodies.cpu_cap_reason(limits, cap))
             runs.append(ex)
             if not on_result(i, ex):
                 break
@@ -421,6 +431,9 @@ class PistonExecutor(Executor):
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
+            if run.get("status") == "TO" and bodies.capped_cpu(limits, len(inputs), self.max_run_cpu_ms):
+                reason = bodies.cpu_cap_reason(limits, self.max_run_cpu_ms or 0)
+                return BatchAnswer(compiled, whole=Execution(Verdict.IE, reason=reason))
             return BatchAnswer(compiled, whole=launcher_cut(run, limits))
         # only the launcher knows the secret, so only its lines carry the tag; a line without
         # it (none can reach the launcher's stdout but the launcher's own) is not a result
@@ -437,7 +450,8 @@ class PistonExecutor(Executor):
 
     def _body(self, program: Program, data: bytes, limits: Limits, file_mode: bool = False) -> dict[str, Any]:
         runtime = self.runtimes.get(program.language, (program.language, "*"))
-        return bodies.test_body(program, data, limits, runtime, file_mode, self.compile_ms)
+        cap = self.max_run_cpu_ms
+        return bodies.test_body(program, data, limits, runtime, file_mode, self.compile_ms, cap)
 
     def _execute(
         self, program: Program, data: bytes, limits: Limits, file_mode: bool = False

@@ -54,6 +54,14 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
             "limit: raise PISTON_MAX_FILE_SIZE on the server or lower --output-limit",
         )
     classify(ex, limits, bool(result["wall_killed"]), len(stdout) > limits.output_bytes)
+    hard = result.get("cpu_cap")
+    if hard and ex.verdict is Verdict.TLE and not ex.wall_killed and (ex.cpu_time or 0) <= limits.time_s:
+        # stopped by the box's own CPU rlimit, under the test's limit: the server's setting
+        ex.verdict = Verdict.IE
+        ex.reason = (
+            f"the Piston box caps CPU time at {hard} s, below this test's {limits.time_s:g} s limit, "
+            "and stopped it there: raise PISTON_RUN_CPU_TIME on the server"
+        )
     return ex
 
 

@@ -129,6 +129,8 @@ def _test(order, fds, env):
         "wall": wall,
         "wall_killed": killed,
         "file_size_cap": fsize if fsize <= order["output"] else None,
+        # the box's hard CPU rlimit, when below what the test's limit needs (limit_cpu)
+        "cpu_cap": sandboxlib.cpu_cap(order["time_s"]),
         "setup_error": setup_error or None,
     }
 
@@ -149,8 +151,7 @@ def _child(order, fds, env, fsize, hard, report):
             os.unlink("output.txt")
         except OSError:
             pass
-    cpu = sandboxlib.cpu_rlimit(order["time_s"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    sandboxlib.limit_cpu(order["time_s"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
     if _PRCTL is not None:
         _PRCTL(PR_SET_DUMPABLE, 1)  # the program is an ordinary process of the box's user

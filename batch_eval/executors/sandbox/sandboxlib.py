@@ -13,6 +13,7 @@ any Python 3 a solution's interpreter may be; nothing here may import the packag
 from __future__ import annotations  # annotations stay text: any Python 3 reads them
 
 import os
+import resource
 import select
 import signal
 import stat
@@ -33,6 +34,21 @@ def cpu_rlimit(time_s: float) -> int:
     """The CPU-seconds rlimit of a test: the limit rounded up, plus one second (the verdict
     comes from the CPU time measured; this only stops a runaway)."""
     return max(1, -int(-time_s // 1)) + 1
+
+
+def cpu_cap(time_s: float) -> int | None:
+    """The hard CPU-seconds rlimit this process already has when it is below what a test of
+    `time_s` gets (a Piston box may hold one), else None."""
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    return hard if hard != resource.RLIM_INFINITY and hard < cpu_rlimit(time_s) + 1 else None
+
+
+def limit_cpu(time_s: float) -> None:
+    """Set this process's CPU-seconds rlimit for a test (cpu_rlimit), within a lower hard
+    limit it already has (cpu_cap: a run stopped there is not judged TLE, see mapping)."""
+    cap = cpu_cap(time_s)
+    cpu = cpu_rlimit(time_s)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1) if cap is None else (min(cpu, cap), cap))
 
 
 def read_text(path: str) -> str:

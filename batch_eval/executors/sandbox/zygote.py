@@ -157,8 +157,7 @@ def _setup(script, cwd, files, time_s, memory, fsize, nproc, uid, input_copy, re
         os.setgid(int(uid))
         os.setuid(int(uid))
     sandboxlib.die_with_parent(_PRCTL)
-    cpu = sandboxlib.cpu_rlimit(time_s)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    sandboxlib.limit_cpu(time_s)
     if memory != "-":  # else a memory cgroup limits what the child really uses
         resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
