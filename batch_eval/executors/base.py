@@ -56,6 +56,10 @@ CHECKER_MIN_TIME_S = 2.0
 CHECKER_TIME_FACTOR = 3.0
 
 
+#: how an IE caused by a problem's own interactor begins (audit counts it as the problem's fault)
+INTERACTOR_BROKEN = "the problem's interactor is broken"
+
+
 def checker_limits(program: Limits | None = None) -> Limits:
     """The limits a checker or an interactor (trusted problem code) runs under, judging
     programs that run under `program`."""

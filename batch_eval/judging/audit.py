@@ -38,9 +38,9 @@ from batch_eval.judging.sources import REFERENCE_FAILS, problem_id
 _CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
 PER_PROBLEM = 3  # reference solutions judged per problem (the first ones the dataset lists)
 #: an IE with these words is the problem's own fault (its reference solution fails in the
-#: trusted harness, its checker rejects its expected output): a rejection; any other IE is
-#: ours and says nothing of the problem
-PROBLEM_FAULTS = (REFERENCE_FAILS, CHECKER_BROKEN)
+#: trusted harness, its checker rejects its expected output, its interactor does not compile,
+#: says FAIL or crashes): a rejection; any other IE is ours and says nothing of the problem
+PROBLEM_FAULTS = (REFERENCE_FAILS, CHECKER_BROKEN, "interactor is broken", "(broken problem)")
 
 
 @dataclass

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Executor, Expected, Limits, Program
+from batch_eval.executors.base import INTERACTOR_BROKEN, Execution, Executor, Expected, Limits, Program
 from batch_eval.executors.sandbox import harness
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
@@ -248,6 +248,8 @@ def _decide(
     well) its output against the test's, or the harness's verdict on a function problem."""
     result = _test_result(ex)
     if result.verdict is not Verdict.AC or problem.interactor:
+        if problem.interactor and result.reason.startswith(INTERACTOR_BROKEN):
+            result.reason = f"problem {problem.id}'s" + result.reason.removeprefix("the problem's")
         return result  # an interactor's verdict is final (interactive.py)
     if problem.kind == "function":
         # only the harness writes this output: its verdict is the test's

@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from batch_eval.config import CheckConfig
@@ -17,6 +18,7 @@ from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program, checker_limits
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.languages import python_version
+from batch_eval.executors.local.testlib import header_digest, is_cpp
 from batch_eval.files import default_cache_dir
 from batch_eval.judging.cache import VerdictCache, digest
 from batch_eval.judging.checker import CheckerRunner
@@ -33,7 +35,9 @@ def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
         flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
         python, runner, jobs = config.python, config.python_runner, config.local_jobs()
-        return LocalExecutor(python=python, python_runner=runner, cxx_flags=flags, jobs=jobs)
+        return LocalExecutor(
+            python=python, python_runner=runner, cxx_flags=flags, jobs=jobs, testlib=config.testlib
+        )
     if config.executor == "piston":
         from batch_eval.executors.piston import discovery
         from batch_eval.executors.piston.budget import SharedBudget
@@ -270,7 +274,12 @@ class RecordJudge:
             "kind": problem.kind,
         }
         if problem.interactor:  # only then: the keys of every other problem stay as they were
-            rules["interactor"] = [problem.interactor, self._checker_python()]
+            interactor: list[Any] = [problem.interactor, self._checker_python()]
+            testlib = getattr(self.executor, "testlib", None)
+            if is_cpp(problem.interactor) and isinstance(testlib, Path):
+                # a C++ interactor's verdicts are its header's and compiler's too
+                interactor.append([header_digest(testlib), self.environment_for("cpp")])
+            rules["interactor"] = interactor
         environment = self.environment_for(program.language)
         return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, environment)
 
@@ -306,11 +315,6 @@ class RecordJudge:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.unjudgeable:
             return f"problem {problem.id} {problem.unjudgeable}: not judged"
-        if problem.interactor and "#include" in problem.interactor:
-            return (
-                f"problem {problem.id}'s interactor is C++ (testlib): not judged "
-                "(only Python interactors are run, see docs/inputs.md)"
-            )
         if problem.interactor and not self.executor.interactive:
             return (
                 f"problem {problem.id} is interactive: the {self.executor.name} executor does not run "

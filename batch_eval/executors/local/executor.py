@@ -29,6 +29,7 @@ from batch_eval.executors.local.languages import (
 )
 from batch_eval.executors.local.policy import DISK_MB, Sandbox
 from batch_eval.executors.local.runners import ForkRunner, ProcessRunner
+from batch_eval.executors.local.testlib import header as testlib_header
 from batch_eval.verdict import Verdict
 
 PYTHON_RUNNERS = ("fork", "process")
@@ -65,6 +66,7 @@ class LocalExecutor(Executor):
         node: str = "node",
         rustc: str = "rustc",
         jobs: int = 1,
+        testlib: str | None = None,
     ) -> None:
         self._settings: dict[str, Any] = {
             "python": python,
@@ -80,6 +82,7 @@ class LocalExecutor(Executor):
             "pypy": pypy,
             "node": node,
             "rustc": rustc,
+            "testlib": testlib,
         }
         self.concurrency = max(1, jobs)
         self._free: list[LocalExecutor] = [self]  # lanes not running a program now
@@ -109,7 +112,9 @@ class LocalExecutor(Executor):
             "javascript": (os.path.realpath(shutil.which(node) or node), "Node.js", "nodejs"),
         }
         self.forks = ForkRunner(self.sandbox, self.python)
-        self.processes = ProcessRunner(self.sandbox, self.forks)
+        # the testlib.h problems' C++ interactors are built against (ours unless named)
+        self.testlib = testlib_header(testlib)
+        self.processes = ProcessRunner(self.sandbox, self.forks, cxx, self.testlib)
         self._boxes = 0
 
     @property

@@ -884,7 +884,7 @@ inline void ensuref(bool condition, const char *fmt, ...) {
     quit(_fail, message);
 }
 
-/* testlib's random generator: a 48-bit linear congruential generator of our own seeding. */
+/* testlib's random generator (its API; a 48-bit linear congruential generator of our own). */
 class random_t {
    public:
     random_t() : seed(3905348978240129619LL) {}
@@ -983,15 +983,12 @@ class random_t {
 
 static random_t rnd;
 
-inline void __be_register(TTestlibMode mode, int argc, char *argv[]) {
-    testlibMode = mode;
-    std::ios_base::sync_with_stdio(true);
-    rnd.setSeed(argc, argv);
-}
+/* rnd keeps its fixed seed (an interactor's or checker's verdict must not vary between runs). */
+inline void __be_register(TTestlibMode mode) { testlibMode = mode; }
 
 /* A checker: `checker INPUT OUTPUT ANSWER [REPORT]`. */
 inline void registerTestlibCmd(int argc, char *argv[]) {
-    __be_register(_checker, argc, argv);
+    __be_register(_checker);
     if (argc < 4)
         quit(_fail, "Program must be run with the arguments <input-file> <output-file> <answer-file>");
     inf.init(argv[1], _input);
@@ -1006,7 +1003,7 @@ inline void registerTestlib(int argc, ...) {
 
 /* An interactor: `interactor INPUT OUTPUT [ANSWER]`; the program's output is our stdin. */
 inline void registerInteraction(int argc, char *argv[]) {
-    __be_register(_interactor, argc, argv);
+    __be_register(_interactor);
     if (argc < 3)
         quit(_fail, "Program must be run with the arguments <input-file> <output-file> [<answer-file>]");
     inf.init(argv[1], _input);
