@@ -1,12 +1,13 @@
-"""Problems' C++ testlib programs (interactors): compiled once per source in a process, as
-the judging user (trusted problem code), against our testlib-compatible header
+"""Problems' C++ testlib programs (interactors): compiled once per source, header and compiler
+on a machine (kept in the cache folder: $BATCH_EVAL_TESTLIB_BUILDS, else
+$XDG_CACHE_HOME/batch-eval/testlib, ours alone), as the judging user (trusted problem code),
+against our testlib-compatible header
 (`executors/sandbox/testlib/testlib.h`) or the real testlib.h a user points us at
 (`--testlib PATH`, or BATCH_EVAL_TESTLIB). A source that does not compile is the problem's
 fault: the reason says so with the compiler's first error line, never a verdict on a program."""
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import shutil
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import INTERACTOR_BROKEN
-from batch_eval.executors.local.languages import COMPILE_LIMITS, CXX_FLAGS, first_error
+from batch_eval.executors.local.languages import COMPILE_LIMITS, CXX_FLAGS, first_error, version_of
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
+from batch_eval.files import default_cache_dir
 from batch_eval.verdict import Verdict
 
 #: the environment variable naming a testlib.h to use instead of ours
@@ -53,55 +55,79 @@ def header_digest(path: Path) -> str:
 
 
 class TestlibBuilds:
-    """Compiled testlib sources of this process, by source, header and compiler: each compiled
-    once, whichever lane (thread) asks first; the others wait for that build."""
+    """Compiled testlib sources, by source, header and compiler: each compiled once on this
+    machine (parallel checkers may race: the first finished build is kept) and looked up once
+    per process, whichever lane (thread) asks first; the others wait for that lookup."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._builds: dict[str, tuple[threading.Lock, list[str]]] = {}
-        self._dir: Path | None = None
-
-    def _folder(self) -> Path:
-        if self._dir is None:
-            self._dir = Path(tempfile.mkdtemp(prefix="batch-eval-testlib-"))
-            atexit.register(shutil.rmtree, self._dir, True)
-        return self._dir
 
     def build(self, source: str, cxx: str, testlib: Path) -> tuple[str, str]:
         """(the binary's path, '') or ('', why it could not be built: INTERACTOR_BROKEN and the
         compiler's first error when the source does not compile; our fault otherwise)."""
-        key = hashlib.sha256(
-            b"\0".join([source.encode("utf-8", "surrogatepass"), testlib.read_bytes(), cxx.encode()])
-        ).hexdigest()[:24]
-        with self._lock:
-            entry = self._builds.setdefault(key, (threading.Lock(), []))
-            folder = self._folder()
-        lock, done = entry
-        with lock:
-            if not done:
-                done.extend(self._compile(source, cxx, testlib, folder / key))
-            binary, why = done
-        return binary, why
-
-    def _compile(self, source: str, cxx: str, testlib: Path, box: Path) -> tuple[str, str]:
         tool = shutil.which(cxx)
         if tool is None:
             return "", f"cannot compile the problem's C++ interactor: compiler {cxx!r} not found"
-        box.mkdir(mode=0o700)
-        include = box / "include"
-        include.mkdir()
-        shutil.copyfile(testlib, include / "testlib.h")
-        (box / "interactor.cpp").write_text(source, encoding="utf-8", errors="surrogatepass")
-        empty = box / "empty.in"
-        empty.write_bytes(b"")
-        argv = [tool, *CXX_FLAGS, "-I", str(include), "-o", "interactor", "interactor.cpp"]
-        ex = run_command(Command(argv, box, solution_env(box)), empty, COMPILE_LIMITS, box, "compile")
-        if ex.verdict is Verdict.AC:
-            return str(box / "interactor"), ""
-        if ex.verdict is Verdict.RE and ex.exit_code is not None:  # the compiler's own errors
-            line = first_error(ex.stderr) or "compilation failed"
-            return "", f"{INTERACTOR_BROKEN}: it does not compile with {testlib.name} ({line})"
-        return "", f"cannot compile the problem's C++ interactor: {ex.reason or ex.verdict}"
+        parts = [source.encode("utf-8", "surrogatepass"), testlib.read_bytes(), tool.encode()]
+        parts += [version_of((tool, "--version")).encode(), " ".join(CXX_FLAGS).encode()]
+        key = hashlib.sha256(b"\0".join(parts)).hexdigest()[:24]
+        with self._lock:
+            entry = self._builds.setdefault(key, (threading.Lock(), []))
+        lock, done = entry
+        with lock:
+            if not done:
+                done.extend(_built(source, tool, testlib, key))
+            binary, why = done
+        return binary, why
+
+
+def _cache() -> Path:
+    base = Path(os.environ.get("BATCH_EVAL_TESTLIB_BUILDS") or default_cache_dir() / "testlib")
+    base.mkdir(parents=True, exist_ok=True)
+    base.chmod(0o700)  # trusted binaries: no program under judgment may replace one
+    return base
+
+
+def _built(source: str, tool: str, testlib: Path, key: str) -> tuple[str, str]:
+    """The cached build `key` (made now when missing): (binary, '') or ('', why not)."""
+    try:
+        base = _cache()
+        kept = base / key
+        if not kept.is_dir():
+            box = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=base))
+            try:
+                _compile(source, tool, testlib, box)
+                os.rename(box, kept)
+            except OSError:
+                if not kept.is_dir():  # not a parallel checker's finished build: ours failed
+                    raise
+            finally:
+                shutil.rmtree(box, ignore_errors=True)
+    except OSError as exc:
+        return "", f"cannot compile the problem's C++ interactor: {exc}"
+    if (kept / "interactor").is_file():
+        return str(kept / "interactor"), ""
+    return "", (kept / "error.txt").read_text(encoding="utf-8")
+
+
+def _compile(source: str, tool: str, testlib: Path, box: Path) -> None:
+    """The build in `box`: `interactor`, or `error.txt` saying why the source does not compile
+    (an OSError when the compiler could not run at all: nothing is kept)."""
+    include = box / "include"
+    include.mkdir()
+    shutil.copyfile(testlib, include / "testlib.h")
+    (box / "interactor.cpp").write_text(source, encoding="utf-8", errors="surrogatepass")
+    empty = box / "empty.in"
+    empty.write_bytes(b"")
+    argv = [tool, *CXX_FLAGS, "-I", str(include), "-o", "interactor", "interactor.cpp"]
+    ex = run_command(Command(argv, box, solution_env(box)), empty, COMPILE_LIMITS, box, "compile")
+    if ex.verdict is Verdict.RE and ex.exit_code is not None:  # the compiler's own errors
+        line = first_error(ex.stderr) or "compilation failed"
+        why = f"{INTERACTOR_BROKEN}: it does not compile with {testlib.name} ({line})"
+        (box / "error.txt").write_text(why, encoding="utf-8")
+    elif ex.verdict is not Verdict.AC:
+        raise OSError(f"the compiler did not finish: {ex.reason or ex.verdict}")
 
 
 #: one per process: every lane's executor shares its builds
