@@ -1,7 +1,7 @@
 """C++ interactors written for testlib, as open-r1's `checker_interactor` problems ship them,
 judged for real with our own testlib-compatible header: guess-the-number (readInt ranges, a
 token pattern, `tout`), an adaptive one, a broken one and one using what the header lacks,
-against honest, wrong, idle, flooding and early-exiting programs."""
+against honest, wrong, idle, flooding and early-exiting programs; and C++ testlib checkers."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import pytest
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.testlib import HEADER_ENV, OWN_HEADER, header
+from batch_eval.judging.checker import CHECKER_BROKEN, CheckerRunner
+from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict
 from tests.conftest import read_jsonl, write_jsonl
 from tests.test_interactive import BLIND, FLOOD, HONEST, IDLE, LINEAR, guess_problem, judged
@@ -203,3 +205,50 @@ def test_check_judges_cpp_interactors_with_the_named_header(tmp_path: Path) -> N
     lines = read_jsonl(tmp_path / "out" / "s.results.jsonl")
     assert [line["verdict"] for line in lines] == ["IE", "IE"], proc.stderr
     assert "problem g's interactor is broken: it does not compile" in lines[0]["reason"]
+
+
+#: a testlib checker of `a + b`: the answer in range, compared with the jury's, nothing after it
+SUM_CHECKER_CPP = r"""
+#include "testlib.h"
+
+int main(int argc, char* argv[]) {
+    registerTestlibCmd(argc, argv);
+    long long a = inf.readLong(), b = inf.readLong();
+    long long jury = ans.readLong();
+    ensuref(jury == a + b, "the jury's answer %lld is not %lld", jury, a + b);
+    long long got = ouf.readLong(-2000000000LL, 2000000000LL, "sum");
+    if (got != jury)
+        quitf(_wa, "expected %lld, found %lld", jury, got);
+    quitf(_ok, "%lld", got);
+}
+"""
+
+
+def test_cpp_testlib_checker_judges_outputs() -> None:
+    """A C++ checker is of testlib's convention whatever the problem says (its arguments:
+    input, output, answer), and its verdicts are testlib's."""
+    runner = CheckerRunner(Checker(SUM_CHECKER_CPP, "open-r1"), sys.executable)
+    try:
+        assert runner.judge(b"1 2\n", b"3\n", b"3\n") == (Verdict.AC, "")
+        verdict, reason = runner.judge(b"1 2\n", b"3\n", b"4\n")
+        assert verdict is Verdict.WA and "expected 3, found 4" in reason
+        verdict, reason = runner.judge(b"1 2\n", b"3\n", b"3 3\n")
+        assert verdict is Verdict.WA and "Extra information in the output file" in reason
+        verdict, reason = runner.judge(b"1 2\n", b"3\n", b"")
+        assert verdict is Verdict.WA and "Unexpected end of file" in reason
+        # the jury's own answer rejected: the checker (or the test) is broken, never the program's fault
+        verdict, reason = runner.judge(b"1 2\n", b"4\n", b"4\n")
+        assert verdict is Verdict.IE and reason.startswith(CHECKER_BROKEN)
+    finally:
+        runner.close()
+
+
+def test_cpp_checker_that_does_not_compile_is_ie() -> None:
+    source = SUM_CHECKER_CPP.replace("registerTestlibCmd(argc, argv);", "registerGen(argc, argv, 1);")
+    runner = CheckerRunner(Checker(source, "testlib"), sys.executable)
+    try:
+        verdict, reason = runner.judge(b"1 2\n", b"3\n", b"3\n")
+        assert verdict is Verdict.IE
+        assert reason.startswith(f"{CHECKER_BROKEN}: it does not compile") and "registerGen" in reason
+    finally:
+        runner.close()

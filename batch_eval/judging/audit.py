@@ -24,6 +24,7 @@ from typing import Any
 from batch_eval.config import CheckConfig, problems_index_dir
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import checker_limits
+from batch_eval.executors.local.testlib import header
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
@@ -95,7 +96,7 @@ def audit_checkers(config: CheckConfig, result: Audit) -> None:
             continue
         tests = problem.tests + (generated.for_problem(problem) if generated else [])
         limits = checker_limits(config.limits_for(problem.time_limit, problem.memory_limit))
-        runner = CheckerRunner(problem.checker, python, limits)
+        runner = CheckerRunner(problem.checker, python, limits, header(config.testlib))
         try:
             why = runner.broken((t.input, t.output) for t in tests)
         finally:

@@ -1,4 +1,4 @@
-"""Problems' C++ testlib programs (interactors): compiled once per source, header and compiler
+"""Problems' C++ testlib programs (interactors, checkers): compiled once per source, header and compiler
 on a machine (kept in the cache folder: $BATCH_EVAL_TESTLIB_BUILDS, else
 $XDG_CACHE_HOME/batch-eval/testlib, ours alone), as the judging user (trusted problem code),
 against our testlib-compatible header
@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors.base import INTERACTOR_BROKEN
 from batch_eval.executors.local.languages import COMPILE_LIMITS, CXX_FLAGS, first_error, version_of
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
@@ -30,7 +29,7 @@ OWN_HEADER = Path(__file__).resolve().parents[1] / "sandbox" / "testlib" / "test
 
 
 def is_cpp(source: str) -> bool:
-    """Whether a problem's interactor source is C++ (testlib's) rather than Python."""
+    """Whether a problem's interactor or checker source is C++ (testlib's) rather than Python."""
     return "#include" in source
 
 
@@ -63,13 +62,14 @@ class TestlibBuilds:
         self._lock = threading.Lock()
         self._builds: dict[str, tuple[threading.Lock, list[str]]] = {}
 
-    def build(self, source: str, cxx: str, testlib: Path) -> tuple[str, str]:
-        """(the binary's path, '') or ('', why it could not be built: INTERACTOR_BROKEN and the
+    def build(self, source: str, cxx: str, testlib: Path, what: str = "interactor") -> tuple[str, str]:
+        """(the binary's path, '') or ('', why the problem's `what` (interactor, checker) could
+        not be built: "the problem's WHAT is broken: it does not compile ..." with the
         compiler's first error when the source does not compile; our fault otherwise)."""
         tool = shutil.which(cxx)
         if tool is None:
-            return "", f"cannot compile the problem's C++ interactor: compiler {cxx!r} not found"
-        parts = [source.encode("utf-8", "surrogatepass"), testlib.read_bytes(), tool.encode()]
+            return "", f"cannot compile the problem's C++ {what}: compiler {cxx!r} not found"
+        parts = [what.encode(), source.encode("utf-8", "surrogatepass"), testlib.read_bytes(), tool.encode()]
         parts += [version_of((tool, "--version")).encode(), " ".join(CXX_FLAGS).encode()]
         key = hashlib.sha256(b"\0".join(parts)).hexdigest()[:24]
         with self._lock:
@@ -77,7 +77,7 @@ class TestlibBuilds:
         lock, done = entry
         with lock:
             if not done:
-                done.extend(_built(source, tool, testlib, key))
+                done.extend(_built(source, tool, testlib, key, what))
             binary, why = done
         return binary, why
 
@@ -89,7 +89,7 @@ def _cache() -> Path:
     return base
 
 
-def _built(source: str, tool: str, testlib: Path, key: str) -> tuple[str, str]:
+def _built(source: str, tool: str, testlib: Path, key: str, what: str) -> tuple[str, str]:
     """The cached build `key` (made now when missing): (binary, '') or ('', why not)."""
     try:
         base = _cache()
@@ -97,7 +97,7 @@ def _built(source: str, tool: str, testlib: Path, key: str) -> tuple[str, str]:
         if not kept.is_dir():
             box = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=base))
             try:
-                _compile(source, tool, testlib, box)
+                _compile(source, tool, testlib, box, what)
                 os.rename(box, kept)
             except OSError:
                 if not kept.is_dir():  # not a parallel checker's finished build: ours failed
@@ -105,26 +105,26 @@ def _built(source: str, tool: str, testlib: Path, key: str) -> tuple[str, str]:
             finally:
                 shutil.rmtree(box, ignore_errors=True)
     except OSError as exc:
-        return "", f"cannot compile the problem's C++ interactor: {exc}"
-    if (kept / "interactor").is_file():
-        return str(kept / "interactor"), ""
+        return "", f"cannot compile the problem's C++ {what}: {exc}"
+    if (kept / "program").is_file():
+        return str(kept / "program"), ""
     return "", (kept / "error.txt").read_text(encoding="utf-8")
 
 
-def _compile(source: str, tool: str, testlib: Path, box: Path) -> None:
-    """The build in `box`: `interactor`, or `error.txt` saying why the source does not compile
+def _compile(source: str, tool: str, testlib: Path, box: Path, what: str) -> None:
+    """The build in `box`: `program`, or `error.txt` saying why the source does not compile
     (an OSError when the compiler could not run at all: nothing is kept)."""
     include = box / "include"
     include.mkdir()
     shutil.copyfile(testlib, include / "testlib.h")
-    (box / "interactor.cpp").write_text(source, encoding="utf-8", errors="surrogatepass")
+    (box / f"{what}.cpp").write_text(source, encoding="utf-8", errors="surrogatepass")
     empty = box / "empty.in"
     empty.write_bytes(b"")
-    argv = [tool, *CXX_FLAGS, "-I", str(include), "-o", "interactor", "interactor.cpp"]
+    argv = [tool, *CXX_FLAGS, "-I", str(include), "-o", "program", f"{what}.cpp"]
     ex = run_command(Command(argv, box, solution_env(box)), empty, COMPILE_LIMITS, box, "compile")
     if ex.verdict is Verdict.RE and ex.exit_code is not None:  # the compiler's own errors
         line = first_error(ex.stderr) or "compilation failed"
-        why = f"{INTERACTOR_BROKEN}: it does not compile with {testlib.name} ({line})"
+        why = f"the problem's {what} is broken: it does not compile with {testlib.name} ({line})"
         (box / "error.txt").write_text(why, encoding="utf-8")
     elif ex.verdict is not Verdict.AC:
         raise OSError(f"the compiler did not finish: {ex.reason or ex.verdict}")
