@@ -252,3 +252,14 @@ def test_cpp_checker_that_does_not_compile_is_ie() -> None:
         assert reason.startswith(f"{CHECKER_BROKEN}: it does not compile") and "registerGen" in reason
     finally:
         runner.close()
+
+
+def test_interactor_reads_the_tests_answer(executor: LocalExecutor) -> None:
+    """testlib's `ans`: the test's expected output is the interactor's ANSWER file (here the
+    number to guess, which the input does not hold)."""
+    source = GUESS_CPP.replace('int x = inf.readInt(1, n, "x");', 'int x = ans.readInt(1, n, "x");')
+    raw = problem(source, ())
+    raw["tests"] = [{"input": "1000", "output": "777"}, {"input": "7", "output": "7"}]
+    assert _judge(executor, HONEST, raw) == (Verdict.AC, "")
+    verdict, reason = _judge(executor, LINEAR, raw)
+    assert verdict is Verdict.WA and "more than 20 questions" in reason

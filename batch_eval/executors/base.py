@@ -146,10 +146,17 @@ class Executor(ABC):
     interactive: bool = False
 
     def run_interactive(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        interactor: str,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
-        """As run, each test's program talking to `interactor` (Python source) through pipes;
-        only an executor whose `interactive` is True is asked."""
+        """As run, each test's program talking to `interactor` (Python or testlib C++ source)
+        through pipes; `answers`: each test's expected output, the interactor's ANSWER file
+        (testlib's `ans`); only an executor whose `interactive` is True is asked."""
         raise NotImplementedError(f"the {self.name} executor does not run interactive problems")
 
     #: how many programs one check may have this executor run at once (from threads); 1: one

@@ -224,14 +224,20 @@ class LocalExecutor(Executor):
     interactive = True
 
     def run_interactive(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        interactor: str,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
         """As run, each test against `interactor`; always a process per test (either runner)."""
         if self.concurrency == 1:
-            return self._run(program, inputs, limits, on_result, "stdio", interactor)
+            return self._run(program, inputs, limits, on_result, "stdio", interactor, answers)
         lane = self._lane()
         try:
-            return lane._run(program, inputs, limits, on_result, "stdio", interactor)
+            return lane._run(program, inputs, limits, on_result, "stdio", interactor, answers)
         finally:
             with self._lanes_lock:
                 self._free.append(lane)
@@ -244,6 +250,7 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         input_mode: str,
         interactor: str | None = None,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
         if self.forks.closed:
             raise ExecutorClosed("the executor was closed")
@@ -274,7 +281,7 @@ class LocalExecutor(Executor):
                 return ProgramRun(compile=unsupported, runs=[])
             if interactor is not None:
                 # interactive: a process per test whichever runner (its stdin and stdout are pipes)
-                runs = self.processes.run(argv, box, inputs, limits, file_io, on_result, interactor)
+                runs = self.processes.run(argv, box, inputs, limits, file_io, on_result, interactor, answers)
             elif self.python_runner == "fork" and (program.language == "python" or len(argv) == 1):
                 # Python run in a fork of the started interpreter; a compiled program exec'd from one
                 # (its jail, network namespace and cgroups made once, not per test)

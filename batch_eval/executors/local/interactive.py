@@ -4,8 +4,9 @@ The interactor is trusted problem code: Python source, or C++ written for testli
 (`registerInteraction`), compiled once per process against our testlib-compatible header or
 the user's testlib.h (testlib.py). It runs as our checkers are (on this machine, as the judging
 user, through the process runner: its own session, a scrubbed environment, `checker_limits`,
-SIGPIPE ignored), with testlib's `registerInteraction` arguments: `interactor INPUT OUTPUT`,
-INPUT the test's input file, OUTPUT a file it may write for a checker (`tout`; not read here).
+SIGPIPE ignored), with testlib's `registerInteraction` arguments: `interactor INPUT OUTPUT ANSWER`, INPUT the
+test's input file, OUTPUT a file it may write for a checker (`tout`; not read here), ANSWER the
+test's expected output (testlib's `ans`).
 Its stdout is the program's stdin and the program's stdout its stdin. Its exit code is its
 verdict, as testlib's: 0 OK, 1 WA, 2 PE, 4 extra output, 7 points, 8 unexpected end of file,
 16 and above partial credit reject; 3 FAIL, any other exit, a signal or its own limits are a
@@ -67,11 +68,13 @@ def interact(
     test_input: bytes,
     program_limits: Limits,
     execute: Execute,
+    answer: bytes | None = None,
     cxx: str = "g++",
     testlib: Path = OWN_HEADER,
 ) -> Execution:
     """Run `execute`'s program (under `program_limits`) against the interactor `source` (Python,
-    or C++ built with `cxx` against `testlib`) on one test; the program's Execution with the
+    or C++ built with `cxx` against `testlib`) on one test (`answer`: its expected output, the
+    interactor's ANSWER file when given); the program's Execution with the
     verdict of the module docstring (its stdout: nothing, the interactor read it)."""
     limits = checker_limits(program_limits)
     # its wall clock outlasts the program's: it has the last word on a program that stopped
@@ -84,12 +87,16 @@ def interact(
         box = Path(tmp)
         input_path, output_path = box / "input.txt", box / "output.txt"
         input_path.write_bytes(test_input)
+        files = [str(input_path), str(output_path)]
+        if answer is not None:
+            (box / "answer.txt").write_bytes(answer)
+            files.append(str(box / "answer.txt"))
         if is_cpp(source):
-            argv = [binary, str(input_path), str(output_path)]
+            argv = [binary, *files]
         else:
             script = box / "interactor.py"
             script.write_text(source, encoding="utf-8")
-            argv = [python, str(script), str(input_path), str(output_path)]
+            argv = [python, str(script), *files]
         cmd = Command(argv, box, solution_env(box), ignore_sigpipe=True)
         to_program_r, to_program_w = os.pipe()
         from_program_r, from_program_w = os.pipe()

@@ -207,10 +207,11 @@ class ProcessRunner:
         file_io: bool,
         on_result: OnResult,
         interactor: str | None = None,
+        answers: Sequence[bytes] = (),
     ) -> list[Execution]:
         """Each test in order until `on_result` says stop; with an `interactor` (Python or
         testlib C++ source), the program talks to it on each test (interactive.py) instead of
-        reading the input."""
+        reading the input; `answers`: the tests' expected outputs, the interactor's ANSWER."""
         runs: list[Execution] = []
         for i, data in enumerate(inputs):
             if self.forks.closed:
@@ -226,7 +227,10 @@ class ProcessRunner:
             if interactor is None:
                 ex = test(None)
             else:
-                ex = interact(interactor, self.sandbox.python, data, limits, test, self.cxx, self.testlib)
+                answer = answers[i] if i < len(answers) else None
+                ex = interact(
+                    interactor, self.sandbox.python, data, limits, test, answer, self.cxx, self.testlib
+                )
             runs.append(ex)
             if not on_result(i, ex):
                 break

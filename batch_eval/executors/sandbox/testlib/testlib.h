@@ -9,7 +9,7 @@
  * stdin, `tout` writes OUTPUT), the streams inf/ouf/ans and their readers (with ranges and
  * names), quit/quitf/quitp/quitif/ensure/ensuref, the results and their exit codes
  * (_ok 0, _wa 1, _pe 2, _fail 3, _dirt 4, _points 7, _unexpected_eof 8, _pc(n) 16 + n),
- * token patterns, format, vtos/toString, setName, rnd, doubleCompare, compareWords, upperCase/lowerCase,
+ * token patterns, format, vtos/toString, println, setName, rnd, doubleCompare, compareWords, upperCase/lowerCase,
  * englishEnding. Anything else is missing: a source using it does not compile.
  *
  * As testlib: a reading error on inf or ans is FAIL (the problem's fault); on ouf it is the
@@ -882,6 +882,34 @@ inline void ensuref(bool condition, const char *fmt, ...) {
     std::string message = __be_vformat(fmt, args);
     va_end(args);
     quit(_fail, message);
+}
+
+inline void __be_print_one(const std::string &s) { std::cout << s; }
+inline void __be_print_one(const char *s) { std::cout << s; }
+
+template <typename T>
+inline void __be_print_one(const T &value) {
+    std::cout << value;
+}
+
+template <typename T>
+inline void __be_print_one(const std::vector<T> &values) {
+    for (size_t i = 0; i < values.size(); i++) {
+        if (i > 0)
+            std::cout << ' ';
+        __be_print_one(values[i]);
+    }
+}
+
+inline void println() { std::cout << std::endl; }
+
+/* Its arguments separated by spaces (a vector's elements too), then a line end; flushed. */
+template <typename T, typename... Rest>
+inline void println(const T &first, const Rest &...rest) {
+    __be_print_one(first);
+    using expand = int[];
+    (void)expand{0, (std::cout << ' ', __be_print_one(rest), 0)...};
+    std::cout << std::endl;
 }
 
 /* testlib's random generator (its API; a 48-bit linear congruential generator of our own). */
