@@ -5,6 +5,7 @@ against honest, wrong, idle, flooding and early-exiting programs; and C++ testli
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -263,3 +264,23 @@ def test_interactor_reads_the_tests_answer(executor: LocalExecutor) -> None:
     assert _judge(executor, HONEST, raw) == (Verdict.AC, "")
     verdict, reason = _judge(executor, LINEAR, raw)
     assert verdict is Verdict.WA and "more than 20 questions" in reason
+
+
+def test_audit_counts_a_broken_interactor_as_the_problems_fault(tmp_path: Path) -> None:
+    """`batch-eval audit`: a reference on an interactor that does not compile, or says FAIL,
+    is the problem's fault (rejected, left out); on a working one it passes."""
+    rows = [
+        {"id": "ok", "interactor": GUESS_CPP, "official_tests": [{"input": "1000 777", "output": ""}]},
+        {"id": "fail", "interactor": BROKEN_CPP, "official_tests": [{"input": "1000 777", "output": ""}]},
+        {"id": "bad", "interactor": MISSING_CPP, "official_tests": [{"input": "1000 777", "output": ""}]},
+    ]
+    problems = write_jsonl(tmp_path / "p.jsonl", rows)
+    reference = write_jsonl(tmp_path / "ref.jsonl", [{"id": row["id"], "code": HONEST} for row in rows])
+    argv = [sys.executable, "-m", "batch_eval", "audit", "--problems", str(problems)]
+    proc = subprocess.run(
+        [*argv, "--reference", str(reference), "-o", str(tmp_path / "a")], capture_output=True, text=True
+    )
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["rejected"] == ["bad", "fail"], proc.stderr
+    assert report["problems"]["ok"]["passed"] == 1
+    assert "does not compile" in report["problems"]["bad"]["failure"]
