@@ -318,8 +318,8 @@ def check_options(f: Any) -> Any:
             type=click.Path(exists=True, dir_okay=True),
             default=None,
             metavar="PATH",
-            help="Local: the real testlib.h (or its folder) to build problems' C++ interactors with, "
-            f"instead of batch-eval's own compatible header (also ${HEADER_ENV}).",
+            help="The real testlib.h (or its folder) to build problems' C++ interactors and checkers "
+            f"with, instead of batch-eval's own compatible header (also ${HEADER_ENV}).",
         ),
         click.option(
             "--piston-retries",
