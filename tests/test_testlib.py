@@ -72,7 +72,7 @@ int main(int argc, char* argv[]) {
         string q = ouf.readToken();
         if (q != "?")
             quitf(_pe, "expected '?', found '%s'", compress(q).c_str());
-        long long y = ouf.readLong(1, n, "y");
+        long long y = ouf.readLong(1LL, (long long)n, "y");
         string answer;
         if (y == lo && y == hi) {
             answer = "=";

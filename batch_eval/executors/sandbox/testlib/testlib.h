@@ -8,7 +8,8 @@
  * (interactors: `interactor INPUT OUTPUT [ANSWER]`; `ouf` reads the program's output from our
  * stdin, `tout` writes OUTPUT), the streams inf/ouf/ans and their readers (with ranges and
  * names), quit/quitf/quitp/quitif/ensure/ensuref, the results and their exit codes
- * (_ok 0, _wa 1, _pe 2, _fail 3, _dirt 4, _points 7, _unexpected_eof 8, _pc(n) 16 + n),
+ * (_ok 0, _wa 1, _pe 2, _fail 3, _points 7, _unexpected_eof 8, _pc(n) 16 + n; _dirt, extra
+ * output, is reported as wrong output format: 2),
  * token patterns, format, vtos/toString, println, setName, rnd, doubleCompare, compareWords, upperCase/lowerCase,
  * englishEnding. Anything else is missing: a source using it does not compile.
  *
@@ -474,10 +475,13 @@ class InStream {
 
     std::string readWord() { return readToken(); }
 
-    std::string readToken() {
+    std::string readToken() { return readTokenOf("token"); }
+
+    /* The next token; at the end of the stream "Unexpected end of file - WHAT expected". */
+    std::string readTokenOf(const char *what) {
         skipBlanks();
         if (peek() == EOF)
-            quit(_unexpected_eof, "Unexpected end of file - token expected");
+            quit(_unexpected_eof, std::string("Unexpected end of file - ") + what + " expected");
         std::string token;
         while (peek() != EOF && !__be_is_blank(peek()))
             token += (char)get();
@@ -525,7 +529,7 @@ class InStream {
 
     std::string readString() { return readLine(); }
 
-    long long readLong() { return parseLong(readToken(), "integer"); }
+    long long readLong() { return parseLong(readTokenOf("int64"), "integer"); }
 
     long long readLong(long long minv, long long maxv, const std::string &variableName = "") {
         long long value = readLong();
@@ -534,7 +538,7 @@ class InStream {
     }
 
     unsigned long long readUnsignedLong() {
-        std::string token = readToken();
+        std::string token = readTokenOf("int64");
         bool digits = !token.empty() && token.size() <= 20 && (token == "0" || token[0] != '0');
         for (size_t i = 0; digits && i < token.size(); i++)
             digits = std::isdigit((unsigned char)token[i]) != 0;
@@ -551,7 +555,7 @@ class InStream {
     }
 
     int readInt() {
-        std::string token = readToken();
+        std::string token = readTokenOf("int32");
         long long value = parseLong(token, "integer");
         if (value < INT_MIN || value > INT_MAX)
             quit(_pe, "Expected int32, but \"" + __be_compress(token) + "\" found");
@@ -566,7 +570,7 @@ class InStream {
 
     int readInteger() { return readInt(); }
 
-    double readDouble() { return parseDouble(readToken()); }
+    double readDouble() { return parseDouble(readTokenOf("double")); }
 
     double readDouble(double minv, double maxv, const std::string &variableName = "") {
         double value = readDouble();
@@ -584,7 +588,7 @@ class InStream {
        digits after its point (no exponent), within [minv, maxv]. */
     double readStrictDouble(double minv, double maxv, int minAfterPointDigitCount, int maxAfterPointDigitCount,
                             const std::string &variableName = "") {
-        std::string token = readToken();
+        std::string token = readTokenOf("strict double");
         size_t i = (token.size() > 0 && token[0] == '-') ? 1 : 0;
         size_t digitsBefore = 0, digitsAfter = 0;
         while (i < token.size() && std::isdigit((unsigned char)token[i]))
@@ -767,7 +771,7 @@ inline int __be_exit_code(TResult result) {
         case _fail:
             return 3;
         case _dirt:
-            return 4;
+            return 2;  // reported as wrong output format, as testlib does
         case _points:
             return 7;
         case _unexpected_eof:
