@@ -32,6 +32,9 @@ SAMPLES = ROOT / "tests" / "fidelity"
 OFFICIAL = Path(__file__).resolve().parent / "fidelity_official.py"
 
 
+ROW = "(row)"  # Benchmark.problem_id of a benchmark whose problems are named by their row
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str  # the row of the table
@@ -50,7 +53,8 @@ BENCHMARKS = [
     Benchmark("MBPP-sanitized", "mbpp_sanitized", "problems.jsonl", "task_id", "task_id", "card's procedure"),
     Benchmark("MBPP+", "mbpp_plus", "problems.jsonl", "task_id", "task_id", "evalplus 0.3.1"),
     Benchmark("APPS", "apps", "problems.jsonl", "problem_id", "problem_id", "hendrycks/apps testing_util"),
-    Benchmark("TACO", "taco", "problems.jsonl", "id", "name", "FlagOpen/TACO testing_util"),
+    # TACO has no id column: a problem is its row (0-based), as TACO's own files name it
+    Benchmark("TACO", "taco", "problems.jsonl", "id", ROW, "FlagOpen/TACO testing_util"),
     Benchmark(
         "LiveCodeBench stdin",
         "livecodebench_stdin",
@@ -140,7 +144,8 @@ def official(
     if probe.returncode != 0:
         return f"runner not available: {(probe.stdout + probe.stderr).strip()[-200:]}"
     folder = SAMPLES / bench.folder
-    problems = {str(p[bench.problem_id]): p for p in read_jsonl(folder / bench.problems)}
+    rows = read_jsonl(folder / bench.problems)
+    problems = {str(n if bench.problem_id == ROW else p[bench.problem_id]): p for n, p in enumerate(rows)}
     samples = read_jsonl(folder / "solutions.jsonl")
     with ThreadPoolExecutor(jobs) as pool:
         verdicts = pool.map(

@@ -268,3 +268,90 @@ def test_an_ie_of_ours_is_no_rejection_but_a_failing_reference_is(tmp_path: Path
     _read_references(CheckOutcome(results, tmp_path / "m.json", {}), result)
     assert result.rejected == ["Mbpp/1"] and result.unjudged == ["Mbpp/2"]
     assert result.problems["Mbpp/3"]["references"] == 1 and result.disputed == []
+
+
+def test_taco_problems_are_numbered_by_their_row_and_keep_it_in_the_audited_file(tmp_path: Path) -> None:
+    """BAAI/TACO's rows have no id column (its card lists question, solutions, starter_code,
+    input_output, difficulty, raw_tags, name, source, tags, skill_types, url, Expected
+    Auxiliary Space, time_limit, date, picture_num, memory_limit, Expected Time Complexity);
+    TACO's own files (generation.json's task_id, output_spj.jsonl's idx) name a problem by its
+    row. Two rows may share a title. A row the audit leaves out must not renumber the rest."""
+    from batch_eval.api import check_file
+
+    def row(name: str, outputs: list[str]) -> dict[str, object]:
+        return {
+            "question": "Print a + b.",
+            "solutions": json.dumps(["a, b = map(int, input().split())\nprint(a + b)\n"]),
+            "starter_code": "",
+            "input_output": json.dumps({"inputs": ["1 2\n", "5 5\n"], "outputs": outputs}),
+            "difficulty": "EASY",
+            "raw_tags": "['Math']",
+            "name": name,
+            "source": "codeforces",
+            "tags": "['Mathematics']",
+            "skill_types": "[]",
+            "url": "https://codeforces.com/problemset/problem/1/A",
+            "Expected Auxiliary Space": None,
+            "time_limit": "1 second",
+            "date": "2020-01-01",
+            "picture_num": "0",
+            "memory_limit": "256 megabytes",
+            "Expected Time Complexity": None,
+        }
+
+    # row 0's expected output is wrong: its reference fails and the audit leaves it out
+    problems = write_jsonl(
+        tmp_path / "taco.jsonl", [row("Sum", ["4\n", "10\n"]), row("Sum", ["3\n", "10\n"])]
+    )
+    result = audit("--problems", str(problems), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["rejected"] == ["0"] and report["problems"]["1"]["passed"] == 1
+    audited = tmp_path / "a" / "problems.audited.jsonl"
+    assert [json.loads(x)["id"] for x in audited.read_text().splitlines()] == ["1"]
+    generations = tmp_path / "generation.json"  # TACO's README: [{task_id, prompt, output: [programs]}]
+    generations.write_text(
+        json.dumps(
+            [{"task_id": 1, "prompt": "Print a + b.", "output": ["print(sum(map(int, input().split())))"]}]
+        )
+    )
+    outcome = check_file(generations, audited, tmp_path / "out", cache=False, progress=False)
+    lines = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+    assert [(x["id"], x["verdict"]) for x in lines] == [("1", "AC")]
+
+
+def test_codeforces_submissions_count_as_references_only_when_codeforces_accepted_them(
+    tmp_path: Path,
+) -> None:
+    """open-r1/codeforces-submissions (default config) mixes every verdict: a WRONG_ANSWER
+    submission failing the tests says nothing of them, so only `verdict: OK` ones are
+    references (rows shaped as its card's columns)."""
+    from tests.conftest import SUM_PROBLEM
+
+    def submission(n: int, source: str, verdict: str) -> dict[str, object]:
+        return {
+            "submission_id": str(n),
+            "source": source,
+            "contestId": "1",
+            "problem_index": "A",
+            "programmingLanguage": "Python 3",
+            "verdict": verdict,
+            "testset": "TESTS",
+            "passedTestCount": 3.0,
+            "timeConsumedMillis": 30.0,
+            "memoryConsumedBytes": 0.0,
+            "creationTimeSeconds": 1300000000.0,
+            "problem_id": "1/A",
+        }
+
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    right, wrong = "a, b = map(int, input().split())\nprint(a + b)\n", "print(0)\n"
+    reference = write_jsonl(
+        tmp_path / "submissions.jsonl",
+        [submission(1, right, "OK"), submission(2, wrong, "WRONG_ANSWER")],
+    )
+    result = audit("--problems", str(problems), "--reference", str(reference), "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "a" / "audit.json").read_text())
+    assert report["problems"]["1/A"]["references"] == 1 and report["disputed"] == []
+    assert "1 submissions Codeforces did not accept" in result.stderr

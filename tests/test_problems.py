@@ -182,6 +182,26 @@ def test_generated_tests_asked_for_and_missing_are_said_never_silent(tmp_path: P
     ]
 
 
+def test_generated_tests_open_r1_publishes_but_not_given_are_said(tmp_path: Path) -> None:
+    """open-r1/codeforces' `generated_tests` column counts the tests it publishes in
+    test_cases_*.parquet (its card's dataset_info; open-r1's scorer always adds them): judged
+    without them, a problem is said once and listed in the metrics, never silently."""
+    problems = write_jsonl(
+        tmp_path / "p.jsonl",
+        [{**SUM_PROBLEM, "generated_tests": 12}, {**SUM_PROBLEM, "id": "1/B", "generated_tests": 0}],
+    )
+    right = "a,b=map(int,input().split())\nprint(a+b)"
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": p, "code": right} for p in ("1/A", "1/A", "1/B")])
+    said: list[str] = []
+    outcome = check_file(CheckConfig(problems=problems), sols, tmp_path / "o", warn=said.append)
+    assert outcome.metrics["generated_tests_not_given"] == ["1/A"]
+    assert [m for m in said if "generated tests" in m] == [
+        "problem 1/A has 12 generated tests (open-r1's `generated_tests`) and none were given: it and "
+        "any other such problem are judged on their official tests only (--generated-tests-dir FOLDER "
+        "--max-generated-tests -1 adds them)"
+    ]
+
+
 def test_an_interactive_problem_without_an_interactor_is_skipped_never_judged(tmp_path: Path) -> None:
     """open-r1 marks interactive problems by their interaction_format: a program that prints
     one word without interacting must not be AC."""

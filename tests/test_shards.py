@@ -154,3 +154,16 @@ def test_status_counts_a_sharded_file_s_records_across_its_shards(tmp_path: Path
         ]
         (registry / str(pid)).write_text(json.dumps({"argv": argv}))
     assert running_files(out) == {"/data/s.jsonl": {"records_done": 7, "records_cached": 0, "shards": 3}}
+
+
+def test_a_sharded_file_s_metrics_still_say_which_problems_lacked_their_generated_tests(
+    tmp_path: Path,
+) -> None:
+    """open-r1's `generated_tests` count says tests exist that this run was not given: each shard
+    says so, and the merged metrics keep it (as one whole check's would)."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [{**SUM_PROBLEM, "generated_tests": 5}])
+    sols = tmp_path / "sols"
+    write_jsonl(sols / "checkpoint-7" / "solutions.jsonl", [{"id": "1/A", "code": RIGHT}] * 32)
+    subprocess.run([*run_argv(sols, problems, tmp_path / "o", "--no-cache", workers=2)], check=True)
+    metrics = json.loads((tmp_path / "o" / "eval_checkpoint_7" / "solutions.metrics.json").read_text())
+    assert metrics["shards"] == 2 and metrics["generated_tests_not_given"] == ["1/A"]

@@ -156,3 +156,33 @@ def test_open_r1_generations_and_codeforces_submissions_are_read_in_place() -> N
     ]
     assert parse_record(json.dumps(go).encode(), 1).error == "unsupported language 'Go'"
     assert "generation" not in parse_record(json.dumps(cots).encode(), 1).kept_fields()
+    # codeforces-cots' card: `messages` (user: the prompt, assistant: the generation) again
+    chat = {**cots, "messages": [{"role": "user", "content": "p"}, {"role": "assistant", "content": "g"}]}
+    assert "messages" not in parse_record(json.dumps(chat).encode(), 1).kept_fields()
+
+
+def test_a_codeforces_submission_keeps_its_own_verdict_beside_ours(tmp_path: Path) -> None:
+    """open-r1/codeforces-submissions' columns (its card's dataset_info): submission_id, source,
+    contestId, problem_index, programmingLanguage, verdict, testset, passedTestCount,
+    timeConsumedMillis, memoryConsumedBytes, creationTimeSeconds, problem_id. Its `verdict` is
+    Codeforces' own: a user compares it with ours, so ours must not overwrite it."""
+    row = {
+        "submission_id": "100000001",
+        "source": "a, b = map(int, input().split())\nprint(a - b)\n",
+        "contestId": "1",
+        "problem_index": "A",
+        "programmingLanguage": "Python 3",
+        "verdict": "OK",
+        "testset": "TESTS",
+        "passedTestCount": 2.0,
+        "timeConsumedMillis": 46.0,
+        "memoryConsumedBytes": 0.0,
+        "creationTimeSeconds": 1266000000.0,
+        "problem_id": "1/A",
+    }
+    sols = write_jsonl(tmp_path / "submissions.jsonl", [row])
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    outcome = check_file(sols, problems, tmp_path / "out", cache=False, progress=False)
+    (line,) = [json.loads(x) for x in outcome.results_path.read_text().splitlines()]
+    assert (line["verdict"], line["record_verdict"], line["submission_id"]) == ("WA", "OK", "100000001")
+    assert line["language"] == "python" and "source" not in line

@@ -399,12 +399,12 @@ def test_taco_generations_name_their_problem_by_row_as_taco_pairs_them(tmp_path:
     )
     outcome = check_file(generations, problems, tmp_path / "out", cache=False, progress=False)
     assert _verdicts(outcome, "id", "task_id", "code_list_index", "verdict") == [
-        ("Double", 0, 0, "AC"),
-        ("Double", 0, 1, "WA"),
-        ("Square", "1", 0, "AC"),
+        ("0", 0, 0, "AC"),
+        ("0", 0, 1, "WA"),
+        ("1", "1", 0, "AC"),
         (None, 2, 0, "SKIP"),
     ]
-    assert "no row 2" in outcome.results_path.read_text().splitlines()[-1]
+    assert "no problem 2" in outcome.results_path.read_text().splitlines()[-1]
 
 
 def test_verifiable_prompts_rows_of_one_problem_are_one_problem(tmp_path: Path) -> None:
@@ -494,3 +494,73 @@ def test_each_call_of_a_call_based_problem_has_the_time_limit_to_itself(tmp_path
     assert [x["verdict"] for x in lines] == ["AC", "TLE"]
     assert "a call of burn() ran past its time limit of 0.5 s" in lines[1]["reason"]
     assert lines[1]["tests"][0]["time"] < 1.5  # killed at the call's limit, not the run's 2 s
+
+
+def test_verifiable_prompts_parquet_as_published_with_its_padded_generated_tests(tmp_path: Path) -> None:
+    """open-r1/codeforces `verifiable-prompts` as its Parquet ships it: the columns of its card
+    (id, aliases, contest_id, ..., official_tests, input_mode, generated_checker, executable,
+    generated_tests: a count) and `prompt` and `language`, the two columns open-r1's GRPO recipe
+    (`dataset_prompt_column: prompt`) and `cf_code_reward` (`kwargs["language"]`) read. Its
+    generated tests are `test_cases_{int(contest_id):04d}.parquet` with `problem_id`, `input`,
+    `output`: the name and the columns open-r1's cf_scoring.get_generated_contest_tests reads."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    row = {
+        "id": "4/A",
+        "aliases": None,
+        "contest_id": "4",
+        "contest_name": "Codeforces Beta Round 4 (Div. 2 Only)",
+        "contest_type": "CF",
+        "contest_start": 1268395200,
+        "contest_start_year": 2010,
+        "index": "A",
+        "time_limit": 1.0,
+        "memory_limit": 64.0,
+        "title": "Watermelon",
+        "description": "...",
+        "input_format": "...",
+        "output_format": "...",
+        "interaction_format": None,
+        "note": None,
+        "examples": [{"input": "8", "output": "YES"}],
+        "editorial": None,
+        "rating": 800,
+        "tags": ["brute force", "math"],
+        "testset_size": 3,
+        "official_tests": [{"input": "8\n", "output": "YES\n"}, {"input": "3\n", "output": "NO\n"}],
+        "official_tests_complete": False,
+        "input_mode": "stdio",
+        "generated_checker": None,
+        "executable": True,
+        "generated_tests": 1,
+    }
+    rows = [
+        {
+            **row,
+            "prompt": "You will be given a competitive programming problem ... Python 3",
+            "language": "python",
+        },
+        {**row, "prompt": "You will be given a competitive programming problem ... C++17", "language": "cpp"},
+    ]
+    problems = tmp_path / "train-00000-of-00001.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), problems)
+    gen = tmp_path / "generated_tests"
+    gen.mkdir()
+    pq.write_table(
+        pa.Table.from_pylist([{"problem_id": "4/A", "input": "2\n", "output": "NO\n"}]),
+        gen / "test_cases_0004.parquet",
+    )
+    right = "w = int(input())\nprint('YES' if w > 2 and w % 2 == 0 else 'NO')\n"
+    even = "print('YES' if int(input()) % 2 == 0 else 'NO')\n"  # wrong only on the generated 2
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "4/A", "code": right}, {"id": "4/A", "code": even}])
+    outcome = check_file(
+        sols,
+        problems,
+        tmp_path / "out",
+        cache=False,
+        progress=False,
+        generated_tests_dir=gen,
+        max_generated_tests=-1,
+    )
+    assert _verdicts(outcome, "id", "verdict") == [("4/A", "AC"), ("4/A", "WA")]

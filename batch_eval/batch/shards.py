@@ -130,6 +130,10 @@ def merge(task: FileTask, n: int, ks: tuple[int, ...]) -> dict[str, Any]:
     nodes = sorted({str(p["node"]) for p in parts if p.get("node")})
     if nodes:  # judged on a Ray cluster: where
         body["nodes"] = nodes
+    for key in ("generated_tests_missing", "generated_tests_not_given"):  # problems judged on fewer tests
+        ids = sorted({str(pid) for p in parts for pid in p.get(key) or []})
+        if ids:
+            body[key] = ids
     _join_logs(task, shards)
     write_json_atomic(task.metrics_path, body)
     for shard in shards:

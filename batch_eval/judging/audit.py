@@ -33,7 +33,7 @@ from batch_eval.judging.generated import GeneratedTests
 from batch_eval.judging.problems import load_problems
 from batch_eval.judging.records import Warn
 from batch_eval.judging.solutions import record_id
-from batch_eval.judging.sources import REFERENCE_FAILS, problem_id
+from batch_eval.judging.sources import REFERENCE_FAILS, numbered_by_row, problem_id
 
 #: CodeContests' language codes: the ones we judge
 _CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
@@ -70,8 +70,8 @@ class Audit:
 
 def shipped_references(problems_path: Path) -> Iterator[dict[str, Any]]:
     """The reference solutions the problems file ships, as solution records."""
-    for raw in _raw_problems(problems_path):
-        pid = problem_id(raw)
+    for row, raw in enumerate(_raw_problems(problems_path)):
+        pid = problem_id(raw, row)
         if pid is None:
             continue
         for language, code in _references(raw)[:PER_PROBLEM]:
@@ -136,7 +136,12 @@ def audit(
             )
     if reference is not None:
         outcome = check_file(config, reference, out_dir, stem="audit", warn=warn)
-        _read_references(outcome, result)
+        not_accepted = _read_references(outcome, result)
+        if not_accepted:
+            warn(
+                f"{reference}: {not_accepted} submissions Codeforces did not accept (`verdict` not OK) "
+                "are not references: they were judged, not counted"
+            )
         if not result.problems:  # "0 reject" would read as a clean pass
             raise BatchEvalError(
                 f"no reference solution was judged ({outcome.metrics.get('skipped_records', 0)} "
@@ -146,9 +151,13 @@ def audit(
     clean = out_dir / "problems.audited.jsonl"
     left_out = set(result.rejected) | set(result.broken_checkers)
     with AtomicFile(clean) as f:
-        for raw in _raw_problems(config.problems):
-            if str(problem_id(raw)) not in left_out:
-                f.write(json.dumps(raw) + "\n")
+        for row, raw in enumerate(_raw_problems(config.problems)):
+            pid = str(problem_id(raw, row))
+            if pid in left_out:
+                continue
+            # a problem numbered by its row keeps its number, written out: the rows after a
+            # left-out one move up (TACO's generations still find it, problems.ProblemSet.id_at)
+            f.write(json.dumps({"id": pid, **raw} if numbered_by_row(raw) else raw) + "\n")
     write_json_atomic(
         out_dir / "audit.json",
         {
@@ -166,11 +175,18 @@ def audit(
     return result, outcome, clean
 
 
-def _read_references(outcome: CheckOutcome, result: Audit) -> None:
-    """Each problem's references, passed and failed, from the check's results."""
+def _read_references(outcome: CheckOutcome, result: Audit) -> int:
+    """Each problem's references, passed and failed, from the check's results; how many lines
+    were not references: Codeforces submissions (open-r1/codeforces-submissions: their
+    `programmingLanguage`, their own `verdict` kept as `record_verdict`) that Codeforces did
+    not accept (`verdict` other than OK), whose failing says nothing of the tests."""
+    rejected_by_codeforces = 0
     for text in outcome.results_path.read_text(encoding="utf-8").splitlines():
         line = json.loads(text)
         if line.get("verdict") == "SKIP":
+            continue
+        if "programmingLanguage" in line and line.get("record_verdict", "OK") != "OK":
+            rejected_by_codeforces += 1
             continue
         pid = str(record_id(line))
         entry = result.problems.setdefault(
@@ -186,6 +202,7 @@ def _read_references(outcome: CheckOutcome, result: Audit) -> None:
         entry["verdicts"][line["verdict"]] = entry["verdicts"].get(line["verdict"], 0) + 1
         if line["verdict"] != "AC" and not entry["failure"]:
             entry["failure"] = line.get("reason") or line["verdict"]
+    return rejected_by_codeforces
 
 
 def _references(raw: dict[str, Any]) -> list[tuple[str, str]]:

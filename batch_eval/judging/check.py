@@ -216,6 +216,11 @@ def check_file(
                 if records_judge.generated is not None and records_judge.generated.missing
                 else {}
             ),
+            **(
+                {"generated_tests_not_given": sorted(records_judge.not_given)}
+                if records_judge.not_given
+                else {}
+            ),
         }
         write_json_atomic(metrics_path, body)
         previous_metrics(metrics_path).unlink(missing_ok=True)
@@ -231,13 +236,14 @@ def check_file(
 
 
 def by_row(records: Iterable[Record], problems: ProblemSet) -> Iterator[Record]:
-    """The records, each of TACO's generations given the id of the problem on its row."""
+    """The records, each of TACO's generations given the id of the problem its `task_id`
+    numbers (ProblemSet.id_at)."""
     for record in records:
         row = record.fields.get(PROBLEM_ROW)
         if isinstance(row, int) and not record.error:
             pid = problems.id_at(row)
             if pid is None:
-                record.error = f"task_id {row}: the problems file has no row {row} (TACO's rows count from 0)"
+                record.error = f"task_id {row}: the problems file has no problem {row} (TACO counts from 0)"
             else:
                 record.fields["id"] = pid
         yield record

@@ -61,9 +61,12 @@ class Problem:
     # why the problem cannot be judged here (its records are SKIP lines with it), or ""
     unjudgeable: str = ""
     # an interactive problem's interactor (judging/interactive.py): Python source, or C++
-    # (testlib's, as open-r1 ships them: not run, the problem is skipped with that reason)
+    # (testlib's: not run, the problem is skipped with that reason)
     interactor: str = ""
     date: str = ""  # YYYY-MM-DD the problem was published (LiveCodeBench's contest_date), if known
+    # how many generated tests open-r1 publishes for it (its `generated_tests` column, a count;
+    # the tests are in test_cases_*.parquet): judged without them, it is said (records.py)
+    generated_count: int = 0
     # a function problem judged in named parts, one run each, in this order (EvalPlus: base,
     # plus); none: one run named "check"
     parts: list[str] = field(default_factory=list)
@@ -87,14 +90,20 @@ def _number(raw: dict[str, Any], key: str, path: Path, line: int) -> float | Non
 
 
 def parse_problem(
-    raw: Any, path: Path, line: int, checker_convention: str = "open-r1", mbpp_challenge: bool = False
+    raw: Any,
+    path: Path,
+    line: int,
+    checker_convention: str = "open-r1",
+    mbpp_challenge: bool = False,
+    row: int | None = None,
 ) -> Problem:
     """One problem from its JSON object, in whichever schema it is written (sources.py);
     BatchEvalError names the file and line. `mbpp_challenge`: an MBPP problem's
-    challenge_test_list asserts run too."""
+    challenge_test_list asserts run too. `row`: its place among the file's records (0-based),
+    the id of a problem that has none of its own (TACO's)."""
     if not isinstance(raw, dict):
         raise BatchEvalError("a problem must be a JSON object", path, line)
-    pid = sources.problem_id(raw)
+    pid = sources.problem_id(raw, row)
     if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
         raise BatchEvalError(
             f"problem without an id: none of {sources.describe_schemas()} names one", path, line
@@ -140,6 +149,9 @@ def parse_problem(
     except BatchEvalError as err:
         raise BatchEvalError(str(err), path, line) from None
     problem.tests = [TestCase(as_bytes(x), as_bytes(y), name) for name, x, y in tests]
+    count = raw.get("generated_tests")
+    if schema == "open-r1" and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        problem.generated_count = count
     if schema == "codecontests":
         problem.input_mode, problem.unjudgeable = sources.codecontests_files(raw)
     if schema == "livecodebench":
@@ -163,7 +175,7 @@ def _function(problem: Problem, prompt: str, test_code: str, entry_point: str) -
 
 #: parsed problems a ProblemSet keeps at once, by the size of their lines
 KEPT_BYTES = 256 << 20
-_INDEX_FORMAT = 1
+_INDEX_FORMAT = 2  # 2: TACO's problems are named by their row (an index of 1 has their titles)
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -189,6 +201,7 @@ class ProblemSet(Mapping[str, Problem]):
         self._kept: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
         self._kept_bytes = 0
         self._rows: list[str] | None = None
+        self._numbered: bool | None = None
 
     def __len__(self) -> int:
         return len(self._held) if self._held is not None else len(self._index)
@@ -200,9 +213,15 @@ class ProblemSet(Mapping[str, Problem]):
         return pid in (self._held if self._held is not None else self._index)
 
     def id_at(self, row: int) -> str | None:
-        """The id of the problem on the file's `row` (0-based, blank lines not counted), as
-        TACO's generations name theirs; None past the end."""
+        """The problem TACO's generations mean by `task_id` `row`: when the problems' ids are
+        numbers (TACO's rows, also as the `id` an audit writes; APPS's `problem_id`), the one
+        numbered `row`; else the one on the file's `row` (0-based, blank lines not counted).
+        None when there is none."""
         ids = self._held if self._held is not None else self._index
+        if self._numbered is None:
+            self._numbered = all(str(pid).isdigit() for pid in ids)
+        if self._numbered:
+            return str(row) if str(row) in ids else None
         if self._rows is None:
             self._rows = list(ids)
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -229,6 +248,7 @@ class ProblemSet(Mapping[str, Problem]):
                 line,
                 self.checker_convention,
                 self.mbpp_challenge,
+                int(pid) if pid.isdigit() else None,  # a problem numbered by its row: that row
             )
         except (OSError, ValueError) as exc:
             raise BatchEvalError(
@@ -303,6 +323,7 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
     index: dict[str, tuple[int, int, int]] = {}
     variants: dict[str, str] = {}
     offset = 0
+    row = 0  # records before this one (blank lines not counted)
     try:
         with open(path, "rb") as f:
             for line_no, raw in enumerate(f, start=1):
@@ -321,7 +342,8 @@ def _build_index(path: Path, checker_convention: str) -> dict[str, tuple[int, in
                     value = json.loads(text.rstrip("\r\n"))  # an error at the line's end is on this line
                 except json.JSONDecodeError as exc:
                     raise BatchEvalError(f"invalid JSON: {json_error(exc)}", path, line_no) from None
-                problem = parse_problem(value, path, line_no, checker_convention)
+                problem = parse_problem(value, path, line_no, checker_convention, row=row)
+                row += 1
                 if _prompt_variant(value, problem.id, variants):
                     continue
                 if problem.id in index:
@@ -396,7 +418,7 @@ def _problems_of(
     problems: dict[str, Problem] = {}
     variants: dict[str, str] = {}
     for i, raw in enumerate(items, start=1):
-        problem = parse_problem(raw, path, 1, checker_convention, mbpp_challenge)
+        problem = parse_problem(raw, path, 1, checker_convention, mbpp_challenge, row=i - 1)
         if _prompt_variant(raw, problem.id, variants):
             continue
         if problem.id in problems:

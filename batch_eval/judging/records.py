@@ -131,6 +131,9 @@ class RecordJudge:
             if config.generated_tests_dir is not None
             else None
         )
+        self.warn = warn
+        # problems open-r1 publishes generated tests for, judged without them (not asked for)
+        self.not_given: set[str] = set()
         self._checkers: dict[str, CheckerRunner] = {}
         self._problem_keys: dict[str, str] = {}
         self._failures: dict[str, dict[int, int]] = {}  # without the cache: this process's history
@@ -160,6 +163,15 @@ class RecordJudge:
 
     def tests_for(self, problem: Problem) -> list[TestCase]:
         extra = self.generated.for_problem(problem) if self.generated else []
+        if problem.generated_count and (self.generated is None or self.generated.max_tests == 0):
+            if not self.not_given:
+                self.warn(
+                    f"problem {problem.id} has {problem.generated_count} generated tests (open-r1's "
+                    "`generated_tests`) and none were given: it and any other such problem are judged "
+                    "on their official tests only (--generated-tests-dir FOLDER --max-generated-tests -1 "
+                    "adds them)"
+                )
+            self.not_given.add(problem.id)
         return problem.tests + extra
 
     def judge_record(self, record: Record) -> Judged:

@@ -27,6 +27,23 @@ ID_FIELDS = ("id", "problem_id", "task_id", "question_id")
 PROGRAM_FIELDS = ("code", "solution", "completion", "raw_response")
 LISTS = ("code_list", "output_list")
 BULKY_FIELDS = (*PROGRAM_FIELDS, *LISTS, "generation")
+#: what a results line says of a record (judging/records.py, check.py); a record's own field of
+#: one of these names is kept under another (Record.kept_fields)
+RESULT_FIELDS = (
+    "line",
+    "verdict",
+    "passed",
+    "reason",
+    "tests",
+    "error",
+    "limits",
+    "isolation",
+    "program_sha256",
+    "cached",
+    "compile_output",
+    "parts",
+    "ie_attempts",
+)
 SAMPLE_INDEX = "code_list_index"  # which element of its line's code_list (output_list) a record is
 #: TACO's generations (`{"task_id": ROW, "output": [programs]}`) name their problem by its row
 #: in the problems file (0-based), as TACO's compute_metric pairs them; the row is kept here
@@ -64,8 +81,13 @@ class Record:
         return self.line, int(self.fields.get(SAMPLE_INDEX) or 0)
 
     def kept_fields(self) -> dict[str, Any]:
-        """The record's own fields minus the bulky code, for users to join on."""
-        return {k: v for k, v in self.fields.items() if k not in BULKY_FIELDS}
+        """The record's own fields minus the bulky code, for users to join on; one named as a
+        field the results line writes is kept as `record_<name>` (codeforces-submissions'
+        `verdict`, Codeforces' own, beside ours)."""
+        # codeforces-cots' `messages` are its `prompt` and `generation` again
+        bulky = (*BULKY_FIELDS, "messages") if "generation" in self.fields else BULKY_FIELDS
+        kept = {k: v for k, v in self.fields.items() if k not in bulky}
+        return {(f"record_{k}" if k in RESULT_FIELDS else k): v for k, v in kept.items()}
 
 
 def record_id(fields: dict[str, Any]) -> Any:

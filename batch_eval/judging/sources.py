@@ -49,17 +49,30 @@ def schema_of(raw: dict[str, Any]) -> str:
     return "open-r1"
 
 
-def problem_id(raw: dict[str, Any]) -> Any:
+def problem_id(raw: dict[str, Any], row: int | None = None) -> Any:
     """A problem's id in any schema: ours/open-r1 `id`, HumanEval/MBPP `task_id`, APPS
     `problem_id`, LiveCodeBench `question_id`, CodeContests `cf_contest_id`/`cf_index` (else
-    its `name`), TACO's `name`."""
+    its `name`); TACO's `row` in its file (0-based) as a string (see numbered_by_row)."""
     for key in ("id", "task_id", "problem_id", "question_id"):
         if key in raw:
             return raw[key]
     contest, index = raw.get("cf_contest_id"), raw.get("cf_index")
     if contest and index:
         return f"{contest}/{index}"
+    if numbered_by_row(raw):
+        return None if row is None else str(row)
     return raw.get("name")
+
+
+def numbered_by_row(raw: dict[str, Any]) -> bool:
+    """Whether a problem's id is its row in the file: a TACO row (`input_output` and no id
+    field). TACO publishes no id (BAAI/TACO's columns: question, solutions, starter_code,
+    input_output, difficulty, raw_tags, name, source, ...; `name` is a title); its
+    own files name a problem by its row: `task_id` in generation.json (FlagOpen/TACO README),
+    `idx` in output_spj.jsonl, and compute_metric pairs generations with rows in order."""
+    return "input_output" in raw and not any(
+        k in raw for k in ("id", "task_id", "problem_id", "question_id", "cf_contest_id")
+    )
 
 
 def limits_of(raw: dict[str, Any], schema: str) -> tuple[Any, Any]:
