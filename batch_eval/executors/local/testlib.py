@@ -43,8 +43,10 @@ def header(explicit: str | None = None) -> Path:
     if path.is_dir():
         path = path / "testlib.h"
     if not (path.is_file() and os.access(path, os.R_OK)):
-        origin = "--testlib" if explicit else HEADER_ENV
-        raise BatchEvalError(f"{origin} {named}: no readable testlib.h there — pass the path of testlib.h")
+        raise BatchEvalError(
+            f"testlib.h {named}: no readable file there — pass the path of testlib.h "
+            f"(--testlib PATH or {HEADER_ENV})"
+        )
     return path.resolve()
 
 
