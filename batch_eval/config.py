@@ -52,6 +52,7 @@ class CheckConfig:
     piston_batch: bool = True  # one Piston request runs many tests of a Python solution
     python_runner: str = "fork"  # fork: forked from a started interpreter; process: fresh per test
     cxx_flags: str | None = None  # local C++ flags (shell words); None: Codeforces' (local.CXX_FLAGS)
+    testlib: str | None = None  # the testlib.h problems' C++ interactors and checkers build with (None: ours)
     # runtime-only knobs: they never change a verdict
     ks: tuple[int, ...] = ()  # the k of pass@k the metrics and output show besides the usual ones
     piston_retries: int = 4

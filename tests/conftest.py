@@ -124,6 +124,14 @@ def shared_pch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ.pop("BATCH_EVAL_PCH_DIR", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_testlib_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The problems' C++ interactors compiled once for the whole session (each takes seconds)."""
+    os.environ["BATCH_EVAL_TESTLIB_BUILDS"] = str(tmp_path_factory.mktemp("testlib"))
+    yield
+    os.environ.pop("BATCH_EVAL_TESTLIB_BUILDS", None)
+
+
 def name_self(name: str) -> str:
     """Python that gives the solution's process (and what it forks) a name the host can find:
     a jailed solution cannot write anything the host sees."""

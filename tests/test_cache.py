@@ -167,6 +167,7 @@ VERDICT_SETTINGS: dict[str, Any] = {
     "time_multiplier": 2.0,
     "time_scale_auto": True,
     "cxx_flags": "-std=gnu++20 -O2",
+    "testlib": "/opt/testlib/testlib.h",
     "output_limit_mb": 7,
     "process_limit": 7,
     "compare": "tokens",

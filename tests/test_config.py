@@ -23,6 +23,7 @@ CHANGED: dict[str, Any] = {
     "time_multiplier": 2.0,
     "time_scale_auto": True,
     "cxx_flags": "-std=gnu++20 -O2",
+    "testlib": "/opt/testlib/testlib.h",
     "output_limit_mb": 8,
     "process_limit": 8,
     "compare": "tokens",

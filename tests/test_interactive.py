@@ -108,7 +108,7 @@ print("?", found if found is not None else 1, flush=True)
 BROKEN = "import sys\nsys.exit(3)\n"
 
 
-def _problem(
+def guess_problem(
     interactor: str = GUESS, tests: tuple[str, ...] = ("1000 777", "1000 1", "7 7")
 ) -> dict[str, Any]:
     return {
@@ -134,8 +134,8 @@ def process_executor() -> Iterator[LocalExecutor]:
     ex.close()
 
 
-def _judge(executor: LocalExecutor, code: str, raw: dict[str, Any] | None = None) -> tuple[Verdict, str]:
-    problem = parse_problem(raw or _problem(), Path(__file__), 1)
+def judged(executor: LocalExecutor, code: str, raw: dict[str, Any] | None = None) -> tuple[Verdict, str]:
+    problem = parse_problem(raw or guess_problem(), Path(__file__), 1)
     result = judge(
         problem,
         problem.tests,
@@ -156,67 +156,65 @@ def test_parsed_interactor_marks_problem_interactive() -> None:
 
 
 def test_honest_player_is_accepted(executor: LocalExecutor, process_executor: LocalExecutor) -> None:
-    assert _judge(executor, HONEST) == (Verdict.AC, "")
-    assert _judge(process_executor, HONEST) == (Verdict.AC, "")
-    assert _judge(process_executor, BLIND)[0] is Verdict.WA
+    assert judged(executor, HONEST) == (Verdict.AC, "")
+    assert judged(process_executor, HONEST) == (Verdict.AC, "")
+    assert judged(process_executor, BLIND)[0] is Verdict.WA
 
 
 def test_interactor_rejects_out_of_questions(executor: LocalExecutor) -> None:
-    verdict, reason = _judge(executor, LINEAR)
+    verdict, reason = judged(executor, LINEAR)
     assert verdict is Verdict.WA and "more than 20 questions" in reason
 
 
 def test_blind_answer_is_not_accepted(executor: LocalExecutor) -> None:
-    verdict, reason = _judge(executor, BLIND)
+    verdict, reason = judged(executor, BLIND)
     assert verdict is Verdict.WA and "interactor" in reason
 
 
 def test_program_waiting_forever_is_tle(executor: LocalExecutor) -> None:
-    verdict, _ = _judge(executor, IDLE, _problem(tests=("1000 777",)))
+    verdict, _ = judged(executor, IDLE, guess_problem(tests=("1000 777",)))
     assert verdict is Verdict.TLE
 
 
 def test_flood_is_not_accepted(executor: LocalExecutor) -> None:
-    verdict, _ = _judge(executor, FLOOD, _problem(tests=("1000 777",)))
+    verdict, _ = judged(executor, FLOOD, guess_problem(tests=("1000 777",)))
     assert verdict in (Verdict.WA, Verdict.TLE, Verdict.OLE)
 
 
 def test_secret_is_out_of_reach(executor: LocalExecutor) -> None:
-    verdict, _ = _judge(executor, SNOOP, _problem(tests=("1000 777",)))
+    verdict, _ = judged(executor, SNOOP, guess_problem(tests=("1000 777",)))
     assert verdict is Verdict.WA
 
 
 def test_broken_interactor_is_ie_not_a_verdict(executor: LocalExecutor) -> None:
-    verdict, reason = _judge(executor, HONEST, _problem(BROKEN, ("1000 777",)))
+    verdict, reason = judged(executor, HONEST, guess_problem(BROKEN, ("1000 777",)))
     assert verdict is Verdict.IE and "FAIL" in reason
 
 
 def test_judged_without_comparing_output(executor: LocalExecutor) -> None:
     """The tests' `output` is not compared: the interactor's verdict is final."""
-    raw = _problem()
+    raw = guess_problem()
     raw["tests"] = [{"input": t["input"], "output": "anything"} for t in raw["tests"]]
-    assert _judge(executor, HONEST, raw)[0] is Verdict.AC
+    assert judged(executor, HONEST, raw)[0] is Verdict.AC
 
 
 def test_check_judges_python_interactors_and_skips_the_rest(tmp_path: Path) -> None:
     """`batch-eval check` as a user runs it: a Python interactor judged (and its verdict
-    cached under the interactor: a fixed interactor is not answered from the cache), a C++
-    (testlib) interactor and an interactive problem without one skipped with the reason."""
+    cached under the interactor: a fixed interactor is not answered from the cache), and an
+    interactive problem without one skipped with the reason."""
     guess = {"id": "guess", "interactor": GUESS, "official_tests": [{"input": "1000 777", "output": ""}]}
-    cpp = {**guess, "id": "cpp", "interactor": '#include "testlib.h"\nint main() {}\n'}
     bare = {"id": "bare", "interaction_format": "ask ? y", "official_tests": [{"input": "5 3", "output": ""}]}
-    problems = write_jsonl(tmp_path / "p.jsonl", [guess, cpp, bare])
-    records = [{"problem_id": p, "code": HONEST} for p in ("guess", "cpp", "bare")]
+    problems = write_jsonl(tmp_path / "p.jsonl", [guess, bare])
+    records = [{"problem_id": p, "code": HONEST} for p in ("guess", "bare")]
     records.append({"problem_id": "guess", "code": BLIND})
     solutions = write_jsonl(tmp_path / "s.jsonl", records)
     argv = [sys.executable, "-m", "batch_eval", "check", str(solutions), "--problems", str(problems)]
     argv += ["-o", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")]
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     lines = read_jsonl(tmp_path / "out" / "s.results.jsonl")
-    assert [line["verdict"] for line in lines] == ["AC", "SKIP", "SKIP", "WA"], proc.stderr
-    assert "problem cpp's interactor is C++ (testlib): not judged" in proc.stderr
+    assert [line["verdict"] for line in lines] == ["AC", "SKIP", "WA"], proc.stderr
     assert "problem bare is interactive and has no interactor: not judged" in proc.stderr
     # the interactor is part of the verdict's key: one that accepts everything changes the WA
-    write_jsonl(problems, [{**guess, "interactor": "import sys\nsys.stdin.read()\n"}, cpp, bare])
+    write_jsonl(problems, [{**guess, "interactor": "import sys\nsys.stdin.read()\n"}, bare])
     subprocess.run(argv, capture_output=True, text=True, check=False)
-    assert read_jsonl(tmp_path / "out" / "s.results.jsonl")[3]["verdict"] == "AC"
+    assert read_jsonl(tmp_path / "out" / "s.results.jsonl")[2]["verdict"] == "AC"

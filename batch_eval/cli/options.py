@@ -11,6 +11,7 @@ import click
 
 from batch_eval.cli.types import EndpointURL, Finite, KList, Multiplier, ShellWords
 from batch_eval.config import CheckConfig
+from batch_eval.executors.local.testlib import HEADER_ENV
 from batch_eval.executors.sandbox.compare import MODES
 from batch_eval.judging.checker import CONVENTIONS
 
@@ -67,7 +68,7 @@ SECTIONS = (
         ),
     ),
     ("Ray", ("ray_address",)),
-    ("Advanced", ("python", "python_runner", "cxx_flags", "no_cache", "cache_dir", "help")),
+    ("Advanced", ("python", "python_runner", "cxx_flags", "testlib", "no_cache", "cache_dir", "help")),
 )
 
 
@@ -313,6 +314,14 @@ def check_options(f: Any) -> Any:
             "(one string, split like a shell; part of every verdict's cache key).",
         ),
         click.option(
+            "--testlib",
+            type=click.Path(exists=True, dir_okay=True),
+            default=None,
+            metavar="PATH",
+            help="The real testlib.h (or its folder) to build problems' C++ interactors and checkers "
+            f"with, instead of batch-eval's own compatible header (also ${HEADER_ENV}).",
+        ),
+        click.option(
             "--piston-retries",
             metavar="N",
             type=click.IntRange(min=0),
@@ -392,6 +401,8 @@ def config_from(options: dict[str, Any]) -> CheckConfig:
         python=options["python"],
         python_runner=options["python_runner"],
         cxx_flags=options["cxx_flags"],
+        # named here, not only read by the executor: a changed header re-judges a resumed run
+        testlib=options["testlib"] or os.environ.get(HEADER_ENV) or None,
         cache=not options["no_cache"],
         piston_batch=not options["piston_per_test"],
         cache_dir=options["cache_dir"],

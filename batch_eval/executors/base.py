@@ -56,6 +56,10 @@ CHECKER_MIN_TIME_S = 2.0
 CHECKER_TIME_FACTOR = 3.0
 
 
+#: how an IE caused by a problem's own interactor begins (audit counts it as the problem's fault)
+INTERACTOR_BROKEN = "the problem's interactor is broken"
+
+
 def checker_limits(program: Limits | None = None) -> Limits:
     """The limits a checker or an interactor (trusted problem code) runs under, judging
     programs that run under `program`."""
@@ -142,10 +146,17 @@ class Executor(ABC):
     interactive: bool = False
 
     def run_interactive(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        interactor: str,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
-        """As run, each test's program talking to `interactor` (Python source) through pipes;
-        only an executor whose `interactive` is True is asked."""
+        """As run, each test's program talking to `interactor` (Python or testlib C++ source)
+        through pipes; `answers`: each test's expected output, the interactor's ANSWER file
+        (testlib's `ans`); only an executor whose `interactive` is True is asked."""
         raise NotImplementedError(f"the {self.name} executor does not run interactive problems")
 
     #: how many programs one check may have this executor run at once (from threads); 1: one

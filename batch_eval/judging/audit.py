@@ -24,6 +24,7 @@ from typing import Any
 from batch_eval.config import CheckConfig, problems_index_dir
 from batch_eval.errors import BatchEvalError
 from batch_eval.executors.base import checker_limits
+from batch_eval.executors.local.testlib import header
 from batch_eval.files import AtomicFile, ensure_folder, write_json_atomic
 from batch_eval.judging import hub
 from batch_eval.judging.check import CheckOutcome, check_file
@@ -38,9 +39,9 @@ from batch_eval.judging.sources import REFERENCE_FAILS, numbered_by_row, problem
 _CODECONTESTS_LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
 PER_PROBLEM = 3  # reference solutions judged per problem (the first ones the dataset lists)
 #: an IE with these words is the problem's own fault (its reference solution fails in the
-#: trusted harness, its checker rejects its expected output): a rejection; any other IE is
-#: ours and says nothing of the problem
-PROBLEM_FAULTS = (REFERENCE_FAILS, CHECKER_BROKEN)
+#: trusted harness, its checker rejects its expected output, its interactor does not compile,
+#: says FAIL or crashes): a rejection; any other IE is ours and says nothing of the problem
+PROBLEM_FAULTS = (REFERENCE_FAILS, CHECKER_BROKEN, "interactor is broken", "(broken problem)")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def audit_checkers(config: CheckConfig, result: Audit) -> None:
             continue
         tests = problem.tests + (generated.for_problem(problem) if generated else [])
         limits = checker_limits(config.limits_for(problem.time_limit, problem.memory_limit))
-        runner = CheckerRunner(problem.checker, python, limits)
+        runner = CheckerRunner(problem.checker, python, limits, header(config.testlib))
         try:
             why = runner.broken((t.input, t.output) for t in tests)
         finally:

@@ -1,7 +1,9 @@
 """Checker programs: tested on each test's own expected output before they judge a program's.
 
-A problem's checker (Python source: open-r1's `generated_checker`, or a problem's `checker`)
-runs with three file arguments, on this machine whatever the executor, as the judging user,
+A problem's checker (Python source: open-r1's `generated_checker`, or a problem's `checker`;
+or C++ written for testlib, `registerTestlibCmd`, compiled once with our testlib-compatible
+header or the user's testlib.h, executors/local/testlib.py, and always of the testlib
+convention) runs with three file arguments, on this machine whatever the executor, as the judging user,
 in its own session, with a scrubbed environment, the test's input as its stdin, under
 `checker_limits` (CPU time: 3x the program's limit, at least 2 s; 2048 MB of address space;
 1 MB of output) and killed with its whole process group at the wall clock.
@@ -44,6 +46,7 @@ from pathlib import Path
 from batch_eval.executors.base import Execution, Limits, checker_limits, error_line, last_line
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
+from batch_eval.executors.local.testlib import BUILDS, header, is_cpp
 from batch_eval.judging.cache import digest
 from batch_eval.judging.problems import Checker
 from batch_eval.verdict import Verdict
@@ -92,14 +95,20 @@ class CheckerRunner:
     threads (a check with records in flight): each call has its own numbered files, and each
     test's expected output is judged once."""
 
-    def __init__(self, checker: Checker, python: str, limits: Limits | None = None) -> None:
+    def __init__(
+        self, checker: Checker, python: str, limits: Limits | None = None, testlib: Path | None = None
+    ) -> None:
         self.checker = checker
         self.python = python
         self.limits = limits or checker_limits()
         self._dir = tempfile.TemporaryDirectory(prefix="batch-eval-checker-")
         self.box = Path(self._dir.name)
+        self.compiled = is_cpp(checker.source)
+        self.convention = "testlib" if self.compiled else checker.convention
+        self.testlib = testlib or header()
         self.script = self.box / "checker.py"
-        self.script.write_text(checker.source, encoding="utf-8")
+        if not self.compiled:
+            self.script.write_text(checker.source, encoding="utf-8")
         self._numbers = itertools.count(1)  # next() is atomic: no two calls share files
         self._lock = threading.Lock()
         self._references: dict[str, _Reference] = {}
@@ -122,6 +131,10 @@ class CheckerRunner:
     def broken_on(self, test_input: bytes, expected: bytes) -> str:
         """'' when the checker accepts the test's own expected output; else why it is broken
         (a fault of ours is said, not remembered: the next call tries again)."""
+        if self.compiled:
+            why = BUILDS.build(self.checker.source, "g++", self.testlib, "checker")[1]
+            if why:
+                return why if why.startswith(CHECKER_BROKEN) else f"cannot test the checker: {why}"
         key = digest(test_input, expected)
         with self._lock:
             entry = self._references.setdefault(key, _Reference(threading.Lock()))
@@ -149,16 +162,23 @@ class CheckerRunner:
 
     def read(self, test_input: bytes, expected: bytes, actual: bytes) -> Reading:
         """What the checker says of `actual` on the test, by the problem's convention."""
+        if self.compiled:
+            binary, why = BUILDS.build(self.checker.source, "g++", self.testlib, "checker")
+            if why:
+                return Reading(Said.FAULT, why)
+            program = [binary]
+        else:
+            program = [self.python, str(self.script)]
         n = next(self._numbers)
         files = {}
         for name, data in (("input", test_input), ("expected", expected), ("actual", actual)):
             files[name] = self.box / f"{name}{n}.txt"
             files[name].write_bytes(data)
-        if self.checker.convention == "testlib":
+        if self.convention == "testlib":
             args = [files["input"], files["actual"], files["expected"]]
         else:
             args = [files["input"], files["expected"], files["actual"]]
-        cmd = Command([self.python, str(self.script), *map(str, args)], self.box, solution_env(self.box))
+        cmd = Command([*program, *map(str, args)], self.box, solution_env(self.box))
         try:
             ex = self._run(cmd, files["input"], n, self.limits)
             if _starved(ex, self.limits):
@@ -172,7 +192,7 @@ class CheckerRunner:
             return Reading(Said.FAULT, f"checker not run: {ex.reason}")
         if _starved(ex, self.limits):
             return Reading(Said.FAULT, f"checker starved: {ex.reason} with {ex.cpu_time or 0:.2f} s CPU")
-        if self.checker.convention == "testlib":
+        if self.convention == "testlib":
             return _testlib_reading(ex)
         return _open_r1_reading(ex)
 

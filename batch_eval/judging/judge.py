@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Executor, Expected, Limits, Program
+from batch_eval.executors.base import INTERACTOR_BROKEN, Execution, Executor, Expected, Limits, Program
 from batch_eval.executors.sandbox import harness
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.checker import CheckerRunner
@@ -172,7 +172,7 @@ def judge(
             break
         for i, ex, result in done.ran:
             if _timing_decides(ex, limits):
-                ex = _rerun(ex, executor, program, tests[i].input, limits, problem)
+                ex = _rerun(ex, executor, program, tests[i], limits, problem)
                 result = _decide(problem, tests[i], ex, comparison, checker)
             results[i] = result
         pending = pending[len(done.ran) :]
@@ -232,7 +232,8 @@ def _one_pass(
     )
     inputs = [tests[i].input for i in pending]
     if problem.interactor:
-        run = executor.run_interactive(program, inputs, limits, on_result, problem.interactor)
+        answers = [tests[i].output for i in pending]
+        run = executor.run_interactive(program, inputs, limits, on_result, problem.interactor, answers)
     else:
         run = executor.run(program, inputs, limits, on_result, problem.input_mode, expected)
     if run.compile_failed:
@@ -248,6 +249,8 @@ def _decide(
     well) its output against the test's, or the harness's verdict on a function problem."""
     result = _test_result(ex)
     if result.verdict is not Verdict.AC or problem.interactor:
+        if problem.interactor and result.reason.startswith(INTERACTOR_BROKEN):
+            result.reason = f"problem {problem.id}'s" + result.reason.removeprefix("the problem's")
         return result  # an interactor's verdict is final (interactive.py)
     if problem.kind == "function":
         # only the harness writes this output: its verdict is the test's
@@ -316,29 +319,31 @@ def _starved(ex: Execution, limits: Limits) -> bool:
 
 
 def _once(
-    executor: Executor, program: Program, data: bytes, limits: Limits, problem: Problem
+    executor: Executor, program: Program, test: TestCase, limits: Limits, problem: Problem
 ) -> Execution | None:
     if problem.interactor:
-        again = executor.run_interactive(program, [data], limits, lambda i, e: True, problem.interactor)
+        again = executor.run_interactive(
+            program, [test.input], limits, lambda i, e: True, problem.interactor, [test.output]
+        )
     else:
-        again = executor.run(program, [data], limits, lambda i, e: True, problem.input_mode)
+        again = executor.run(program, [test.input], limits, lambda i, e: True, problem.input_mode)
     if again.compile_failed or not again.runs or again.runs[0].verdict is Verdict.IE:
         return None
     return again.runs[0]
 
 
 def _rerun(
-    first: Execution, executor: Executor, program: Program, data: bytes, limits: Limits, problem: Problem
+    first: Execution, executor: Executor, program: Program, test: TestCase, limits: Limits, problem: Problem
 ) -> Execution:
     """Run the test once more and keep the run least slowed by load. Both are recorded."""
-    second = _once(executor, program, data, limits, problem)
+    second = _once(executor, program, test, limits, problem)
     if second is None:
         return first  # the rerun could not be made: the first run stands
     counted, other = choose(first, second)
     if _starved(counted, limits):
         # twice killed while waiting for a core: once more, with time to finish
         patient = replace(limits, wall_s=limits.wall * PATIENT_WALL)
-        third = _once(executor, program, data, patient, problem)
+        third = _once(executor, program, test, patient, problem)
         if third is not None:
             if third.verdict is Verdict.TLE and third.wall_killed:
                 third.reason = (

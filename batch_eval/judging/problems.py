@@ -24,7 +24,7 @@ class TestCase:
 
 @dataclass(frozen=True)
 class Checker:
-    """A checker program (Python source) and the argument convention it follows."""
+    """A checker program (Python source, or C++ for testlib) and the argument convention it follows."""
 
     source: str
     convention: str = "open-r1"  # or "testlib"

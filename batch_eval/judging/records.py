@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from batch_eval.config import CheckConfig
@@ -17,6 +18,7 @@ from batch_eval.executors import Executor
 from batch_eval.executors.base import Limits, Program, checker_limits
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.languages import python_version
+from batch_eval.executors.local.testlib import header, header_digest, is_cpp
 from batch_eval.files import default_cache_dir
 from batch_eval.judging.cache import VerdictCache, digest
 from batch_eval.judging.checker import CheckerRunner
@@ -33,7 +35,9 @@ def make_executor(config: CheckConfig) -> Executor:
     if config.executor == "local":
         flags = tuple(shlex.split(config.cxx_flags)) if config.cxx_flags is not None else None
         python, runner, jobs = config.python, config.python_runner, config.local_jobs()
-        return LocalExecutor(python=python, python_runner=runner, cxx_flags=flags, jobs=jobs)
+        return LocalExecutor(
+            python=python, python_runner=runner, cxx_flags=flags, jobs=jobs, testlib=config.testlib
+        )
     if config.executor == "piston":
         from batch_eval.executors.piston import discovery
         from batch_eval.executors.piston.budget import SharedBudget
@@ -277,14 +281,34 @@ class RecordJudge:
             "limits": limits.to_dict(),
             "float_tolerance": problem.float_tolerance,
             "compare_mode": problem.compare_mode,
-            "checker": [checker.source, checker.convention, self._checker_python()] if checker else None,
+            "checker": [
+                checker.source,
+                checker.convention,
+                self._checker_python(),
+                *self._testlib_of(checker.source),
+            ]
+            if checker
+            else None,
             "input_mode": problem.input_mode,
             "kind": problem.kind,
         }
         if problem.interactor:  # only then: the keys of every other problem stay as they were
-            rules["interactor"] = [problem.interactor, self._checker_python()]
+            rules["interactor"] = [
+                problem.interactor,
+                self._checker_python(),
+                *self._testlib_of(problem.interactor),
+            ]
         environment = self.environment_for(program.language)
         return VerdictCache.key(program.digest(), self._problem_keys[problem.id], rules, environment)
+
+    def _testlib(self) -> Path:
+        """The testlib.h problems' C++ checkers and interactors are built with."""
+        return header(self.config.testlib)
+
+    def _testlib_of(self, source: str) -> list[Any]:
+        """What a C++ checker's or interactor's verdicts depend on besides its source: its
+        header and compiler (nothing for a Python one: those keys stay as they were)."""
+        return [[header_digest(self._testlib()), self.environment_for("cpp")]] if is_cpp(source) else []
 
     def _checker_python(self) -> list[str]:
         """The interpreter that runs checker programs (on this machine, whatever the executor:
@@ -318,11 +342,6 @@ class RecordJudge:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.unjudgeable:
             return f"problem {problem.id} {problem.unjudgeable}: not judged"
-        if problem.interactor and "#include" in problem.interactor:
-            return (
-                f"problem {problem.id}'s interactor is C++ (testlib): not judged "
-                "(only Python interactors are run, see docs/inputs.md)"
-            )
         if problem.interactor and not self.executor.interactive:
             return (
                 f"problem {problem.id} is interactive: the {self.executor.name} executor does not run "
@@ -336,7 +355,8 @@ class RecordJudge:
         if problem.checker is None:
             return None
         if problem.id not in self._checkers:
-            runner = CheckerRunner(problem.checker, self._checker_python()[0], checker_limits(limits))
+            python, testlib = self._checker_python()[0], self._testlib()
+            runner = CheckerRunner(problem.checker, python, checker_limits(limits), testlib)
             self._checkers[problem.id] = runner
         return self._checkers[problem.id]
 

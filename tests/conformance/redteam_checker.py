@@ -1,6 +1,6 @@
 """Red team, the problem's checker: outputs written to make a checker fail so that the problem
 is IE (out of pass@k) instead of a wrong answer, or to pass for its accept words; and a
-broken checker, IE for every program whatever it prints.
+broken checker, IE for every program whatever it prints; the same for a C++ testlib checker.
 
 The checkers are what generated checkers look like: they parse the output and trust it.
 cases.py adds these cases to its CASES at its end: import this module through it.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.cases import IE, WA, Case, stdio
+from tests.conformance.cases import AC, IE, WA, Case, stdio
+from tests.test_testlib import SUM_CHECKER_CPP
 
 #: "print two numbers summing to n": int() on whatever the output holds, unguarded
 TRUSTING = (
@@ -82,5 +83,28 @@ CASES: list[Case] = [
         _problem("checker-rt-broken-garbage", BROKEN, [("5\n", "2 3\n")]),
         "print('x')\n",
         frozenset({IE}),
+    ),
+]
+
+
+def _cpp(name: str, source: str, expect: str = WA, checker: str = SUM_CHECKER_CPP) -> Case:
+    """A problem whose checker is C++ for testlib (built with our header), `a + b` on each test."""
+    problem = {**stdio(name, [("1 2\n", "3\n"), ("10 -4\n", "6\n")]), "checker": checker}
+    return Case(name, problem, source, frozenset({expect}), every_switch=False)
+
+
+_SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
+CASES += [
+    _cpp("checker-cpp-ac", _SUM, AC),
+    _cpp("checker-cpp-wa", _SUM.replace("a + b", "a - b")),
+    # the right sum, then more: testlib's "Extra information in the output file"
+    _cpp("checker-cpp-dirt", _SUM.replace("print(a + b)", "print(a + b, 'ok')")),
+    # out of the range the checker reads, or no number at all: its reading rejects it
+    _cpp("checker-cpp-huge", "print(10 ** 30)\n"),
+    _cpp("checker-cpp-garbage", "print('ok')\n"),
+    _cpp("checker-cpp-empty", "pass\n"),
+    # the jury's answers rejected (a checker that wants one more): IE, whatever the program does
+    _cpp(
+        "checker-cpp-broken", _SUM, IE, checker=SUM_CHECKER_CPP.replace("jury == a + b", "jury == a + b + 1")
     ),
 ]

@@ -29,6 +29,7 @@ from batch_eval.executors.local.languages import (
 )
 from batch_eval.executors.local.policy import DISK_MB, Sandbox
 from batch_eval.executors.local.runners import ForkRunner, ProcessRunner
+from batch_eval.executors.local.testlib import header as testlib_header
 from batch_eval.verdict import Verdict
 
 PYTHON_RUNNERS = ("fork", "process")
@@ -65,6 +66,7 @@ class LocalExecutor(Executor):
         node: str = "node",
         rustc: str = "rustc",
         jobs: int = 1,
+        testlib: str | None = None,
     ) -> None:
         self._settings: dict[str, Any] = {
             "python": python,
@@ -80,6 +82,7 @@ class LocalExecutor(Executor):
             "pypy": pypy,
             "node": node,
             "rustc": rustc,
+            "testlib": testlib,
         }
         self.concurrency = max(1, jobs)
         self._free: list[LocalExecutor] = [self]  # lanes not running a program now
@@ -109,7 +112,9 @@ class LocalExecutor(Executor):
             "javascript": (os.path.realpath(shutil.which(node) or node), "Node.js", "nodejs"),
         }
         self.forks = ForkRunner(self.sandbox, self.python)
-        self.processes = ProcessRunner(self.sandbox, self.forks)
+        # the testlib.h problems' C++ interactors are built against (ours unless named)
+        self.testlib = testlib_header(testlib)
+        self.processes = ProcessRunner(self.sandbox, self.forks, cxx, self.testlib)
         self._boxes = 0
 
     @property
@@ -219,14 +224,20 @@ class LocalExecutor(Executor):
     interactive = True
 
     def run_interactive(
-        self, program: Program, inputs: Sequence[bytes], limits: Limits, on_result: OnResult, interactor: str
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        interactor: str,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
         """As run, each test against `interactor`; always a process per test (either runner)."""
         if self.concurrency == 1:
-            return self._run(program, inputs, limits, on_result, "stdio", interactor)
+            return self._run(program, inputs, limits, on_result, "stdio", interactor, answers)
         lane = self._lane()
         try:
-            return lane._run(program, inputs, limits, on_result, "stdio", interactor)
+            return lane._run(program, inputs, limits, on_result, "stdio", interactor, answers)
         finally:
             with self._lanes_lock:
                 self._free.append(lane)
@@ -239,6 +250,7 @@ class LocalExecutor(Executor):
         on_result: OnResult,
         input_mode: str,
         interactor: str | None = None,
+        answers: Sequence[bytes] = (),
     ) -> ProgramRun:
         if self.forks.closed:
             raise ExecutorClosed("the executor was closed")
@@ -269,7 +281,7 @@ class LocalExecutor(Executor):
                 return ProgramRun(compile=unsupported, runs=[])
             if interactor is not None:
                 # interactive: a process per test whichever runner (its stdin and stdout are pipes)
-                runs = self.processes.run(argv, box, inputs, limits, file_io, on_result, interactor)
+                runs = self.processes.run(argv, box, inputs, limits, file_io, on_result, interactor, answers)
             elif self.python_runner == "fork" and (program.language == "python" or len(argv) == 1):
                 # Python run in a fork of the started interpreter; a compiled program exec'd from one
                 # (its jail, network namespace and cgroups made once, not per test)

@@ -1,12 +1,17 @@
 """Interactive tests: a program and the problem's interactor talking through pipes.
 
-The interactor is trusted problem code (Python source: a problem's `interactor`), run as our
-checkers are (on this machine, as the judging user, its own session, a scrubbed environment,
-`checker_limits`), with testlib's `registerInteraction` arguments: `interactor INPUT OUTPUT`,
-INPUT the test's input file, OUTPUT a file it may write for a checker (not read here). Its
-stdout is the program's stdin and the program's stdout its stdin. Its exit code is its verdict,
-as testlib's: 0 OK, 1 WA, 2 PE, 4 extra output, 7 points, 8 unexpected end of file reject;
-3 FAIL, any other exit, a signal or its own limits are a broken interactor.
+The interactor is trusted problem code: Python source, or C++ written for testlib
+(`registerInteraction`), compiled once per process against our testlib-compatible header or
+the user's testlib.h (testlib.py). It runs as our checkers are (on this machine, as the judging
+user, through the process runner: its own session, a scrubbed environment, `checker_limits`,
+SIGPIPE ignored), with testlib's `registerInteraction` arguments: `interactor INPUT OUTPUT ANSWER`, INPUT the
+test's input file, OUTPUT a file it may write for a checker (`tout`; not read here), ANSWER the
+test's expected output (testlib's `ans`).
+Its stdout is the program's stdin and the program's stdout its stdin. Its exit code is its
+verdict, as testlib's: 0 OK, 1 WA, 2 PE, 4 extra output, 7 points, 8 unexpected end of file,
+16 and above partial credit reject; 3 FAIL, any other exit, a signal or its own limits are a
+broken interactor, and so is a C++ interactor that does not compile (IE, the compiler's first
+error said).
 
 The program runs as any test program (the caller's `execute`: the jail, the problem's limits);
 one that waits for input the interactor never sends is killed at the wall clock: `TLE`.
@@ -23,20 +28,19 @@ the interactor's word, which also explains a program killed by a pipe the intera
 
 from __future__ import annotations
 
-import contextlib
 import os
-import resource
 import signal
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from batch_eval.executors.base import Execution, Limits, checker_limits, error_line
 from batch_eval.executors.local.policy import solution_env
-from batch_eval.executors.sandbox import sandboxlib
+from batch_eval.executors.local.process import Command, run_command
+from batch_eval.executors.local.testlib import BUILDS, OWN_HEADER, is_cpp
 from batch_eval.verdict import Verdict
 
 #: testlib's exit codes that reject the program's side of the interaction
@@ -47,6 +51,8 @@ _REJECTS = {
     7: "partial points",
     8: "unexpected end of file",
 }
+#: testlib's _pc(n): partial credit, exit code 16 + n
+_PARTIAL = 16
 #: the program's verdicts that are its own, whatever the interactor says
 _LIMITS = (Verdict.TLE, Verdict.MLE, Verdict.OLE)
 
@@ -56,75 +62,89 @@ Pipes = tuple[int, int] | None
 Execute = Callable[[tuple[int, int]], Execution]
 
 
-def _limit(limits: Limits) -> None:  # pragma: no cover - runs in the forked child
-    cpu = sandboxlib.cpu_rlimit(limits.time_s)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    mem = limits.memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-
-
 def interact(
-    source: str, python: str, test_input: bytes, program_limits: Limits, execute: Execute
+    source: str,
+    python: str,
+    test_input: bytes,
+    program_limits: Limits,
+    execute: Execute,
+    answer: bytes | None = None,
+    cxx: str = "g++",
+    testlib: Path = OWN_HEADER,
 ) -> Execution:
-    """Run `execute`'s program (under `program_limits`) against the interactor `source` on one
-    test; the program's Execution with the verdict of the module docstring (its stdout:
-    nothing, the interactor read it)."""
+    """Run `execute`'s program (under `program_limits`) against the interactor `source` (Python,
+    or C++ built with `cxx` against `testlib`) on one test (`answer`: its expected output, the
+    interactor's ANSWER file when given); the program's Execution with the
+    verdict of the module docstring (its stdout: nothing, the interactor read it)."""
     limits = checker_limits(program_limits)
-    wall_s = limits.wall + program_limits.wall
+    # its wall clock outlasts the program's: it has the last word on a program that stopped
+    limits = replace(limits, wall_s=limits.wall + program_limits.wall)
+    if is_cpp(source):
+        binary, why = BUILDS.build(source, cxx, testlib)
+        if why:
+            return Execution(Verdict.IE, reason=why)
     with tempfile.TemporaryDirectory(prefix="batch-eval-interactor-") as tmp:
         box = Path(tmp)
-        script, input_path, output_path = box / "interactor.py", box / "input.txt", box / "output.txt"
-        script.write_text(source, encoding="utf-8")
+        input_path, output_path = box / "input.txt", box / "output.txt"
         input_path.write_bytes(test_input)
+        files = [str(input_path), str(output_path)]
+        if answer is not None:
+            (box / "answer.txt").write_bytes(answer)
+            files.append(str(box / "answer.txt"))
+        if is_cpp(source):
+            argv = [binary, *files]
+        else:
+            script = box / "interactor.py"
+            script.write_text(source, encoding="utf-8")
+            argv = [python, str(script), *files]
+        cmd = Command(argv, box, solution_env(box), ignore_sigpipe=True)
         to_program_r, to_program_w = os.pipe()
         from_program_r, from_program_w = os.pipe()
-        err_path = box / "interactor.err"
-        try:
-            with open(err_path, "wb") as err:
-                interactor = subprocess.Popen(
-                    [python, str(script), str(input_path), str(output_path)],
-                    stdin=from_program_r,
-                    stdout=to_program_w,
-                    stderr=err,
-                    cwd=box,
-                    env=solution_env(box),
-                    start_new_session=True,
-                    preexec_fn=lambda: _limit(limits),
+        born = threading.Event()
+        forked: list[bool] = []
+        said: list[Execution] = []
+
+        def started() -> None:
+            forked.append(True)
+            born.set()
+
+        def run() -> None:
+            try:
+                ends = (from_program_r, to_program_w)
+                said.append(
+                    run_command(
+                        cmd, input_path, limits, box, "interactor", pipes=ends, started=started, reap=False
+                    )
                 )
-        except OSError as exc:
-            for fd in (to_program_r, to_program_w, from_program_r, from_program_w):
-                os.close(fd)
-            return Execution(Verdict.IE, reason=f"cannot start the interactor: {exc}")
-        os.close(from_program_r)
-        os.close(to_program_w)
+            finally:
+                if not forked and not said:  # raised before it started: the program must see
+                    # its input end, not wait (a run that returned closed them itself)
+                    for fd in (from_program_r, to_program_w):
+                        os.close(fd)
+                born.set()
+
+        thread = threading.Thread(target=run, name="batch-eval-interactor", daemon=True)
+        thread.start()
+        born.wait()
         # the program's run reaps the zombies of children born at or after its start: the
         # interactor must be born a clock tick earlier, or its exit status could be lost
         time.sleep(0.02)
-        done = threading.Event()
-        timer = threading.Thread(target=_watch, args=(interactor, wall_s, done), daemon=True)
-        timer.start()
         program = execute((to_program_r, from_program_w))
-        try:
-            interactor.wait(timeout=wall_s)
-        except subprocess.TimeoutExpired:
-            _kill(interactor)
-            interactor.wait()
-        done.set()
-        words = error_line(err_path.read_text("utf-8", "replace"), 200)
-        return _verdict(program, interactor.returncode, words)
-
-
-def _watch(interactor: subprocess.Popen[bytes], wall_s: float, done: threading.Event) -> None:
-    """Kill the interactor (its whole session) at its wall clock, whatever the program does."""
-    if not done.wait(wall_s):
-        _kill(interactor)
-
-
-def _kill(interactor: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(interactor.pid, signal.SIGKILL)
+        thread.join()
+        if not said:
+            return Execution(Verdict.IE, reason="the interactor's run failed")
+        interactor = said[0]
+        if interactor.verdict is Verdict.IE:
+            return Execution(Verdict.IE, reason=f"cannot start the interactor: {interactor.reason}")
+        words = error_line(interactor.stderr, 200)
+        if interactor.signal is not None:
+            code = -signal.Signals[interactor.signal].value
+        else:
+            code = interactor.exit_code if interactor.exit_code is not None else -signal.SIGKILL
+        if interactor.verdict in _LIMITS:
+            words = f"over its own limits: {interactor.reason}" + (f"; {words}" if words else "")
+            code = code if code < 0 else -signal.SIGKILL
+        return _verdict(program, code, words)
 
 
 def _verdict(program: Execution, code: int, words: str) -> Execution:
@@ -139,6 +159,8 @@ def _verdict(program: Execution, code: int, words: str) -> Execution:
         program.verdict, program.reason = Verdict.IE, f"interactor said FAIL (broken problem){said}"
     elif code in _REJECTS:
         program.verdict, program.reason = Verdict.WA, f"interactor: {_REJECTS[code]}{said}"
+    elif code >= _PARTIAL:
+        program.verdict, program.reason = Verdict.WA, f"interactor: partial credit {code - _PARTIAL}{said}"
     elif code != 0:
         program.verdict, program.reason = Verdict.IE, f"interactor exit code {code} (broken problem){said}"
     return program

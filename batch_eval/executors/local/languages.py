@@ -165,7 +165,7 @@ class Compiler:
         if ex.verdict is Verdict.IE:
             return ex  # the compiler could not be started: ours, never the program's fault
         if ex.verdict is not Verdict.AC:
-            reason = _first_error(ex.stderr)
+            reason = first_error(ex.stderr)
             return Execution(
                 Verdict.CE,
                 stderr=ex.stderr,
@@ -199,7 +199,7 @@ def _stopped(ex: Execution) -> bool:
     return ex.wall_killed or ex.signal == "SIGKILL"
 
 
-def _first_error(stderr: str) -> str:
+def first_error(stderr: str) -> str:
     for line in stderr.splitlines():
         if "error" in line:
             return line.strip()[:300]

@@ -7,7 +7,7 @@ import os
 import resource
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,9 @@ class Command:
     nproc: int | None = None  # RLIMIT_NPROC; counts all our user's tasks, so set with care
     no_network: bool = False  # a new, empty network namespace (root, or a user namespace of ours)
     jail: Jail | None = None  # read-only file system, private /tmp (see jail.py)
+    # SIGPIPE ignored (an interactor: a write to a program that has gone fails, as on
+    # Codeforces, instead of killing it before it says its verdict)
+    ignore_sigpipe: bool = False
 
 
 def _set_limits(limits: Limits, nproc: int | None, address_space: bool) -> None:  # pragma: no cover
@@ -80,6 +83,8 @@ def _child(
         os.chdir(cmd.cwd)
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
+        if cmd.ignore_sigpipe:
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         if cmd.uid is not None:
             os.setgroups([])
             os.setgid(cmd.uid)
@@ -150,9 +155,13 @@ def run_command(
     memory: MemoryGroup | None = None,
     cpu: CpuGroup | None = None,
     pipes: tuple[int, int] | None = None,
+    started: Callable[[], None] | None = None,
+    reap: bool = True,
 ) -> Execution:
     """Run `cmd` with stdin from a regular file, stdout/stderr to files in `box`; `pipes`:
     its stdin and stdout instead (an interactor's ends, see interactive.py; closed here).
+    `started` is called once the process exists; `reap` False: our zombie children born
+    after it are left to their own waits (an interactor's: the program it talks to is one).
 
     The verdict is AC for a clean exit; TLE, MLE, OLE, RE by the limits and exit status;
     IE when the process could not be started at all (told by the child's own error pipe,
@@ -190,6 +199,8 @@ def run_command(
     born = start_ticks(pid)
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
+    if started is not None:
+        started()
     try:
         waited = sandboxlib.wait_until(pid, start + limits.wall)
         wall_killed = waited is None
@@ -203,7 +214,7 @@ def run_command(
         kill_group(pid)
         if group is not None:
             group.kill_all(spare=spare)
-        if born:
+        if born and reap:
             reap_orphans(born)
         exec_error = _read_all(err_r)
     finally:

@@ -14,6 +14,7 @@ from batch_eval.executors.local import jail
 from batch_eval.executors.local.forkserver import ExecutorClosed, ForkServer, ForkServerDown, Submitted
 from batch_eval.executors.local.interactive import Pipes, interact
 from batch_eval.executors.local.policy import Sandbox, installation, solution_env
+from batch_eval.executors.local.testlib import OWN_HEADER
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
@@ -189,9 +190,13 @@ class ProcessRunner:
     """A fresh process per test (a compiled binary, or the interpreter with the process
     runner), in a fresh jail per test when jailed."""
 
-    def __init__(self, sandbox: Sandbox, running: ForkRunner) -> None:
+    def __init__(
+        self, sandbox: Sandbox, running: ForkRunner, cxx: str = "g++", testlib: Path = OWN_HEADER
+    ) -> None:
         self.sandbox = sandbox
         self.forks = running  # a server it starts alongside is spared and counted
+        self.cxx = cxx  # what builds a problem's C++ interactor, against `testlib` (testlib.py)
+        self.testlib = testlib
 
     def run(
         self,
@@ -202,9 +207,11 @@ class ProcessRunner:
         file_io: bool,
         on_result: OnResult,
         interactor: str | None = None,
+        answers: Sequence[bytes] = (),
     ) -> list[Execution]:
-        """Each test in order until `on_result` says stop; with an `interactor` (Python
-        source), the program talks to it on each test (interactive.py) instead of reading the input."""
+        """Each test in order until `on_result` says stop; with an `interactor` (Python or
+        testlib C++ source), the program talks to it on each test (interactive.py) instead of
+        reading the input; `answers`: the tests' expected outputs, the interactor's ANSWER."""
         runs: list[Execution] = []
         for i, data in enumerate(inputs):
             if self.forks.closed:
@@ -220,7 +227,10 @@ class ProcessRunner:
             if interactor is None:
                 ex = test(None)
             else:
-                ex = interact(interactor, self.sandbox.python, data, limits, test)
+                answer = answers[i] if i < len(answers) else None
+                ex = interact(
+                    interactor, self.sandbox.python, data, limits, test, answer, self.cxx, self.testlib
+                )
             runs.append(ex)
             if not on_result(i, ex):
                 break
