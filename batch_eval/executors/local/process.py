@@ -96,6 +96,26 @@ def _child(
             os._exit(127)
 
 
+def jailed_wait(waiter: int) -> float:
+    """The seconds a jailed test waited for a CPU since we forked `waiter`: our child (which
+    set the jail up, then waits outside it), the init of the jail's PID namespace, and the
+    program, the namespace's pid 2 (the init's other children are orphans the program left,
+    and gain it nothing), one after the other on the way to the program's end."""
+    waited = sandboxlib.cpu_wait(waiter)
+    for init in _children(waiter):
+        waited += sandboxlib.cpu_wait(init)
+        for child in _children(init):
+            status = sandboxlib.read_text(f"/proc/{child}/status")
+            nspids = next((line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:")), [])
+            if nspids[-1:] == ["2"]:
+                waited += sandboxlib.cpu_wait(child)
+    return waited
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in sandboxlib.read_text(f"/proc/{pid}/task/{pid}/children").split()]
+
+
 def _proc_files(name: str) -> Iterator[str]:
     """The text of /proc/<pid>/<name> of every live process (vanished ones skipped)."""
     for entry in os.listdir("/proc"):
@@ -191,7 +211,12 @@ def run_command(
     for fd in (fin, fout, ferr, err_w):
         os.close(fd)
     try:
-        waited = sandboxlib.wait_until(pid, start + limits.wall)
+        waited = sandboxlib.wait_until(
+            pid,
+            start + limits.wall,
+            start + limits.wall * sandboxlib.STARVED_WALL,
+            (lambda: jailed_wait(pid)) if cmd.jail is not None else None,
+        )
         wall_killed = waited is None
         if waited is None:
             kill_group(pid)
