@@ -564,7 +564,8 @@ def crowded() -> Iterator[None]:
 def test_time_spent_waiting_for_a_core_is_not_the_programs(runner: str, crowded: None) -> None:
     """0.1 s of work under a 0.3 s wall clock, on a core it gets a fifth of: it finishes, its
     wall clock moved by the time it waited (up to three times the limit, which only a machine
-    loaded far beyond our busy loops exhausts: then killed there, as its times show)."""
+    loaded far beyond our busy loops exhausts: then killed there and not before, as its
+    recorded wall time shows)."""
     local = LocalExecutor(python_runner=runner)
     limits = Limits(time_s=2.0, memory_mb=256, wall_s=0.3)
     cap = limits.wall * sandboxlib.STARVED_WALL
@@ -575,8 +576,8 @@ def test_time_spent_waiting_for_a_core_is_not_the_programs(runner: str, crowded:
     finally:
         local.close()
     assert ex.wall_time is not None and ex.cpu_time is not None, ex
-    if ex.wall_killed:
-        assert ex.wall_time >= cap * 0.99 and ex.cpu_time < 0.1, ex
+    if ex.wall_killed:  # only ever at the cap: the machine gave it less than it needed by then
+        assert ex.wall_time >= cap * 0.99, ex
     else:
         assert ex.verdict is Verdict.AC and ex.stdout == b"3\n", ex
 

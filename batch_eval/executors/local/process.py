@@ -96,20 +96,29 @@ def _child(
             os._exit(127)
 
 
-def jailed_wait(waiter: int) -> float:
+class JailedWait:
     """The seconds a jailed test waited for a CPU since we forked `waiter`: our child (which
     set the jail up, then waits outside it), the init of the jail's PID namespace, and the
     program, the namespace's pid 2 (the init's other children are orphans the program left,
-    and gain it nothing), one after the other on the way to the program's end."""
-    waited = sandboxlib.cpu_wait(waiter)
-    for init in _children(waiter):
-        waited += sandboxlib.cpu_wait(init)
-        for child in _children(init):
-            status = sandboxlib.read_text(f"/proc/{child}/status")
-            nspids = next((line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:")), [])
-            if nspids[-1:] == ["2"]:
-                waited += sandboxlib.cpu_wait(child)
-    return waited
+    and gain it nothing), one after the other on the way to the program's end. Each one's
+    wait is remembered: a program that has ended keeps the time it waited."""
+
+    def __init__(self, waiter: int) -> None:
+        self.waiter = waiter
+        self.seen: dict[int, float] = {}
+
+    def __call__(self) -> float:
+        chain = [self.waiter]
+        for init in _children(self.waiter):
+            chain.append(init)
+            for child in _children(init):
+                status = sandboxlib.read_text(f"/proc/{child}/status")
+                nspids = next((ln.split()[1:] for ln in status.splitlines() if ln.startswith("NSpid:")), [])
+                if nspids[-1:] == ["2"]:
+                    chain.append(child)
+        for pid in chain:
+            self.seen[pid] = max(self.seen.get(pid, 0.0), sandboxlib.cpu_wait(pid))
+        return sum(self.seen.values())
 
 
 def _children(pid: int) -> list[int]:
@@ -215,7 +224,7 @@ def run_command(
             pid,
             start + limits.wall,
             start + limits.wall * sandboxlib.STARVED_WALL,
-            (lambda: jailed_wait(pid)) if cmd.jail is not None else None,
+            JailedWait(pid) if cmd.jail is not None else None,
         )
         wall_killed = waited is None
         if waited is None:

@@ -154,8 +154,9 @@ def wait_until(
 ) -> tuple[int, Any] | None:
     """Wait for our child `pid` until `deadline` (time.monotonic()), moved up to `latest` by
     the time the program waited for a CPU (moved_deadline; `waited` says how long, by default
-    cpu_wait(pid)): its (status, rusage), or None when it still runs then (woken by its pidfd
-    where the kernel has them)."""
+    cpu_wait(pid); past the first deadline it is asked every 10 ms, so that a `waited` that
+    remembers what it saw loses little of a process that ends): its (status, rusage), or
+    None when it still runs then (woken by its pidfd where the kernel has them)."""
     first = deadline
     try:
         pidfd = os.pidfd_open(pid)
@@ -166,12 +167,15 @@ def wait_until(
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done == pid:
                 return status, usage
-            left = deadline - time.monotonic()
-            if left <= 0 < latest:
-                deadline = moved_deadline(first, latest, waited() if waited else cpu_wait(pid))
-                left = deadline - time.monotonic()
+            now = time.monotonic()
+            stretching = latest > first <= now
+            if stretching:
+                deadline = max(deadline, moved_deadline(first, latest, waited() if waited else cpu_wait(pid)))
+            left = deadline - now
             if left <= 0:
                 return None
+            if stretching:
+                left = min(left, 0.01)
             if pidfd >= 0:
                 select.select([pidfd], [], [], left)
             else:
