@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -220,3 +221,26 @@ def humaneval_run(tmp_path: Path, records: int) -> tuple[Path, Path]:
     sols = tmp_path / "sols"
     write_jsonl(sols / "checkpoint-7" / "solutions.jsonl", lines)
     return sols, folder / "problems.jsonl"
+
+
+@contextmanager
+def one_crowded_core(hogs: int) -> Iterator[None]:
+    """This process (and what it starts from here on) on core 0 beside `hogs` busy loops,
+    each in a session of its own (the kernel shares a core between sessions, autogroups):
+    a program started now gets a share of one core."""
+    busy = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import os; os.sched_setaffinity(0, {0})\nwhile True: pass"],
+            start_new_session=True,
+        )
+        for _ in range(hogs)
+    ]
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+        for hog in busy:
+            hog.kill()
+            hog.wait()

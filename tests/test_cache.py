@@ -289,7 +289,9 @@ def test_a_claim_left_by_a_killed_checker_is_taken_over_while_it_is_still_a_zomb
     assert holder.stdout is not None and holder.stdout.readline() == b"claimed\n"
     holder.kill()  # not reaped yet: a zombie
     stat = Path(f"/proc/{holder.pid}/stat")
+    deadline = time.monotonic() + 30
     while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the killed holder never became a zombie"
         time.sleep(0.01)
     taken: list[object] = []
     # a connection is used by the thread that made it

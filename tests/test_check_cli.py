@@ -387,6 +387,35 @@ def test_mistakes_are_loud_empty_files_and_mistyped_ids(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
+def test_a_checkpoint_whose_files_are_not_solutions_is_named_and_the_exit_is_not_0(tmp_path: Path) -> None:
+    """Generations saved as .txt and .csv: the dry run and the run name the checkpoint and its
+    files and exit 1, the other checkpoints are judged; a checkpoint with no files at all
+    (its generations not written yet) is no mistake."""
+    problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
+    sols = tmp_path / "run"
+    (sols / "checkpoint-1").mkdir(parents=True)
+    (sols / "checkpoint-1" / "samples.txt").write_text("a, b = map(int, input().split())\n")
+    (sols / "checkpoint-1" / "gen.csv").write_text("id,code\n")
+    write_jsonl(
+        sols / "checkpoint-2" / "s.jsonl",
+        [{"id": "1/A", "code": "a, b = map(int, input().split())\nprint(a + b)"}],
+    )
+    (sols / "checkpoint-3").mkdir()
+    args = ["run", "-s", str(sols), "-p", str(problems), "-o", str(tmp_path / "out")]
+    named = f"{sols / 'checkpoint-1'}: no solutions file among its files (gen.csv, samples.txt)"
+    code, out, err = invoke([*args, "--dry-run"])
+    assert code == 1 and named in err, err
+    assert "(no solutions file among its files (gen.csv, samples.txt)" in out
+    code, _, err = invoke(args)
+    assert code == 1 and named in err and "1 checkpoint with no solutions file (named above): exit 1" in err
+    lines = read_jsonl(tmp_path / "out" / "eval_checkpoint_2" / "s.results.jsonl")
+    assert [line["verdict"] for line in lines] == ["AC"]
+    for name in ("samples.txt", "gen.csv"):
+        (sols / "checkpoint-1" / name).unlink()
+    code, _, err = invoke(args)
+    assert code == 0 and "no solutions file" not in err, err
+
+
 def test_a_json_file_of_jsonl_lines_is_read_by_its_content(tmp_path: Path) -> None:
     problems = write_jsonl(tmp_path / "p.jsonl", [SUM_PROBLEM])
     folder = tmp_path / "run" / "checkpoint-5"

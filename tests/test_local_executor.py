@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +23,13 @@ from batch_eval.executors.local import jail
 from batch_eval.executors.local.executor import LocalExecutor
 from batch_eval.executors.local.forkserver import ExecutorClosed
 from batch_eval.executors.local.languages import CC_FLAGS, Compiler
+from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.check import check_file
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
-from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named
+from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named, one_crowded_core
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=8 * 1024 * 1024)
 
@@ -92,8 +96,14 @@ def test_syntax_error_is_ce_as_the_running_interpreter_says(local: LocalExecutor
 
 
 def test_cpu_loop_is_tle(local: LocalExecutor) -> None:
+    """TLE for the CPU it used; on a machine so loaded that it got less than its limit of CPU
+    in three times its wall limit (the most the time it waited for a core moves the wall
+    clock), killed only then, as its recorded times show."""
     ex = run_one(local, "while True: pass")
-    assert ex.verdict is Verdict.TLE and ex.cpu_time is not None and ex.cpu_time > 1.0
+    assert ex.verdict is Verdict.TLE and ex.cpu_time is not None and ex.wall_time is not None, ex
+    if ex.cpu_time <= LIMITS.time_s:
+        assert ex.wall_killed and ex.wall_time >= LIMITS.wall * sandboxlib.STARVED_WALL, ex
+        assert "wall clock" in ex.reason, ex
 
 
 def test_sleeper_is_killed_at_the_wall_limit(local: LocalExecutor) -> None:
@@ -541,3 +551,65 @@ def test_closing_the_executor_under_a_running_lane_stops_its_program_without_a_v
     assert not thread.is_alive(), "the lane went on running tests after the executor closed"
     assert len(outcome) == 1 and isinstance(outcome[0], ExecutorClosed), outcome
     assert set(reported) == {Verdict.AC}  # no verdict made from the server's killing
+
+
+@pytest.fixture
+def crowded() -> Iterator[None]:
+    """Core 0 shared with four busy loops: a program started in the test gets a fifth of it."""
+    with one_crowded_core(4):
+        yield
+
+
+@pytest.mark.parametrize("runner", ["fork", "process"])
+def test_time_spent_waiting_for_a_core_is_not_the_programs(runner: str, crowded: None) -> None:
+    """0.1 s of work under a 0.3 s wall clock, on a core it gets a fifth of: it finishes, its
+    wall clock moved by the time it waited (up to three times the limit, which only a machine
+    loaded far beyond our busy loops exhausts: then killed there and not before, as its
+    recorded wall time shows)."""
+    local = LocalExecutor(python_runner=runner)
+    limits = Limits(time_s=2.0, memory_mb=256, wall_s=0.3)
+    cap = limits.wall * sandboxlib.STARVED_WALL
+    try:
+        ex = run_one(
+            local, "import time\nwhile time.process_time() < 0.1:\n    pass\nprint(3)", limits=limits
+        )
+    finally:
+        local.close()
+    assert ex.wall_time is not None and ex.cpu_time is not None, ex
+    if ex.wall_killed:  # only ever at the cap: the machine gave it less than it needed by then
+        assert ex.wall_time >= cap * 0.99, ex
+    else:
+        assert ex.verdict is Verdict.AC and ex.stdout == b"3\n", ex
+
+
+def test_a_sleeper_gains_no_time_by_crowding_a_core_with_its_children(crowded: None) -> None:
+    """The time that moves a test's wall clock is the program's own wait for a CPU: a program
+    that sleeps while its children crowd its core waited for nothing (they did)."""
+    sleeper = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\nfor _ in range(2):\n    if os.fork() == 0:\n"
+            "        while True:\n            pass\ntime.sleep(30)\n",
+        ],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        children: list[int] = []
+        while len(children) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            children = [
+                int(c) for c in Path(f"/proc/{sleeper.pid}/task/{sleeper.pid}/children").read_text().split()
+            ]
+        assert len(children) == 2, children
+        time.sleep(0.2)  # it has gone to sleep
+        before = [sandboxlib.cpu_wait(pid) for pid in (sleeper.pid, *children)]
+        time.sleep(1.0)
+        after = [sandboxlib.cpu_wait(pid) for pid in (sleeper.pid, *children)]
+    finally:
+        os.killpg(sleeper.pid, signal.SIGKILL)
+        sleeper.wait()
+    own, *theirs = (b - a for a, b in zip(before, after))
+    assert min(theirs) > 0.3, theirs  # on a core shared six ways, each waited most of that second
+    assert own < 0.05, (own, theirs)  # asleep: it waited for nothing

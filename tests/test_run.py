@@ -561,6 +561,33 @@ def test_interrupted_work_is_counted_as_what_its_journal_holds(tmp_path: Path, s
     assert "records: 3/4 judged in this run" in status_text(status)
 
 
+def test_a_timed_out_file_is_counted_as_what_its_journal_holds(tmp_path: Path) -> None:
+    """`--timeout`: the file killed at its deadline is `timed out` (never failed) and its
+    records, on the run's line, in the summary and in `status`, are those its journal kept
+    (however many the machine judged before the deadline), never all of them."""
+    from batch_eval.reporting.status import read_status, status_text
+
+    sleeper = "import time\ntime.sleep(30)"
+    sols, problems = training_run(tmp_path, {1: [RIGHT, RIGHT, RIGHT, sleeper]})
+    out = tmp_path / "out"
+    argv = [
+        a for a in run_argv(sols, problems, out, "--time-limit", "20", "--test-order", "given") if a != "-q"
+    ]
+    done = subprocess.run([*argv, "-t", "4"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == ExitCode.INCOMPLETE, done.stderr
+    journal = out / "eval_checkpoint_1" / ".solutions.journal.jsonl"
+    kept = len(journal.read_text().splitlines()) - 1 if journal.exists() else 0  # its header, then records
+    assert kept < 4, kept  # the sleeper never finished
+    assert "TIMEOUT" in done.stderr and f"records {kept}/4" in done.stderr, done.stderr
+    assert "1 timed out" in done.stderr and "0 failed" in done.stderr, done.stderr
+    summary = json.loads((out / "batch_eval_results.json").read_text())
+    assert summary["checkpoints"][0]["files"][0]["status"] == "timeout"
+    assert summary["totals"]["failed"] == 0 and summary["totals"]["timeout"] == 1
+    status = read_status(out)
+    assert status["records"]["done"] == kept, status_text(status)
+    assert "1 timed out" in status_text(status)
+
+
 def test_the_run_says_counts_in_words_and_only_what_is_informative(tmp_path: Path) -> None:
     """'1 file in 1 checkpoint', not '1 files in 1 checkpoints'; the isolation string only
     with -v (a limited one is a warning of its own); no timing line when nothing was judged."""

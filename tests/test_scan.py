@@ -86,3 +86,12 @@ def test_two_folders_writing_the_same_output_are_refused(tmp_path: Path) -> None
     root = tree(tmp_path / "run", {"checkpoint-100": ["a.jsonl"], "step_100": ["b.jsonl"]})
     with pytest.raises(BatchEvalError, match="would both write eval_checkpoint_100"):
         find_checkpoints(root)
+
+
+def test_a_folder_of_jsonl_files_without_subfolders_is_one_checkpoint(tmp_path: Path) -> None:
+    """As the README says of -s: pointed at one checkpoint's own folder, that folder is the
+    checkpoint (named and stepped as itself), not a run with no checkpoints."""
+    root = tree(tmp_path / "run", {"checkpoint-300": ["a.jsonl", "b.jsonl"]})
+    (found,) = find_checkpoints(root / "checkpoint-300")
+    assert (found.name, found.step, found.output_name) == ("checkpoint-300", 300, "eval_checkpoint_300")
+    assert [p.name for p in found.files] == ["a.jsonl", "b.jsonl"]

@@ -106,7 +106,7 @@ def test_watch_follows_a_run_until_it_ends(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert proc.wait() == 0
+    assert proc.wait(timeout=120) == 0
     assert watch.returncode == 0
     blocks = watch.stdout.strip().split("\n\n")
     assert len(blocks) >= 2 and blocks[-1].startswith("run: finished")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from batch_eval.batch.heartbeat import Heartbeat, lock_output_folder
 from batch_eval.batch.plan import FileTask, Plan, Unit, make_plan
 from batch_eval.batch.pool import FileOutcome, Job, run_jobs, shared_cores
-from batch_eval.batch.scan import find_checkpoints
+from batch_eval.batch.scan import find_checkpoints, unrecognised
 from batch_eval.batch.shards import finished_shard, merge, shard_counts, shard_task
 from batch_eval.batch.summary import Summary
 from batch_eval.config import CheckConfig, problems_digest, problems_index_dir
@@ -144,15 +144,16 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
     be made and written, every problem is valid, the executor works (a compiler when a file
     holds C++), and the records that would be skipped, with why. BatchEvalError for what
     would stop the run; warnings for what it would skip. False when a file would be judged
-    wrongly as given (empty, or most of its ids unknown: a mistake, not data)."""
+    wrongly as given (empty, or most of its ids unknown: a mistake, not data), or a
+    checkpoint's files were none of them solutions."""
     _writable_without_making(plan.output_dir)
+    sound = not unread_checkpoints(plan, display)
     # every problem checked
     problems = load_problems(config.problems, config.checker_convention, None, config.mbpp_challenge)
     executor = make_executor(config)
     try:
         for message in executor.preflight(config.limits_for(None, None)):
             display.warn(message)
-        sound = True
         for i in plan.todo:
             task = plan.tasks[i]
             skipped: Counter[str] = Counter()
@@ -184,6 +185,17 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
     finally:
         executor.close()
     return sound
+
+
+def unread_checkpoints(plan: Plan, display: Display) -> int:
+    """Warn of each checkpoint whose files hold no solutions file (naming them): how many."""
+    found = 0
+    for checkpoint in plan.checkpoints:
+        mistake = unrecognised(checkpoint)
+        if mistake:
+            display.warn(f"{checkpoint.path}: {mistake}")
+            found += 1
+    return found
 
 
 def _writable_without_making(folder: Path) -> None:
@@ -307,9 +319,14 @@ def run_batch(options: RunOptions, config: CheckConfig, display: Display) -> Exi
     if not options.force:
         refuse_other_settings(plan, config)
     environment = preflight(config, options.output_dir, display)
+    unread = unread_checkpoints(plan, display)
     lock = lock_output_folder(options.output_dir)  # the kernel frees it if we die
     try:
-        return _run_held(plan, fingerprint, environment, options, config, display)
+        code = _run_held(plan, fingerprint, environment, options, config, display)
+        if unread and code is ExitCode.OK:
+            display.warn(f"{plural(unread, 'checkpoint')} with no solutions file (named above): exit 1")
+            return ExitCode.INCOMPLETE
+        return code
     finally:
         os.close(lock)
         if options.ray is not None:

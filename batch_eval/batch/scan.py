@@ -72,6 +72,26 @@ def jsonl_files(folder: Path) -> list[Path]:
     return sorted(files)
 
 
+def unrecognised(checkpoint: Checkpoint, shown: int = 5) -> str | None:
+    """For a checkpoint with files but no solutions file among them, the mistake in words
+    (naming up to `shown` of its files); None when it has solutions or no files at all (a
+    checkpoint whose generations are not written yet)."""
+    if checkpoint.files:
+        return None
+    others = sorted(
+        p.relative_to(checkpoint.path).as_posix()
+        for p in checkpoint.path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(checkpoint.path).parts)
+    )
+    if not others:
+        return None
+    names = ", ".join(others[:shown]) + (f" and {len(others) - shown} more" if len(others) > shown else "")
+    return (
+        f"no solutions file among its files ({names}): solutions are JSONL records "
+        "(.jsonl, .jsonl.gz, or a .json list or JSONL lines naming a problem)"
+    )
+
+
 def _json_list(path: Path) -> bool:
     """Whether a .json file holds solutions: a list (its first character that is not blank is
     `[`), or JSONL lines under a .json name (its first line alone is an object naming a

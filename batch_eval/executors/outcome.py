@@ -27,7 +27,8 @@ def classify(
     if oom_killed and not wall_killed:
         ex.verdict, ex.reason = Verdict.MLE, f"killed for memory over the {limits.memory_mb} MB limit"
     elif wall_killed:
-        ex.verdict, ex.reason = Verdict.TLE, f"killed after {limits.wall:g} s wall clock"
+        wall = ex.wall_time if ex.wall_time is not None else limits.wall
+        ex.verdict, ex.reason = Verdict.TLE, f"killed after {wall:.1f} s wall clock with {cpu:.2f} s CPU"
     elif cpu > limits.time_s or ex.signal == "SIGXCPU":
         ex.verdict, ex.reason = Verdict.TLE, f"{cpu:.2f} s CPU over the {limits.time_s:g} s limit"
     elif output_over or ex.signal == "SIGXFSZ":

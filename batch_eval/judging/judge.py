@@ -345,10 +345,6 @@ def _rerun(
         patient = replace(limits, wall_s=limits.wall * PATIENT_WALL)
         third = _once(executor, program, test, patient, problem)
         if third is not None:
-            if third.verdict is Verdict.TLE and third.wall_killed:
-                third.reason = (
-                    f"killed after {patient.wall:g} s wall clock with {third.cpu_time or 0:.2f} s CPU"
-                )
             counted, other = third, counted
             counted.timing = {"patient": True}
     label = "rerun" if counted is not first else "first"

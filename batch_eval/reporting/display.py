@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from batch_eval.batch.plan import judged_so_far
+from batch_eval.batch.scan import unrecognised
 from batch_eval.reporting.status import clock, pace
 from batch_eval.text import plural
 
@@ -61,7 +62,7 @@ def plan_text(plan: Plan) -> str:
         lines.append(f"{c.name} ({step}) -> {plan.output_dir / c.output_name}")
         indices = plan.tasks_of(c)
         if not indices:
-            lines.append("  (no JSONL files: nothing to do)")
+            lines.append(f"  ({unrecognised(c) or 'no solutions files: nothing to do'})")
         for i in indices:
             task = plan.tasks[i]
             lines.append(f"  {plan.action(i):11} {task.solutions} -> {task.results_path}")

@@ -4,7 +4,6 @@ not do, who decides syntax, and what an IE that never goes away becomes."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from batch_eval.judging.check import MAX_IE_ATTEMPTS, check_file
 from batch_eval.judging.judge import JudgeOptions, choose, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import Verdict
-from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
+from tests.conftest import SUM_PROBLEM, one_crowded_core, read_jsonl, write_jsonl
 
 
 def _run(verdict: Verdict, cpu: float, wall_killed: bool = False) -> Execution:
@@ -45,34 +44,21 @@ def test_machine_load_does_not_make_a_tle(tmp_path: Path) -> None:
     loops, is accepted: whether the scheduler let it finish in time or it was killed at the
     wall clock while it waited (then run again with time to finish), the verdict is decided
     by the CPU time it used, as the recorded runs show."""
-    # each in a session of its own: the kernel shares a core between sessions (autogroups)
-    hogs = [
-        subprocess.Popen(
-            [sys.executable, "-c", "import os; os.sched_setaffinity(0, {0})\nwhile True: pass"],
-            start_new_session=True,
-        )
-        for _ in range(10)
-    ]
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {0})  # the judge and what it starts share the hogs' core
-    local = LocalExecutor()
-    try:
-        problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.5), Path("p.jsonl"), 1)
-        source = "import time\nwhile time.process_time() < 0.3:\n    pass\nprint(3)\n"
-        result = judge(
-            problem,
-            problem.tests[:1],
-            Program("python", source),
-            local,
-            problem_limits(),
-            JudgeOptions(Comparison()),
-        )
-    finally:
-        local.close()
-        os.sched_setaffinity(0, before)
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
+    with one_crowded_core(10):  # the judge and what it starts share the busy loops' core
+        local = LocalExecutor()
+        try:
+            problem = parse_problem(dict(SUM_PROBLEM, time_limit=0.5), Path("p.jsonl"), 1)
+            source = "import time\nwhile time.process_time() < 0.3:\n    pass\nprint(3)\n"
+            result = judge(
+                problem,
+                problem.tests[:1],
+                Program("python", source),
+                local,
+                problem_limits(),
+                JudgeOptions(Comparison()),
+            )
+        finally:
+            local.close()
     test = result.tests[0]
     assert result.verdict is Verdict.AC, result
     assert test.time is not None and test.time < 0.5, test  # the CPU it used: under the limit

@@ -291,7 +291,7 @@ class ForkServer:
         """The outcome of the oldest submitted test; None when it was cancelled. Raises
         ForkServerDown when the server died (every test sent to it is lost with it)."""
         try:
-            wait = test.limits.wall + 10
+            wait = test.limits.wall * sandboxlib.STARVED_WALL + 10
             parts = self._reply(wait).split("\t")
             # an `ok` answer's outputs follow it (the server empties its files before the next test)
             outputs = [self._read(int(n), wait) for n in parts[7:9]] if parts[0] == "ok" else []

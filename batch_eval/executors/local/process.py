@@ -101,6 +101,35 @@ def _child(
             os._exit(127)
 
 
+class JailedWait:
+    """The seconds a jailed test waited for a CPU since we forked `waiter`: our child (which
+    set the jail up, then waits outside it), the init of the jail's PID namespace, and the
+    program, the namespace's pid 2 (the init's other children are orphans the program left,
+    and gain it nothing), one after the other on the way to the program's end. Each one's
+    wait is remembered: a program that has ended keeps the time it waited."""
+
+    def __init__(self, waiter: int) -> None:
+        self.waiter = waiter
+        self.seen: dict[int, float] = {}
+
+    def __call__(self) -> float:
+        chain = [self.waiter]
+        for init in _children(self.waiter):
+            chain.append(init)
+            for child in _children(init):
+                status = sandboxlib.read_text(f"/proc/{child}/status")
+                nspids = next((ln.split()[1:] for ln in status.splitlines() if ln.startswith("NSpid:")), [])
+                if nspids[-1:] == ["2"]:
+                    chain.append(child)
+        for pid in chain:
+            self.seen[pid] = max(self.seen.get(pid, 0.0), sandboxlib.cpu_wait(pid))
+        return sum(self.seen.values())
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in sandboxlib.read_text(f"/proc/{pid}/task/{pid}/children").split()]
+
+
 def _proc_files(name: str) -> Iterator[str]:
     """The text of /proc/<pid>/<name> of every live process (vanished ones skipped)."""
     for entry in os.listdir("/proc"):
@@ -202,7 +231,12 @@ def run_command(
     if started is not None:
         started()
     try:
-        waited = sandboxlib.wait_until(pid, start + limits.wall)
+        waited = sandboxlib.wait_until(
+            pid,
+            start + limits.wall,
+            start + limits.wall * sandboxlib.STARVED_WALL,
+            JailedWait(pid) if cmd.jail is not None else None,
+        )
         wall_killed = waited is None
         if waited is None:
             kill_group(pid)

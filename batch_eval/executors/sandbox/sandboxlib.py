@@ -1,8 +1,9 @@
 """The mechanisms every side of a test's sandbox shares, each written once: the CPU-seconds
 rlimit, reading what a program wrote without following its links, a cgroup's
 out-of-memory count and CPU time, whether a process still runs, killing every member of a
-group, the out-of-memory killer's choice, asking the kernel to kill us with our parent, and
-a System V IPC namespace of a test's own, emptied when the test ends.
+group, the out-of-memory killer's choice, asking the kernel to kill us with our parent, a
+System V IPC namespace of a test's own, emptied when the test ends, and a wall clock that
+does not count the time a program waited for a CPU.
 
 Used by the package (batch_eval.executors.local) and by the programs that run inside a
 sandbox: the fork server (zygote.py, which imports it from the folder it is copied to) and
@@ -143,9 +144,36 @@ def oom_first(proc: int = -1) -> None:
             raise
 
 
-def wait_until(pid: int, deadline: float) -> tuple[int, Any] | None:
-    """Wait for our child `pid` until `deadline` (time.monotonic()): its (status, rusage),
-    or None when it still runs then (woken by its pidfd where the kernel has them)."""
+#: how far a test's wall-clock deadline may move for the time its program waited for a CPU:
+#: up to this many times its wall limit after its start
+STARVED_WALL = 3.0
+
+
+def cpu_wait(pid: int) -> float:
+    """The seconds process `pid` (its first thread) spent runnable but waiting for a CPU: the
+    time a loaded machine took from it (the kernel's run_delay; 0 where the kernel does not
+    say). Only the process itself: a program that sleeps while its own children or threads
+    crowd a core waits for nothing itself, and gains no time."""
+    fields = read_text(f"/proc/{pid}/schedstat").split()
+    return int(fields[1]) / 1e9 if len(fields) >= 2 and fields[1].isdigit() else 0.0
+
+
+def moved_deadline(deadline: float, latest: float, waited: float) -> float:
+    """`deadline` (time.monotonic()) moved later by `waited`, the seconds the program waited
+    for a CPU (cpu_wait), never past `latest`: on a loaded machine a program is killed for
+    the time it ran or slept, not for the time it waited for a core."""
+    return min(deadline + waited, latest) if latest > deadline else deadline
+
+
+def wait_until(
+    pid: int, deadline: float, latest: float = 0.0, waited: Callable[[], float] | None = None
+) -> tuple[int, Any] | None:
+    """Wait for our child `pid` until `deadline` (time.monotonic()), moved up to `latest` by
+    the time the program waited for a CPU (moved_deadline; `waited` says how long, by default
+    cpu_wait(pid); past the first deadline it is asked every 10 ms, so that a `waited` that
+    remembers what it saw loses little of a process that ends): its (status, rusage), or
+    None when it still runs then (woken by its pidfd where the kernel has them)."""
+    first = deadline
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
@@ -155,9 +183,15 @@ def wait_until(pid: int, deadline: float) -> tuple[int, Any] | None:
             done, status, usage = os.wait4(pid, os.WNOHANG)
             if done == pid:
                 return status, usage
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            stretching = latest > first <= now
+            if stretching:
+                deadline = max(deadline, moved_deadline(first, latest, waited() if waited else cpu_wait(pid)))
+            left = deadline - now
             if left <= 0:
                 return None
+            if stretching:
+                left = min(left, 0.01)
             if pidfd >= 0:
                 select.select([pidfd], [], [], left)
             else:

@@ -318,9 +318,12 @@ CANCEL = "cancel"
 
 
 def _wait(pid, wall, commands):
-    """Wait for the child until `wall` seconds; kill its group at the deadline or when a
-    `cancel` arrives. Returns status, usage, killed at the deadline, cancelled."""
-    deadline = time.monotonic() + wall
+    """Wait for the child until `wall` seconds, plus the time it waited for a CPU up to
+    sandboxlib.STARVED_WALL times `wall` (sandboxlib.moved_deadline); kill its group at the
+    deadline or when a `cancel` arrives. Returns status, usage, killed at the deadline, cancelled."""
+    start = time.monotonic()
+    first = deadline = start + wall
+    latest = start + wall * sandboxlib.STARVED_WALL
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
@@ -332,6 +335,9 @@ def _wait(pid, wall, commands):
             if done == pid:
                 return status, usage, killed, cancelled
             left = deadline - time.monotonic()
+            if left <= 0:
+                deadline = sandboxlib.moved_deadline(first, latest, sandboxlib.cpu_wait(pid))
+                left = deadline - time.monotonic()
             if (left <= 0 or commands.cancelled()) and not (killed or cancelled):
                 killed, cancelled = left <= 0, left > 0
                 # the child itself too: a cancel can come before it has made its own session
