@@ -3,6 +3,8 @@ Piston alike), so that the same program's run gets the same verdict wherever it 
 
 from __future__ import annotations
 
+import signal
+
 from batch_eval.executors.base import Execution, Limits, error_line
 from batch_eval.verdict import Verdict
 
@@ -44,3 +46,53 @@ def classify(
         ex.reason = f"exit code {ex.exit_code}" + (
             f": {error_line(ex.stderr, 200)}" if ex.stderr.strip() else ""
         )
+
+
+#: testlib's exit codes that reject the program's side of an interaction
+INTERACTOR_REJECTS = {
+    1: "wrong answer",
+    2: "presentation error",
+    4: "extra output",
+    7: "partial points",
+    8: "unexpected end of file",
+}
+#: testlib's _pc(n): partial credit, exit code 16 + n
+INTERACTOR_PARTIAL = 16
+#: the program's verdicts that are its own, whatever the interactor says
+PROGRAM_LIMITS = (Verdict.TLE, Verdict.MLE, Verdict.OLE)
+
+
+def interactive_verdict(program: Execution, interactor: Execution) -> Execution:
+    """The verdict of one interactive test from both sides' runs (every executor applies this,
+    so the same run gets the same verdict wherever it ran): `program` (its verdict from its own
+    limits, as `classify` set it) gets, in this order (Codeforces' and testlib's invokers):
+    the program over its time, memory or output limit: that verdict; the interactor broken
+    (testlib's FAIL 3, any exit code not a testlib reject, a signal, its own limits): IE; the
+    interactor rejects (testlib's 1, 2, 4, 7, 8, 16 and above): WA with its words; the program
+    crashed or exited non-zero: RE; else AC. Returns `program` with its stdout emptied (the
+    interactor read it). An interactor that could not start (its verdict IE) is the caller's."""
+    words = error_line(interactor.stderr, 200)
+    if interactor.signal is not None:
+        code = -signal.Signals[interactor.signal].value
+    else:
+        code = interactor.exit_code if interactor.exit_code is not None else -signal.SIGKILL
+    if interactor.verdict in PROGRAM_LIMITS:
+        words = f"over its own limits: {interactor.reason}" + (f"; {words}" if words else "")
+        code = code if code < 0 else -signal.SIGKILL
+    program.stdout = b""
+    if program.verdict in PROGRAM_LIMITS or program.verdict is Verdict.IE:
+        return program
+    said = f": {words}" if words else ""
+    if code < 0:
+        name = signal.Signals(-code).name
+        program.verdict, program.reason = Verdict.IE, f"interactor killed by {name} (broken problem){said}"
+    elif code == 3:
+        program.verdict, program.reason = Verdict.IE, f"interactor said FAIL (broken problem){said}"
+    elif code in INTERACTOR_REJECTS:
+        program.verdict, program.reason = Verdict.WA, f"interactor: {INTERACTOR_REJECTS[code]}{said}"
+    elif code >= INTERACTOR_PARTIAL:
+        program.verdict = Verdict.WA
+        program.reason = f"interactor: partial credit {code - INTERACTOR_PARTIAL}{said}"
+    elif code != 0:
+        program.verdict, program.reason = Verdict.IE, f"interactor exit code {code} (broken problem){said}"
+    return program

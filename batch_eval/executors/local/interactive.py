@@ -17,7 +17,8 @@ The program runs as any test program (the caller's `execute`: the jail, the prob
 one that waits for input the interactor never sends is killed at the wall clock: `TLE`.
 
 The verdict, in this order (Codeforces' and testlib's invokers: the program's limits first, then
-the interactor's word, which also explains a program killed by a pipe the interactor closed):
+the interactor's word, which also explains a program killed by a pipe the interactor closed;
+outcome.py `interactive_verdict`, the rule every executor applies):
 
 1. the program over its time, memory or output limit: that verdict;
 2. the interactor broken (FAIL, a crash, its own limits): `IE`, never a verdict on the program;
@@ -29,7 +30,6 @@ the interactor's word, which also explains a program killed by a pipe the intera
 from __future__ import annotations
 
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -37,24 +37,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from batch_eval.executors.base import Execution, Limits, checker_limits, error_line
+from batch_eval.executors.base import Execution, Limits, checker_limits
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
 from batch_eval.executors.local.testlib import BUILDS, OWN_HEADER, is_cpp
+from batch_eval.executors.outcome import interactive_verdict
 from batch_eval.verdict import Verdict
-
-#: testlib's exit codes that reject the program's side of the interaction
-_REJECTS = {
-    1: "wrong answer",
-    2: "presentation error",
-    4: "extra output",
-    7: "partial points",
-    8: "unexpected end of file",
-}
-#: testlib's _pc(n): partial credit, exit code 16 + n
-_PARTIAL = 16
-#: the program's verdicts that are its own, whatever the interactor says
-_LIMITS = (Verdict.TLE, Verdict.MLE, Verdict.OLE)
 
 #: a program's stdin and stdout file descriptors when it talks to an interactor (else None)
 Pipes = tuple[int, int] | None
@@ -136,31 +124,4 @@ def interact(
         interactor = said[0]
         if interactor.verdict is Verdict.IE:
             return Execution(Verdict.IE, reason=f"cannot start the interactor: {interactor.reason}")
-        words = error_line(interactor.stderr, 200)
-        if interactor.signal is not None:
-            code = -signal.Signals[interactor.signal].value
-        else:
-            code = interactor.exit_code if interactor.exit_code is not None else -signal.SIGKILL
-        if interactor.verdict in _LIMITS:
-            words = f"over its own limits: {interactor.reason}" + (f"; {words}" if words else "")
-            code = code if code < 0 else -signal.SIGKILL
-        return _verdict(program, code, words)
-
-
-def _verdict(program: Execution, code: int, words: str) -> Execution:
-    program.stdout = b""
-    if program.verdict in _LIMITS or program.verdict is Verdict.IE:
-        return program
-    said = f": {words}" if words else ""
-    if code < 0:
-        name = signal.Signals(-code).name
-        program.verdict, program.reason = Verdict.IE, f"interactor killed by {name} (broken problem){said}"
-    elif code == 3:
-        program.verdict, program.reason = Verdict.IE, f"interactor said FAIL (broken problem){said}"
-    elif code in _REJECTS:
-        program.verdict, program.reason = Verdict.WA, f"interactor: {_REJECTS[code]}{said}"
-    elif code >= _PARTIAL:
-        program.verdict, program.reason = Verdict.WA, f"interactor: partial credit {code - _PARTIAL}{said}"
-    elif code != 0:
-        program.verdict, program.reason = Verdict.IE, f"interactor exit code {code} (broken problem){said}"
-    return program
+        return interactive_verdict(program, interactor)
