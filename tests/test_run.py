@@ -397,7 +397,7 @@ def test_skipped_records_are_shown_with_why_and_where_in_the_runs_output(tmp_pat
     done = subprocess.run([a for a in argv if a != "-q"], capture_output=True, text=True)
     assert done.returncode == ExitCode.INCOMPLETE
     log = tmp_path / "out" / "eval_checkpoint_1" / "s.log"
-    assert f"3 skipped (unknown problem id 3): see {log}" in done.stderr
+    assert f"3 skipped (unknown problem id: 3): see {log}" in done.stderr
     assert "3 records skipped and 0 IE across the batch (reasons above): exit 1" in done.stderr
     assert "unknown problem id '9/Z'" in log.read_text()
 
@@ -432,7 +432,7 @@ def test_the_dry_run_is_a_preflight_that_writes_nothing(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr, result.stderr
     ok = dry()
     assert ok.returncode == 0, ok.stderr
-    assert "1 record would be skipped (unknown problem id 1)" in ok.stderr
+    assert "1 record would be skipped (unknown problem id: 1)" in ok.stderr
     assert "check (new)" in ok.stdout and not out.exists()
     subprocess.run(run_argv(sols, problems, out), check=False)
     # another verdict-affecting setting: the plan says why, and the run would refuse to replace

@@ -170,7 +170,7 @@ def dry_run_checks(plan: Plan, config: CheckConfig, display: Display) -> bool:
                 elif program is not None and not isinstance(program, str):
                     languages.add(program.language)
             if skipped:
-                why = ", ".join(f"{reason} {n}" for reason, n in skipped.most_common())
+                why = "; ".join(f"{reason}: {n}" for reason, n in skipped.most_common())
                 n = plural(sum(skipped.values()), "record")
                 display.warn(f"{task.solutions}: {n} would be skipped ({why})")
             mistake = file_mistake(records, skipped["unknown problem id"], list(unknown), problems)

@@ -71,11 +71,11 @@ def plan_text(plan: Plan) -> str:
 
 
 def not_judged(metrics: dict[str, Any]) -> str:
-    """`5 skipped (unknown problem id 5), 2 IE` for what a file's check left undecided."""
+    """`5 skipped (unknown problem id: 5), 2 IE` for what a file's check left undecided."""
     parts = []
     skipped = int(metrics.get("skipped_records") or 0)
     if skipped:
-        reasons = ", ".join(f"{why} {n}" for why, n in (metrics.get("skipped_by_reason") or {}).items())
+        reasons = "; ".join(f"{why}: {n}" for why, n in (metrics.get("skipped_by_reason") or {}).items())
         parts.append(f"{skipped} skipped" + (f" ({reasons})" if reasons else ""))
     if metrics.get("ie"):
         parts.append(f"{metrics['ie']} IE (not judged: run again)")
