@@ -698,3 +698,22 @@ def test_the_preflight_warns_of_a_server_set_to_hold_floods() -> None:
         with FakePiston(FakePistonConfig(max_file_size=size, body_limit=10**7)) as server:
             warnings = PistonExecutor([server.url], backoff=0.01).preflight(LIMITS)
         assert any("PISTON_MAX_FILE_SIZE" in w and "kills the server" in w for w in warnings) is warned
+
+
+def test_the_process_limit_is_ours_on_piston_as_locally(
+    piston_server: FakePiston, local: LocalExecutor
+) -> None:
+    """A box allows more processes than --process-limit (a real server's, 64 by default): a
+    test run through our launcher gets our limit, as the local executor gives it, so a program
+    forking workers gets the same count, and the same verdict, on either executor."""
+    limits = Limits(time_s=2.0, memory_mb=256, processes=8)
+    forker = (
+        "import os, time\nn = 0\nfor _ in range(20):\n    try:\n        if os.fork() == 0:\n"
+        "            time.sleep(1)\n            os._exit(0)\n        n += 1\n    except OSError:\n"
+        "        break\nprint(n)\n"
+    )
+    counts = set()
+    for executor in (local, piston(piston_server), piston(piston_server, batch=False)):
+        (ex,) = executor.run(Program("python", forker), [b""], limits, lambda i, e: True).runs
+        counts.add(ex.stdout)
+    assert counts == {b"7\n"}, counts

@@ -264,6 +264,18 @@ int main() {
 """
 
 
+# forks 80 sleeping workers before it answers: past the limit, os.fork raises
+FORK_PAST_LIMIT = """
+import os, time
+for _ in range(80):
+    if os.fork() == 0:
+        time.sleep(30)
+        os._exit(0)
+a, b = map(int, input().split())
+print(a + b)
+"""
+
+
 def _token(name: str, source: str, *expect: str, language: str = "python") -> Case:
     return Case(name, stdio(name, TOKEN_TESTS), source, frozenset(expect), language=language)
 
@@ -288,6 +300,16 @@ CASES: list[Case] = [
     _sum("rt-piston-kill-spawner", _signal_launcher("0", "SIGKILL"), RE),
     _sum("rt-piston-kill-launcher", _signal_launcher("-1", "SIGKILL"), RE),
     _sum("rt-piston-stop-spawner", _signal_launcher("0", "SIGSTOP"), RE),
+    # more workers than the process limit (64): a box holds as many (a real server's own cap
+    # is 64 for the whole box), so the launcher must hold the program to ours; fork fails,
+    # uncaught, on every path (never as root: root is not held to a process count)
+    Case(
+        "rt-piston-more-workers-than-the-limit",
+        stdio("rt-piston-more-workers-than-the-limit", SUM),
+        FORK_PAST_LIMIT,
+        frozenset({RE}),
+        needs_a_user=True,
+    ),
     # an exit status that once meant "the launcher could not start the interpreter"
     _sum("rt-piston-exit-127", "import sys\nsys.exit(127)\n", RE),
     # the same attacks in C++ (our package's launcher runs compiled programs)

@@ -22,7 +22,7 @@ from batch_eval.executors.base import Execution, Limits
 from batch_eval.executors.local import jail, probes
 from batch_eval.executors.local.cgroup import CpuGroup, MemoryGroup, PidsGroup
 from batch_eval.executors.local.kernel import become_subreaper, leave_network
-from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command, user_tasks
+from batch_eval.executors.local.process import SANDBOX_UID, Command, run_command
 from batch_eval.executors.sandbox import sandboxlib
 from batch_eval.verdict import Verdict
 
@@ -82,7 +82,7 @@ class Sandbox:
         sandboxlib.oom_protect()
         self.nproc_base: int | None = None
         if self.group is None and os.geteuid() != 0:
-            self.nproc_base = user_tasks(os.geteuid())
+            self.nproc_base = sandboxlib.user_tasks(os.geteuid())
 
     def _remembered_uid(self) -> int | None:
         """`_sandbox_uid`, asked once per boot while the interpreter's files, the jail and our

@@ -140,17 +140,6 @@ def _proc_files(name: str) -> Iterator[str]:
                 continue
 
 
-def user_tasks(uid: int) -> int:
-    """How many tasks (threads) `uid` has now: RLIMIT_NPROC counts them all."""
-    count = 0
-    for status in _proc_files("status"):
-        uid_line = next((ln for ln in status.splitlines() if ln.startswith("Uid:")), "")
-        if uid_line.split()[1:2] == [str(uid)]:
-            threads = next((ln for ln in status.splitlines() if ln.startswith("Threads:")), "")
-            count += int(threads.split()[1]) if threads else 1
-    return count
-
-
 def kill_group(pgid: int) -> None:
     """SIGKILL every process of the group until none is left alive."""
     for attempt in range(200):

@@ -286,6 +286,7 @@ def batch_body(
             "wall_s": limits.wall,
             "memory": limits.memory_mb * 1024 * 1024,
             "output": limits.output_bytes,
+            "processes": limits.processes,
             **({"expected": f"exp{i}.txt"} if compare is not None and compare.outputs[i] is not None else {}),
         }
         for i in range(len(inputs))

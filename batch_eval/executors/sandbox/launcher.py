@@ -153,6 +153,8 @@ def _child(order, fds, env, fsize, hard, report):
             pass
     sandboxlib.limit_cpu(order["time_s"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
+    if "processes" in order:  # the test's process limit, as locally (the box's own is higher)
+        sandboxlib.limit_processes(order["processes"], {os.getppid(), order["launcher"]})
     if _PRCTL is not None:
         _PRCTL(PR_SET_DUMPABLE, 1)  # the program is an ordinary process of the box's user
     argv = order.get("argv")
@@ -266,6 +268,7 @@ def _run(sock, test, data, file_mode, argv):
             "time_s": test["time_s"],
             "wall_s": test["wall_s"],
             "output": test["output"],
+            **({"processes": test["processes"], "launcher": os.getpid()} if "processes" in test else {}),
             "file_mode": file_mode,
             "argv": argv,
         }

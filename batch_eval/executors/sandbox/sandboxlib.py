@@ -25,7 +25,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 TYPE_CHECKING = False  # type checkers take the block below; Python never runs it (no typing import)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
     from typing import Any
 
     Prctl = Callable[..., int]  # libc's prctl as ctypes finds it
@@ -50,6 +50,38 @@ def limit_cpu(time_s: float) -> None:
     cap = cpu_cap(time_s)
     cpu = cpu_rlimit(time_s)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1) if cap is None else (min(cpu, cap), cap))
+
+
+def user_tasks(uid: int, skip: Collection[int] = ()) -> int:
+    """How many tasks (threads) `uid` has now that /proc shows, but those of the processes
+    `skip`: RLIMIT_NPROC counts them all."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)]:
+            count += int(fields.get("Threads", "1").split()[0])
+    return count
+
+
+def limit_processes(processes: int, ours: Collection[int]) -> None:
+    """Let the calling process (a test's first, before its program starts) and what it
+    starts be at most `processes` tasks, as the local executor allows a test. RLIMIT_NPROC
+    counts every task of the user, so the user's other tasks now are added: the processes
+    `ours` (the launcher and its spawner: one thread each, hidden from /proc in a Piston box,
+    being non-dumpable) and what else /proc shows; never above the hard limit the box set."""
+    others = len(ours) + user_tasks(os.geteuid(), skip={os.getpid(), *ours})
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    soft = others + processes
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_NPROC, (soft, soft))
 
 
 def read_text(path: str) -> str:
