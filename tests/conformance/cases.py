@@ -294,6 +294,32 @@ CASES: list[Case] = [
     _plus("plus-float-within-atol", "    return round(a + b, 9)\n", "AC (base AC)"),
     _plus("plus-wa-on-plus-only", "    return a + b if abs(a) < 100 else 0\n", "WA (base AC)"),
     _plus("plus-wa-on-base", "    return a - b\n", "WA (base WA)"),
+    # values made to pass a comparison: equal to everything, a float whose difference and
+    # absolute value are 0 (an atol check), NaN, a tuple subclass equal to everything
+    _plus(
+        "plus-eq-everything",
+        "    class A:\n        __eq__ = lambda s, o: True\n        __hash__ = object.__hash__\n"
+        "    return A()\n",
+        "WA (base WA)",
+    ),
+    _plus(
+        "plus-float-forged-atol",
+        "    class F(float):\n"
+        "        __eq__ = lambda s, o: True\n"
+        "        __sub__ = __rsub__ = lambda s, o: F(0.0)\n"
+        "        __abs__ = lambda s: 0.0\n"
+        "        __lt__ = __le__ = lambda s, o: True\n"
+        "        __hash__ = float.__hash__\n"
+        "    return F(-1.0)\n",
+        "WA (base WA)",
+    ),
+    _plus("plus-nan", "    return float('nan')\n", "WA (base WA)"),
+    _plus(
+        "plus-tuple-eq-everything",
+        "    class T(tuple):\n        __eq__ = lambda s, o: True\n        __hash__ = tuple.__hash__\n"
+        "    return T()\n",
+        "WA (base WA)",
+    ),
     _plus("plus-exit-0", "    import sys\n    sys.exit(0)\n", "WA (base WA)", "RE (base RE)"),
     # MBPP+: a tuple argument is a tuple (the reference's `tuple + tuple` runs), as in EvalPlus
     _case(

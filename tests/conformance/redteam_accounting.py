@@ -64,11 +64,59 @@ for k in range(6):
 time.sleep(100)
 """
 
+# the right answer, printed and flushed, then sleeping children (up to the process limit, or
+# 8), then the program exits: its children still hold its output and keep running. A test
+# ends when all of its processes have (stock Piston waits for them too: its output is not
+# closed before), so this runs to the wall clock on every path: TLE, never AC
+_BOMB_AFTER_ANSWER = """
+import os, sys, time
+a, b = map(int, input().split())
+print(a + b)
+sys.stdout.flush()
+for _ in range(8):
+    try:
+        if os.fork() == 0:
+            time.sleep(100)
+            os._exit(0)
+    except OSError:
+        break
+"""
 
-def _attack(name: str, source: str, *expect: str, needs_jail: bool = False) -> list[Case]:
+_BOMB_AFTER_ANSWER_CPP = r"""
+#include <cstdio>
+#include <unistd.h>
+int main() {
+    long long a, b;
+    if (scanf("%lld %lld", &a, &b) != 2) return 1;
+    printf("%lld\n", a + b);
+    fflush(stdout);
+    for (int i = 0; i < 8; i++) {
+        pid_t pid = fork();
+        if (pid == 0) { sleep(100); _exit(0); }
+        if (pid < 0) break;
+    }
+}
+"""
+
+
+def _attack(
+    name: str,
+    source: str,
+    *expect: str,
+    needs_jail: bool = False,
+    language: str = "python",
+    time_limit: float = 1.0,
+) -> list[Case]:
     """The attack, then a right program for the same kind of problem."""
     return [
-        _case(f"redteam-{name}", stdio(f"redteam-{name}", SUM[:1]), source, *expect, needs_jail=needs_jail),
+        _case(
+            f"redteam-{name}",
+            stdio(f"redteam-{name}", SUM[:1], time_limit=time_limit),
+            source,
+            *expect,
+            needs_jail=needs_jail,
+            language=language,
+        ),
         _case(f"redteam-{name}-next", stdio(f"redteam-{name}-next", SUM[:1]), SUM_PY, AC),
     ]
 
@@ -84,6 +132,9 @@ CASES: list[Case] = [
         "import os\nos.write(2, b'batch-eval fork server: child setup failed\\n')\nos._exit(127)\n",
         RE,
     ),
+    # (a short limit: each runs to its wall clock on every path)
+    *_attack("children-outlive-answer", _BOMB_AFTER_ANSWER, TLE, time_limit=0.25),
+    *_attack("children-outlive-answer-cpp", _BOMB_AFTER_ANSWER_CPP, TLE, language="cpp", time_limit=0.25),
     *_attack("exit-127-silent", "import os\nos._exit(127)\n", RE),
     # the answer, then 12 M short lines: the judge (or Piston's launcher) compares outside any
     # limit of the program's, and once kept an object per line (24 MB of output: ~1 GB, ~40 s)

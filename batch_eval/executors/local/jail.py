@@ -315,6 +315,9 @@ def split(
     with contextlib.suppress(OSError):  # (an empty /proc: see _mount_proc)
         _spare_from_oom_killer(os.open("/proc/self/oom_score_adj", os.O_WRONLY))
     status = _reap_until(child)
+    # a test ends when all its processes have: those it left running keep it going (to the
+    # wall clock, where the runner kills it: TLE), as a judge waiting for its output to close
+    _reap_until(None)
     with contextlib.suppress(OSError):
         os.kill(-1, signal.SIGKILL)  # every process left in the namespace (not the init itself)
     _reap_until(None)

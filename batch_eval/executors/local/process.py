@@ -162,6 +162,21 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
+def _outlived(pgid: int, group: PidsGroup | None, spare: int | None, deadline: float) -> bool:
+    """Whether processes the program started (its cgroup's members but the session `spare`,
+    else its process group's) keep running after it until `deadline`."""
+    while True:
+        if group is not None:
+            rest = [p for p in group.pids() if p and sandboxlib.session_of(p) not in (spare, None)]
+        else:
+            rest = [pgid] if _group_alive(pgid) else []
+        if not rest:
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.005)
+
+
 def run_command(
     cmd: Command,
     stdin_path: Path,
@@ -232,6 +247,9 @@ def run_command(
             _, status, usage = os.wait4(pid, 0)
         else:
             status, usage = waited
+            # a test ends when all its processes have: those still running at the wall clock
+            # are killed there (TLE), as a judge that waits for the output to close kills them
+            wall_killed = _outlived(pid, group, spare, start + limits.wall)
         wall = time.monotonic() - start
         # daemons and grandchildren die with the program, even those that left the session
         kill_group(pid)

@@ -116,6 +116,7 @@ def _test(order, fds, env):
         os._exit(127)
     os.close(report_w)
     status, usage, killed = _wait(pid, start + order["wall_s"])
+    killed = killed or _outlived(start + order["wall_s"])
     wall = time.monotonic() - start
     left_cpu, left_kb = _reap_all(pid)
     setup_error = _read_all(report_r).decode("utf-8", "replace")
@@ -178,6 +179,23 @@ def _wait(pid, deadline):
     if ended is not None:
         return (*ended, False)
     return (*sandboxlib.kill_and_reap(pid), True)
+
+
+def _outlived(deadline):
+    """After the program's own process ended: whether processes it started (our children now:
+    we are their subreaper) keep running until `deadline`. A test ends when all its processes
+    have; those still running at the wall clock are killed there (TLE), on every path."""
+    me = os.getpid()
+    while True:
+        listed = sandboxlib.read_text(f"/proc/{me}/task/{me}/children").split()
+        live = [
+            p for p in listed if sandboxlib.read_text(f"/proc/{p}/stat").rpartition(")")[2][:3].strip() != "Z"
+        ]
+        if not live:
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.005)
 
 
 def _reap_all(group=0):

@@ -75,6 +75,27 @@ def _reap():
             return
 
 
+def _outlived(pid, procs, me, deadline, commands):
+    """After the program's own process ended: whether processes it started keep running to
+    the wall-clock `deadline` (True: the test is killed there, as a judge that waits for a
+    program's output to close, like Piston, kills it). A test ends when all its processes have."""
+    while True:
+        _reap()
+        if procs:
+            rest = [p for p in sandboxlib.read_text(procs).split() if p != "0" and int(p) != me]
+        else:
+            try:
+                os.killpg(pid, 0)
+                rest = [pid]
+            except OSError:
+                rest = []
+        if not rest:
+            return False
+        if time.monotonic() >= deadline or commands.cancelled():
+            return not commands.cancelled()
+        time.sleep(0.005)
+
+
 def _clear(folder, kept):
     """Empty `folder` but its top-level entries `kept`, whatever the last test left there:
     no recursion (a test can leave thousands of nested folders), no link followed (every
@@ -569,6 +590,8 @@ def main():
             run_script(script)
         os.close(report_w)
         status, usage, killed, cancelled = _wait(pid, float(wall), commands)
+        if not (killed or cancelled):
+            killed = _outlived(pid, procs, me, start + float(wall), commands)
         wall_used = time.monotonic() - start
         try:
             os.killpg(pid, signal.SIGKILL)  # what it left behind in its session
