@@ -292,30 +292,24 @@ def test_a_batch_stops_at_the_first_failing_run(piston_server: FakePiston) -> No
     assert run.runs[1].exit_code == 3 and len(piston_server.requests) - before == 1
 
 
-def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(
-    piston_server: FakePiston, tmp_path: Path
-) -> None:
+def test_a_batch_stops_at_the_first_wrong_answer_inside_the_sandbox(piston_server: FakePiston) -> None:
     """The launcher compares outputs as the judge does: a wrong answer on the second test ends
-    the request there (the tests after it never run), with early stop; with --all-tests every
-    test runs. Non-ASCII output arrives byte for byte."""
-    ran = tmp_path / "ran.txt"
-    source = (
-        f"with open({str(ran)!r}, 'a') as f:\n    f.write('x')\n"
-        "a, b = map(int, input().split())\nprint('✓ ' + str(a + b if a != 10 else 0))"
-    )
+    the request there (the tests after it never run: counted as the launcher's result lines in
+    the server's answers), with early stop; with --all-tests every test runs. Non-ASCII output
+    arrives byte for byte."""
+    source = "a, b = map(int, input().split())\nprint('✓ ' + str(a + b if a != 10 else 0))"
     tests = [{"input": f"{a} {a}\n", "output": f"✓ {2 * a}\n"} for a in (1, 10, 2, 3, 4, 5)]
     problem = parse_problem({**SUM_PROBLEM, "official_tests": tests}, Path("p.jsonl"), 1)
     executor = piston(piston_server)
     counts = {}
     for early_stop in (True, False):
-        ran.write_text("")
-        ran.chmod(0o666)  # the server's runner uid writes it
-        before = len(piston_server.requests)
+        before, answered = len(piston_server.requests), len(piston_server.run_stdouts)
         options = JudgeOptions(Comparison(), early_stop=early_stop, test_order="given")
         result = judge(problem, problem.tests, Program("python", source), executor, LIMITS, options)
         assert result.verdict is Verdict.WA
         assert [t.verdict for t in result.tests][:2] == [Verdict.AC, Verdict.WA]  # '✓ 2' was right
-        counts[early_stop] = (len(ran.read_text()), len(piston_server.requests) - before)
+        ran = sum(out.count('"wall_killed"') for out in piston_server.run_stdouts[answered:])
+        counts[early_stop] = (ran, len(piston_server.requests) - before)
     # without their expected outputs, each test may print up to the 64 MB output limit: two
     # to a request, what a server's answer can hold
     assert counts == {True: (2, 1), False: (6, 3)}

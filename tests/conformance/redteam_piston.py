@@ -268,8 +268,8 @@ int main() {
 FORK_PAST_LIMIT = """
 import os, time
 for _ in range(80):
-    if os.fork() == 0:
-        time.sleep(30)
+    if os.fork() == 0:  # each worker ends soon: a test ends when all its processes have
+        time.sleep(0.3)
         os._exit(0)
 a, b = map(int, input().split())
 print(a + b)
