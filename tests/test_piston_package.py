@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import SolutionResult, Verdict
-from tests.conftest import SUM_PROBLEM
+from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 from tests.fake_piston import FakePiston, FakePistonConfig, install_package
+from tests.test_interactive import BLIND, HONEST, guess_problem
+from tests.test_testlib import GUESS_CPP, MISSING_CPP
 
 LIMITS = Limits(time_s=1.0, memory_mb=128)
 PYTHON_ONLY = [{"language": "python", "version": "3.12.0", "aliases": ["py", "python3"]}]
@@ -235,3 +238,68 @@ def test_a_compile_stopped_at_the_wall_clock_is_ie_when_starved_and_ce_when_it_c
     assert compile_stage(starved, 30_000).verdict is Verdict.IE  # type: ignore[union-attr]
     assert "too busy" in compile_stage(starved, 30_000).reason  # type: ignore[union-attr]
     assert compile_stage(busy, 30_000).verdict is Verdict.CE  # type: ignore[union-attr]
+
+
+def test_a_python_program_meets_a_cpp_interactor_built_by_our_package(only_package: FakePiston) -> None:
+    """A testlib C++ interactor needs a compiler in the box: our package's compile stage
+    builds it beside the program (a Python program goes to its C++ runtime for that, with no
+    program of its own to build), and the launcher runs both in one request per batch. The
+    verdicts are the local executor's; one that does not compile is the problem's IE."""
+    executor = executor_on(only_package)
+    local = LocalExecutor(python_runner="fork")
+    try:
+        for interactor in (GUESS_CPP, MISSING_CPP):
+            problem = parse_problem(guess_problem(interactor), Path("p.jsonl"), 1)
+            for source in (HONEST, BLIND):
+                verdicts = []
+                for runs_on in (executor, local):
+                    before = len(only_package.requests)
+                    options = JudgeOptions(Comparison(), test_order="given")
+                    result = judge(
+                        problem, problem.tests, Program("python", source), runs_on, LIMITS, options
+                    )
+                    verdicts.append((result.verdict, result.reason.split(":")[0]))
+                    if runs_on is executor:
+                        assert len(only_package.requests) - before == 1
+                assert verdicts[0] == verdicts[1], (source, verdicts)
+                expected = Verdict.AC if source is HONEST else Verdict.WA
+                assert verdicts[0][0] is (expected if interactor is GUESS_CPP else Verdict.IE)
+    finally:
+        local.close()
+    assert executor.cannot_interact("python", GUESS_CPP) == ""
+
+
+def test_without_our_package_a_cpp_interactor_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    """On servers without our package a C++ interactor cannot be built (and a compiled program
+    cannot meet any interactor): those records are SKIP naming why, a Python interactor is
+    judged (exit 1: incomplete, as any check with skipped records; results written)."""
+    problems = tmp_path / "problems.jsonl"
+    write_jsonl(
+        problems,
+        [{**guess_problem(GUESS_CPP), "id": "cpp"}, {**guess_problem(), "id": "py"}],
+    )
+    solutions = tmp_path / "solutions.jsonl"
+    write_jsonl(
+        solutions,
+        [
+            {"id": "cpp", "code": HONEST, "language": "python"},
+            {"id": "py", "code": HONEST, "language": "python"},
+            {"id": "py", "code": "int main(){}\n", "language": "cpp"},
+        ],
+    )
+    config = FakePistonConfig(body_limit=10_000_000, runtimes=PYTHON_ONLY)
+    with FakePiston(config) as server:
+        out = tmp_path / "out"
+        argv = ["check", str(solutions), "--problems", str(problems), "--executor", "piston"]
+        done = subprocess.run(
+            [sys.executable, "-m", "batch_eval", *argv, "--endpoint", server.url, "-o", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "2 skipped" in done.stderr
+    lines = read_jsonl(out / "solutions.results.jsonl")
+    assert [line["verdict"] for line in lines] == ["SKIP", "AC", "SKIP"]
+    assert "C++ interactor is built only by our Piston package" in lines[0]["error"]
+    assert "meets an interactor only through our Piston package" in lines[2]["error"]

@@ -145,6 +145,11 @@ class Executor(ABC):
     #: whether run_interactive runs interactive tests (judging/interactive.py)
     interactive: bool = False
 
+    def cannot_interact(self, language: str, interactor: str) -> str:
+        """Why this executor cannot run a `language` program against `interactor` (Python or
+        testlib C++ source); "" when it can."""
+        return "" if self.interactive else f"the {self.name} executor does not run interactors"
+
     def run_interactive(
         self,
         program: Program,

@@ -57,6 +57,7 @@ def make_executor(config: CheckConfig) -> Executor:
             timeout=config.piston_timeout,
             wait=config.piston_wait,
             batch=config.piston_batch,
+            testlib=config.testlib,
             budget=budget,
             per_endpoint=config.piston_concurrency,
             fleet=fleet if changing else None,
@@ -204,6 +205,12 @@ class RecordJudge:
         line["limits"] = {"time_s": limits.time_s, "memory_mb": limits.memory_mb}
         if isinstance(program, str):
             return self._line(line, problem, SolutionResult(Verdict.CE, reason=program))
+        interactor = problem.interactor
+        cannot = self.executor.cannot_interact(program.language, interactor) if interactor else ""
+        if cannot:
+            skip = f"problem {problem.id} is interactive: {cannot}, not judged (use --executor local)"
+            line.update(verdict=Verdict.SKIP.value, passed=False, error=skip, language=program.language)
+            return line, None, skip
         line["language"] = program.language
         line["isolation"] = self.environment.get("isolation")
         line["program_sha256"] = program.digest()
@@ -342,11 +349,6 @@ class RecordJudge:
             return f"problem {problem.id} is interactive and has no interactor: not judged"
         if problem.unjudgeable:
             return f"problem {problem.id} {problem.unjudgeable}: not judged"
-        if problem.interactor and not self.executor.interactive:
-            return (
-                f"problem {problem.id} is interactive: the {self.executor.name} executor does not run "
-                "interactors, not judged (use --executor local)"
-            )
         if problem.kind == "stdio" and not self.tests_for(problem):
             return f"problem {problem.id} has no tests"
         return ""

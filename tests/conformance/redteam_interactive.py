@@ -2,9 +2,12 @@
 with testlib C++ ones (fixed and adaptive, built with our testlib.h), and the programs a
 policy writes to pass it without playing (an answer printed blind, a flood of questions, a
 wait for input that never comes, an early exit, a look for the secret in the filesystem and
-/proc, a write to the interactor's files, a signal to it), each judged not AC on every local
-path; a broken interactor, or one that does not compile, is IE. Piston does not run
-interactors: there these problems are SKIP with the reason (`unsupported`).
+/proc, a write to the interactor's files, a signal to it), each judged not AC on every path;
+a broken interactor, or one that does not compile, is IE. On Piston the interactor runs in the
+program's box as the same user (launcher.py), so the attacks on it there are added: stopping
+or killing it (the program's RE), reading its descriptors, planting a module it imports. A C++
+interactor is built only by our Piston package: on a server without it these problems are
+SKIP with the reason (`unsupported`).
 cases.py adds these cases to its CASES at its end: import this module through it.
 """
 
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.cases import AC, IE, OLE, TLE, WA, Case, stdio
+from tests.conformance.cases import AC, IE, OLE, RE, TLE, WA, Case, stdio
 from tests.test_interactive import BLIND, BROKEN, FLOOD, GUESS, HONEST, IDLE, LINEAR, SNOOP
 from tests.test_testlib import ADAPTIVE_CPP, BROKEN_CPP, EARLY, GUESS_CPP, MISSING_CPP, OUT_OF_RANGE
 
-#: the paths that cannot run an interactor (SKIP there)
-PISTON = frozenset({"piston", "piston-stock", "piston-package"})
+#: the paths that cannot build a C++ interactor or a compiled program: a server without our
+#: package (SKIP there)
+STOCK = frozenset({"piston-stock"})
 
 
 def _guess(pid: str, interactor: str = GUESS) -> dict[str, Any]:
@@ -28,7 +32,11 @@ def _guess(pid: str, interactor: str = GUESS) -> dict[str, Any]:
 
 def _case(name: str, source: str, *expect: str, interactor: str = GUESS, **kw: Any) -> Case:
     problem = _guess(f"interactive-{name}", interactor)
-    return Case(f"interactive-{name}", problem, source, frozenset(expect), unsupported=PISTON, **kw)
+    # a C++ interactor, or a compiled program, meets the other only through our package
+    unsupported = (
+        STOCK if "#include" in interactor or kw.get("language", "python") != "python" else frozenset()
+    )
+    return Case(f"interactive-{name}", problem, source, frozenset(expect), unsupported=unsupported, **kw)
 
 
 CASES: list[Case] = [
@@ -95,4 +103,186 @@ CASES += [
     ),
     _case("cpp-broken-interactor", HONEST, IE, interactor=BROKEN_CPP),
     _case("cpp-interactor-does-not-compile", HONEST, IE, interactor=MISSING_CPP),
+]
+
+#: the other processes the program may signal: all but itself, its parent and grandparent
+#: (on Piston: the launcher's spawner and the launcher; what is left is the interactor)
+_OTHERS = r"""
+import os, signal, sys
+me = os.getpid()
+def parent_of(pid):
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+spared = {me, parent_of(me), parent_of(parent_of(me))}
+others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in spared and int(p) > 1]
+try:
+    n = int(input())
+except (EOFError, ValueError):
+    sys.exit(0)
+"""
+
+
+def _signal_interactor(sig: str) -> str:
+    """Sends `sig` to every process it may but its parents, then answers blind."""
+    return (
+        _OTHERS
+        + f"""
+for pid in others:
+    try:
+        os.kill(pid, signal.{sig})
+    except OSError:
+        pass
+print("? 1", flush=True)
+"""
+    )
+
+
+#: every descriptor, mapped file and argument file of every process it can see, and the
+#: files beside it, searched for the test's input
+READ_EVERYTHING = (
+    _OTHERS
+    + r"""
+found = None
+def look(path):
+    global found
+    try:
+        parts = open(path, "rb").read(100000).split()
+    except OSError:
+        return
+    if len(parts) == 2 and parts[0] == str(n).encode() and parts[1].isdigit():
+        found = int(parts[1])
+for pid in others:
+    for sub in ("fd", "map_files"):
+        try:
+            names = os.listdir(f"/proc/{pid}/{sub}")
+        except OSError:
+            continue
+        for name in names:
+            look(f"/proc/{pid}/{sub}/{name}")
+    try:
+        args = open(f"/proc/{pid}/cmdline", "rb").read().decode("latin-1").split("\0")
+    except OSError:
+        args = []
+    for arg in args[1:]:
+        look(arg)
+        look(arg.replace("/self/", f"/{pid}/"))
+for name in os.listdir("."):
+    look(name)
+print("?", found or 1, flush=True)
+"""
+)
+
+#: plays the first test honestly after planting modules where it runs; blind on the next,
+#: whose interactor imports them (an interactor that ran one would exit 0 at once: AC)
+PLANT_MODULES = (
+    _OTHERS
+    + r"""
+if n == 1000:
+    for name in ("fractions.py", "decimal.py", "statistics.py"):
+        try:
+            open(name, "w").write("import os\nos._exit(0)\n")
+        except OSError:
+            pass
+    lo, hi = 1, n
+    while True:
+        mid = (lo + hi) // 2
+        print("?", mid, flush=True)
+        answer = input()
+        if answer == "=":
+            break
+        lo, hi = (lo, mid - 1) if answer == "<" else (mid + 1, hi)
+else:
+    print("? 1", flush=True)
+"""
+)
+#: the guessing game's Python interactor, importing modules first (a program may plant them)
+GUESS_IMPORTING = "import fractions, decimal, statistics\n" + GUESS
+
+#: the C++ program a policy writes: SIGSTOP to every process it may but its parents, then blind
+STOP_CPP = r"""
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <iostream>
+#include <signal.h>
+#include <unistd.h>
+static long parent_of(long pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE* f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char* close = strrchr(buf, ')');
+    long parent = -1;
+    char state;
+    if (!close || sscanf(close + 2, "%c %ld", &state, &parent) != 2) return -1;
+    return parent;
+}
+int main() {
+    long n;
+    if (!(std::cin >> n)) return 0;
+    long me = getpid(), parent = getppid(), grand = parent_of(parent);
+    DIR* d = opendir("/proc");
+    while (struct dirent* e = readdir(d)) {
+        char* end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 1 || pid == me || pid == parent || pid == grand) continue;
+        kill(pid, SIGSTOP);
+    }
+    closedir(d);
+    std::cout << "? 1" << std::endl;
+}
+"""
+
+#: the honest binary search in C++
+HONEST_CPP = r"""
+#include <iostream>
+#include <string>
+int main() {
+    long long lo = 1, hi;
+    std::cin >> hi;
+    while (true) {
+        long long mid = (lo + hi) / 2;
+        std::cout << "? " << mid << std::endl;
+        std::string r;
+        std::cin >> r;
+        if (r == "=") break;
+        if (r == "<") hi = mid - 1; else lo = mid + 1;
+    }
+}
+"""
+
+# the program's user can signal the interactor only where they share it (Piston): there a
+# stopped or killed interactor is the program's RE; elsewhere the signal fails (WA). Root
+# without a jail (the open paths) could stop the judge's own interactor: not judged there.
+CASES += [
+    _case("stop-interactor", _signal_interactor("SIGSTOP"), WA, RE, needs_a_user=True),
+    _case("kill-interactor", _signal_interactor("SIGKILL"), WA, RE, needs_a_user=True),
+    _case("read-everything", READ_EVERYTHING, WA, needs_a_user=True),
+    _case("plant-modules", PLANT_MODULES, WA, interactor=GUESS_IMPORTING),
+    _case(
+        "cpp-stop-interactor", _signal_interactor("SIGSTOP"), WA, RE, interactor=GUESS_CPP, needs_a_user=True
+    ),
+    _case(
+        "cpp-kill-interactor", _signal_interactor("SIGKILL"), WA, RE, interactor=GUESS_CPP, needs_a_user=True
+    ),
+    _case("cpp-read-everything", READ_EVERYTHING, WA, interactor=GUESS_CPP, needs_a_user=True),
+    # C++ programs (on our Piston package as well): honest, and one that stops the interactor
+    _case("honest-cpp-program", HONEST_CPP, AC, language="cpp"),
+    _case("cpp-honest-cpp-program", HONEST_CPP, AC, interactor=GUESS_CPP, language="cpp"),
+    _case("stop-interactor-cpp-program", STOP_CPP, WA, RE, language="cpp", needs_a_user=True),
+    _case(
+        "cpp-stop-interactor-cpp-program",
+        STOP_CPP,
+        WA,
+        RE,
+        interactor=GUESS_CPP,
+        language="cpp",
+        needs_a_user=True,
+    ),
 ]

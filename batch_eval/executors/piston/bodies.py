@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from batch_eval.executors.base import Execution, Expected, Limits, Program
+from batch_eval.executors.base import Execution, Expected, Limits, Program, checker_limits
 from batch_eval.executors.languages import JAVA_FLAGS, LANGUAGES, java_class, run_argv, source_file
 from batch_eval.executors.sandbox import SANDBOX, compare, seal
 from batch_eval.verdict import Verdict
@@ -165,6 +165,42 @@ SERVER_OUTPUT_BUDGET = 200_000_000
 SEND_EXPECTED_BYTES = 256 * 1024
 
 
+#: an interactive problem's C++ interactor as sent, and as our package's compile stage builds it
+INTERACTOR_SOURCE = "interactor.cpp"
+INTERACTOR_BINARY = "interactor.bin"
+#: the memory a launcher request's box gets beyond the program's for an interactor (its Python
+#: forked from the launcher, or its binary)
+INTERACTOR_MEMORY = 256 << 20
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """An interactive problem's side of a launcher request: the interactor's source (Python,
+    or testlib C++ that our package's compile stage builds against `testlib`, the header's
+    text) and each test's answer (testlib's ANSWER file)."""
+
+    source: str
+    answers: list[bytes | None]
+    testlib: str = ""
+
+    @property
+    def compiled(self) -> bool:
+        return "#include" in self.source  # testlib.is_cpp: C++ rather than Python
+
+
+def interactive_limits(limits: Limits) -> Limits:
+    """What one interactive test may take of a request: the program's limits and, after
+    them, its interactor's (checker_limits), as the launcher waits for both."""
+    side = checker_limits(limits)
+    return Limits(
+        time_s=limits.time_s + side.time_s,
+        memory_mb=limits.memory_mb,
+        output_bytes=limits.output_bytes,
+        wall_s=limits.wall + side.wall,
+        processes=limits.processes,
+    )
+
+
 @dataclass(frozen=True)
 class Compare:
     """A chunk's expected outputs (None: not sent) and the comparison the launcher applies."""
@@ -265,6 +301,8 @@ def batch_body(
     compile_ms: int | None = None,
     cpu_cap_ms: int | None = None,
     memory_cap: int | None = None,
+    interaction: Interaction | None = None,
+    argv: bool = True,
 ) -> dict[str, Any]:
     """The request that runs a program on many inputs through our launcher, which stops at
     the first test that fails (exits badly, or prints other than its expected output when
@@ -274,11 +312,16 @@ def batch_body(
     server's Python runtime; with `compile_ms`, a C, C++, Rust or Java program goes to our
     package's runtime (`runtime`), whose compile stage builds ./a.out once (within
     `compile_ms`; Java: its classes) and whose run stage is the launcher running it on every
-    input."""
+    input. With `interaction`, each test's program talks to the problem's interactor (a
+    Python one sealed as the tests are; a C++ one built by the compile stage beside the
+    program: `argv` False for a Python program sent to our package for that)."""
     language, version = runtime
     packaged = compile_ms is not None
-    total_ms = min(max_run_timeout_ms, int(sum(limits.wall * 1000 + 50 for _ in inputs)) + LAUNCHER_SPARE_MS)
+    sized = interactive_limits(limits) if interaction is not None else limits
+    total_ms = min(max_run_timeout_ms, int(sum(sized.wall * 1000 + 50 for _ in inputs)) + LAUNCHER_SPARE_MS)
     budget_s = total_ms / 1000 - 1.5  # the launcher's own start and the answer's way back
+    answers = interaction.answers if interaction is not None else None
+    outputs = answers if answers is not None else (compare.outputs if compare is not None else [])
     tests = [
         {
             "stdin": f"in{i}.txt",
@@ -287,32 +330,40 @@ def batch_body(
             "memory": limits.memory_mb * 1024 * 1024,
             "output": limits.output_bytes,
             "processes": limits.processes,
-            **({"expected": f"exp{i}.txt"} if compare is not None and compare.outputs[i] is not None else {}),
+            **({"expected": f"exp{i}.txt"} if i < len(outputs) and outputs[i] is not None else {}),
         }
         for i in range(len(inputs))
     ]
     rule = {"mode": compare.rule.mode, "tolerance": compare.rule.tolerance} if compare is not None else None
     sealed = [(f"in{i}.txt", data) for i, data in enumerate(inputs)] + [
-        (f"exp{i}.txt", out)
-        for i, out in enumerate(compare.outputs if compare is not None else [])
-        if out is not None
+        (f"exp{i}.txt", out) for i, out in enumerate(outputs) if out is not None
     ]
+    plain: list[dict[str, str]] = []
+    plan: dict[str, Any] = {
+        "tests": tests,
+        "stop_on_failure": True,
+        "budget_s": budget_s,
+        "file_mode": file_mode,
+        "compare": None if interaction is not None else rule,
+        **({"argv": package_argv(program, limits)} if packaged and argv else {}),
+    }
+    if interaction is not None:
+        side = checker_limits(limits)
+        if interaction.compiled:  # built by the compile stage, never seen by the program
+            plain = [
+                {"name": INTERACTOR_SOURCE, "content": interaction.source},
+                {"name": "testlib.h", "content": interaction.testlib},
+            ]
+            spec = {"kind": "binary", "file": INTERACTOR_BINARY}
+        else:
+            sealed.append(("interactor.py", interaction.source.encode("utf-8")))
+            spec = {"kind": "python", "file": "interactor.py"}
+        plan["interactor"] = {"spec": {**spec, "time_s": side.time_s, "wall_s": side.wall}}
     files = [
         *LAUNCHER_FILES,
         {"name": source_file(program.language, program.source), "content": program.source},
-        {
-            "name": "tests.json",
-            "content": json.dumps(
-                {
-                    "tests": tests,
-                    "stop_on_failure": True,
-                    "budget_s": budget_s,
-                    "file_mode": file_mode,
-                    "compare": rule,
-                    **({"argv": package_argv(program, limits)} if packaged else {}),
-                }
-            ),
-        },
+        *plain,
+        {"name": "tests.json", "content": json.dumps(plan)},
         *(
             {
                 "name": name,
@@ -322,6 +373,7 @@ def batch_body(
             for name, data in sealed
         ),
     ]
+    memory = launcher_memory(limits) + (INTERACTOR_MEMORY if interaction is not None else 0)
     return {
         "language": language,
         "version": version,
@@ -332,7 +384,7 @@ def batch_body(
         "run_timeout": total_ms,
         # within the server's CPU maximum, which per_request sized the chunk for
         "run_cpu_time": min(cpu_cap_ms or total_ms, total_ms),
-        "run_memory_limit": min(memory_cap or launcher_memory(limits), launcher_memory(limits)),
+        "run_memory_limit": min(memory_cap or memory, memory),
     }
 
 

@@ -20,19 +20,31 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import requests
 
 from batch_eval.errors import BatchEvalError
-from batch_eval.executors.base import Execution, Executor, Expected, Limits, OnResult, Program, ProgramRun
+from batch_eval.executors.base import (
+    INTERACTOR_BROKEN,
+    Execution,
+    Executor,
+    Expected,
+    Limits,
+    OnResult,
+    Program,
+    ProgramRun,
+)
+from batch_eval.executors.local.testlib import header as testlib_header
+from batch_eval.executors.local.testlib import is_cpp
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
 from batch_eval.executors.piston.mapping import (
     COMPILE_MS,
     compile_stage,
+    interactive_execution,
     launcher_cut,
     launcher_execution,
     to_execution,
@@ -96,10 +108,12 @@ class PistonExecutor(Executor):
         per_endpoint: int = 8,
         fleet: Callable[[], list[str]] | None = None,
         wait: float = WAIT_S,
+        testlib: str | None = None,
     ) -> None:
         """`fleet`: lists the endpoints as they are now (an endpoints file, squeue), read again
         while the check runs; a new one joins once it serves the runtimes the preflight found.
-        `wait`: how long a server that stopped answering is waited for before a request is IE."""
+        `wait`: how long a server that stopped answering is waited for before a request is IE.
+        `testlib`: the testlib.h problems' C++ interactors are built against (ours unless named)."""
         if not endpoints:
             raise BatchEvalError("the piston executor needs at least one --endpoint URL")
         self.endpoints = [e.rstrip("/") for e in endpoints]
@@ -121,6 +135,7 @@ class PistonExecutor(Executor):
         # the compile_timeout compiled languages' requests ask for: a local compile's time, or
         # the server's maximum when it is lower (learnt at preflight)
         self.compile_ms = bodies.STOCK_COMPILE_MS
+        self.testlib = testlib_header(testlib)
         if fleet is not None:
             self.client.fleet = (fleet, self._serves_our_runtimes)
 
@@ -329,6 +344,41 @@ class PistonExecutor(Executor):
                 break
         return ProgramRun(compile=compile_ex, runs=runs)
 
+    interactive = True
+
+    def cannot_interact(self, language: str, interactor: str) -> str:
+        """An interactive test runs through our launcher, program and interactor in one box
+        (launcher.py): a Python program on the server's Python, a compiled one on our package;
+        a C++ interactor is built by our package's compile stage (a Python program against one
+        goes to our package's C++ runtime, and runs on its Python)."""
+        if not self.max_run_timeout_ms:
+            return "the Piston servers' time maximums leave our launcher no room (the preflight's warning)"
+        if language != "python" and preflight.packaged(language) not in self.runtimes:
+            return f"a {language} program meets an interactor only through our Piston package"
+        if language == "python" and "python" not in self.runtimes:
+            return "no python runtime on the Piston servers"
+        if is_cpp(interactor) and preflight.packaged("cpp") not in self.runtimes:
+            return "its C++ interactor is built only by our Piston package (docs/piston.md)"
+        return ""
+
+    def run_interactive(
+        self,
+        program: Program,
+        inputs: Sequence[bytes],
+        limits: Limits,
+        on_result: OnResult,
+        interactor: str,
+        answers: Sequence[bytes] = (),
+    ) -> ProgramRun:
+        """As run, each test's program talking to `interactor` in one launcher request with it
+        (many tests a request, as any launcher run)."""
+        why = self.cannot_interact(program.language, interactor)
+        if why:
+            return ProgramRun(compile=Execution(Verdict.IE, reason=why), runs=[])
+        testlib = self.testlib.read_text(encoding="utf-8", errors="replace") if is_cpp(interactor) else ""
+        interaction = bodies.Interaction(interactor, list(answers), testlib)
+        return self._run_batched(program, inputs, limits, on_result, False, None, interaction)
+
     def _run_batched(
         self,
         program: Program,
@@ -337,23 +387,32 @@ class PistonExecutor(Executor):
         on_result: OnResult,
         file_mode: bool,
         expected: Expected | None = None,
+        interaction: bodies.Interaction | None = None,
     ) -> ProgramRun:
         """Tests in chunks that fit the server's limits (one test a chunk with --piston-per-test),
         one request per chunk through our launcher (with the expected outputs when given: the
         launcher stops at the first wrong answer); a chunk the server could not run whole is
         run again a request per test, still through the launcher. A compiled program (our
         package) is compiled once per chunk; a compile that fails ends it; a server that did
-        not answer ends it IE."""
+        not answer ends it IE. With `interaction`, the tests are interactive (its answers
+        travel as the expected outputs do)."""
         runs: list[Execution] = []
         compiled: Execution | None = None
         start = 0
-        outputs = bodies.sendable(expected)
+        outputs = bodies.sendable(expected) if interaction is None else list(interaction.answers)
+        sized = bodies.interactive_limits(limits) if interaction is not None else limits
         while start < len(inputs):
-            most = self._per_request(limits) if self.batch else 1
+            most = self._per_request(sized) if self.batch else 1
             chunk = bodies.chunk(inputs, start, self.body_limit, outputs, most, limits.output_bytes)
             compare = bodies.Compare([outputs[i] for i in chunk], expected) if outputs and expected else None
-            answer = self._execute_chunk(program, [inputs[i] for i in chunk], limits, file_mode, compare)
+            part = replace(interaction, answers=[outputs[i] for i in chunk]) if interaction else None
+            sent = [inputs[i] for i in chunk]
+            answer = self._execute_chunk(program, sent, limits, file_mode, compare, part)
             compiled = answer.compiled or compiled
+            if compiled is not None and compiled.reason.startswith(INTERACTOR_BROKEN):
+                # the problem's interactor did not build: its first test's IE, as locally
+                on_result(chunk[0], compiled)
+                return ProgramRun(compile=None, runs=[*runs, compiled])
             if compiled is not None and compiled.verdict is not Verdict.AC:
                 return ProgramRun(compile=compiled, runs=[])
             executions = answer.runs
@@ -362,7 +421,8 @@ class PistonExecutor(Executor):
                 return ProgramRun(compile=compiled, runs=[*runs, answer.unanswered])
             if not executions:  # cut by the server, or no room for a test: a request per test
                 for i in chunk:
-                    ex = self._alone(program, inputs[i], limits, file_mode)
+                    alone = replace(interaction, answers=[outputs[i]]) if interaction else None
+                    ex = self._alone(program, inputs[i], limits, file_mode, alone)
                     executions.append(ex)
                     if ex.verdict is not Verdict.AC:
                         break
@@ -380,14 +440,21 @@ class PistonExecutor(Executor):
             return 0
         return bodies.per_request(limits, self.max_run_timeout_ms, self.max_run_cpu_ms)
 
-    def _alone(self, program: Program, data: bytes, limits: Limits, file_mode: bool) -> Execution:
+    def _alone(
+        self,
+        program: Program,
+        data: bytes,
+        limits: Limits,
+        file_mode: bool,
+        interaction: bodies.Interaction | None = None,
+    ) -> Execution:
         """One test in a request of its own through the launcher, after its batch was stopped
         as a whole (by the box's memory, time or output): the launcher's line when it gave one,
         else the server's verdict on the run (mapping.launcher_cut). Never a stock request: the
         launcher keeps the program's output within our limit, which the server alone may not
         (a flood crashes a server whose output cap is high: issue 26). A compiled program stays
         on our package (the same build as its batch)."""
-        batch = self._execute_chunk(program, [data], limits, file_mode)
+        batch = self._execute_chunk(program, [data], limits, file_mode, None, interaction)
         if batch.unanswered is not None:
             return batch.unanswered
         if batch.runs:
@@ -401,9 +468,13 @@ class PistonExecutor(Executor):
         limits: Limits,
         file_mode: bool,
         compare: bodies.Compare | None = None,
+        interaction: bodies.Interaction | None = None,
     ) -> BatchAnswer:
         """One batched request's answer (see BatchAnswer)."""
         package = self.runtimes.get(preflight.packaged(program.language))
+        argv = package is not None
+        if package is None and interaction is not None and interaction.compiled:
+            package = self.runtimes[preflight.packaged("cpp")]  # builds the interactor
         runtime = package or self.runtimes["python"]
         max_ms = self.max_run_timeout_ms or 0
         compile_ms = self.compile_ms if package else None
@@ -420,6 +491,8 @@ class PistonExecutor(Executor):
             compile_ms,
             self.max_run_cpu_ms,
             self.max_memory,
+            interaction,
+            argv,
         )
         try:
             answer = self.client.post(json.dumps(body))
@@ -431,7 +504,16 @@ class PistonExecutor(Executor):
         run = answer.get("run") or {}
         if run.get("status") is not None or run.get("code") != 0:
             # the batch itself was stopped (time, output, memory): judge per test
-            if run.get("status") == "TO" and bodies.capped_cpu(limits, len(inputs), self.max_run_cpu_ms):
+            sized = bodies.interactive_limits(limits) if interaction is not None else limits
+            # stopped at its wall clock, it was held (never by the server's CPU maximum)
+            wall_out = (
+                isinstance(run.get("wall_time"), (int, float)) and run["wall_time"] >= body["run_timeout"]
+            )
+            if (
+                run.get("status") == "TO"
+                and not wall_out
+                and bodies.capped_cpu(sized, len(inputs), self.max_run_cpu_ms)
+            ):
                 reason = bodies.cpu_cap_reason(limits, self.max_run_cpu_ms or 0)
                 return BatchAnswer(compiled, whole=Execution(Verdict.IE, reason=reason))
             return BatchAnswer(compiled, whole=launcher_cut(run, limits))
@@ -439,11 +521,12 @@ class PistonExecutor(Executor):
         # it (none can reach the launcher's stdout but the launcher's own) is not a result
         tag = seal.tag(secret) + " "
         executions = []
+        read = interactive_execution if interaction is not None else launcher_execution
         for line in str(run.get("stdout") or "").splitlines():
             if not line.startswith(tag):
                 continue
             try:
-                executions.append(launcher_execution(json.loads(line[len(tag) :]), limits))
+                executions.append(read(json.loads(line[len(tag) :]), limits))
             except (ValueError, KeyError, TypeError):
                 return BatchAnswer(compiled)
         return BatchAnswer(compiled, executions)

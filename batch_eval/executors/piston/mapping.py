@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import signal
+from dataclasses import replace
 from typing import Any
 
-from batch_eval.executors.base import Execution, Limits, tail
+from batch_eval.executors.base import INTERACTOR_BROKEN, Execution, Limits, checker_limits, tail
 from batch_eval.executors.languages import COMPILE_SECONDS
-from batch_eval.executors.outcome import classify
+from batch_eval.executors.outcome import PROGRAM_LIMITS, classify, interactive_verdict
 from batch_eval.verdict import Verdict
 
 #: the most a Piston server reads from a program's pipe at once (what an OL answer may lack)
@@ -34,16 +35,7 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
         # the spawner runs as the program's user: only the program can kill or stop it
         return Execution(Verdict.RE, reason=f"the program {result['lost']}")
     stdout = base64.b64decode(result["stdout"])
-    ex = Execution(
-        Verdict.AC,
-        stdout=stdout[: limits.output_bytes],
-        stderr=tail(str(result.get("stderr") or "")),
-        wall_time=round(float(result["wall"]), 4),
-        cpu_time=round(float(result["cpu"]), 4),
-        memory_kb=int(result["memory_kb"]),
-        exit_code=result.get("code"),
-        signal=signal.Signals(result["signal"]).name if result.get("signal") else None,
-    )
+    ex = _measured(result, stdout[: limits.output_bytes])
     cap = result.get("file_size_cap")
     # stopped at the box's cap: killed by SIGXFSZ, or (Python ignores it) told EFBIG, and
     # then ended as it chose, with exactly the cap written
@@ -65,9 +57,47 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
     return ex
 
 
+def interactive_execution(result: dict[str, Any], limits: Limits) -> Execution:
+    """An interactive test's launcher line as an Execution: the program's side classified as
+    any test's, the interactor's under its own limits (the checker's, its wall clock after the
+    program's, as locally), then the rule every executor applies (outcome.interactive_verdict).
+    An interactor the program stopped or killed (it runs as the program's user; the launcher
+    sent neither) is the program's runtime error, unless it was over its own limits first."""
+    program = launcher_execution(result, limits)
+    side = result.get("interactor")
+    if side is None or program.verdict is Verdict.IE:
+        return program  # the launcher's own word (no interactor ran, or the box's cap)
+    if side.get("attacked"):
+        if program.verdict not in PROGRAM_LIMITS:
+            program.verdict, program.reason = Verdict.RE, f"the program {side['attacked']}"
+        return program
+    own = checker_limits(limits)
+    interactor = _measured(side)
+    classify(interactor, replace(own, wall_s=own.wall + limits.wall), bool(side["killed"]), False)
+    return interactive_verdict(program, interactor)
+
+
+def _measured(run: dict[str, Any], stdout: bytes = b"") -> Execution:
+    """What the launcher measured of one process's run (the program's or the interactor's),
+    not yet judged."""
+    return Execution(
+        Verdict.AC,
+        stdout=stdout,
+        stderr=tail(str(run.get("stderr") or "")),
+        wall_time=round(float(run["wall"]), 4),
+        cpu_time=round(float(run["cpu"]), 4),
+        memory_kb=int(run["memory_kb"]),
+        exit_code=run.get("code"),
+        signal=signal.Signals(run["signal"]).name if run.get("signal") else None,
+    )
+
+
 #: our package's compile script: the exit status and first stderr line of a missing toolchain
 MISSING_TOOLCHAIN = 86
 MISSING_LINE = "batch-eval package: toolchain missing: "
+#: ... and of an interactor that does not compile (the problem's fault: IE, audit counts it)
+INTERACTOR_UNBUILT = 87
+UNBUILT_LINE = "batch-eval package: the problem's interactor does not compile"
 
 
 def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) -> Execution | None:
@@ -110,6 +140,10 @@ def compile_stage(stage: dict[str, Any] | None, timeout_ms: int = COMPILE_MS) ->
         # our package's compile script found no compiler: the server's fault (no compiler
         # exits 86, and the line comes before anything the compiler prints)
         return Execution(Verdict.IE, stderr=stderr, reason=raw.splitlines()[0])
+    if stage.get("code") == INTERACTOR_UNBUILT and raw.startswith(UNBUILT_LINE):
+        error = next((ln for ln in raw.splitlines()[1:] if "error" in ln), "")
+        why = f"{INTERACTOR_BROKEN}: it does not compile with testlib.h ({error.strip()[:300]})"
+        return Execution(Verdict.IE, stderr=stderr, reason=why)
     first = next((ln for ln in stderr.splitlines() if "error" in ln), stderr.strip()[:300])
     return Execution(Verdict.CE, stderr=stderr, reason=first or f"compile stage {status}")
 

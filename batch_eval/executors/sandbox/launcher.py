@@ -33,6 +33,7 @@ Python 3 that Piston may have.
 
 import array
 import base64
+import fcntl
 import gc
 import json
 import os
@@ -75,7 +76,7 @@ def _spawner(sock):
         try:
             result = _test(order, fds, env)
         finally:
-            for fd in fds:
+            for fd in fds:  # those _test did not close (it failed before the fork)
                 os.close(fd)
         sock.send(json.dumps(result).encode())
 
@@ -115,6 +116,11 @@ def _test(order, fds, env):
                 os._exit(127)
         os._exit(127)
     os.close(report_w)
+    # the child has them: ours closed now, so that an interactor reading the program's
+    # stdout sees its end when the program's processes end
+    for fd in fds:
+        os.close(fd)
+    fds.clear()
     status, usage, killed = _wait(pid, start + order["wall_s"])
     killed = killed or _outlived(start + order["wall_s"])
     wall = time.monotonic() - start
@@ -155,7 +161,7 @@ def _child(order, fds, env, fsize, hard, report):
     sandboxlib.limit_cpu(order["time_s"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, hard))
     if "processes" in order:  # the test's process limit, as locally (the box's own is higher)
-        sandboxlib.limit_processes(order["processes"], {os.getppid(), order["launcher"]})
+        sandboxlib.limit_processes(order["processes"], {os.getppid(), *order["ours"]})
     if _PRCTL is not None:
         _PRCTL(PR_SET_DUMPABLE, 1)  # the program is an ordinary process of the box's user
     argv = order.get("argv")
@@ -252,6 +258,226 @@ def _read_all(fd):
         chunks.append(chunk)
 
 
+# -- the interactor: trusted problem code in the program's box ---------------------------------
+
+#: where an interactor finds its files (testlib's INPUT OUTPUT ANSWER) and its own code:
+#: descriptors of anonymous files, named through /proc/self/fd, which only it may open
+INTERACTOR_FDS = (3, 4, 5)
+INTERACTOR_CODE_FD = 6
+#: how often the launcher looks whether the program stopped or killed the interactor
+WATCH_S = 0.01
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+CAPABILITY_V3 = 0x20080522
+
+
+def _interactor_child(spec, fds):
+    """In the interactor's process, forked from the launcher (so as undumpable as it: the
+    program, the same user, can neither read its memory or descriptors nor ptrace it): every
+    signal the program could send it blocked but SIGKILL and SIGSTOP (the launcher sees
+    those), its own session, its pipes on 0 and 1, its stderr, files and code on the
+    descriptors above, its CPU limit; then testlib's `interactor INPUT OUTPUT ANSWER`, a
+    binary exec'd from a file no one may read (so it stays undumpable), or Python source run
+    in this interpreter with the box's folder (which the program writes) off its path."""
+    os.setsid()
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a program that left: its read says so
+    signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 256) for fd in fds]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(len(fds), 65536)
+    sandboxlib.limit_cpu(spec["time_s"])
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    paths = [f"/proc/self/fd/{fd}" for fd in INTERACTOR_FDS]
+    if spec["kind"] == "binary":
+        os.set_inheritable(INTERACTOR_CODE_FD, False)
+        _drop_capabilities()  # a capability that reads any file would make it dumpable again
+        os.execve(INTERACTOR_CODE_FD, ["interactor", *paths], dict(os.environ))
+    box = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != box]
+    script = f"/proc/self/fd/{INTERACTOR_CODE_FD}"
+    sys.argv = [script, *paths]
+    zygote.run_script(script)  # exits
+
+
+def _drop_capabilities():
+    """Leave this process no capability (in a Piston box it has none; a server that keeps
+    one, as CAP_DAC_READ_SEARCH, would let an exec'd interactor be read)."""
+    libc = sandboxlib.load_libc()
+    if libc is None:
+        return
+    import ctypes  # loaded by load_libc already
+
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_V3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    libc.capset(header, data)
+
+
+class _Interactor:
+    """One test's interactor process, watched by the launcher: stopped, or killed by a
+    SIGKILL we did not send and not at its own CPU limit (only the program can do either), it
+    is `attacked`; past its wall deadline we kill it (`killed`)."""
+
+    def __init__(self, pid, spec, deadline):
+        self.pid, self.spec, self.deadline = pid, spec, deadline
+        self.start = time.monotonic()
+        self.status = self.usage = self.ended = None
+        self.killed = self.signalled = False
+        self.attacked = None
+
+    def poll(self):
+        """Whether it has ended (reaped); past its deadline it is killed first."""
+        while self.status is None:
+            if not self.signalled and time.monotonic() >= self.deadline:
+                self.kill()
+            flags = os.WUNTRACED | (0 if self.signalled else os.WNOHANG)
+            pid, status, usage = os.wait4(self.pid, flags)
+            if not pid:
+                return False
+            if os.WIFSTOPPED(status):
+                self.attacked = self.attacked or "stopped the problem's interactor in its sandbox"
+                self.kill(ours=False)
+                continue
+            self.status, self.usage, self.ended = status, usage, time.monotonic()
+            own_cpu = usage.ru_utime + usage.ru_stime >= self.spec["time_s"]
+            killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+            if killed and not self.killed and not own_cpu:
+                self.attacked = self.attacked or "killed the problem's interactor in its sandbox"
+        return True
+
+    def wait(self):
+        """Wait for its end (killed at its deadline)."""
+        while not self.poll():
+            time.sleep(WATCH_S)
+
+    def kill(self, ours=True):
+        self.killed = self.killed or ours
+        self.signalled = True
+        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
+            try:
+                kill(target, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def result(self, stderr):
+        status, usage = self.status, self.usage
+        return {
+            "exited": os.WIFEXITED(status),
+            "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "memory_kb": usage.ru_maxrss,
+            "wall": self.ended - self.start,
+            "killed": self.killed,
+            "attacked": self.attacked,
+            "stderr": stderr,
+        }
+
+
+def _filled(data):
+    """An anonymous file holding `data`, its offset at the start."""
+    fd = _anonymous_file()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _tail(fd, size=2000):
+    end = os.fstat(fd).st_size
+    return os.pread(fd, size, max(0, end - size)).decode("utf-8", "replace")
+
+
+def _interact(sock, test, data, answer, interactor, argv):
+    """One interactive test: the interactor forked (its files anonymous, its code the one
+    loaded at the start), the program started by the spawner with the pipes to it as its
+    stdin and stdout; both watched to their ends. The result line's fields (the program's, and
+    the interactor's under "interactor"), or None when the spawner did not answer."""
+    files = [_filled(data), _anonymous_file(), _filled(answer or b"")]
+    own_err, program_err = _anonymous_file(), _anonymous_file()
+    to_program_r, to_program_w = os.pipe()
+    from_program_r, from_program_w = os.pipe()
+    spec = interactor["spec"]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _interactor_child(spec, [from_program_r, to_program_w, own_err, *files, interactor["fd"]])
+        finally:
+            os._exit(127)
+    side = _Interactor(pid, spec, time.monotonic() + test["wall_s"] + spec["wall_s"])
+    for fd in (from_program_r, to_program_w, *files):
+        os.close(fd)
+    order = {
+        "time_s": test["time_s"],
+        "wall_s": test["wall_s"],
+        "output": test["output"],
+        **({"processes": test["processes"], "ours": [os.getpid(), pid]} if "processes" in test else {}),
+        "file_mode": False,
+        "argv": argv,
+    }
+    reply, ready = b"", False
+    try:
+        rights = [
+            (
+                socket.SOL_SOCKET,
+                socket.SCM_RIGHTS,
+                array.array("i", [to_program_r, from_program_w, program_err]).tobytes(),
+            )
+        ]
+        sock.sendmsg([json.dumps(order).encode()], rights)
+    except OSError:
+        pass
+    else:
+        given_up = time.monotonic() + test["wall_s"] + ANSWER_GRACE_S
+        while not ready and time.monotonic() < given_up:
+            ready = bool(select.select([sock], [], [], WATCH_S)[0])
+            side.poll()
+        try:
+            reply = sock.recv(65536) if ready else b""
+        except OSError:
+            reply = b""
+    finally:
+        os.close(to_program_r)
+        os.close(from_program_w)
+    if not reply:
+        side.kill()
+        side.wait()
+        os.close(own_err)
+        os.close(program_err)
+        return {"eof": True} if ready else None
+    side.wait()
+    result = json.loads(reply.decode())
+    result["stdout"] = ""
+    result["stderr"] = _tail(program_err)
+    result["interactor"] = side.result(_tail(own_err))
+    os.close(own_err)
+    os.close(program_err)
+    return result
+
+
+def _load_interactor(secret, spec):
+    """The interactor's code in an anonymous file, its file gone from the box: a binary our
+    package's compile stage built (mode 0111: exec'd, it cannot be read, so it stays
+    undumpable), or the sealed Python source. None, with the reason, when it is missing."""
+    name = spec["file"]
+    if spec["kind"] == "binary":
+        try:
+            with open(name, "rb") as f:
+                data = f.read()
+            os.unlink(name)
+        except OSError:
+            return None, (
+                "no interactor was built: the server's batch-eval package is older than this client "
+                "(reinstall it: docs/piston-operators.md)"
+            )
+        fd = _filled(data)
+        os.fchmod(fd, 0o111)
+        return fd, None
+    return _filled(_unseal(secret, name)), None
+
+
 # -- the launcher: holds the tests, compares, reports -----------------------------------------
 
 
@@ -286,7 +512,7 @@ def _run(sock, test, data, file_mode, argv):
             "time_s": test["time_s"],
             "wall_s": test["wall_s"],
             "output": test["output"],
-            **({"processes": test["processes"], "launcher": os.getpid()} if "processes" in test else {}),
+            **({"processes": test["processes"], "ours": [os.getpid()]} if "processes" in test else {}),
             "file_mode": file_mode,
             "argv": argv,
         }
@@ -344,6 +570,22 @@ def _lost(spawner, eof):
     return {"lost": f"killed the judge's process in its sandbox ({name})"}
 
 
+def _parent_stopped():
+    """Whether the test's program stopped our parent (a runtime's run script that runs us
+    as a child, as the same user): the request would then last until the server's time limit.
+    It is continued; the test is the program's runtime error. (Once a test has ended, none of
+    its processes is left to do it again.)"""
+    parent = os.getppid()
+    fields = sandboxlib.read_text(f"/proc/{parent}/stat").rpartition(")")[2].split()
+    if not fields or fields[0] not in ("T", "t"):
+        return False
+    try:
+        os.kill(parent, signal.SIGCONT)
+    except OSError:
+        pass
+    return True
+
+
 def main():
     if _PRCTL is not None:
         _PRCTL(PR_SET_DUMPABLE, 0)  # no other process of the box's user may look inside us
@@ -369,26 +611,42 @@ def main():
     with open("tests.json") as f:
         plan = json.load(f)
     tests = plan["tests"]
+    interactor = plan.get("interactor")
+    if interactor is not None:  # before any program runs: none may see or change it
+        interactor["fd"], why = _load_interactor(secret, interactor["spec"])
+        if why:
+            sys.stdout.write(tag + " " + json.dumps({"error": why}) + "\n")
+            return
     inputs = [_unseal(secret, test["stdin"]) for test in tests]
     expected = [_unseal(secret, test["expected"]) if test.get("expected") else None for test in tests]
     rule = plan.get("compare")
     comparison = compare.Comparison(rule["mode"], rule["tolerance"]) if rule else None
     file_mode, argv = plan.get("file_mode", False), plan.get("argv")
+    # an interactive test may take the interactor's wall time after the program's
+    extra_s = interactor["spec"]["wall_s"] if interactor is not None else 0.0
     started = time.monotonic()
     for i, test in enumerate(tests):
         # never let the server's run_timeout cut us: stop while the next test still fits for sure,
         # and the client sends the rest in its next request
-        if time.monotonic() - started + test["wall_s"] > plan["budget_s"]:
+        if time.monotonic() - started + test["wall_s"] + extra_s > plan["budget_s"]:
             break
-        result = _run(ours, test, inputs[i], file_mode, argv)
+        if interactor is not None:
+            result = _interact(ours, test, inputs[i], expected[i], interactor, argv)
+        else:
+            result = _run(ours, test, inputs[i], file_mode, argv)
         if result is None or "eof" in result:
             result = _lost(spawner, result is not None)
+        elif _parent_stopped():
+            result = {"lost": "stopped the judge's process in its sandbox"}
         sys.stdout.write(tag + " " + json.dumps(result) + "\n")
         sys.stdout.flush()
         if "lost" in result or "error" in result:
             return  # no spawner left that never saw a secret: the client sends the rest anew
         failed = result["wall_killed"] or not result["exited"] or result["code"] != 0
-        if not failed and comparison is not None and expected[i] is not None:
+        if interactor is not None:
+            side = result["interactor"]
+            failed = failed or side["code"] != 0 or side["attacked"] is not None
+        elif not failed and comparison is not None and expected[i] is not None:
             # a wrong answer: the tests after it cannot change the verdict (the client
             # compares again, and decides)
             failed = not comparison.compare(expected[i], base64.b64decode(result["stdout"]))[0]
