@@ -32,6 +32,8 @@ from batch_eval.verdict import Verdict
 from tests.conftest import SUM_PROBLEM, loopback_listener, name_self, named, one_crowded_core
 
 LIMITS = Limits(time_s=1.0, memory_mb=256, output_bytes=8 * 1024 * 1024)
+#: for verdicts that wait for the wall clock (a TLE is timed again, patiently when starved)
+QUICK = Limits(time_s=0.25, memory_mb=256, output_bytes=8 * 1024 * 1024)
 
 
 def run_one(
@@ -46,10 +48,12 @@ def run_one(
     return run.runs[0]
 
 
-def verdict_of(executor: LocalExecutor, source: str, language: str = "python") -> Verdict:
+def verdict_of(
+    executor: LocalExecutor, source: str, language: str = "python", limits: Limits = LIMITS
+) -> Verdict:
     problem = parse_problem(SUM_PROBLEM, Path("p.jsonl"), 1)
     result = judge(
-        problem, problem.tests, Program(language, source), executor, LIMITS, JudgeOptions(Comparison())
+        problem, problem.tests, Program(language, source), executor, limits, JudgeOptions(Comparison())
     )
     return result.verdict
 
@@ -317,7 +321,7 @@ def test_cpp_verdicts_are_the_same_exec_d_from_the_fork_server_and_as_fresh_proc
     for runner in ("fork", "process"):
         executor = LocalExecutor(python_runner=runner)
         try:
-            verdicts[runner] = verdict_of(executor, source, "cpp")
+            verdicts[runner] = verdict_of(executor, source, "cpp", QUICK)
         finally:
             executor.close()
     assert verdicts == {"fork": Verdict(CPP_VERDICTS[source]), "process": Verdict(CPP_VERDICTS[source])}

@@ -30,12 +30,18 @@ def _guess(pid: str, interactor: str = GUESS) -> dict[str, Any]:
     return problem
 
 
+#: the cases judged again under every switch (order, all tests, re-runs, shards, a fleet): an
+#: interactive record's way through each; the attacks and limits are the executors' business
+SWITCHED = frozenset({"honest", "linear", "blind", "broken-interactor", "cpp-honest", "cpp-blind"})
+
+
 def _case(name: str, source: str, *expect: str, interactor: str = GUESS, **kw: Any) -> Case:
     problem = _guess(f"interactive-{name}", interactor)
     # a C++ interactor, or a compiled program, meets the other only through our package
     unsupported = (
         STOCK if "#include" in interactor or kw.get("language", "python") != "python" else frozenset()
     )
+    kw.setdefault("every_switch", name in SWITCHED)
     return Case(f"interactive-{name}", problem, source, frozenset(expect), unsupported=unsupported, **kw)
 
 
