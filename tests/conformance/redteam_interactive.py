@@ -292,3 +292,32 @@ CASES += [
         needs_a_user=True,
     ),
 ]
+
+#: lowers the resource limits of the processes started between its parent and itself (on
+#: Piston: the interactor, which prlimit reaches as the same user), then sends a 4 MB token:
+#: an interactor that cannot allocate for it would crash (its IE) instead of rejecting it
+LOWER_LIMITS = r"""
+import os, resource
+n = int(input())
+me, parent = os.getpid(), os.getppid()
+def parent_of(pid):
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+grand = parent_of(parent)
+for pid in range(parent + 1, me):
+    # a process /proc hides from us (isolate's hidepid), or our parent's sibling
+    if parent_of(pid) in (None, grand):
+        for which, value in ((resource.RLIMIT_AS, 1), (resource.RLIMIT_DATA, 0)):
+            try:
+                resource.prlimit(pid, which, (value, value))
+            except (OSError, ValueError):
+                pass
+print("?", "x" * 4000000, flush=True)
+"""
+
+CASES += [
+    _case("lower-interactor-limits", LOWER_LIMITS, WA, RE, needs_a_user=True),
+    _case("cpp-lower-interactor-limits", LOWER_LIMITS, WA, RE, interactor=GUESS_CPP, needs_a_user=True),
+]

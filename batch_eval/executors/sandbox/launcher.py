@@ -314,13 +314,45 @@ def _drop_capabilities():
     libc.capset(header, data)
 
 
-class _Interactor:
-    """One test's interactor process, watched by the launcher: stopped, or killed by a
-    SIGKILL we did not send and not at its own CPU limit (only the program can do either), it
-    is `attacked`; past its wall deadline we kill it (`killed`)."""
+def _interactor_limits(spec):
+    """The resource limits every interactor of this request runs under (_interactor_child:
+    the launcher's, its CPU time and no core), taken before any program runs."""
+    limits = {}
+    for name in dir(resource):
+        if name.startswith("RLIMIT_"):
+            which = getattr(resource, name)
+            try:
+                limits[which] = resource.getrlimit(which)
+            except (OSError, ValueError):
+                pass
+    limits[resource.RLIMIT_CPU] = sandboxlib.cpu_limits(spec["time_s"])
+    limits[resource.RLIMIT_CORE] = (0, 0)
+    return limits
 
-    def __init__(self, pid, spec, deadline):
+
+def _scheduling(pid):
+    """How `pid` is scheduled (policy, nice value, CPUs), as the same user may change it:
+    an interactor made SCHED_IDLE, niced or pinned would starve past its wall clock (IE) on a
+    busy server."""
+    return os.sched_getscheduler(pid), os.getpriority(os.PRIO_PROCESS, pid), os.sched_getaffinity(pid)
+
+
+def _unlimited(value):
+    return float("inf") if value == resource.RLIM_INFINITY else value
+
+
+class _Interactor:
+    """One test's interactor process, watched by the launcher: stopped, killed by a SIGKILL
+    we did not send and not at its own CPU limit, a resource limit lower than it was given
+    (prlimit needs only the same user: a lowered memory limit makes it crash, the problem's
+    IE), or its scheduling changed (_scheduling), only the program can have done it: it is
+    `attacked`. Both are looked at each time it is polled and once more when it has ended,
+    before it is reaped (a program that lowers a soft limit, or pins it to a CPU, and undoes
+    that between two looks is not seen). Past its wall deadline we kill it (`killed`)."""
+
+    def __init__(self, pid, spec, deadline, given):
         self.pid, self.spec, self.deadline = pid, spec, deadline
+        self.limits, self.scheduling = given
         self.start = time.monotonic()
         self.status = self.usage = self.ended = None
         self.killed = self.signalled = False
@@ -331,6 +363,9 @@ class _Interactor:
         while self.status is None:
             if not self.signalled and time.monotonic() >= self.deadline:
                 self.kill()
+            self._look_at_limits()
+            if not self.signalled and os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                self._look_at_limits()  # ended, not yet reaped: its limits are still there
             flags = os.WUNTRACED | (0 if self.signalled else os.WNOHANG)
             pid, status, usage = os.wait4(self.pid, flags)
             if not pid:
@@ -345,6 +380,20 @@ class _Interactor:
             if killed and not self.killed and not own_cpu:
                 self.attacked = self.attacked or "killed the problem's interactor in its sandbox"
         return True
+
+    def _look_at_limits(self):
+        try:
+            if _scheduling(self.pid) != self.scheduling:
+                self.attacked = self.attacked or "changed how the problem's interactor is scheduled"
+                return
+            for which, wanted in self.limits.items():
+                now = resource.prlimit(self.pid, which)
+                # lowered (an interactor may raise its own soft limits, as a deep recursion's stack)
+                if any(_unlimited(got) < _unlimited(given) for got, given in zip(now, wanted)):
+                    self.attacked = self.attacked or "changed the problem's interactor's resource limits"
+                    return
+        except OSError:  # reaped already
+            return
 
     def wait(self):
         """Wait for its end (killed at its deadline)."""
@@ -406,7 +455,7 @@ def _interact(sock, test, data, answer, interactor, argv):
             _interactor_child(spec, [from_program_r, to_program_w, own_err, *files, interactor["fd"]])
         finally:
             os._exit(127)
-    side = _Interactor(pid, spec, time.monotonic() + test["wall_s"] + spec["wall_s"])
+    side = _Interactor(pid, spec, time.monotonic() + test["wall_s"] + spec["wall_s"], interactor["given"])
     for fd in (from_program_r, to_program_w, *files):
         os.close(fd)
     order = {
@@ -614,6 +663,8 @@ def main():
     interactor = plan.get("interactor")
     if interactor is not None:  # before any program runs: none may see or change it
         interactor["fd"], why = _load_interactor(secret, interactor["spec"])
+        # what each interactor is given, taken while no program has run to change ours
+        interactor["given"] = _interactor_limits(interactor["spec"]), _scheduling(0)
         if why:
             sys.stdout.write(tag + " " + json.dumps({"error": why}) + "\n")
             return

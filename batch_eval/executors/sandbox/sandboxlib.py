@@ -44,12 +44,17 @@ def cpu_cap(time_s: float) -> int | None:
     return hard if hard != resource.RLIM_INFINITY and hard < cpu_rlimit(time_s) + 1 else None
 
 
+def cpu_limits(time_s: float) -> tuple[int, int]:
+    """The CPU-seconds rlimit (soft, hard) limit_cpu sets for a test in this process now."""
+    cap = cpu_cap(time_s)
+    cpu = cpu_rlimit(time_s)
+    return (cpu, cpu + 1) if cap is None else (min(cpu, cap), cap)
+
+
 def limit_cpu(time_s: float) -> None:
     """Set this process's CPU-seconds rlimit for a test (cpu_rlimit), within a lower hard
     limit it already has (cpu_cap: a run stopped there is not judged TLE, see mapping)."""
-    cap = cpu_cap(time_s)
-    cpu = cpu_rlimit(time_s)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1) if cap is None else (min(cpu, cap), cap))
+    resource.setrlimit(resource.RLIMIT_CPU, cpu_limits(time_s))
 
 
 def user_tasks(uid: int, skip: Collection[int] = ()) -> int:
