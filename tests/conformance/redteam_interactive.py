@@ -321,3 +321,7 @@ CASES += [
     _case("lower-interactor-limits", LOWER_LIMITS, WA, RE, needs_a_user=True),
     _case("cpp-lower-interactor-limits", LOWER_LIMITS, WA, RE, interactor=GUESS_CPP, needs_a_user=True),
 ]
+
+# a 4-million-digit number, which Python parses in seconds without its digits limit: a Python
+# interactor keeps that limit (rejects it) instead of going over its own CPU limit (IE)
+CASES += [_case("digits-flood", "input()\nprint('?', '1' * 4000000, flush=True)\n", WA)]

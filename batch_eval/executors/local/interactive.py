@@ -85,7 +85,11 @@ def interact(
             script = box / "interactor.py"
             script.write_text(source, encoding="utf-8")
             argv = [python, str(script), *files]
-        cmd = Command(argv, box, solution_env(box), ignore_sigpipe=True)
+        # trusted problem code keeps Python's own limit on integers' digits (programs have none):
+        # a program's 4-million-digit "number" is the interactor's ValueError, not seconds of
+        # its CPU (over its own limit: the problem's IE)
+        env = {k: v for k, v in solution_env(box).items() if k != "PYTHONINTMAXSTRDIGITS"}
+        cmd = Command(argv, box, env, ignore_sigpipe=True)
         to_program_r, to_program_w = os.pipe()
         from_program_r, from_program_w = os.pipe()
         born = threading.Event()

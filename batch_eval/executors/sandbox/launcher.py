@@ -278,7 +278,9 @@ def _interactor_child(spec, fds):
     those), its own session, its pipes on 0 and 1, its stderr, files and code on the
     descriptors above, its CPU limit; then testlib's `interactor INPUT OUTPUT ANSWER`, a
     binary exec'd from a file no one may read (so it stays undumpable), or Python source run
-    in this interpreter with the box's folder (which the program writes) off its path."""
+    in this interpreter with the box's folder (which the program writes) off its path and
+    Python's own limit on integers' digits (a program's 4-million-digit number is its
+    ValueError, not seconds of CPU: the problem's IE)."""
     os.setsid()
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a program that left: its read says so
     signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
@@ -297,6 +299,8 @@ def _interactor_child(spec, fds):
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != box]
     script = f"/proc/self/fd/{INTERACTOR_CODE_FD}"
     sys.argv = [script, *paths]
+    if hasattr(sys, "set_int_max_str_digits"):  # Python's own limit, as locally (not a program's)
+        sys.set_int_max_str_digits(sys.int_info.default_max_str_digits)
     zygote.run_script(script)  # exits
 
 
