@@ -14,6 +14,9 @@ its own: its own memory and cpuacct cgroups (run_memory_limit is real use; the C
 all its processes, reaped or not, as isolate counts it; its peak memory reported), and,
 started as root, its own unprivileged runner uid, as Piston gives each job one.
 
+A stock runtime's run stage is its `run` script, as Piston's packages have it: bash runs the
+program as its child (`python3.12 "$@"`), so a program dead of a signal is bash's exit 128+N
+(a segfault: RE 139) and a program may signal that bash.
 Installed packages (`install_package`, as Piston's package manager installs one: build.sh,
 pkg-info.json, the environment cached as .env) are listed with their `provides` and run as
 Piston runs every package: `bash compile <the utf8 files>`, then `bash run <the first utf8
@@ -451,6 +454,25 @@ def _proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@functools.cache
+def _run_script() -> str:
+    """A stock runtime's `run` script, as Piston's packages have it (`python3.12 "$@"`,
+    `./a.out "$@"`): bash runs the program as its child, not by exec, so the box's first
+    process is bash (a program may signal it, as on a real server)."""
+    folder = Path(tempfile.mkdtemp(prefix="fake-piston-run-"))
+    folder.chmod(0o755)
+    script = folder / "run"
+    script.write_text('#!/bin/bash\n"$@"\n')
+    script.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return str(script)
+
+
+def _stock(argv: list[str]) -> list[str]:
+    """A stock runtime's run stage: `argv` run by its `run` script."""
+    return ["bash", _run_script(), *argv]
+
+
 def _seal_box(box: str) -> None:
     """In a run stage's first process, before exec: a mount namespace of its own where the
     host's file system is read-only (its root mount and /dev/shm) and only the box's folder is
@@ -598,10 +620,10 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
             return _execute_package(body, runtime, box, names, stdin, cfg, answer)
         if language in ("python", "pypy"):
             python = sys.executable if language == "python" else shutil.which("pypy3") or "pypy3"
-            answer["run"] = _run([python, names[0]], box, stdin, timeout, cpu, mem, cfg)
+            answer["run"] = _run(_stock([python, names[0]]), box, stdin, timeout, cpu, mem, cfg)
             return answer
         if language == "javascript":  # Piston's node package: node runs the first file
-            answer["run"] = _run(["node", names[0]], box, stdin, timeout, cpu, mem, cfg)
+            answer["run"] = _run(_stock(["node", names[0]]), box, stdin, timeout, cpu, mem, cfg)
             return answer
         if language == "rust":  # Piston's rust package: the first file compiled, without flags
             compile_argv, run_argv = ["rustc", "-o", "binary", names[0]], ["./binary"]
@@ -624,7 +646,7 @@ def _execute(body: dict[str, Any], cfg: FakePistonConfig) -> dict[str, Any]:
         answer["compile"] = compile_stage
         if compile_stage["code"] != 0:
             return answer
-        answer["run"] = _run(run_argv, box, stdin, timeout, cpu, mem, cfg)
+        answer["run"] = _run(_stock(run_argv), box, stdin, timeout, cpu, mem, cfg)
         return answer
     finally:
         shutil.rmtree(box, ignore_errors=True)

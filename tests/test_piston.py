@@ -452,7 +452,7 @@ found, pid = [], os.getppid()
 while pid > 1:  # the launcher's processes: the spawner, then the launcher
     try:
         cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
-        if b"launcher.py" in cmdline:
+        if b"launcher.py" in cmdline and not cmdline.startswith(b"bash"):  # not the run script
             found.append(pid)
         pid = int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
     except OSError:

@@ -24,9 +24,12 @@ from batch_eval.executors.sandbox.compare import Comparison
 from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import SolutionResult, Verdict
+from tests.conformance import cases  # noqa: F401  (first: the red-team modules import it)
+from tests.conformance.redteam_interactive import signal_interactor
+from tests.conformance.redteam_piston import STOP_RUN_SCRIPT
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 from tests.fake_piston import FakePiston, FakePistonConfig, install_package
-from tests.test_interactive import BLIND, HONEST, guess_problem
+from tests.test_interactive import BLIND, GUESS, HONEST, guess_problem
 from tests.test_testlib import GUESS_CPP, MISSING_CPP
 
 LIMITS = Limits(time_s=1.0, memory_mb=128)
@@ -303,3 +306,27 @@ def test_without_our_package_a_cpp_interactor_is_skipped_with_the_reason(tmp_pat
     assert [line["verdict"] for line in lines] == ["SKIP", "AC", "SKIP"]
     assert "C++ interactor is built only by our Piston package" in lines[0]["error"]
     assert "meets an interactor only through our Piston package" in lines[2]["error"]
+
+
+def test_a_program_that_stops_or_kills_the_judge_s_processes_is_re(only_package: FakePiston) -> None:
+    """On Piston the interactor, and the runtime's run script above the launcher, run as the
+    program's user: a program that stops or kills them, then answers blind (or right), is the
+    program's RE — never AC, IE, or a request held until the server's time limit."""
+    executor = executor_on(only_package)
+    options = JudgeOptions(Comparison(), test_order="given")
+    for interactor in (GUESS, GUESS_CPP):
+        problem = parse_problem(guess_problem(interactor), Path("p.jsonl"), 1)
+        for sig in ("SIGSTOP", "SIGKILL"):
+            source = signal_interactor(sig)
+            result = judge(problem, problem.tests, Program("python", source), executor, LIMITS, options)
+            assert result.verdict is Verdict.RE, (sig, result.reason)
+            # a kill that reached the run script ends the request as killed: RE all the same
+            assert "in its sandbox" in result.reason or sig == "SIGKILL", result.reason
+    # the run script alone, stopped by a program that then answers right
+    right = STOP_RUN_SCRIPT.replace(
+        "while True:\n    pass\n", "a, b = map(int, input().split())\nprint(a + b)\n"
+    )
+    assert right != STOP_RUN_SCRIPT
+    result, requests = judged(only_package, "python", right)
+    assert (result.verdict, requests) == (Verdict.RE, 1), result.reason
+    assert "stopped the judge's process in its sandbox" in result.reason

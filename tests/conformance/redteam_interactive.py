@@ -5,7 +5,8 @@ wait for input that never comes, an early exit, a look for the secret in the fil
 /proc, a write to the interactor's files, a signal to it), each judged not AC on every path;
 a broken interactor, or one that does not compile, is IE. On Piston the interactor runs in the
 program's box as the same user (launcher.py), so the attacks on it there are added: stopping
-or killing it (the program's RE), reading its descriptors, planting a module it imports. A C++
+or killing it (then spinning: TLE everywhere; answering blind instead is the program's RE
+there, test_piston_package.py), reading its descriptors, planting a module it imports. A C++
 interactor is built only by our Piston package: on a server without it these problems are
 SKIP with the reason (`unsupported`).
 cases.py adds these cases to its CASES at its end: import this module through it.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.cases import AC, IE, OLE, RE, TLE, WA, Case, stdio
+from tests.conformance.cases import AC, IE, OLE, TLE, WA, Case, stdio
 from tests.test_interactive import BLIND, BROKEN, FLOOD, GUESS, HONEST, IDLE, LINEAR, SNOOP
 from tests.test_testlib import ADAPTIVE_CPP, BROKEN_CPP, EARLY, GUESS_CPP, MISSING_CPP, OUT_OF_RANGE
 
@@ -130,8 +131,8 @@ except (EOFError, ValueError):
 """
 
 
-def _signal_interactor(sig: str) -> str:
-    """Sends `sig` to every process it may but its parents, then answers blind."""
+def signal_interactor(sig: str, then: str = 'print("? 1", flush=True)') -> str:
+    """Sends `sig` to every process it may but its parents, then does `then` (answers blind)."""
     return (
         _OTHERS
         + f"""
@@ -140,9 +141,15 @@ for pid in others:
         os.kill(pid, signal.{sig})
     except OSError:
         pass
-print("? 1", flush=True)
+{then}
 """
     )
+
+
+#: what an attacker does after its signal, so that every path gives one verdict: spin (its
+#: own CPU limit comes first, whatever became of the interactor). Answering blind instead is
+#: WA where the signal fails and the program's RE where it lands (test_piston_package.py)
+SPIN = "while True:\n    pass"
 
 
 #: every descriptor, mapped file and argument file of every process it can see, and the
@@ -206,7 +213,7 @@ else:
 #: the guessing game's Python interactor, importing modules first (a program may plant them)
 GUESS_IMPORTING = "import fractions, decimal, statistics\n" + GUESS
 
-#: the C++ program a policy writes: SIGSTOP to every process it may but its parents, then blind
+#: the C++ program a policy writes: SIGSTOP to every process it may but its parents, then spin
 STOP_CPP = r"""
 #include <cstdio>
 #include <cstdlib>
@@ -241,7 +248,8 @@ int main() {
         kill(pid, SIGSTOP);
     }
     closedir(d);
-    std::cout << "? 1" << std::endl;
+    for (volatile long spin = 0;; spin++) {
+    }
 }
 """
 
@@ -263,30 +271,37 @@ int main() {
 }
 """
 
-# the program's user can signal the interactor only where they share it (Piston): there a
-# stopped or killed interactor is the program's RE; elsewhere the signal fails (WA). Root
-# without a jail (the open paths) could stop the judge's own interactor: not judged there.
+# the program's user can signal the interactor only where they share it (Piston): whatever
+# the signal did, the program's own limit comes first (TLE on every path). Root without a
+# jail (the open paths) could stop the judge's own interactor: not judged there.
 CASES += [
-    _case("stop-interactor", _signal_interactor("SIGSTOP"), WA, RE, needs_a_user=True),
-    _case("kill-interactor", _signal_interactor("SIGKILL"), WA, RE, needs_a_user=True),
+    _case("stop-interactor", signal_interactor("SIGSTOP", SPIN), TLE, needs_a_user=True),
+    _case("kill-interactor", signal_interactor("SIGKILL", SPIN), TLE, needs_a_user=True),
     _case("read-everything", READ_EVERYTHING, WA, needs_a_user=True),
     _case("plant-modules", PLANT_MODULES, WA, interactor=GUESS_IMPORTING),
     _case(
-        "cpp-stop-interactor", _signal_interactor("SIGSTOP"), WA, RE, interactor=GUESS_CPP, needs_a_user=True
+        "cpp-stop-interactor",
+        signal_interactor("SIGSTOP", SPIN),
+        TLE,
+        interactor=GUESS_CPP,
+        needs_a_user=True,
     ),
     _case(
-        "cpp-kill-interactor", _signal_interactor("SIGKILL"), WA, RE, interactor=GUESS_CPP, needs_a_user=True
+        "cpp-kill-interactor",
+        signal_interactor("SIGKILL", SPIN),
+        TLE,
+        interactor=GUESS_CPP,
+        needs_a_user=True,
     ),
     _case("cpp-read-everything", READ_EVERYTHING, WA, interactor=GUESS_CPP, needs_a_user=True),
     # C++ programs (on our Piston package as well): honest, and one that stops the interactor
     _case("honest-cpp-program", HONEST_CPP, AC, language="cpp"),
     _case("cpp-honest-cpp-program", HONEST_CPP, AC, interactor=GUESS_CPP, language="cpp"),
-    _case("stop-interactor-cpp-program", STOP_CPP, WA, RE, language="cpp", needs_a_user=True),
+    _case("stop-interactor-cpp-program", STOP_CPP, TLE, language="cpp", needs_a_user=True),
     _case(
         "cpp-stop-interactor-cpp-program",
         STOP_CPP,
-        WA,
-        RE,
+        TLE,
         interactor=GUESS_CPP,
         language="cpp",
         needs_a_user=True,

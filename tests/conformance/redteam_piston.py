@@ -207,6 +207,29 @@ sys.exit(1)
 
 SUM = [("1 2\n", "3\n"), ("10 20\n", "30\n"), ("-5 5\n", "0\n")]
 
+#: stops every process it may but itself and its two nearest ancestors (on Piston: the
+#: launcher's spawner and the launcher; what is left is the runtime's run script, which runs
+#: the launcher as its child), then answers wrong: the request must not hang until the
+#: server's time limit (nor be read as its CPU cap: IE)
+STOP_RUN_SCRIPT = """
+import os, signal
+def parent_of(pid):
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+me = os.getpid()
+spared = {me, parent_of(me), parent_of(parent_of(me))}
+for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+    if pid > 1 and pid not in spared:
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except OSError:
+            pass
+while True:
+    pass
+"""
+
 
 # the same in C++, for our package's launcher (a compiled program's request)
 EXP_FILES_CPP = r"""
@@ -300,6 +323,15 @@ CASES: list[Case] = [
     _sum("rt-piston-kill-spawner", _signal_launcher("0", "SIGKILL"), RE),
     _sum("rt-piston-kill-launcher", _signal_launcher("-1", "SIGKILL"), RE),
     _sum("rt-piston-stop-spawner", _signal_launcher("0", "SIGSTOP"), RE),
+    # the run script above the launcher stopped, then a spin (never as root: root would stop
+    # the machine)
+    Case(
+        "rt-piston-stop-run-script",
+        stdio("rt-piston-stop-run-script", SUM),
+        STOP_RUN_SCRIPT,
+        frozenset({TLE}),
+        needs_a_user=True,
+    ),
     # more workers than the process limit (64): a box holds as many (a real server's own cap
     # is 64 for the whole box), so the launcher must hold the program to ours; fork fails,
     # uncaught, on every path (never as root: root is not held to a process count)

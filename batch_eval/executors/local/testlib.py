@@ -15,44 +15,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from batch_eval.errors import BatchEvalError
 from batch_eval.executors.local.languages import COMPILE_LIMITS, CXX_FLAGS, first_error, version_of
 from batch_eval.executors.local.policy import solution_env
 from batch_eval.executors.local.process import Command, run_command
+from batch_eval.executors.testlib import HEADER_ENV, OWN_HEADER, header, header_digest, is_cpp
 from batch_eval.files import default_cache_dir
 from batch_eval.verdict import Verdict
 
-#: the environment variable naming a testlib.h to use instead of ours
-HEADER_ENV = "BATCH_EVAL_TESTLIB"
-#: our own header, shipped in the package
-OWN_HEADER = Path(__file__).resolve().parents[1] / "sandbox" / "testlib" / "testlib.h"
-
-
-def is_cpp(source: str) -> bool:
-    """Whether a problem's interactor or checker source is C++ (testlib's) rather than Python."""
-    return "#include" in source
-
-
-def header(explicit: str | None = None) -> Path:
-    """The testlib.h to compile against: `explicit`, else $BATCH_EVAL_TESTLIB, else ours;
-    a named one that is not a readable file is bad input (BatchEvalError)."""
-    named = explicit or os.environ.get(HEADER_ENV) or ""
-    if not named:
-        return OWN_HEADER
-    path = Path(named).expanduser()
-    if path.is_dir():
-        path = path / "testlib.h"
-    if not (path.is_file() and os.access(path, os.R_OK)):
-        raise BatchEvalError(
-            f"testlib.h {named}: no readable file there — pass the path of testlib.h "
-            f"(--testlib PATH or {HEADER_ENV})"
-        )
-    return path.resolve()
-
-
-def header_digest(path: Path) -> str:
-    """What identifies a header's content (for the verdict cache's keys)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+__all__ = ["BUILDS", "HEADER_ENV", "OWN_HEADER", "TestlibBuilds", "header", "header_digest", "is_cpp"]
 
 
 class TestlibBuilds:

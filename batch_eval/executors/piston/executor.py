@@ -36,8 +36,6 @@ from batch_eval.executors.base import (
     Program,
     ProgramRun,
 )
-from batch_eval.executors.local.testlib import header as testlib_header
-from batch_eval.executors.local.testlib import is_cpp
 from batch_eval.executors.piston import bodies, preflight
 from batch_eval.executors.piston.budget import SharedBudget
 from batch_eval.executors.piston.client import WAIT_S, PistonClient, PistonUnavailable
@@ -50,6 +48,8 @@ from batch_eval.executors.piston.mapping import (
     to_execution,
 )
 from batch_eval.executors.sandbox import seal
+from batch_eval.executors.testlib import header as testlib_header
+from batch_eval.executors.testlib import is_cpp
 from batch_eval.verdict import Verdict
 
 PROBE_OUTPUT_BYTES = 8192

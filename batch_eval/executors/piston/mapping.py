@@ -54,6 +54,9 @@ def launcher_execution(result: dict[str, Any], limits: Limits) -> Execution:
             f"the Piston box caps CPU time at {hard} s, below this test's {limits.time_s:g} s limit, "
             "and stopped it there: raise PISTON_RUN_CPU_TIME on the server"
         )
+    if result.get("stopped") and ex.verdict not in PROGRAM_LIMITS:
+        # it stopped the runtime's run script above the launcher (the launcher continued it)
+        ex.verdict, ex.reason = Verdict.RE, f"the program {result['stopped']}"
     return ex
 
 
@@ -65,8 +68,8 @@ def interactive_execution(result: dict[str, Any], limits: Limits) -> Execution:
     sent neither) is the program's runtime error, unless it was over its own limits first."""
     program = launcher_execution(result, limits)
     side = result.get("interactor")
-    if side is None or program.verdict is Verdict.IE:
-        return program  # the launcher's own word (no interactor ran, or the box's cap)
+    if side is None or program.verdict is Verdict.IE or result.get("stopped"):
+        return program  # the launcher's own word (no interactor ran, the box's cap, a stop)
     if side.get("attacked"):
         if program.verdict not in PROGRAM_LIMITS:
             program.verdict, program.reason = Verdict.RE, f"the program {side['attacked']}"

@@ -626,8 +626,8 @@ def _lost(spawner, eof):
 def _parent_stopped():
     """Whether the test's program stopped our parent (a runtime's run script that runs us
     as a child, as the same user): the request would then last until the server's time limit.
-    It is continued; the test is the program's runtime error. (Once a test has ended, none of
-    its processes is left to do it again.)"""
+    It is continued; the test is the program's runtime error unless over its own limits first
+    (mapping.py). (Once a test has ended, none of its processes is left to do it again.)"""
     parent = os.getppid()
     fields = sandboxlib.read_text(f"/proc/{parent}/stat").rpartition(")")[2].split()
     if not fields or fields[0] not in ("T", "t"):
@@ -692,7 +692,7 @@ def main():
         if result is None or "eof" in result:
             result = _lost(spawner, result is not None)
         elif _parent_stopped():
-            result = {"lost": "stopped the judge's process in its sandbox"}
+            result["stopped"] = "stopped the judge's process in its sandbox"
         sys.stdout.write(tag + " " + json.dumps(result) + "\n")
         sys.stdout.flush()
         if "lost" in result or "error" in result:
