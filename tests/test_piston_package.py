@@ -25,7 +25,7 @@ from batch_eval.judging.judge import JudgeOptions, judge
 from batch_eval.judging.problems import parse_problem
 from batch_eval.verdict import SolutionResult, Verdict
 from tests.conformance import cases  # noqa: F401  (first: the red-team modules import it)
-from tests.conformance.redteam_interactive import signal_interactor
+from tests.conformance.redteam_interactive import LOWER_LIMITS, signal_interactor
 from tests.conformance.redteam_piston import STOP_RUN_SCRIPT
 from tests.conftest import SUM_PROBLEM, read_jsonl, write_jsonl
 from tests.fake_piston import FakePiston, FakePistonConfig, install_package
@@ -322,6 +322,12 @@ def test_a_program_that_stops_or_kills_the_judge_s_processes_is_re(only_package:
             assert result.verdict is Verdict.RE, (sig, result.reason)
             # a kill that reached the run script ends the request as killed: RE all the same
             assert "in its sandbox" in result.reason or sig == "SIGKILL", result.reason
+    # the interactor's resource limits lowered (prlimit), then a token it cannot allocate for
+    for interactor in (GUESS, GUESS_CPP):
+        problem = parse_problem(guess_problem(interactor), Path("p.jsonl"), 1)
+        result = judge(problem, problem.tests, Program("python", LOWER_LIMITS), executor, LIMITS, options)
+        assert result.verdict is Verdict.RE, result.reason
+        assert "changed the problem's interactor's resource limits" in result.reason
     # the run script alone, stopped by a program that then answers right
     right = STOP_RUN_SCRIPT.replace(
         "while True:\n    pass\n", "a, b = map(int, input().split())\nprint(a + b)\n"

@@ -310,7 +310,8 @@ CASES += [
 
 #: lowers the resource limits of the processes started between its parent and itself (on
 #: Piston: the interactor, which prlimit reaches as the same user), then sends a 4 MB token:
-#: an interactor that cannot allocate for it would crash (its IE) instead of rejecting it
+#: an interactor that cannot allocate for it would crash (its IE) instead of rejecting it.
+#: WA where prlimit fails, the program's RE where it lands (test_piston_package.py)
 LOWER_LIMITS = r"""
 import os, resource
 n = int(input())
@@ -331,11 +332,6 @@ for pid in range(parent + 1, me):
                 pass
 print("?", "x" * 4000000, flush=True)
 """
-
-CASES += [
-    _case("lower-interactor-limits", LOWER_LIMITS, WA, RE, needs_a_user=True),
-    _case("cpp-lower-interactor-limits", LOWER_LIMITS, WA, RE, interactor=GUESS_CPP, needs_a_user=True),
-]
 
 # a 4-million-digit number, which Python parses in seconds without its digits limit: a Python
 # interactor keeps that limit (rejects it) instead of going over its own CPU limit (IE)
