@@ -37,6 +37,7 @@ import queue
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -357,15 +358,17 @@ def _run(
             _become_runner(uid)
 
     start = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=limits,
-        env=env,
-    )
+    # the stage's standard streams are sockets, as node's child_process gives them (so a
+    # program that opens another process's through /proc meets ENXIO, as on a real server)
+    ours, theirs = zip(*(socket.socketpair() for _ in range(3)))
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdin=theirs[0], stdout=theirs[1], stderr=theirs[2], preexec_fn=limits, env=env
+        )
+    finally:
+        for end in theirs:
+            end.close()
+    streams = _Streams(ours[0], ours[1], ours[2], stdin)
     timed_out = False
     cpu_killed = threading.Event()
     done = threading.Event()
@@ -384,11 +387,11 @@ def _run(
     watcher = threading.Thread(target=watch_cpu, daemon=True)
     watcher.start()
     try:
-        stdout, stderr = proc.communicate(stdin, timeout=timeout_ms / 1000)
+        stdout, stderr = streams.communicate(proc, timeout_ms / 1000)
     except subprocess.TimeoutExpired:
         timed_out = not cpu_killed.is_set()
         os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
+        stdout, stderr = streams.communicate(proc, None)
     done.set()
     watcher.join()
     wall_ms = int((time.monotonic() - start) * 1000)
@@ -452,6 +455,44 @@ def _proc_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Streams:
+    """A stage's stdin written and its stdout and stderr read over sockets, as Popen's
+    communicate does over pipes: to the end of both outputs and the process's exit."""
+
+    def __init__(self, stdin: socket.socket, stdout: socket.socket, stderr: socket.socket, data: bytes):
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.readers = [
+            threading.Thread(target=self._read, args=(sock, into), daemon=True)
+            for sock, into in ((stdout, self.out), (stderr, self.err))
+        ]
+        self.writer = threading.Thread(target=self._write, args=(stdin, data), daemon=True)
+        for thread in (*self.readers, self.writer):
+            thread.start()
+
+    @staticmethod
+    def _read(sock: socket.socket, into: list[bytes]) -> None:
+        with sock:
+            while chunk := sock.recv(65536):
+                into.append(chunk)
+
+    @staticmethod
+    def _write(sock: socket.socket, data: bytes) -> None:
+        with sock, contextlib.suppress(OSError):
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+
+    def communicate(self, proc: subprocess.Popen[bytes], timeout: float | None) -> tuple[bytes, bytes]:
+        """Both outputs once they ended and the process exited; TimeoutExpired after `timeout`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for reader in self.readers:
+            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if reader.is_alive():
+                raise subprocess.TimeoutExpired(proc.args, timeout or 0.0)
+        proc.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return b"".join(self.out), b"".join(self.err)
 
 
 @functools.cache
