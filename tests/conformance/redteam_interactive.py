@@ -131,10 +131,26 @@ except (EOFError, ValueError):
 """
 
 
-def signal_interactor(sig: str, then: str = 'print("? 1", flush=True)') -> str:
-    """Sends `sig` to every process it may but its parents, then does `then` (answers blind)."""
+#: drops the runtime's run script (bash, above the launcher on a stock Piston runtime) from
+#: the processes signalled: a SIGKILL to it ends the whole request on a real server (RE)
+_SPARE_RUN_SCRIPT = """
+def run_script(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")[0].endswith(b"bash")
+    except OSError:
+        return False
+others = [pid for pid in others if not run_script(pid)]
+"""
+
+
+def signal_interactor(
+    sig: str, then: str = 'print("? 1", flush=True)', spare_run_script: bool = False
+) -> str:
+    """Sends `sig` to every process it may but its parents (and the run script, when
+    `spare_run_script`), then does `then` (answers blind)."""
     return (
         _OTHERS
+        + (_SPARE_RUN_SCRIPT if spare_run_script else "")
         + f"""
 for pid in others:
     try:
@@ -276,7 +292,7 @@ int main() {
 # jail (the open paths) could stop the judge's own interactor: not judged there.
 CASES += [
     _case("stop-interactor", signal_interactor("SIGSTOP", SPIN), TLE, needs_a_user=True),
-    _case("kill-interactor", signal_interactor("SIGKILL", SPIN), TLE, needs_a_user=True),
+    _case("kill-interactor", signal_interactor("SIGKILL", SPIN, True), TLE, needs_a_user=True),
     _case("read-everything", READ_EVERYTHING, WA, needs_a_user=True),
     _case("plant-modules", PLANT_MODULES, WA, interactor=GUESS_IMPORTING),
     _case(
@@ -288,7 +304,7 @@ CASES += [
     ),
     _case(
         "cpp-kill-interactor",
-        signal_interactor("SIGKILL", SPIN),
+        signal_interactor("SIGKILL", SPIN, True),
         TLE,
         interactor=GUESS_CPP,
         needs_a_user=True,
