@@ -37,6 +37,9 @@ class Case:
     # (nothing of the judge's is hidden from root: a reader of the harness's memory passes
     # there); judged on every jailed and Piston path
     needs_a_user: bool = False
+    # paths that would run this case through the same code as another path does (its cost,
+    # not its verdict): not judged there
+    skip_paths: frozenset[str] = frozenset()
 
     def record(self) -> dict[str, Any]:
         return {

@@ -31,9 +31,12 @@ def _guess(pid: str, interactor: str = GUESS) -> dict[str, Any]:
     return problem
 
 
-#: the cases judged again under every switch (order, all tests, re-runs, shards, a fleet): an
-#: interactive record's way through each; the attacks and limits are the executors' business
-SWITCHED = frozenset({"honest", "linear", "blind", "broken-interactor", "cpp-honest", "cpp-blind"})
+#: the cases judged on every executor path (red-team cases are not judged again under the
+#: switches: cases.py); the others skip the paths that run them through another's code
+EVERY_PATH = frozenset({"honest", "linear", "blind", "broken-interactor", "cpp-honest", "cpp-blind"})
+#: the paths whose interactive runs are another path's code (process-*: fork-*; a request a
+#: test: batched requests)
+SAME_CODE = frozenset({"process-jailed", "process-open", "piston-per-test"})
 
 
 def _case(name: str, source: str, *expect: str, interactor: str = GUESS, **kw: Any) -> Case:
@@ -42,7 +45,9 @@ def _case(name: str, source: str, *expect: str, interactor: str = GUESS, **kw: A
     unsupported = (
         STOCK if "#include" in interactor or kw.get("language", "python") != "python" else frozenset()
     )
-    kw.setdefault("every_switch", name in SWITCHED)
+    if name not in EVERY_PATH:  # an interactive test is a process per test on both local runners,
+        # and the launcher's on Piston whether batched or not: judged on one of each
+        kw.setdefault("skip_paths", SAME_CODE)
     return Case(f"interactive-{name}", problem, source, frozenset(expect), unsupported=unsupported, **kw)
 
 

@@ -199,6 +199,8 @@ def _runs(case: Case, path: JudgePath) -> bool:
         return False
     if case.needs_a_user and "open" in path.tags:
         return False
+    if path.name in case.skip_paths:
+        return False
     return case.every_switch or not path.is_switch
 
 
