@@ -407,9 +407,9 @@ class _Interactor:
     def kill(self, ours=True):
         self.killed = self.killed or ours
         self.signalled = True
-        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
+        for kill in (os.killpg, os.kill):  # its group, and it (were it out of its group)
             try:
-                kill(target, signal.SIGKILL)
+                kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
 
@@ -462,38 +462,18 @@ def _interact(sock, test, data, answer, interactor, argv):
     side = _Interactor(pid, spec, time.monotonic() + test["wall_s"] + spec["wall_s"], interactor["given"])
     for fd in (from_program_r, to_program_w, *files):
         os.close(fd)
-    order = {
-        "time_s": test["time_s"],
-        "wall_s": test["wall_s"],
-        "output": test["output"],
-        **({"processes": test["processes"], "ours": [os.getpid(), pid]} if "processes" in test else {}),
-        "file_mode": False,
-        "argv": argv,
-    }
-    reply, ready = b"", False
+    order = _order(test, False, argv, [os.getpid(), pid])
+    ready = False
     try:
-        rights = [
-            (
-                socket.SOL_SOCKET,
-                socket.SCM_RIGHTS,
-                array.array("i", [to_program_r, from_program_w, program_err]).tobytes(),
-            )
-        ]
-        sock.sendmsg([json.dumps(order).encode()], rights)
-    except OSError:
-        pass
-    else:
-        given_up = time.monotonic() + test["wall_s"] + ANSWER_GRACE_S
-        while not ready and time.monotonic() < given_up:
-            ready = bool(select.select([sock], [], [], WATCH_S)[0])
-            side.poll()
-        try:
-            reply = sock.recv(65536) if ready else b""
-        except OSError:
-            reply = b""
+        if _send(sock, order, [to_program_r, from_program_w, program_err]):
+            given_up = time.monotonic() + test["wall_s"] + ANSWER_GRACE_S
+            while not ready and time.monotonic() < given_up:
+                ready = bool(select.select([sock], [], [], WATCH_S)[0])
+                side.poll()
     finally:
         os.close(to_program_r)
         os.close(from_program_w)
+    reply = _receive_reply(sock, ready)
     if not reply:
         side.kill()
         side.wait()
@@ -552,30 +532,46 @@ def _unseal(secret, name):
     return seal.xor(secret, name, data)
 
 
+def _order(test, file_mode, argv, ours):
+    """What the spawner is told of one test (`ours`: our processes its process limit must
+    count besides the spawner)."""
+    return {
+        "time_s": test["time_s"],
+        "wall_s": test["wall_s"],
+        "output": test["output"],
+        **({"processes": test["processes"], "ours": ours} if "processes" in test else {}),
+        "file_mode": file_mode,
+        "argv": argv,
+    }
+
+
+def _send(sock, order, fds):
+    """Give the spawner a test's order and its three descriptors; False when it cannot take
+    them (it is gone)."""
+    try:
+        rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes())]
+        sock.sendmsg([json.dumps(order).encode()], rights)
+        return True
+    except OSError:
+        return False
+
+
+def _receive_reply(sock, ready):
+    try:
+        return sock.recv(65536) if ready else b""
+    except OSError:
+        return b""
+
+
 def _run(sock, test, data, file_mode, argv):
     """One test through the spawner: its result line's fields, or None when the spawner did
     not answer (it died, or it stopped)."""
-    fds = [_anonymous_file() for _ in range(3)]
+    fds = [_filled(data), _anonymous_file(), _anonymous_file()]
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fds[0], view) :]
-        os.lseek(fds[0], 0, os.SEEK_SET)
-        order = {
-            "time_s": test["time_s"],
-            "wall_s": test["wall_s"],
-            "output": test["output"],
-            **({"processes": test["processes"], "ours": [os.getpid()]} if "processes" in test else {}),
-            "file_mode": file_mode,
-            "argv": argv,
-        }
-        try:
-            rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes())]
-            sock.sendmsg([json.dumps(order).encode()], rights)
-            ready, _, _ = select.select([sock], [], [], test["wall_s"] + ANSWER_GRACE_S)
-            reply = sock.recv(65536) if ready else b""
-        except OSError:
-            reply = b""
+        ready = False
+        if _send(sock, _order(test, file_mode, argv, [os.getpid()]), fds):
+            ready = bool(select.select([sock], [], [], test["wall_s"] + ANSWER_GRACE_S)[0])
+        reply = _receive_reply(sock, ready)
         if not reply:
             # the spawner's end closed (it is dying: only the program can kill it) or it did
             # not answer in time
@@ -585,14 +581,12 @@ def _run(sock, test, data, file_mode, argv):
         written = sandboxlib.read_written("output.txt", test["output"] + 1) if file_mode else None
         if written is not None:
             stdout = written
-        size = os.fstat(fds[2]).st_size
-        stderr = os.pread(fds[2], 2000, max(0, size - 2000))
+        result["stdout"] = base64.b64encode(stdout).decode()
+        result["stderr"] = _tail(fds[2])
+        return result
     finally:
         for fd in fds:
             os.close(fd)
-    result["stdout"] = base64.b64encode(stdout).decode()
-    result["stderr"] = stderr.decode("utf-8", "replace")
-    return result
 
 
 def _lost(spawner, eof):
